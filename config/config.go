@@ -1,0 +1,312 @@
+// Package config loads and validates OpenHotline's configuration from HOTLINE_* environment
+// variables. Every error names the variable at fault and says what is wrong with it.
+//
+// Each part of the system owns a section of Config; the zero value of a duration or count means
+// "use the default", which the owning package applies in its constructor.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one hotline process.
+type Config struct {
+	HTTP    HTTP
+	Redis   Redis
+	Data    Data
+	Routing Routing
+	Twilio  Twilio
+	SMTP    SMTP
+	Hotline Hotline
+}
+
+// HTTP is the web edge.
+type HTTP struct {
+	Addr           string   // HOTLINE_HTTP_ADDR, default 127.0.0.1:8080
+	PublicURL      string   // HOTLINE_PUBLIC_URL: the URL Twilio and browsers use to reach us (no trailing slash)
+	Origins        []string // HOTLINE_ALLOWED_ORIGINS: extra websocket origins besides PublicURL
+	TrustedProxies []string // HOTLINE_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+}
+
+// Redis says where the routing state lives. An empty URL means an in-process Redis.
+type Redis struct {
+	URL    string // HOTLINE_REDIS_URL: redis://, rediss://, or redis-sentinel:// / comma-separated cluster addrs
+	Prefix string // HOTLINE_REDIS_PREFIX, default "hotline"
+}
+
+// Data holds the keys that protect content at rest.
+type Data struct {
+	Key       []byte        // HOTLINE_DATA_KEY: 32 bytes, hex or base64; empty only in dev mode
+	Retention time.Duration // HOTLINE_RETENTION: how long a closed conversation's content is kept, default 720h
+}
+
+// Routing tunes the engine.
+type Routing struct {
+	VoiceOfferTimeout time.Duration // HOTLINE_OFFER_TIMEOUT_VOICE, default 20s
+	TextOfferTimeout  time.Duration // HOTLINE_OFFER_TIMEOUT_TEXT, default 45s
+	RelayOfferTimeout time.Duration // HOTLINE_OFFER_TIMEOUT_RELAY, default 60s
+	TextCapacity      int           // HOTLINE_TEXT_CAPACITY, default 3
+	EscalateAfter     time.Duration // HOTLINE_ESCALATE_AFTER, default 60s
+	PresenceTTL       time.Duration // HOTLINE_PRESENCE_TTL, default 15s
+	UrgentFanout      int           // HOTLINE_URGENT_FANOUT, default 3
+}
+
+// Twilio configures the telephony provider. With no credentials, the local stand-in is used.
+type Twilio struct {
+	AccountSID   string   // HOTLINE_TWILIO_ACCOUNT_SID
+	AuthToken    string   // HOTLINE_TWILIO_AUTH_TOKEN
+	APIURL       string   // HOTLINE_TWILIO_API_URL: rewrite Twilio's REST host (stand-in, proxy)
+	ShortCode    string   // HOTLINE_SMS_SHORT_CODE, default 233733
+	VoiceNumber  string   // HOTLINE_VOICE_NUMBER, default +18883737888
+	RelayCallers []string // HOTLINE_RELAY_CALLER_IDS: caller ids of relay (TTY/711) services
+}
+
+// SMTP configures email in and out.
+type SMTP struct {
+	Addr      string   // HOTLINE_SMTP_ADDR: where the receiver listens, default 127.0.0.1:2525
+	Domain    string   // HOTLINE_SMTP_DOMAIN, default hotline.localhost
+	Addresses []string // HOTLINE_EMAIL_ADDRESSES: accepted recipients, default help@<domain>
+	RelayURL  string   // HOTLINE_SMTP_RELAY: smtp://user:pass@host:port for replies; empty = local sink log
+}
+
+// Hotline names the service shown to people.
+type Hotline struct {
+	Name  string // HOTLINE_NAME
+	Phone string // HOTLINE_PHONE
+}
+
+// Dev reports whether the process runs on embedded defaults: no Redis URL and no Twilio account.
+func (c Config) Dev() bool { return c.Redis.URL == "" }
+
+// TwilioSim reports whether the local Twilio stand-in replaces Twilio.
+func (c Config) TwilioSim() bool { return c.Twilio.AccountSID == "" && c.Twilio.AuthToken == "" }
+
+// Load reads the configuration through getenv (os.Getenv in production, a map in tests) and
+// validates it. The returned error lists every problem found, each naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{
+		HTTP: HTTP{
+			Addr:           p.str("HOTLINE_HTTP_ADDR", "127.0.0.1:8080"),
+			PublicURL:      strings.TrimRight(p.str("HOTLINE_PUBLIC_URL", ""), "/"),
+			Origins:        p.list("HOTLINE_ALLOWED_ORIGINS"),
+			TrustedProxies: p.list("HOTLINE_TRUSTED_PROXIES"),
+		},
+		Redis: Redis{
+			URL:    p.str("HOTLINE_REDIS_URL", ""),
+			Prefix: p.str("HOTLINE_REDIS_PREFIX", "hotline"),
+		},
+		Data: Data{
+			Key:       p.key("HOTLINE_DATA_KEY"),
+			Retention: p.dur("HOTLINE_RETENTION", 720*time.Hour),
+		},
+		Routing: Routing{
+			VoiceOfferTimeout: p.dur("HOTLINE_OFFER_TIMEOUT_VOICE", 20*time.Second),
+			TextOfferTimeout:  p.dur("HOTLINE_OFFER_TIMEOUT_TEXT", 45*time.Second),
+			RelayOfferTimeout: p.dur("HOTLINE_OFFER_TIMEOUT_RELAY", 60*time.Second),
+			TextCapacity:      p.int("HOTLINE_TEXT_CAPACITY", 3),
+			EscalateAfter:     p.dur("HOTLINE_ESCALATE_AFTER", 60*time.Second),
+			PresenceTTL:       p.dur("HOTLINE_PRESENCE_TTL", 15*time.Second),
+			UrgentFanout:      p.int("HOTLINE_URGENT_FANOUT", 3),
+		},
+		Twilio: Twilio{
+			AccountSID:   p.str("HOTLINE_TWILIO_ACCOUNT_SID", ""),
+			AuthToken:    p.str("HOTLINE_TWILIO_AUTH_TOKEN", ""),
+			APIURL:       strings.TrimRight(p.str("HOTLINE_TWILIO_API_URL", ""), "/"),
+			ShortCode:    p.str("HOTLINE_SMS_SHORT_CODE", "233733"),
+			VoiceNumber:  p.str("HOTLINE_VOICE_NUMBER", "+18883737888"),
+			RelayCallers: p.list("HOTLINE_RELAY_CALLER_IDS"),
+		},
+		SMTP: SMTP{
+			Addr:      p.str("HOTLINE_SMTP_ADDR", "127.0.0.1:2525"),
+			Domain:    p.str("HOTLINE_SMTP_DOMAIN", "hotline.localhost"),
+			Addresses: p.list("HOTLINE_EMAIL_ADDRESSES"),
+			RelayURL:  p.str("HOTLINE_SMTP_RELAY", ""),
+		},
+		Hotline: Hotline{
+			Name:  p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
+			Phone: p.str("HOTLINE_PHONE", "1-888-373-7888"),
+		},
+	}
+	if c.HTTP.PublicURL == "" {
+		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
+	}
+	if len(c.SMTP.Addresses) == 0 {
+		c.SMTP.Addresses = []string{"help@" + c.SMTP.Domain}
+	}
+	errs := append(p.errs, c.Validate()...)
+	if len(errs) > 0 {
+		return c, &Error{Problems: errs}
+	}
+	return c, nil
+}
+
+// Validate checks the cross-setting rules. Load calls it; tests building a Config by hand may too.
+func (c Config) Validate() []string {
+	var errs []string
+	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		add("HOTLINE_HTTP_ADDR %q is not host:port: %v", c.HTTP.Addr, err)
+	}
+	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("HOTLINE_PUBLIC_URL %q must be an absolute http(s) URL such as https://hotline.example.org", c.HTTP.PublicURL)
+	}
+	for _, o := range c.HTTP.Origins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
+			add("HOTLINE_ALLOWED_ORIGINS entry %q must be an origin such as https://example.org", o)
+		}
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil {
+			add("HOTLINE_TRUSTED_PROXIES entry %q is not a CIDR such as 10.0.0.0/8", p)
+		}
+	}
+	if c.Redis.URL != "" && !validRedisURL(c.Redis.URL) {
+		add("HOTLINE_REDIS_URL %q must be redis://, rediss://, or a comma-separated list of host:port for a cluster", c.Redis.URL)
+	}
+	if c.Redis.Prefix == "" || strings.ContainsAny(c.Redis.Prefix, "{} ") {
+		add("HOTLINE_REDIS_PREFIX %q must be non-empty without braces or spaces", c.Redis.Prefix)
+	}
+	if c.Redis.URL != "" && len(c.Data.Key) == 0 {
+		add("HOTLINE_DATA_KEY is empty but HOTLINE_REDIS_URL is set: a shared Redis needs a fixed 32-byte key (64 hex characters) so that every process can read what the others stored")
+	}
+	if c.Data.Key != nil && len(c.Data.Key) != 32 {
+		add("HOTLINE_DATA_KEY must decode to 32 bytes (64 hex characters or 44 base64), got %d bytes", len(c.Data.Key))
+	}
+	if (c.Twilio.AccountSID == "") != (c.Twilio.AuthToken == "") {
+		if c.Twilio.AccountSID == "" {
+			add("HOTLINE_TWILIO_AUTH_TOKEN is set but HOTLINE_TWILIO_ACCOUNT_SID is empty")
+		} else {
+			add("HOTLINE_TWILIO_ACCOUNT_SID is set but HOTLINE_TWILIO_AUTH_TOKEN is empty")
+		}
+	}
+	if c.Twilio.AccountSID != "" && !strings.HasPrefix(c.Twilio.AccountSID, "AC") {
+		add("HOTLINE_TWILIO_ACCOUNT_SID %q must start with AC", mask(c.Twilio.AccountSID))
+	}
+	if c.Twilio.APIURL != "" {
+		if u, err := url.Parse(c.Twilio.APIURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			add("HOTLINE_TWILIO_API_URL %q must be an absolute http(s) URL", c.Twilio.APIURL)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
+		add("HOTLINE_SMTP_ADDR %q is not host:port: %v", c.SMTP.Addr, err)
+	}
+	if c.Routing.TextCapacity < 1 || c.Routing.TextCapacity > 20 {
+		add("HOTLINE_TEXT_CAPACITY must be between 1 and 20, got %d", c.Routing.TextCapacity)
+	}
+	if c.Routing.UrgentFanout < 1 || c.Routing.UrgentFanout > 20 {
+		add("HOTLINE_URGENT_FANOUT must be between 1 and 20, got %d", c.Routing.UrgentFanout)
+	}
+	for name, d := range map[string]time.Duration{
+		"HOTLINE_OFFER_TIMEOUT_VOICE": c.Routing.VoiceOfferTimeout,
+		"HOTLINE_OFFER_TIMEOUT_TEXT":  c.Routing.TextOfferTimeout,
+		"HOTLINE_OFFER_TIMEOUT_RELAY": c.Routing.RelayOfferTimeout,
+		"HOTLINE_ESCALATE_AFTER":      c.Routing.EscalateAfter,
+		"HOTLINE_PRESENCE_TTL":        c.Routing.PresenceTTL,
+		"HOTLINE_RETENTION":           c.Data.Retention,
+	} {
+		if d <= 0 {
+			add("%s must be a positive duration such as 30s, got %s", name, d)
+		}
+	}
+	sort.Strings(errs)
+	return errs
+}
+
+func validRedisURL(s string) bool {
+	if strings.HasPrefix(s, "redis://") || strings.HasPrefix(s, "rediss://") || strings.HasPrefix(s, "redis-sentinel://") {
+		_, err := url.Parse(s)
+		return err == nil
+	}
+	for _, addr := range strings.Split(s, ",") {
+		if _, _, err := net.SplitHostPort(strings.TrimSpace(addr)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Error lists every problem found in a configuration.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// IsConfigError reports whether err came from Load's validation.
+func IsConfigError(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce)
+}
+
+type parser struct {
+	getenv func(string) string
+	errs   []string
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) list(name string) []string {
+	var out []string
+	for _, f := range strings.Split(p.getenv(name), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (p *parser) int(name string, def int) int {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("%s %q is not a whole number", name, v))
+		return def
+	}
+	return n
+}
+
+func (p *parser) dur(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("%s %q is not a duration such as 45s or 2h", name, v))
+		return def
+	}
+	return d
+}
+
+func (p *parser) key(name string) []byte {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return nil
+	}
+	if b, err := hex.DecodeString(v); err == nil {
+		return b
+	}
+	if b, err := base64.StdEncoding.DecodeString(v); err == nil {
+		return b
+	}
+	p.errs = append(p.errs, fmt.Sprintf("%s is neither hex nor base64", name))
+	return []byte{}
+}

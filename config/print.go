@@ -1,0 +1,72 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+)
+
+// Print writes the effective configuration, one variable a line, with secrets masked.
+func (c Config) Print(w io.Writer) {
+	row := func(name, value string) { fmt.Fprintf(w, "%-30s %s\n", name, value) }
+	row("HOTLINE_HTTP_ADDR", c.HTTP.Addr)
+	row("HOTLINE_PUBLIC_URL", c.HTTP.PublicURL)
+	row("HOTLINE_ALLOWED_ORIGINS", strings.Join(c.HTTP.Origins, ","))
+	row("HOTLINE_TRUSTED_PROXIES", strings.Join(c.HTTP.TrustedProxies, ","))
+	if c.Redis.URL == "" {
+		row("HOTLINE_REDIS_URL", "(empty: in-process Redis, nothing kept after exit)")
+	} else {
+		row("HOTLINE_REDIS_URL", redactURL(c.Redis.URL))
+	}
+	row("HOTLINE_REDIS_PREFIX", c.Redis.Prefix)
+	if len(c.Data.Key) == 0 {
+		row("HOTLINE_DATA_KEY", "(empty: ephemeral key, dev mode only)")
+	} else {
+		row("HOTLINE_DATA_KEY", "(set, 32 bytes)")
+	}
+	row("HOTLINE_RETENTION", c.Data.Retention.String())
+	row("HOTLINE_OFFER_TIMEOUT_VOICE", c.Routing.VoiceOfferTimeout.String())
+	row("HOTLINE_OFFER_TIMEOUT_TEXT", c.Routing.TextOfferTimeout.String())
+	row("HOTLINE_OFFER_TIMEOUT_RELAY", c.Routing.RelayOfferTimeout.String())
+	row("HOTLINE_TEXT_CAPACITY", fmt.Sprint(c.Routing.TextCapacity))
+	row("HOTLINE_ESCALATE_AFTER", c.Routing.EscalateAfter.String())
+	row("HOTLINE_PRESENCE_TTL", c.Routing.PresenceTTL.String())
+	row("HOTLINE_URGENT_FANOUT", fmt.Sprint(c.Routing.UrgentFanout))
+	if c.TwilioSim() {
+		row("HOTLINE_TWILIO_ACCOUNT_SID", "(empty: local Twilio stand-in)")
+	} else {
+		row("HOTLINE_TWILIO_ACCOUNT_SID", mask(c.Twilio.AccountSID))
+		row("HOTLINE_TWILIO_AUTH_TOKEN", "(set)")
+	}
+	row("HOTLINE_TWILIO_API_URL", c.Twilio.APIURL)
+	row("HOTLINE_SMS_SHORT_CODE", c.Twilio.ShortCode)
+	row("HOTLINE_VOICE_NUMBER", c.Twilio.VoiceNumber)
+	row("HOTLINE_RELAY_CALLER_IDS", fmt.Sprintf("(%d configured)", len(c.Twilio.RelayCallers)))
+	row("HOTLINE_SMTP_ADDR", c.SMTP.Addr)
+	row("HOTLINE_SMTP_DOMAIN", c.SMTP.Domain)
+	row("HOTLINE_EMAIL_ADDRESSES", fmt.Sprintf("(%d configured)", len(c.SMTP.Addresses)))
+	row("HOTLINE_SMTP_RELAY", redactURL(c.SMTP.RelayURL))
+	row("HOTLINE_NAME", c.Hotline.Name)
+	row("HOTLINE_PHONE", c.Hotline.Phone)
+}
+
+// mask keeps the first two and last four characters of an identifier.
+func mask(s string) string {
+	if len(s) <= 8 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:2] + strings.Repeat("*", len(s)-6) + s[len(s)-4:]
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = url.User(u.User.Username())
+	if _, ok := url.Parse(s); ok == nil {
+		return strings.Replace(u.String(), "@", ":***@", 1)
+	}
+	return u.String()
+}

@@ -1,0 +1,15 @@
+// Package routing is the core of OpenHotline: the domain types (Conversation, Message, Advocate,
+// Offer, Case, Alert), the Engine that queues conversations and matches them to advocates, and the
+// Redis store behind it.
+//
+// Redis is the single source of truth. Every state change is one atomic Lua script, so any number
+// of processes may run an Engine on the same Redis. All routing keys share one hash tag built from
+// the configured prefix ({prefix}:…), so each script touches one slot and Redis Cluster works; the
+// price is that routing state lives on one shard, which a hotline's volume never strains.
+//
+// Message bodies and contact addresses are sealed with AES-256-GCM before they reach Redis;
+// contacts are found by an HMAC of their normalized address.
+//
+// Routing imports no channel and no HTTP package. Channels call Engine methods (Inbound, End,
+// Abandon …) and implement Deliverer so the outbox can send advocates' messages out.
+package routing
