@@ -50,6 +50,12 @@ func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
 		m = parseMalformed(raw)
 	} else {
 		m = fromEnvelope(env, maxAttachment)
+		if strings.TrimSpace(m.Text) == "" && len(m.Attachments) == 0 && len(bytes.TrimSpace(raw)) > 0 {
+			// Nothing readable came out of the MIME tree: keep what the bytes say instead.
+			if f := parseMalformed(raw); strings.TrimSpace(f.Text) != "" {
+				m.Text, m.Malformed = f.Text, true
+			}
+		}
 	}
 	if m.From == "" {
 		m.From = strings.TrimSpace(envelopeFrom)
@@ -141,6 +147,10 @@ func parseMalformed(raw []byte) Mail {
 	var body bytes.Buffer
 	body.ReadFrom(msg.Body)
 	m.Text = readable(body.String())
+	if strings.TrimSpace(m.Text) == "" && m.From == "" && m.Subject == "" && m.MessageID == "" {
+		// Not mail headers at all: the whole thing is the message.
+		m.Text = readable(string(raw))
+	}
 	return m
 }
 
