@@ -14,7 +14,8 @@ var (
 		mí antes algunos qué unos yo otro otras otra él tanto esa estos mucho quienes nada muchos cual
 		poco ella estar estas algunas algo nosotros mi mis tú te ti tu tus ellas nosotras vosotros
 		ayuda necesito trabajo tengo estoy mi hija hijo dinero pasaporte miedo favor gracias hola
-		puedo pueden quiero salir casa jefe patrón menor años usted ustedes ayúdenme auxilio`)
+		puedo pueden quiero salir casa jefe patrón menor años usted ustedes ayúdenme auxilio
+		urgente urgencia socorro peligro información pregunta gracias`)
 	englishWords = wordSet(`the of and to in is you that it he was for on are as with his they i at be
 		this have from or one had by but not what all were we when your can said there use an each
 		which she do how their if will up other about out many then them these so some her would

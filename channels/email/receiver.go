@@ -44,6 +44,8 @@ func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
 	s.Domain = cfg.Domain
 	s.MaxMessageBytes = cfg.MaxMessageBytes
 	s.MaxRecipients = cfg.MaxRecipients
+	// Broken clients send HTML on one long line; the message size limit still bounds memory.
+	s.MaxLineLength = 100_000
 	s.ReadTimeout = cfg.ReadTimeout
 	s.WriteTimeout = cfg.WriteTimeout
 	s.ErrorLog = slogPrinter{r.log}
