@@ -26,10 +26,10 @@ var files embed.FS
 // Handler serves the tip form: GET and POST on Config.Path, and its CSS and script under
 // Config.Path + "/assets/". Safe for concurrent use.
 type Handler struct {
-	cfg    Config
-	engine *routing.Engine
-	tpl    *template.Template
-	assets http.Handler
+	cfg     Config
+	engine  *routing.Engine
+	tpl     *template.Template
+	assets  http.Handler
 	tokens  tokens
 	matcher language.Matcher
 	log     *slog.Logger
@@ -47,13 +47,13 @@ func New(cfg Config, e *routing.Engine) (*Handler, error) {
 		return nil, fmt.Errorf("tipform: assets: %w", err)
 	}
 	return &Handler{
-		cfg:    cfg,
-		engine: e,
-		tpl:    tpl,
-		assets: http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
-		tokens: tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
+		cfg:     cfg,
+		engine:  e,
+		tpl:     tpl,
+		assets:  http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
+		tokens:  tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
 		matcher: language.NewMatcher([]language.Tag{language.English, language.Spanish}),
-		log:    cfg.Logger,
+		log:     cfg.Logger,
 	}, nil
 }
 
