@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime"
+	"github.com/jhillyerd/enmime/mediatype"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/openhotline/hotline/routing"
 )
@@ -45,7 +47,13 @@ const (
 // maxAttachment are listed with a refusal note instead of their content.
 func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
 	var m Mail
-	env, err := enmime.NewParser(enmime.MaxStoredPartErrors(20)).ReadEnvelope(bytes.NewReader(raw))
+	env, err := enmime.NewParser(
+		enmime.MaxStoredPartErrors(20),
+		// Statistical charset guessing turns short UTF-8 Spanish into Latin-1 mojibake; trust the
+		// declared charset, take undeclared 8-bit text as UTF-8, and repair what is not (textOf).
+		enmime.DisableCharacterDetection(true),
+		enmime.SetCustomParseMediaType(utf8Default),
+	).ReadEnvelope(bytes.NewReader(raw))
 	if err != nil || env == nil || env.Root == nil {
 		m = parseMalformed(raw)
 	} else {
@@ -81,7 +89,7 @@ func fromEnvelope(env *enmime.Envelope, maxAttachment int64) Mail {
 		MessageID:  firstID(env.Root.Header.Get("Message-ID")),
 		InReplyTo:  parseIDs(env.Root.Header.Get("In-Reply-To")),
 		References: parseIDs(strings.Join(env.Root.Header.Values("References"), " ")),
-		Text:       readable(env.Text),
+		Text:       readable(textOf(env.Text)),
 	}
 	if len(m.References) > maxRefs {
 		m.References = m.References[len(m.References)-maxRefs:]
@@ -123,6 +131,32 @@ func attachment(p *enmime.Part, maxAttachment int64) routing.Attachment {
 	return a
 }
 
+// utf8Default parses a Content-Type, naming UTF-8 as the charset of text that declares none or
+// US-ASCII (the RFC default, which 8-bit text that says nothing is not).
+func utf8Default(ctype string) (string, map[string]string, []string, error) {
+	mt, params, invalid, err := mediatype.Parse(ctype)
+	cs := strings.ToLower(params["charset"])
+	if err == nil && strings.HasPrefix(mt, "text/") && (cs == "" || cs == "us-ascii" || cs == "ascii") {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params["charset"] = "utf-8"
+	}
+	return mt, params, invalid, err
+}
+
+// textOf repairs text that is not UTF-8 after decoding: 8-bit mail that is not UTF-8 is nearly
+// always Windows-1252 (a superset of Latin-1).
+func textOf(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	if d, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
+		return d
+	}
+	return s
+}
+
 // parseMalformed keeps what it can of a message whose MIME structure is broken: the headers
 // net/mail understands and the rest as text.
 func parseMalformed(raw []byte) Mail {
@@ -146,7 +180,7 @@ func parseMalformed(raw []byte) Mail {
 	}
 	var body bytes.Buffer
 	body.ReadFrom(msg.Body)
-	m.Text = readable(body.String())
+	m.Text = readable(textOf(body.String()))
 	if strings.TrimSpace(m.Text) == "" && m.From == "" && m.Subject == "" && m.MessageID == "" {
 		// Not mail headers at all: the whole thing is the message.
 		m.Text = readable(string(raw))

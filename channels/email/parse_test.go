@@ -248,3 +248,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseCharsets(t *testing.T) {
+	long := strings.Repeat("Sí, estoy a salvo por ahora. Mi jefe no sabe que escribo. ", 4)
+	tests := []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"undeclared utf-8", crlf("From: a@b.c\nSubject: x\n\n" + long), long},
+		{"declared latin-1", []byte("From: a@b.c\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nS\xed, gracias"), "Sí, gracias"},
+		{"undeclared latin-1", []byte("From: a@b.c\r\n\r\nS\xed, gracias"), "Sí, gracias"},
+		{"quoted-printable utf-8", crlf("From: a@b.c\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nS=C3=AD, gracias"), "Sí, gracias"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.TrimSpace(Parse(tt.raw, "", 1<<20).Text); got != strings.TrimSpace(tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
