@@ -86,7 +86,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// submit handles a sent form: origin, size, rate, token, honeypot, answers, then the engine.
+// submit handles a sent form: origin, size, token, honeypot, answers, rate, then the engine.
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r, "")
 	if !sameOrigin(r) {
@@ -105,14 +105,6 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	lang = h.lang(r, r.PostForm.Get("lang"))
 	t := texts[lang]
-	ok, err := h.allow(r.Context(), h.cfg.ClientIP(r))
-	if err != nil {
-		h.log.Error("tipform: rate limit check failed", "err", err)
-	} else if !ok {
-		w.Header().Set("Retry-After", fmt.Sprint(int(h.cfg.RateWindow.Seconds())))
-		h.problem(w, http.StatusTooManyRequests, lang, t.ErrTooMany)
-		return
-	}
 	form, errs := Decode(r.PostForm, t)
 	nonce, fresh := h.tokens.check(r.PostForm.Get("token"))
 	if !fresh {
@@ -127,6 +119,16 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) > 0 {
 		h.render(w, http.StatusUnprocessableEntity, "form", h.page(lang, form, errs, ""))
+		return
+	}
+	// Only tips that would be stored count against the limit; a limited reporter keeps their
+	// answers on the page.
+	ok, err := h.allow(r.Context(), h.cfg.ClientIP(r))
+	if err != nil {
+		h.log.Error("tipform: rate limit check failed", "err", err)
+	} else if !ok {
+		w.Header().Set("Retry-After", fmt.Sprint(int(h.cfg.RateWindow.Seconds())))
+		h.render(w, http.StatusTooManyRequests, "form", h.page(lang, form, nil, t.ErrTooMany))
 		return
 	}
 	h.save(w, r.Context(), lang, nonce, form)
