@@ -169,15 +169,19 @@ func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce s
 	h.render(w, http.StatusOK, "thanks", h.thanks(lang, c.Ref, urgent))
 }
 
-// sameOrigin refuses posts a browser says came from another site. Clients that send neither
-// header (old browsers, curl) pass: the signed token still applies.
+// sameOrigin refuses posts a browser says came from another site. Browsers send Sec-Fetch-Site;
+// with our no-referrer policy their Origin is "null", so Origin is only checked when it names a
+// site. Clients that send neither (old browsers, curl) pass: the signed token still applies.
 func sameOrigin(r *http.Request) bool {
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "cross-site", "same-site":
 		return false
 	}
 	o := r.Header.Get("Origin")
 	if o == "" || o == "null" {
-		return o == ""
+		return true
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host

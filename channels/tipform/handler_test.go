@@ -344,6 +344,10 @@ func TestRefusedRequests(t *testing.T) {
 			}
 		})
 	}
+	// A browser under our no-referrer policy says Origin: null, and Sec-Fetch-Site tells the truth.
+	if p := r.post(url.Values{"city": {"x"}}, "Origin", "null", "Sec-Fetch-Site", "same-origin"); p.status == http.StatusForbidden {
+		t.Errorf("same-origin browser post: got 403")
+	}
 	req, _ := http.NewRequest(http.MethodDelete, r.srv.URL+"/tip", nil)
 	if p := r.do(req); p.status != http.StatusMethodNotAllowed {
 		t.Errorf("DELETE: got %d, want 405", p.status)
