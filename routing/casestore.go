@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 
 	"github.com/redis/go-redis/v9"
@@ -45,12 +44,6 @@ type alertDoc struct {
 	Alert
 	Ladder []EscalationStep
 }
-
-// idPattern is what a case or alert id from outside may look like: ULIDs, and nothing that could
-// reach another key.
-var idPattern = regexp.MustCompile(`^[0-9A-Za-z]{1,40}$`)
-
-func validID(id string) bool { return idPattern.MatchString(id) }
 
 // maxTxRetries bounds optimistic retries when another process changed the same record.
 const maxTxRetries = 20
@@ -233,6 +226,7 @@ func (e *Engine) openNewCase(ctx context.Context, cfg CasesConfig, n newCase) (C
 		p.Set(ctx, e.keys.caseRef(d.Ref), d.ID, 0)
 		if n.conv != "" {
 			p.Set(ctx, e.keys.convCase(n.conv), d.ID, 0)
+			p.HSet(ctx, e.keys.conv(n.conv), "case", d.ID) // Conversation.CaseID
 		}
 		if n.contactKey != "" {
 			p.Set(ctx, e.keys.contactCase(n.contactKey), d.ID, 0)
@@ -289,6 +283,7 @@ func (e *Engine) addReport(ctx context.Context, cfg CasesConfig, id string, in C
 			p.Set(ctx, key, mustJSON(d), 0)
 			if rep.ConversationID != "" {
 				p.Set(ctx, e.keys.convCase(rep.ConversationID), d.ID, 0)
+				p.HSet(ctx, e.keys.conv(rep.ConversationID), "case", d.ID) // Conversation.CaseID
 			}
 			if contactKey != "" {
 				p.Set(ctx, e.keys.contactCase(contactKey), d.ID, 0)

@@ -244,3 +244,26 @@ func (e *Engine) SafeContactFor(ctx context.Context, convID string) (SafeContact
 	}
 	return e.SafeContact(ctx, c.Contact)
 }
+
+// safeContactBlock returns why the profile of a conversation's contact forbids sending to them
+// now, or "" when it allows it (or there is no contact). Send's safeContactVeto calls it: opt-out
+// and "not safe to text" are judged in the send script too, safe hours only here.
+func (e *Engine) safeContactBlock(ctx context.Context, convID string) (string, error) {
+	v, err := e.rdb.HMGet(ctx, e.keys.conv(convID), "ch", "ckey").Result()
+	if err != nil {
+		return "", fmt.Errorf("routing: safe contact of %s: %w", convID, err)
+	}
+	ch, _ := v[0].(string)
+	ckey, _ := v[1].(string)
+	if ckey == "" {
+		return "", nil
+	}
+	p, err := e.safeContactByKey(ctx, ckey)
+	if err != nil {
+		return "", err
+	}
+	if ok, reason := p.Allows(Channel(ch), e.now()); !ok {
+		return reason, nil
+	}
+	return "", nil
+}
