@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -191,5 +192,26 @@ func TestBlocklist(t *testing.T) {
 	r.e.Unblock(r.ctx, "+15550100002")
 	if _, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550100002", Body: "x"}); err != nil {
 		t.Fatalf("after unblock: %v", err)
+	}
+}
+
+func TestSafeContactProfileBlocksSend(t *testing.T) {
+	r := newRig(t, routing.Config{}) // the clock reads 14:00 UTC
+	c := activeSMS(t, r)
+	if err := r.e.SetSafeContact(r.ctx, "+15550100001", routing.SafeContact{Hours: "18:00-22:00", TimeZone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.e.Send(r.ctx, "ana", c, "outside the safe hours")
+	var blocked *routing.BlockedError
+	if !errors.As(err, &blocked) || !strings.Contains(blocked.Reason, "safe hours") {
+		t.Fatalf("send at 14:00 with safe hours 18-22: got %v, want blocked for safe hours", err)
+	}
+	r.clock.Advance(5 * time.Hour)
+	if _, err := r.e.Send(r.ctx, "ana", c, "inside the safe hours"); err != nil {
+		t.Fatalf("send at 19:00: %v", err)
+	}
+	r.e.SetSafeContact(r.ctx, "+15550100001", routing.SafeContact{NoText: true})
+	if _, err := r.e.Send(r.ctx, "ana", c, "never"); !errors.As(err, &blocked) {
+		t.Fatalf("send to a contact not safe to text: got %v, want blocked", err)
 	}
 }
