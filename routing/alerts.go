@@ -37,15 +37,15 @@ func (e *Engine) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) 
 	p.HIncrBy(ctx, e.keys.caseStats(), "alerts_raised", 1)
 }
 
-// startAlert schedules the alert's escalation ladder and tells every console. The alert is
-// already stored, so a failure here is logged rather than failing the flag: the advocate must
-// not flag twice.
-func (e *Engine) startAlert(ctx context.Context, a alertDoc, upgraded bool) {
+// startAlert schedules the alert's escalation ladder from base (when it was raised, or when it
+// became urgent) and tells every console. The alert is already stored, so a failure here is
+// logged rather than failing the flag: the advocate must not flag twice.
+func (e *Engine) startAlert(ctx context.Context, a alertDoc, base time.Time, upgraded bool) {
 	for _, s := range a.Ladder {
 		if slices.Contains(a.Escalated, s.Step) {
 			continue
 		}
-		if err := e.Schedule(ctx, timerEscalate, a.ID+"|"+s.Step, a.RaisedAt.Add(s.After)); err != nil {
+		if err := e.Schedule(ctx, timerEscalate, a.ID+"|"+s.Step, base.Add(s.After)); err != nil {
 			e.log.Error("cases: scheduling alert escalation failed", "alert", a.ID, "step", s.Step, "err", err)
 		}
 	}
@@ -79,7 +79,7 @@ func (e *Engine) upgradeAlert(ctx context.Context, cfg CasesConfig, alertID stri
 		return
 	}
 	if changed {
-		e.startAlert(ctx, a, true)
+		e.startAlert(ctx, a, e.now(), true)
 	}
 }
 
