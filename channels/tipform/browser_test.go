@@ -2,7 +2,9 @@ package tipform_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"sync"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,34 +16,63 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// browser starts a headless Chromium for the test, or skips when none is installed.
+// chrome is one headless Chromium shared by the package's browser tests; each test gets a tab.
+var chrome struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	skip   string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chrome.cancel != nil {
+		chrome.cancel()
+	}
+	os.Exit(code)
+}
+
+// browser returns a new tab of the shared headless Chromium, or skips when none is installed.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
+	chrome.once.Do(func() {
+		var path string
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+			if p, err := exec.LookPath(name); err == nil {
+				path = p
+				break
+			}
 		}
+		if path == "" {
+			chrome.skip = "no Chromium found (apt-get install -y chromium): skipping the browser test"
+			return
+		}
+		dir, err := os.MkdirTemp("", "tipform-chromium-")
+		if err != nil {
+			chrome.skip = "no temp dir for Chromium: " + err.Error()
+			return
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(path),
+			chromedp.Flag("headless", true),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.NoFirstRun,
+			chromedp.UserDataDir(dir),
+		)
+		bctx, cancelBrowser := chromedp.NewContext(actx)
+		chrome.ctx = bctx
+		chrome.cancel = func() { cancelBrowser(); cancelAlloc(); os.RemoveAll(dir) }
+	})
+	if chrome.skip != "" {
+		t.Skip(chrome.skip)
 	}
-	if path == "" {
-		t.Skip("no Chromium found (apt-get install -y chromium): skipping the browser test")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	tab, cancelTab := chromedp.NewContext(chrome.ctx)
+	ctx, cancelTimeout := context.WithTimeout(tab, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelTab() })
 	return ctx
 }
 
@@ -50,7 +81,7 @@ func TestBrowserShowsFieldErrors(t *testing.T) {
 	ctx := browser(t)
 	steps := []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(r.srv.URL + "/tip?lang=es"),
-		chromedp.SendKeys(chromedp.CSS("#contact"), "no es un correo"),
+		chromedp.SetValue(chromedp.CSS("#contact"), "no es un correo"),
 		chromedp.Click(chromedp.CSS("#contact_method-email")),
 		chromedp.Click(chromedp.CSS("#submit")),
 		chromedp.WaitVisible(chromedp.CSS("#error-summary")),
@@ -100,7 +131,7 @@ func TestBrowserSubmitBothLanguages(t *testing.T) {
 				chromedp.SetValue(chromedp.CSS("#state"), "FL"),
 				chromedp.SendKeys(chromedp.CSS("#city"), "Immokalee"),
 				chromedp.Click(chromedp.CSS(tt.minor)),
-				chromedp.SendKeys(chromedp.CSS("#description"), "Workers are driven to the fields at 4 am and locked in at night."),
+				chromedp.SetValue(chromedp.CSS("#description"), "Workers are driven to the fields at 4 am and locked in at night."),
 				chromedp.Click(chromedp.CSS("#submit")),
 				chromedp.WaitVisible(chromedp.CSS("#case-ref")),
 			)

@@ -21,12 +21,13 @@ type Form struct {
 	Consent                        bool
 }
 
-// Field length limits, in characters.
+// Field length limits, in characters. Each fits the engine's limits in bytes (500 a field,
+// 20000 for the whole summary) even when every character takes four bytes.
 const (
 	maxShort   = 120
-	maxPlace   = 300
-	maxWhen    = 200
-	maxDesc    = 10000
+	maxPlace   = 120
+	maxWhen    = 120
+	maxDesc    = 4000
 	maxContact = 200
 )
 

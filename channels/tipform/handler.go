@@ -156,6 +156,13 @@ func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce s
 		return
 	}
 	c, err := h.engine.SubmitTip(ctx, form.Tip(lang))
+	if routing.ErrorCode(err) == routing.EInvalid {
+		// Decode should have caught it; say what the engine said rather than "try again".
+		rdb.Del(context.WithoutCancel(ctx), key)
+		h.log.Warn("tipform: engine refused a tip the form accepted", "err", err)
+		h.render(w, http.StatusUnprocessableEntity, "form", h.page(lang, form, nil, routing.ErrorMessage(err)))
+		return
+	}
 	if err != nil {
 		rdb.Del(context.WithoutCancel(ctx), key)
 		h.log.Error("tipform: submit tip failed", "err", err)
