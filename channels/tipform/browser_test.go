@@ -4,9 +4,9 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"sync"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
