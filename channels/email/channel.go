@@ -82,7 +82,11 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	if err := msg.To(c.Contact); err != nil {
 		return nil, fmt.Errorf("email: %w: the contact's address is not valid", routing.ErrPermanent)
 	}
-	msg.Subject(replySubject(parent[MetaSubject], ch.cfg.HotlineName, es))
+	subject, err := ch.engine.Open(parent[MetaSubject])
+	if err != nil {
+		subject = "" // sealed under an older key: reply without the original subject
+	}
+	msg.Subject(replySubject(subject, ch.cfg.HotlineName, es))
 	msg.SetMessageIDWithValue(id)
 	msg.SetDate()
 	if pid := parent[MetaMessageID]; pid != "" {

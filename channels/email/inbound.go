@@ -11,14 +11,16 @@ import (
 )
 
 // Message metadata keys stored with each inbound message, read back by the Channel to thread
-// replies.
+// replies. Routing keeps metadata in clear, so the subject (which is content) is sealed with the
+// engine's data key: read it with Engine.Open.
 const (
-	MetaSubject    = "subject"
+	MetaSubject    = "subject_sealed"
 	MetaMessageID  = "message_id"
 	MetaReferences = "references" // space-separated, oldest first, without angle brackets
 	MetaMalformed  = "malformed"  // "1": the MIME structure could not be read
 	MetaTrimmed    = "trimmed"    // "1": quoted history was cut
 	MetaTruncated  = "truncated"  // "1": the text was cut at the size limit
+	MetaAuto       = "auto"       // "1": sent by a program (out-of-office, bounce), not the person
 )
 
 // ThreadKey is the routing thread key for a Message-ID (without angle brackets).
@@ -85,14 +87,13 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 		LanguageHint: DetectLanguage(m.Subject + "\n" + m.Text),
 		ThreadKeys:   []string{ThreadKey(m.MessageID)},
 		Attachments:  m.Attachments,
-		Meta:         map[string]string{MetaSubject: m.Subject},
 		MessageMeta: map[string]string{
-			MetaSubject:    m.Subject,
+			MetaSubject:    r.engine.Seal(m.Subject),
 			MetaMessageID:  m.MessageID,
 			MetaReferences: strings.Join(chain(m), " "),
 		},
 	}
-	for k, on := range map[string]bool{MetaMalformed: m.Malformed, MetaTrimmed: m.Trimmed, MetaTruncated: m.Truncated} {
+	for k, on := range map[string]bool{MetaMalformed: m.Malformed, MetaTrimmed: m.Trimmed, MetaTruncated: m.Truncated, MetaAuto: m.Auto} {
 		if on {
 			in.MessageMeta[k] = "1"
 		}

@@ -31,6 +31,7 @@ type Mail struct {
 	Trimmed     bool     // quoted reply history was cut from Text
 	Truncated   bool     // Text was cut at maxText
 	Malformed   bool     // the MIME structure could not be read; Text is the raw message made readable
+	Auto        bool     // an automatic message (out-of-office, bounce), not written by a person
 	Attachments []routing.Attachment
 }
 
@@ -40,6 +41,9 @@ const (
 	maxIDLen = 250     // a longer Message-ID is not a Message-ID
 	maxName  = 200     // attachment file name length
 )
+
+// NullSender is the envelope sender of bounces and delivery notifications (MAIL FROM:<>).
+const NullSender = "<>"
 
 // Parse reads a raw message leniently. It never fails: what cannot be parsed as MIME is kept as
 // readable text (Malformed), so that an accepted message is never lost. envelopeFrom is the
@@ -66,7 +70,10 @@ func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
 		}
 	}
 	if m.From == "" {
-		m.From = strings.TrimSpace(envelopeFrom)
+		m.From = strings.Trim(envelopeFrom, "<> ")
+	}
+	if envelopeFrom == NullSender {
+		m.Auto = true // a bounce or other delivery notification
 	}
 	if m.MessageID == "" {
 		m.MessageID = synthID(raw)
@@ -74,6 +81,19 @@ func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
 	m.Text, m.Trimmed = trimQuoted(m.Text)
 	m.Text, m.Truncated = truncate(m.Text, maxText)
 	return m
+}
+
+// automatic reports whether headers mark a message as sent by a program (RFC 3834 and the
+// common vendor headers), so the advocate knows an out-of-office is not the person answering.
+func automatic(get func(string) string) bool {
+	if a := strings.ToLower(strings.TrimSpace(get("Auto-Submitted"))); a != "" && a != "no" {
+		return true
+	}
+	switch strings.ToLower(strings.TrimSpace(get("Precedence"))) {
+	case "bulk", "junk", "auto_reply":
+		return true
+	}
+	return get("X-Autoreply") != "" || get("X-Autorespond") != ""
 }
 
 // synthID names a message that came without a Message-ID by its content, so that a sender's
@@ -90,6 +110,7 @@ func fromEnvelope(env *enmime.Envelope, maxAttachment int64) Mail {
 		InReplyTo:  parseIDs(env.Root.Header.Get("In-Reply-To")),
 		References: parseIDs(strings.Join(env.Root.Header.Values("References"), " ")),
 		Text:       readable(textOf(env.Text)),
+		Auto:       automatic(env.Root.Header.Get),
 	}
 	if len(m.References) > maxRefs {
 		m.References = m.References[len(m.References)-maxRefs:]
@@ -167,6 +188,7 @@ func parseMalformed(raw []byte) Mail {
 		return m
 	}
 	m.Subject = oneLine(decodeHeader(msg.Header.Get("Subject")))
+	m.Auto = automatic(msg.Header.Get)
 	m.MessageID = firstID(msg.Header.Get("Message-ID"))
 	m.InReplyTo = parseIDs(msg.Header.Get("In-Reply-To"))
 	m.References = parseIDs(msg.Header.Get("References"))

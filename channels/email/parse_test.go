@@ -141,6 +141,16 @@ func TestParse(t *testing.T) {
 				t.Errorf("Text: got %q", m.Text)
 			}
 		}},
+		{"out-of-office marked automatic", crlf("From: a@b.c\nAuto-Submitted: auto-replied\nSubject: Out of office\n\nI am away.\n"), func(t *testing.T, m Mail) {
+			if !m.Auto {
+				t.Error("Auto: got false, want true")
+			}
+		}},
+		{"person's mail not automatic", crlf("From: a@b.c\nAuto-Submitted: no\nSubject: hi\n\nhello\n"), func(t *testing.T, m Mail) {
+			if m.Auto {
+				t.Error("Auto: got true, want false")
+			}
+		}},
 		{"envelope sender when From is unusable", crlf("From: nobody\nSubject: x\n\nhi\n"), func(t *testing.T, m Mail) {
 			if m.From != "env@example.org" {
 				t.Errorf("From: got %q, want env@example.org", m.From)

@@ -129,6 +129,9 @@ func (s *session) Logout() error { return nil }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	s.from = from
+	if from == "" {
+		s.from = NullSender
+	}
 	return nil
 }
 

@@ -61,8 +61,11 @@ func TestReceiveMultipartWithAttachment(t *testing.T) {
 	if want := "Subject: Need help\n\nMy employer keeps my passport and I cannot leave the farm."; m.Body != want {
 		t.Errorf("body: got %q, want %q", m.Body, want)
 	}
-	if m.ExternalID != id || m.Meta[email.MetaMessageID] != id || m.Meta[email.MetaSubject] != "Need help" {
+	if m.ExternalID != id || m.Meta[email.MetaMessageID] != id {
 		t.Errorf("ids: got external %q meta %v", m.ExternalID, m.Meta)
+	}
+	if subject, err := e.Open(m.Meta[email.MetaSubject]); err != nil || subject != "Need help" || strings.Contains(m.Meta[email.MetaSubject], "Need help") {
+		t.Errorf("subject: got %q sealed as %q (%v), want Need help sealed", subject, m.Meta[email.MetaSubject], err)
 	}
 	if len(m.Attachments) != 1 {
 		t.Fatalf("got %d attachments, want 1", len(m.Attachments))
@@ -223,5 +226,15 @@ func TestStorageDownAsksSenderToRetry(t *testing.T) {
 	err = sendMail(t, r, "ana@sender.example", []string{hotlineAddr}, firstMail(msgID(1), "x", "y"))
 	if got := smtpCode(err); got != 451 {
 		t.Errorf("got SMTP %d (%v), want 451 (try again later)", got, err)
+	}
+}
+
+func TestBounceMarkedAutomatic(t *testing.T) {
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{})
+	mustSend(t, r, "", "From: Mail Delivery System <mailer-daemon@relay.example>\nSubject: Undelivered Mail\nMessage-ID: <"+msgID(1)+">\n\nYour message could not be delivered.\n")
+	m := history(t, e, lastConv(t, e).ID)[0]
+	if m.Meta[email.MetaAuto] != "1" {
+		t.Errorf("meta: got %v, want auto=1", m.Meta)
 	}
 }
