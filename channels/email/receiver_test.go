@@ -1,10 +1,14 @@
 package email_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -236,5 +240,24 @@ func TestBounceMarkedAutomatic(t *testing.T) {
 	m := history(t, e, lastConv(t, e).ID)[0]
 	if m.Meta[email.MetaAuto] != "1" {
 		t.Errorf("meta: got %v, want auto=1", m.Meta)
+	}
+}
+
+func TestIdleSenderDisconnected(t *testing.T) {
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{ReadTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	rd := bufio.NewReader(conn)
+	if greeting, err := rd.ReadString('\n'); err != nil || !strings.HasPrefix(greeting, "220 ") {
+		t.Fatalf("greeting: got %q, %v", greeting, err)
+	}
+	// Say nothing: the receiver must hang up rather than hold the connection forever.
+	if _, err := io.ReadAll(rd); err != nil {
+		t.Fatalf("got %v, want the receiver to close the idle connection", err)
 	}
 }
