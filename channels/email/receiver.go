@@ -86,10 +86,14 @@ func (r *Receiver) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the receiver at once, dropping open sessions (their senders retry).
+// Close stops the receiver at once, dropping open sessions (their senders retry). It also
+// releases the listener of a receiver that never ran.
 func (r *Receiver) Close() error {
 	err := r.server.Close()
-	if errors.Is(err, smtp.ErrServerClosed) {
+	if lerr := r.ln.Close(); lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
+		err = lerr
+	}
+	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	return err

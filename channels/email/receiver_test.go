@@ -261,3 +261,19 @@ func TestIdleSenderDisconnected(t *testing.T) {
 		t.Fatalf("got %v, want the receiver to close the idle connection", err)
 	}
 }
+
+func TestCloseReleasesThePort(t *testing.T) {
+	r, err := email.NewReceiver(email.Config{Addr: "127.0.0.1:0"}, newEngine(t))
+	if err != nil {
+		t.Fatalf("NewReceiver: %v", err)
+	}
+	addr := r.Addr().String()
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("port still held after Close: %v", err)
+	}
+	l.Close()
+}
