@@ -29,6 +29,10 @@ type Config struct {
 	RelayURL    string
 	SendTimeout time.Duration // default 30s: one delivery attempt to the relay
 
+	// Acknowledge answers the first message of a new conversation at once, in its thread, saying
+	// it arrived and an advocate will reply (never to automatic mail). FromConfig turns it on.
+	Acknowledge bool
+
 	HotlineName  string // signature, default "National Human Trafficking Hotline"
 	HotlinePhone string // signature, default 1-888-373-7888
 	HotlineText  string // signature: the SMS short code, default 233733
@@ -44,6 +48,7 @@ func FromConfig(c config.Config) Config {
 		MaxMessageBytes:    c.SMTP.MaxMessageBytes,
 		MaxAttachmentBytes: c.SMTP.MaxAttachmentBytes,
 		RelayURL:           c.SMTP.RelayURL,
+		Acknowledge:        true,
 		HotlineName:        c.Hotline.Name,
 		HotlinePhone:       c.Hotline.Phone,
 		HotlineText:        c.Twilio.ShortCode,

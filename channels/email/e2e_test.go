@@ -86,3 +86,31 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("conversations of the three inbound messages: got %v, want all %s", ids, conv.ID)
 	}
 }
+
+func TestAcknowledgement(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{Acknowledge: true})
+	s := startSink(t)
+	d := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.Email: newChannel(t, e, s.url())},
+		routing.DispatcherConfig{Consumer: "ack"})
+
+	first := msgID(1)
+	mustSend(t, r, "ana@sender.example", firstMail(first, "Necesito ayuda", "Mi patrón tiene mi pasaporte y no puedo salir."))
+	// A second message in the same conversation and an out-of-office get no acknowledgement.
+	mustSend(t, r, "ana@sender.example", "From: ana@sender.example\nSubject: Re: Necesito ayuda\nMessage-ID: <"+msgID(2)+">\nIn-Reply-To: <"+first+">\n\notra cosa\n")
+	mustSend(t, r, "bot@sender.example", "From: bot@sender.example\nAuto-Submitted: auto-replied\nSubject: Out of office\nMessage-ID: <"+msgID(3)+">\n\naway\n")
+	if err := d.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	ack, body := parsed(t, s.wait(t, 1))
+	if ack.Header.Get("In-Reply-To") == "" || !strings.Contains(ack.Header.Get("References"), first) || ack.Header.Get("To") != "<ana@sender.example>" {
+		t.Errorf("acknowledgement headers: To %q In-Reply-To %q References %q", ack.Header.Get("To"), ack.Header.Get("In-Reply-To"), ack.Header.Get("References"))
+	}
+	if !strings.HasPrefix(body, "Gracias por escribirnos.") || !strings.Contains(body, "llame al 911") {
+		t.Errorf("acknowledgement body: got %q, want Spanish with the signature", body)
+	}
+	if n := s.count(); n != 1 {
+		t.Errorf("got %d messages at the relay, want only the one acknowledgement", n)
+	}
+}

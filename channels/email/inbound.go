@@ -50,7 +50,24 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string)
 	}
 	r.log.Info("email: message received", "conversation", res.Conversation.ID, "created", res.Created,
 		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed)
+	if r.cfg.Acknowledge && res.Created && !m.Auto && in.Contact != "" {
+		r.acknowledge(ctx, res.Conversation)
+	}
 	return nil
+}
+
+// acknowledge tells a new sender, in their thread, that the message arrived. The message is
+// already stored: a failure here is logged, not reported to the sender's server.
+func (r *Receiver) acknowledge(ctx context.Context, c routing.Conversation) {
+	text := "Thank you for writing to us. We received your message, and an advocate will answer you in " +
+		"this email thread. You can reply to this email to add anything."
+	if strings.HasPrefix(c.Language, "es") {
+		text = "Gracias por escribirnos. Recibimos su mensaje y una persona de nuestro equipo le responderá " +
+			"en este mismo hilo de correo. Puede responder a este correo para añadir lo que quiera."
+	}
+	if _, err := r.engine.Notify(ctx, c.ID, text, true); err != nil {
+		r.log.Warn("email: acknowledgement not queued", "conversation", c.ID, "err", err)
+	}
 }
 
 // parse is Parse with a last line of defence: should the MIME parser panic on some input, the
