@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -143,8 +144,15 @@ func (ch *Channel) send(ctx context.Context, msg *gomail.Msg) error {
 }
 
 // lastInbound returns the metadata of the newest message from the contact that carries a
-// Message-ID, or nil when there is none (a conversation the hotline started).
+// Message-ID, or nil when there is none (a conversation the hotline started). The receiver keeps
+// it under one key; the history is the fallback.
 func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]string, error) {
+	if b, err := ch.engine.Redis().Get(ctx, parentKey(ch.engine, convID)).Bytes(); err == nil {
+		var meta map[string]string
+		if json.Unmarshal(b, &meta) == nil && meta[MetaMessageID] != "" {
+			return meta, nil
+		}
+	}
 	before := ""
 	for page := 0; page < 10; page++ {
 		msgs, err := ch.engine.History(ctx, convID, before, 50)

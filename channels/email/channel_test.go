@@ -120,3 +120,24 @@ func TestNewChannelRejectsBadRelay(t *testing.T) {
 		t.Errorf("got %v, want an error naming HOTLINE_SMTP_RELAY without the password", err)
 	}
 }
+
+func TestDeliverFallsBackToHistory(t *testing.T) {
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{})
+	s := startSink(t)
+	first := msgID(1)
+	mustSend(t, r, "ana@sender.example", firstMail(first, "Help", "please answer"))
+	c := lastConv(t, e)
+	// Lose the receiver's thread state (an older version, a flushed key): the history still tells.
+	if err := e.Redis().Del(context.Background(), e.Key("email", "parent", c.ID)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	out := routing.Message{ID: "1700000000000-0", ConversationID: c.ID, Direction: routing.Out, Body: "hello"}
+	if err := newChannel(t, e, s.url()).Deliver(context.Background(), c, out); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	msg, _ := parsed(t, s.wait(t, 1))
+	if got := msg.Header.Get("In-Reply-To"); got != "<"+first+">" || msg.Header.Get("Subject") != "Re: Help" {
+		t.Errorf("got In-Reply-To %q Subject %q, want <%s> and Re: Help", got, msg.Header.Get("Subject"), first)
+	}
+}

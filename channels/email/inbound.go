@@ -2,8 +2,10 @@ package email
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -50,6 +52,9 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string)
 	}
 	r.log.Info("email: message received", "conversation", res.Conversation.ID, "created", res.Created,
 		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed)
+	if !res.Duplicate && !m.Auto {
+		r.rememberParent(ctx, res.Conversation.ID, in.MessageMeta)
+	}
 	if r.cfg.Acknowledge && res.Created && !m.Auto && in.Contact != "" {
 		r.acknowledge(ctx, res.Conversation)
 	}
@@ -176,6 +181,18 @@ func (r *Receiver) repliedConversation(ctx context.Context, ids []string) string
 	}
 	return ""
 }
+
+// rememberParent keeps the threading metadata of a conversation's latest message from the
+// contact, so that a reply needs no walk through the history (and its attachments).
+func (r *Receiver) rememberParent(ctx context.Context, convID string, meta map[string]string) {
+	b, _ := json.Marshal(meta)
+	ttl := r.engine.Config().Retention + 30*24*time.Hour
+	if err := r.engine.Redis().Set(ctx, parentKey(r.engine, convID), b, ttl).Err(); err != nil {
+		r.log.Warn("email: thread state not saved; replies will read the history", "err", err)
+	}
+}
+
+func parentKey(e *routing.Engine, convID string) string { return e.Key("email", "parent", convID) }
 
 // sentKey maps one of our reply Message-IDs to its conversation.
 func sentKey(e *routing.Engine, messageID string) string {

@@ -6,4 +6,8 @@
 // JavaScript and loads nothing from third parties. Submissions are protected by a signed one-time
 // token, a per-IP rate limit kept in Redis (so it holds across nodes), a honeypot field and a
 // body size limit. Nothing here logs what a reporter wrote or how to reach them.
+//
+// Wiring (gateway): h, err := tipform.New(cfg, engine) with cfg from tipform.FromConfig and
+// cfg.ClientIP set to the gateway's idea of the client address; mount h for any method on
+// "/tip" and for GET on "/tip/assets/*".
 package tipform
