@@ -311,7 +311,7 @@ func (e *Engine) Flag(ctx context.Context, advocateID, convID string, in CaseInp
 	if err := e.tagFlagged(ctx, conv, c); err != nil {
 		e.log.Warn("cases: tagging flagged conversation failed", "conversation", convID, "case", c.ID, "err", err)
 	}
-	e.appendAudit(ctx, AuditEntry{Who: advocateID, Role: RoleAdvocate, Action: AuditFlag, Target: c.ID,
+	e.appendAudit(ctx, AuditEntry{Who: advocateID, Action: AuditFlag, Target: c.ID,
 		Data: map[string]string{"conversation": convID, "ref": c.Ref, "source": rep.Source}})
 	return c, nil
 }
