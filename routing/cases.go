@@ -401,6 +401,22 @@ func (e *Engine) CaseByRef(ctx context.Context, ref string) (Case, error) {
 	return e.openCase(d)
 }
 
+// RelatedCase returns the case a conversation belongs to or, failing that, the open case its
+// contact belongs to (a caller who reached the hotline before): the console shows it so that the
+// advocate adds to that case rather than opening another. found is false when there is none.
+func (e *Engine) RelatedCase(ctx context.Context, convID string) (c Case, found bool, err error) {
+	conv, err := e.Conversation(ctx, convID)
+	if err != nil {
+		return Case{}, false, err
+	}
+	id, err := e.targetCase(ctx, "", conv)
+	if err != nil || id == "" {
+		return Case{}, false, err
+	}
+	c, err = e.Case(ctx, id)
+	return c, err == nil, err
+}
+
 // CaseOf returns the id of the case a conversation belongs to, or "".
 func (e *Engine) CaseOf(ctx context.Context, convID string) (string, error) {
 	return e.getString(ctx, e.keys.convCase(convID))
