@@ -30,7 +30,8 @@ type Config struct {
 	SendTimeout time.Duration // default 30s: one delivery attempt to the relay
 
 	// Acknowledge answers the first message of a new conversation at once, in its thread, saying
-	// it arrived and an advocate will reply (never to automatic mail). FromConfig turns it on.
+	// it arrived and an advocate will reply (never to automatic mail). FromConfig turns it on
+	// when a relay is configured.
 	Acknowledge bool
 
 	HotlineName  string // signature, default "National Human Trafficking Hotline"
@@ -48,10 +49,11 @@ func FromConfig(c config.Config) Config {
 		MaxMessageBytes:    c.SMTP.MaxMessageBytes,
 		MaxAttachmentBytes: c.SMTP.MaxAttachmentBytes,
 		RelayURL:           c.SMTP.RelayURL,
-		Acknowledge:        true,
-		HotlineName:        c.Hotline.Name,
-		HotlinePhone:       c.Hotline.Phone,
-		HotlineText:        c.Twilio.ShortCode,
+		Acknowledge:        c.SMTP.RelayURL != "", // no relay, nothing could leave
+
+		HotlineName:  c.Hotline.Name,
+		HotlinePhone: c.Hotline.Phone,
+		HotlineText:  c.Twilio.ShortCode,
 	}
 }
 
