@@ -1,6 +1,7 @@
 package twiliosim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,14 +80,47 @@ func (s *Sim) PostSMS(ctx context.Context, in InboundSMS) (Message, error) {
 		s.notifyLocked()
 	}
 	s.mu.Unlock()
-	status, _, err := s.post(ctx, base+s.cfg.SMSPath, p)
+	status, body, err := s.post(ctx, base+s.cfg.SMSPath, p)
 	if err != nil {
 		return *m, fmt.Errorf("twiliosim: post SMS webhook: %w", err)
 	}
 	if status != 200 {
 		return *m, &WebhookError{Path: s.cfg.SMSPath, Status: status}
 	}
-	return *m, nil
+	return *m, s.replies(in, body)
+}
+
+// replies sends the <Message> verbs of the hotline's TwiML answer back to the phone, as Twilio
+// does. An empty body is no reply.
+func (s *Sim) replies(in InboundSMS, body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	verbs, err := parseTwiML(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("twiliosim: SMS webhook answer: %w", err)
+	}
+	for _, v := range verbs {
+		if v.Name != "Message" {
+			return fmt.Errorf("twiliosim: SMS webhook answered <%s>, which messaging TwiML does not have", v.Name)
+		}
+		text := v.Text
+		for _, ch := range v.Children {
+			if ch.Name == "Body" {
+				text = ch.Text
+			}
+		}
+		m := &Message{
+			Sid: newSid("SM"), From: v.attr("from", in.To), To: v.attr("to", in.From), Body: text,
+			Direction: "outbound-reply", Status: "delivered", Created: time.Now(),
+		}
+		s.mu.Lock()
+		s.messages = append(s.messages, m)
+		s.msgBySid[m.Sid] = m
+		s.notifyLocked()
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // Call is a phone call the driver placed to the hotline. Its methods are safe for concurrent use.

@@ -14,7 +14,7 @@ import (
 type Message struct {
 	Sid            string
 	From, To, Body string
-	Direction      string // "outbound-api" or "inbound"
+	Direction      string // "outbound-api", "outbound-reply" (TwiML <Message>) or "inbound"
 	Status         string // queued, sent, delivered, undelivered, failed; received for inbound
 	StatusCallback string
 	MediaURLs      []string
@@ -49,11 +49,12 @@ func (s *Sim) Messages() []Message {
 	return out
 }
 
-// MessagesTo returns the outbound messages sent to number, oldest first.
+// MessagesTo returns the messages sent to number (through the REST API or as a TwiML reply to
+// its text), oldest first.
 func (s *Sim) MessagesTo(number string) []Message {
 	var out []Message
 	for _, m := range s.Messages() {
-		if m.To == number && m.Direction == "outbound-api" {
+		if m.To == number && m.Direction != "inbound" {
 			out = append(out, m)
 		}
 	}
