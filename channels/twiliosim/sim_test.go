@@ -51,6 +51,10 @@ func newRig(t *testing.T) (*twiliosim.Sim, *fakeHotline, *twiliogo.RestClient) {
 	mux.HandleFunc("POST /twilio/sms", func(w http.ResponseWriter, r *http.Request) {
 		h.record(r, "Body")
 		w.Header().Set("Content-Type", "text/xml")
+		if r.PostForm.Get("Body") == "HELP" {
+			fmt.Fprint(w, "<Response><Message>Help is here.</Message></Response>")
+			return
+		}
 		fmt.Fprint(w, "<Response/>")
 	})
 	mux.HandleFunc("POST /twilio/sms/status", func(w http.ResponseWriter, r *http.Request) { h.record(r, "MessageStatus") })
