@@ -78,7 +78,9 @@ func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang s
 	if res.Duplicate {
 		return nil
 	}
-	c.remember(ctx, in.From, res.Conversation.ID)
+	if res.Created { // the number's conversation changes only when a new one opens
+		c.remember(ctx, in.From, res.Conversation.ID)
+	}
 	if kw != KeywordHelp {
 		return nil
 	}
