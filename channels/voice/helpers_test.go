@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twilio/twilio-go/twiml"
+
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/openhotline/hotline/routing"
@@ -276,3 +278,12 @@ func (r *rig) events(id string) []string {
 }
 
 func sid(n int) string { return fmt.Sprintf("CA%032x", n) }
+
+func render(tb testing.TB, verbs []twiml.Element) string {
+	tb.Helper()
+	s, err := twiml.Voice(verbs)
+	if err != nil {
+		tb.Fatalf("twiml: %v", err)
+	}
+	return s
+}
