@@ -13,9 +13,8 @@ import (
 
 // Status is one progress report of an interpreter call, as Twilio posts it.
 type Status struct {
-	CallSid      string
-	CallStatus   string // queued, initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled
-	CallDuration string // seconds, on completed
+	CallSid    string
+	CallStatus string // queued, initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled
 }
 
 // StatusHandler returns the handler for StatusPath (POST, form-encoded, conversation id in the
@@ -32,7 +31,7 @@ func (b *Bridge) StatusHandler() http.Handler {
 			return
 		}
 		convID := r.URL.Query().Get("c")
-		st := Status{CallSid: r.PostForm.Get("CallSid"), CallStatus: r.PostForm.Get("CallStatus"), CallDuration: r.PostForm.Get("CallDuration")}
+		st := Status{CallSid: r.PostForm.Get("CallSid"), CallStatus: r.PostForm.Get("CallStatus")}
 		if !validConvID(convID) || st.CallSid == "" || st.CallStatus == "" {
 			http.Error(w, "want c, CallSid and CallStatus", http.StatusBadRequest)
 			return
@@ -115,8 +114,9 @@ func (b *Bridge) joined(ctx context.Context, convID string, h map[string]string,
 	return nil
 }
 
-// left ends the session: the first report of the end wins, adds the interpreter's seconds to the
-// conversation's total and frees the slot for another interpreter.
+// left ends the session: the first report of the end wins, adds the interpreter's time (from
+// their join to this report, on the engine's clock) to the conversation's total and frees the
+// slot for another interpreter.
 func (b *Bridge) left(ctx context.Context, convID string, h map[string]string, l Language, st Status) error {
 	key := b.key(convID)
 	n, err := b.eng.Redis().HDel(ctx, key, "sid").Result()
@@ -125,7 +125,7 @@ func (b *Bridge) left(ctx context.Context, convID string, h map[string]string, l
 	}
 	var secs int64
 	if joined, err := strconv.ParseInt(h["joined"], 10, 64); err == nil {
-		secs = callSeconds(st.CallDuration, time.UnixMilli(joined), b.eng.Config().Now())
+		secs = max(0, int64(b.eng.Config().Now().Sub(time.UnixMilli(joined))/time.Second))
 	}
 	total, err := b.eng.Redis().HIncrBy(ctx, key, "seconds", secs).Result()
 	if err != nil {
@@ -137,18 +137,6 @@ func (b *Bridge) left(ctx context.Context, convID string, h map[string]string, l
 	}
 	b.publish(ctx, EvLeft, convID, h["adv"], l, map[string]string{"reason": st.CallStatus, "seconds": itoa(secs)})
 	return nil
-}
-
-// callSeconds prefers Twilio's own count of the call's length; without it, the time since the
-// interpreter joined.
-func callSeconds(duration string, joined, now time.Time) int64 {
-	if d, err := strconv.ParseInt(duration, 10, 64); err == nil && d >= 0 && d < 7*24*3600 {
-		return d
-	}
-	if s := int64(now.Sub(joined) / time.Second); s > 0 {
-		return s
-	}
-	return 0
 }
 
 // Seconds returns the total interpreter time recorded on a conversation.

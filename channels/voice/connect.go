@@ -75,8 +75,8 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 }
 
 // advocateStatus follows the advocate's leg: ringing, answered (with the caller), or ended. A
-// leg that ends unanswered puts the call back in the queue; an answered one that ends is the
-// advocate hanging up.
+// leg that ends unanswered puts the call back in the queue. The end of an answered leg is read
+// from the caller's side (done, callStatus), which alone tells who hung up.
 func (c *Channel) advocateStatus(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	w.WriteHeader(http.StatusNoContent)
@@ -101,9 +101,7 @@ func (c *Channel) advocateStatus(w http.ResponseWriter, r *http.Request) {
 			c.log.Error("voice: answer not recorded", "conversation", conv.ID, "err", err)
 		}
 		ev(EvAdvocateJoined)
-	case ended(wh.CallStatus) && answered:
-		c.endAnswered(ctx, conv, "advocate_hangup")
-	case ended(wh.CallStatus) && conv.State == routing.Active:
+	case ended(wh.CallStatus) && !answered && conv.State == routing.Active:
 		c.requeue(ctx, conv.ID, wh.Advocate, wh.CallStatus)
 	}
 }
