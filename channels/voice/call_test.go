@@ -279,3 +279,24 @@ func TestSupervisorListenWhisperJoin(t *testing.T) {
 		t.Errorf("whisper on a waiting call: %v, want conflict", err)
 	}
 }
+
+func TestInterpreterOnlyForTheAdvocateOnTheCall(t *testing.T) {
+	r := newRig(t, nil)
+	adv := r.advocate("maria", []string{"en"}, "+15557770001", "")
+	_, conv := r.callIn(sid(70), "+15551230091", "1")
+	if _, err := r.ch.AddInterpreter(r.ctx, "maria", conv.ID, "vi"); routing.ErrorCode(err) != routing.EInvalid {
+		t.Errorf("no interpreter line configured: %v, want invalid naming the setting", err)
+	}
+	if r.ch.Interpreters() != nil {
+		t.Error("a catalog is offered with no interpreter line")
+	}
+	r.answered(conv, adv)
+	// Checks that come before the line is needed: not your call, not a call in progress.
+	if _, err := r.ch.heldCall(r.ctx, "someone-else", conv.ID); routing.ErrorCode(err) != routing.EForbidden {
+		t.Errorf("another advocate's call: %v, want forbidden", err)
+	}
+	r.post(PathStatus, callForm(sid(70), "", "CallStatus", "completed"))
+	if _, err := r.ch.heldCall(r.ctx, "maria", conv.ID); routing.ErrorCode(err) != routing.EConflict {
+		t.Errorf("a call in wrap-up: %v, want conflict", err)
+	}
+}
