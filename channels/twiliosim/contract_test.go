@@ -6,34 +6,24 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 )
 
-var (
-	contractOnce sync.Once
-	contractVal  *Contract
-	contractErr  error
-)
-
-// testContract loads the description once per test binary, or skips when it is absent.
+// testContract loads the description, or skips when it is absent.
 func testContract(tb testing.TB) *Contract {
 	tb.Helper()
-	contractOnce.Do(func() {
-		p, err := FindContract()
-		if err != nil {
-			contractErr = err
-			return
-		}
-		contractVal, contractErr = LoadContract(p)
-	})
-	if errors.Is(contractErr, fs.ErrNotExist) {
+	p, err := FindContract()
+	if errors.Is(err, fs.ErrNotExist) {
 		tb.Skip("Twilio OpenAPI description not found (../shared/contracts/twilio_api_v2010.json); contract checks skipped")
 	}
-	if contractErr != nil {
-		tb.Fatal(contractErr)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return contractVal
+	c, err := LoadContract(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }
 
 func TestContractCheck(t *testing.T) {

@@ -94,6 +94,13 @@ func (c *call) resolve(d *document, ref string) string {
 	return b.ResolveReference(r).String()
 }
 
+func (c *call) resolveOpt(d *document, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	return c.resolve(d, ref)
+}
+
 // exec follows one document's verbs and returns the next document, or nil to hang up.
 func (c *call) exec(d *document) *document {
 	for _, v := range d.verbs {
@@ -281,7 +288,7 @@ func (c *call) conference(d *document, n node) (*document, bool) {
 		startOnEnter:   n.attr("startConferenceOnEnter", "true") != "false",
 		endOnExit:      n.attr("endConferenceOnExit", "false") == "true",
 		coach:          n.attr("coach", ""),
-		statusCallback: n.attr("statusCallback", ""),
+		statusCallback: c.resolveOpt(d, n.attr("statusCallback", "")),
 		events:         strings.Fields(n.attr("statusCallbackEvent", "start end")),
 	})
 	c.line(Line{Kind: "conference", Text: n.Text})
