@@ -7,12 +7,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/channels/twiliosim"
+	"github.com/openhotline/hotline/channels/twiliosim/twiliosimtest"
 	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/interpreter"
@@ -39,43 +39,19 @@ type line struct {
 	public string
 }
 
-// contract is Twilio's OpenAPI description, loaded once for every test (it takes a second).
-var contract = sync.OnceValues(func() (*twiliosim.Contract, error) {
-	p, err := twiliosim.FindContract()
-	if err != nil {
-		return nil, err
-	}
-	return twiliosim.LoadContract(p)
-})
-
 func newLine(t *testing.T) *line {
 	t.Helper()
 	clock := routingtest.NewClock()
 	eng := routingtest.Engine(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
-	cfg := twiliosim.Config{}
-	if c, err := contract(); err == nil {
-		cfg.Contract = c
-	} else {
-		t.Logf("Twilio's OpenAPI description not found (%v): requests are not checked against it", err)
-	}
-	sim, err := twiliosim.New(cfg)
-	if err != nil {
-		t.Fatalf("twiliosim.New: %v", err)
-	}
-	simSrv := httptest.NewServer(sim)
+	// The hotline's server first, so that it closes last: the stand-in hangs up its calls on
+	// close and reports them to the hotline.
 	mux := http.NewServeMux()
 	hotline := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		sim.Close()
-		hotline.Close()
-		simSrv.Close()
-		if m := sim.Mismatches(); len(m) > 0 {
-			t.Errorf("requests the real Twilio would refuse:\n%s", strings.Join(m, "\n"))
-		}
-	})
-	sim.SetHotlineURL(hotline.URL)
+	t.Cleanup(hotline.Close)
+	srv := twiliosimtest.New(t, hotline.URL)
+	sim := srv.Sim
 
-	client, err := twilio.NewClient(config.Twilio{AccountSID: sim.AccountSID(), AuthToken: sim.AuthToken(), APIURL: simSrv.URL})
+	client, err := twilio.NewClient(srv.Twilio())
 	if err != nil {
 		t.Fatalf("twilio.NewClient: %v", err)
 	}
