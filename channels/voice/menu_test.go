@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openhotline/hotline/routing"
 )
@@ -197,4 +198,43 @@ func sortedQuery(raw string) bool {
 		keys = append(keys, k)
 	}
 	return slices.IsSorted(keys)
+}
+
+func TestRelayCallGoesToRelayTrainedAdvocateWithLongerOffer(t *testing.T) {
+	r := newRig(t, nil)
+	// An untrained advocate who has been idle longest, and a relay-trained one.
+	r.advocate("ana", []string{"en"}, "+15557770010", "")
+	trained := routing.Advocate{ID: "rel", Name: "rel", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, Skills: []string{"relay"}, VoiceEndpoint: "+15557770011"}
+	if err := r.eng.PutAdvocate(r.ctx, trained); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.eng.Heartbeat(r.ctx, "rel"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.eng.SetStatus(r.ctx, "rel", routing.Available); err != nil {
+		t.Fatal(err)
+	}
+	_, conv := r.callIn(sid(500), "+15551230101", "7")
+	offers, err := r.eng.Offers(r.ctx, "rel")
+	if err != nil || len(offers) != 1 || offers[0].ConversationID != conv.ID {
+		t.Fatalf("offers to the relay-trained advocate = %v, %v; want the relay call", offers, err)
+	}
+	if o, _ := r.eng.Offers(r.ctx, "ana"); len(o) != 0 {
+		t.Errorf("the untrained advocate was offered the relay call first: %v", o)
+	}
+	if got, want := offers[0].Deadline.Sub(r.clock.Now()), r.eng.Config().RelayOfferTimeout; got != want {
+		t.Errorf("relay offer lasts %s, want %s", got, want)
+	}
+}
+
+func TestBlockedCallerIsToldAndReleased(t *testing.T) {
+	r := newRig(t, nil)
+	if err := r.eng.Block(r.ctx, "+15551230102", r.clock.Now().Add(time.Hour), "abusive"); err != nil {
+		t.Fatal(err)
+	}
+	menu := r.twiml(PathIncoming, callForm(sid(510), "+15551230102"))
+	doc := r.twiml(menu.One(t, "Gather").Attr("action"), callForm(sid(510), "+15551230102", "Digits", "1"))
+	if len(doc.All("Hangup")) != 1 || len(doc.All("Dial")) != 0 || !containsAll(doc.Says("en-US"), "9-1-1") || !containsAll(doc.Says("es-MX"), "9-1-1") {
+		t.Errorf("blocked caller answer: %s, want a bilingual notice with 911 and a hang-up", doc.dump())
+	}
 }
