@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,25 +40,20 @@ func (c *Channel) incoming(w http.ResponseWriter, r *http.Request) {
 // English. Anything else is asked again once, then means English.
 func (c *Channel) menu(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
-	pick := wh.Choice
+	pick := wh.Choice // carried over a retry after a failure of ours
 	if pick == "" {
 		pick = wh.Digits
 	}
-	l, relay := english, false
-	switch {
-	case pick == "2":
-		l = spanish
-	case pick == "7":
-		relay = true
-	case pick == "1", pick == "" && !wh.BadDigits:
-	case wh.Attempt < 2:
-		c.writeTwiML(w, c.menuTwiML(wh.Attempt+1, true)...)
-		return
-	default:
-		pick = "1"
+	if pick != "1" && pick != "2" && pick != "7" {
+		if (pick != "" || wh.BadDigits) && wh.Attempt < 2 {
+			c.writeTwiML(w, c.menuTwiML(wh.Attempt+1, true)...)
+			return
+		}
+		pick = "1" // no answer, or a second odd one: English
 	}
-	if pick == "" {
-		pick = "1"
+	l, relay := english, pick == "7"
+	if pick == "2" {
+		l = spanish
 	}
 	retry := c.url(PathMenu, url.Values{"d": {pick}, "r": {strconv.Itoa(wh.Retry + 1)}, "t": {strconv.Itoa(wh.Attempt)}})
 	c.queue(r.Context(), w, wh, l, relay, retry)
@@ -94,7 +90,7 @@ func (c *Channel) openConversation(ctx context.Context, wh webhook, l lang, rela
 	}
 	in := routing.Inbound{
 		Channel:         routing.Voice,
-		Contact:         wh.From,
+		Contact:         contactOf(wh.From),
 		NewConversation: true,
 		Language:        string(l),
 		NoMessage:       true,
@@ -265,4 +261,22 @@ func (c *Channel) endAnswered(ctx context.Context, conv routing.Conversation, re
 	if err := c.eng.End(ctx, conv.ID, reason); err != nil && routing.ErrorCode(err) != routing.EConflict {
 		c.log.Error("voice: call end not recorded", "conversation", conv.ID, "err", err)
 	}
+}
+
+// contactOf returns the caller id as a contact address, or "" when it names nobody: withheld
+// numbers arrive as words or as the carriers' placeholder numbers, which many callers share and
+// which must never be looked up, opted out or blocked as one person.
+func contactOf(from string) string {
+	if strings.HasPrefix(from, "sip:") || strings.HasPrefix(from, "client:") {
+		return from
+	}
+	switch d := callerDigits(from); d {
+	case "266696687", "7378742833", "2562533", "8656696", "86282452253":
+		return "" // ANONYMOUS, RESTRICTED, BLOCKED, UNKNOWN, UNAVAILABLE spelled on a keypad
+	default:
+		if len(d) < 7 {
+			return ""
+		}
+	}
+	return from
 }

@@ -238,3 +238,17 @@ func TestBlockedCallerIsToldAndReleased(t *testing.T) {
 		t.Errorf("blocked caller answer: %s, want a bilingual notice with 911 and a hang-up", doc.dump())
 	}
 }
+
+func TestWithheldCallerIDIsNoContact(t *testing.T) {
+	r := newRig(t, nil)
+	for i, from := range []string{"+266696687", "+7378742833", "anonymous", "", "Restricted"} {
+		_, conv := r.callIn(sid(600+i), from, "1")
+		if conv.Contact != "" || conv.ContactKey != "" {
+			t.Errorf("caller id %q recorded as contact %q", from, conv.Contact)
+		}
+	}
+	_, conv := r.callIn(sid(610), "+15551230111", "1")
+	if conv.Contact != "+15551230111" {
+		t.Errorf("caller id recorded as %q, want the number", conv.Contact)
+	}
+}
