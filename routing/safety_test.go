@@ -2,6 +2,7 @@ package routing_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,12 @@ func TestSafeToReachFollowsTheContactsHours(t *testing.T) {
 	ok, reason, err = r.e.SafeToReach(r.ctx, conv.ID)
 	if err != nil || ok || !strings.Contains(reason, "08:00") {
 		t.Fatalf("at 08:00 local: SafeToReach = %v %q %v, want refused naming the local time", ok, reason, err)
+	}
+	// Send refuses with the same reason, and records the message as blocked.
+	_, err = r.e.Send(r.ctx, "ana", conv.ID, "Are you safe to talk?")
+	var blocked *routing.BlockedError
+	if !errors.As(err, &blocked) || !strings.Contains(blocked.Reason, "safe hours") {
+		t.Fatalf("Send at 08:00 local = %v, want blocked for safe hours", err)
 	}
 	r.clock.Advance(time.Hour)
 	if ok, reason, _ = r.e.SafeToReach(r.ctx, conv.ID); !ok {
