@@ -35,6 +35,7 @@ type Chat struct {
 	mux     *http.ServeMux
 
 	queueDirty atomic.Bool
+	tailed     atomic.Value // string: id of the last event dispatched
 }
 
 var _ routing.Deliverer = (*Chat)(nil)

@@ -104,7 +104,7 @@ func (ch *Chat) tail(ctx context.Context) error {
 		last, err = ch.e.LastEventID(ctx)
 	}
 	for ctx.Err() == nil {
-		evs, gap, err := ch.e.ReadEvents(ctx, last, 512, 5*time.Second)
+		evs, gap, err := ch.e.ReadEvents(ctx, last, 512, 2*time.Second)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -124,6 +124,7 @@ func (ch *Chat) tail(ctx context.Context) error {
 			last = evs[i].ID
 			ch.dispatch(&evs[i])
 		}
+		ch.tailed.Store(last)
 	}
 	return nil
 }

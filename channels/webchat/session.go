@@ -92,9 +92,9 @@ func (ch *Chat) resumeSession(ctx context.Context, token, connID string) (conv, 
 	if err != nil {
 		return "", "", fmt.Errorf("webchat: resume: %w", err)
 	}
-	var lang *redis.StringCmd
+	var langCmd *redis.StringCmd
 	_, err = ch.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		lang = p.HGet(ctx, ch.sessKey(conv), "lang")
+		langCmd = p.HGet(ctx, ch.sessKey(conv), "lang")
 		p.Set(ctx, ch.liveKey(conv), connID, ch.liveTTL())
 		p.PExpire(ctx, ch.tokKey(tokHash), ch.cfg.GracePeriod+ch.liveTTL())
 		return nil
@@ -102,7 +102,7 @@ func (ch *Chat) resumeSession(ctx context.Context, token, connID string) (conv, 
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return "", "", fmt.Errorf("webchat: resume: %w", err)
 	}
-	return conv, lang.Val(), nil
+	return conv, langCmd.Val(), nil
 }
 
 // releaseSession is called when a connection holding conv goes away: the token now lives for

@@ -16,6 +16,7 @@ type writer struct {
 	last   string // id of the newest message written (or known to the visitor)
 	synced bool   // the first sync ran: events before it are covered by it
 	joined bool   // advocate_joined was sent for the current advocate
+	place  queueFrame // the last place in line written
 }
 
 func (c *conn) write(ctx context.Context) {
@@ -72,7 +73,7 @@ func (w *writer) do(ctx context.Context, it item) bool {
 		if !w.c.waiting.Load() {
 			return true
 		}
-		return w.frame(*it.queue)
+		return w.queue(*it.queue)
 	case it.ev != nil:
 		return w.event(ctx, it.ev)
 	}
@@ -134,6 +135,15 @@ func (w *writer) sync(ctx context.Context, s *syncReq) bool {
 	return w.settle(ctx, cv, state)
 }
 
+// queue writes a place in line unless the visitor has it already.
+func (w *writer) queue(q queueFrame) bool {
+	if q == w.place {
+		return true
+	}
+	w.place = q
+	return w.frame(q)
+}
+
 // settle follows a freshly read conversation state: in line, with an advocate, or over.
 func (w *writer) settle(ctx context.Context, cv routing.Conversation, state string) bool {
 	c := w.c
@@ -142,13 +152,16 @@ func (w *writer) settle(ctx context.Context, cv routing.Conversation, state stri
 		c.waiting.Store(true)
 		w.joined = false
 		if q, ok := c.ch.place(ctx, c); ok {
-			c.ch.rememberArrival(ctx, cv.ID, q.Position)
-			return w.frame(q)
+			if err := c.ch.rememberArrival(ctx, cv.ID, q.Position); err != nil {
+				c.ch.log.Warn("chat: remember place", "err", err)
+			}
+			return w.queue(q)
 		}
 		return true
 	case StateActive:
 		c.waiting.Store(false)
 		w.joined = true
+		w.place = queueFrame{}
 		return true
 	default:
 		return w.end(ctx, endReason(cv.State, cv.EndReason))
@@ -190,6 +203,7 @@ func (w *writer) event(ctx context.Context, ev *routing.Event) bool {
 		return w.frame(bareFrame{Type: TypeTyping})
 	case routing.EvAssigned:
 		c.waiting.Store(false)
+		w.place = queueFrame{}
 		w.recordAnswer(ctx, ev)
 		if w.joined {
 			return true
