@@ -318,4 +318,3 @@ func (ch *Chat) tailedPast(id string, d time.Duration) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-

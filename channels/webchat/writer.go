@@ -13,9 +13,9 @@ import (
 // conversation once, in stream order, whether it comes from the events tailer or from a sync.
 type writer struct {
 	c      *conn
-	last   string // id of the newest message written (or known to the visitor)
-	synced bool   // the first sync ran: events before it are covered by it
-	joined bool   // advocate_joined was sent for the current advocate
+	last   string     // id of the newest message written (or known to the visitor)
+	synced bool       // the first sync ran: events before it are covered by it
+	joined bool       // advocate_joined was sent for the current advocate
 	place  queueFrame // the last place in line written
 }
 
