@@ -156,7 +156,7 @@ func normalizeLanguage(s string) (string, bool) {
 		return "", false
 	}
 	base, conf := tag.Base()
-	if conf == language.No || base.String() == "und" {
+	if conf != language.Exact {
 		return "", false
 	}
 	return base.String(), true
