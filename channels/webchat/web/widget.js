@@ -315,15 +315,14 @@ function setStatus(text) { ui.status.textContent = text; }
 function closed(e) {
   ws = null;
   if (leaving || phase === 'ended') return;
-  if (e.code === 1000 || e.code === 1008 || e.code === 1009) {
-    if (e.reason && e.code !== 1000) showAlert(t('err_closed', { reason: e.reason }));
-    if (!session) { phase = 'language'; show('language'); }
-    return;
-  }
   if (!session) { // never got a session: nothing to resume
     phase = 'notice';
     show('notice');
-    showAlert(t('err_unavailable'));
+    if (!ui.alert.textContent) showAlert(t('err_unavailable'));
+    return;
+  }
+  if (e.code === 1000 || e.code === 1008 || e.code === 1009) {
+    if (e.code !== 1000) showAlert(t('err_closed', { reason: e.reason || String(e.code) }));
     return;
   }
   // Dropped: come back with the token; the server sends what we missed.
