@@ -318,3 +318,11 @@ func (ch *Chat) tailedPast(id string, d time.Duration) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// dropConns cuts every visitor connection of this process without a close frame, as a lost
+// network does.
+func (ch *Chat) dropConns() {
+	for _, c := range ch.hub.all() {
+		c.ws.NetConn().Close()
+	}
+}
