@@ -10,6 +10,7 @@ const SIZE = 'ohc.size';
 
 let conf;           // widget.json: strings, limits, neutral URL
 let lang = 'en';
+let chosen = false;   // the visitor picked a language; until then labels show both
 let ws = null;
 let phase = 'closed'; // closed | language | notice | connecting | waiting | active | ended
 let session = null;   // {token, lang}
@@ -55,6 +56,7 @@ function relabel() {
     if (el.dataset.i18nAttr) el.setAttribute(el.dataset.i18nAttr, text);
     else el.textContent = text;
   }
+  if (!chosen) ui.exitFixed.textContent = `${conf.strings.en.quick_exit} · ${conf.strings.es.quick_exit}`;
 }
 
 function radios(name, key) {
@@ -172,6 +174,7 @@ function toggleSize() {
 
 function chooseLanguage(l) {
   lang = l;
+  chosen = true;
   relabel();
   phase = 'notice';
   show('notice');
@@ -208,7 +211,7 @@ function receive(f) {
     case 'message': return onMessage(f);
     case 'queue': return onQueue(f);
     case 'typing': return onTyping();
-    case 'advocate_joined': phase = 'active'; return notice(t('advocate_joined'));
+    case 'advocate_joined': phase = 'active'; setStatus(''); return notice(t('advocate_joined'));
     case 'advocate_left': phase = 'waiting'; return notice(t('advocate_left'));
     case 'end': return onEnd(f.reason);
     case 'error': return onError(f);
@@ -421,8 +424,19 @@ function escapeTwice(ev) {
   lastEscape = now;
 }
 
+// loadStyles adds the widget's stylesheet and resolves once it applies, so the widget never
+// shows unstyled.
+function loadStyles() {
+  return new Promise((resolve) => {
+    const link = h('link', { rel: 'stylesheet', href: new URL('widget.css', base).href });
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+    document.head.append(link);
+  });
+}
+
 async function main() {
-  const res = await fetch(new URL('widget.json', base), { credentials: 'omit' });
+  const [res] = await Promise.all([fetch(new URL('widget.json', base), { credentials: 'omit' }), loadStyles()]);
   conf = await res.json();
   build();
   const saved = storage('get', STORE);
@@ -431,6 +445,7 @@ async function main() {
   }
   if (session && session.token) {
     lang = session.lang === 'es' ? 'es' : 'en';
+    chosen = true;
     relabel();
     phase = 'connecting';
     openPanel();
