@@ -178,24 +178,32 @@ func (ch *Chat) queueLoop(ctx context.Context) error {
 	}
 }
 
-// refreshPlaces asks the engine for each waiting local visitor's place, a few at a time.
+// refreshPlaces asks the engine for the places of every waiting local visitor, a batch at a
+// time, and hands each its queue frame; the writer drops it when nothing changed.
 func (ch *Chat) refreshPlaces(ctx context.Context) {
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
+	var conns []*conn
+	var convs []string
 	for _, c := range ch.hub.all() {
-		if !c.waiting.Load() {
-			continue
+		if conv, _ := c.session(); conv != "" && c.waiting.Load() {
+			conns = append(conns, c)
+			convs = append(convs, conv)
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if q, ok := ch.place(ctx, c); ok {
-				c.offer(item{queue: &q})
-			}
-		}()
 	}
-	wg.Wait()
+	const batch = 1000
+	for start := 0; start < len(convs); start += batch {
+		end := min(start+batch, len(convs))
+		pos, err := ch.e.QueuePositions(ctx, convs[start:end])
+		if err != nil {
+			ch.log.Warn("chat: queue positions", "err", err)
+			return
+		}
+		for i, p := range pos {
+			if p > 0 {
+				q := queueFrame{Type: TypeQueue, Position: p, EstimatedWaitSeconds: ch.estimate(ctx, p)}
+				conns[start+i].offer(item{queue: &q})
+			}
+		}
+	}
 }
 
 // place computes a waiting connection's queue frame; ok is false when it is not waiting.

@@ -108,6 +108,9 @@ func (w *writer) sync(ctx context.Context, s *syncReq) bool {
 	}
 	w.synced = true
 	cv, err := c.ch.e.Conversation(ctx, conv)
+	if routing.ErrorCode(err) == routing.ENotFound {
+		return w.end(ctx, EndClosed) // purged after retention
+	}
 	if err != nil {
 		c.ch.log.Error("chat: sync conversation", "conversation", conv, "err", err)
 		return w.frame(errFrame(CodeInternal, "the chat could not be loaded; please reconnect"))
