@@ -13,7 +13,7 @@ func TestQueuePosition(t *testing.T) {
 	es := r.inbound(routing.Inbound{NewConversation: true, Language: "es"}).Conversation.ID
 	urgent := r.inbound(routing.Inbound{NewConversation: true, Body: "I am in danger, help"}).Conversation.ID
 	tests := []struct {
-		conv          string
+		conv         string
 		pos, waiting int
 	}{
 		{urgent, 1, 3}, {a, 2, 3}, {b, 3, 3}, {es, 1, 1},
