@@ -116,7 +116,7 @@ func (ch *Chat) serveExit(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range ch.hub.of(conv) {
 			c.ended.Store(true)
-			c.offer(item{close: &closeReq{code: websocket.CloseNormalClosure, reason: "quick exit"}})
+			c.offer(item{x: &closeReq{code: websocket.CloseNormalClosure, reason: "quick exit"}})
 		}
 		ch.log.Info("chat ended by quick exit", "conversation", conv)
 	}

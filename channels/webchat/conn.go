@@ -40,13 +40,13 @@ type conn struct {
 	typed  time.Time
 }
 
-// item is one thing for the writer to do, in order.
+// item is one thing for the writer to do, in order: an event of the connection's
+// conversation (ev), or x: a *syncReq (send state and the messages after a cursor), a
+// *queueFrame (a fresh place in line), a *closeReq (write a close frame and stop), or any other
+// value, a frame to write as it is. Two words, so that a connection's queue stays small.
 type item struct {
-	frame any            // write this frame
-	ev    *routing.Event // an event of the connection's conversation
-	sync  *syncReq       // (re)send state and the messages after a cursor
-	queue *queueFrame    // a fresh place in line
-	close *closeReq      // write a close frame and stop
+	ev *routing.Event
+	x  any
 }
 
 // keepCursor asks a sync to continue from the writer's own cursor.
@@ -62,7 +62,7 @@ type closeReq struct {
 	reason string
 }
 
-const outBuffer = 64
+const outBuffer = 32
 
 func (c *conn) session() (conv, tokHash string) {
 	c.mu.Lock()
@@ -99,10 +99,10 @@ func (c *conn) send(it item) {
 	}
 }
 
-func (c *conn) sendError(code, msg string) { c.send(item{frame: errFrame(code, msg)}) }
+func (c *conn) sendError(code, msg string) { c.send(item{x: errFrame(code, msg)}) }
 
 func (c *conn) closeWith(code int, reason string) {
-	c.send(item{close: &closeReq{code: code, reason: reason}})
+	c.send(item{x: &closeReq{code: code, reason: reason}})
 }
 
 // read runs the reader until the connection ends.
@@ -130,7 +130,7 @@ func (c *conn) read(ctx context.Context) {
 		if err != nil {
 			var fe *FrameError
 			errors.As(err, &fe)
-			c.send(item{frame: errorFrame{Type: TypeError, Code: fe.Code, Message: fe.Message, ClientID: f.ClientID}})
+			c.send(item{x: errorFrame{Type: TypeError, Code: fe.Code, Message: fe.Message, ClientID: f.ClientID}})
 			continue
 		}
 		if !c.handle(ctx, f) {
@@ -199,7 +199,7 @@ func (c *conn) start(ctx context.Context, f Frame) bool {
 	}
 	c.setSession(conv, tokHash, token, f.Language)
 	c.ch.hub.join(conv, c)
-	c.send(item{sync: &syncReq{after: "", session: true}})
+	c.send(item{x: &syncReq{after: "", session: true}})
 	c.ch.log.Info("chat started", "conversation", conv, "conn", c.id, "language", f.Language)
 	return true
 }
@@ -219,9 +219,9 @@ func (c *conn) resume(ctx context.Context, f Frame) bool {
 	c.setSession(conv, hashToken(f.Token), f.Token, lang)
 	// A connection of the same chat left on this process is a dead tab's: it goes.
 	for _, old := range c.ch.hub.join(conv, c) {
-		old.offer(item{close: &closeReq{code: websocket.ClosePolicyViolation, reason: "resumed elsewhere"}})
+		old.offer(item{x: &closeReq{code: websocket.ClosePolicyViolation, reason: "resumed elsewhere"}})
 	}
-	c.send(item{sync: &syncReq{after: f.LastMessageID, session: true}})
+	c.send(item{x: &syncReq{after: f.LastMessageID, session: true}})
 	c.ch.log.Info("chat resumed", "conversation", conv, "conn", c.id)
 	return true
 }
@@ -232,7 +232,7 @@ func (c *conn) message(ctx context.Context, conv string, f Frame) bool {
 			c.closeWith(websocket.ClosePolicyViolation, "too many messages")
 			return false
 		}
-		c.send(item{frame: errorFrame{Type: TypeError, Code: CodeRateLimited,
+		c.send(item{x: errorFrame{Type: TypeError, Code: CodeRateLimited,
 			Message: "too many messages; wait a moment and send again", ClientID: f.ClientID}})
 		return true
 	}
@@ -248,7 +248,7 @@ func (c *conn) message(ctx context.Context, conv string, f Frame) bool {
 	})
 	if routing.ErrorCode(err) == routing.EConflict {
 		// The conversation ended meanwhile: the sync tells the visitor how.
-		c.send(item{sync: &syncReq{after: keepCursor}})
+		c.send(item{x: &syncReq{after: keepCursor}})
 		return true
 	}
 	if err != nil {
@@ -271,7 +271,7 @@ func (c *conn) typing(ctx context.Context, conv string) {
 // leave ends the chat at the visitor's request.
 func (c *conn) leave(ctx context.Context, conv string) {
 	c.finish(ctx, conv, EndLeft)
-	c.send(item{frame: endFrame{Type: TypeEnd, Reason: EndLeft}})
+	c.send(item{x: endFrame{Type: TypeEnd, Reason: EndLeft}})
 	c.closeWith(websocket.CloseNormalClosure, "chat ended")
 }
 

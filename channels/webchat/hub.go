@@ -117,7 +117,7 @@ func (ch *Chat) tail(ctx context.Context) error {
 			// Events were trimmed before we read them: every connection re-reads its
 			// conversation from the message stream.
 			for _, c := range ch.hub.all() {
-				c.offer(item{sync: &syncReq{after: keepCursor}})
+				c.offer(item{x: &syncReq{after: keepCursor}})
 			}
 		}
 		for i := range evs {
@@ -200,7 +200,7 @@ func (ch *Chat) refreshPlaces(ctx context.Context) {
 		for i, p := range pos {
 			if p > 0 {
 				q := queueFrame{Type: TypeQueue, Position: p, EstimatedWaitSeconds: ch.estimate(ctx, p)}
-				conns[start+i].offer(item{queue: &q})
+				conns[start+i].offer(item{x: &q})
 			}
 		}
 	}
@@ -229,7 +229,7 @@ func (ch *Chat) place(ctx context.Context, c *conn) (queueFrame, bool) {
 // another one and resume.
 func (ch *Chat) closeAll() {
 	for _, c := range ch.hub.all() {
-		c.offer(item{close: &closeReq{code: websocket.CloseGoingAway, reason: "server restarting"}})
+		c.offer(item{x: &closeReq{code: websocket.CloseGoingAway, reason: "server restarting"}})
 	}
 }
 

@@ -60,24 +60,26 @@ func (w *writer) drain(ctx context.Context) {
 
 // do performs one item; false stops the writer.
 func (w *writer) do(ctx context.Context, it item) bool {
-	switch {
-	case it.close != nil:
-		msg := websocket.FormatCloseMessage(it.close.code, it.close.reason)
+	if it.ev != nil {
+		return w.event(ctx, it.ev)
+	}
+	switch x := it.x.(type) {
+	case *closeReq:
+		msg := websocket.FormatCloseMessage(x.code, x.reason)
 		w.c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(w.c.ch.cfg.WriteWait))
 		return false
-	case it.frame != nil:
-		return w.frame(it.frame)
-	case it.sync != nil:
-		return w.sync(ctx, it.sync)
-	case it.queue != nil:
+	case *syncReq:
+		return w.sync(ctx, x)
+	case *queueFrame:
 		if !w.c.waiting.Load() {
 			return true
 		}
-		return w.queue(*it.queue)
-	case it.ev != nil:
-		return w.event(ctx, it.ev)
+		return w.queue(*x)
+	case nil:
+		return true
+	default:
+		return w.frame(x)
 	}
-	return true
 }
 
 func (w *writer) frame(v any) bool {
