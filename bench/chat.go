@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -22,80 +20,50 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// ChatConfig sizes a chat benchmark. Zero values take the defaults noted.
-type ChatConfig struct {
+// ChatOptions size the chat workload. Zero values take the defaults noted.
+type ChatOptions struct {
 	Visitors  int // visitor websockets held at once, default 1000
 	Advocates int // simulated advocates accepting offers and answering, default 10
 	Messages  int // visitor messages timed, default 2000
 	Senders   int // visitors sending at the same time, default 50
 }
 
-func (c *ChatConfig) setDefaults() {
+func (o *ChatOptions) setDefaults() {
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
 		}
 	}
-	def(&c.Visitors, 1000)
-	def(&c.Advocates, 10)
-	def(&c.Messages, 2000)
-	def(&c.Senders, 50)
+	def(&o.Visitors, 1000)
+	def(&o.Advocates, 10)
+	def(&o.Messages, 2000)
+	def(&o.Senders, 50)
 }
 
-// Result is one server's figures.
-type Result struct {
-	BytesPerConn  float64       // heap and stack growth per held connection (both ends, one process)
-	P50, P95, P99 time.Duration // from a visitor's send to the server's echo reaching it
-	Timed         int           // messages timed
-	PerSecond     float64       // timed messages per second
-}
+// Names of the chat results.
+const (
+	ChatEchoBaseline = "baseline: bare websocket echo"
+	ChatMessage      = "chat: visitor message to its echo"
+)
 
-// ChatReport compares the web chat with a bare gorilla echo server holding as many connections.
-type ChatReport struct {
-	Config  ChatConfig
-	Echo    Result
-	Chat    Result
-	Replies int64 // advocates' replies that reached visitors
-}
-
-// Chat runs the benchmark on e and writes a table to out. Run it on a scratch key prefix: it
-// leaves its conversations behind. The clients run in this process, so a connection costs two
-// file descriptors here.
-func Chat(ctx context.Context, e *routing.Engine, cfg ChatConfig, out io.Writer) (ChatReport, error) {
-	cfg.setDefaults()
-	rep := ChatReport{Config: cfg}
-	var err error
-	if rep.Echo, err = runEcho(ctx, cfg); err != nil {
-		return rep, fmt.Errorf("bench: echo baseline: %w", err)
+// Chat holds o.Visitors visitor websockets on the web chat (each started a chat; o.Advocates
+// simulated advocates accept and answer) and times visitor messages from send to the server's
+// echo, beside a bare gorilla echo server holding as many connections in the same run. Each
+// result's Extra has kib_per_conn: heap and stack growth per held connection, both ends in this
+// process (a connection costs two file descriptors here). Run it on a scratch key prefix: it
+// leaves its conversations behind.
+func Chat(ctx context.Context, e *routing.Engine, o ChatOptions) ([]Result, error) {
+	o.setDefaults()
+	echo, err := runEcho(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("bench: echo baseline: %w", err)
 	}
-	if rep.Chat, rep.Replies, err = runChat(ctx, e, cfg); err != nil {
-		return rep, fmt.Errorf("bench: chat: %w", err)
+	chat, err := runChat(ctx, e, o)
+	if err != nil {
+		return nil, fmt.Errorf("bench: chat: %w", err)
 	}
-	rep.print(out)
-	return rep, nil
-}
-
-func (r ChatReport) print(w io.Writer) {
-	fmt.Fprintf(w, "chat: %d visitors held, %d advocates, %d messages timed from %d senders\n",
-		r.Config.Visitors, r.Config.Advocates, r.Config.Messages, r.Config.Senders)
-	fmt.Fprintf(w, "%-20s %12s %10s %10s %10s %10s\n", "", "KiB/conn", "p50", "p95", "p99", "msg/s")
-	row := func(name string, x Result) {
-		fmt.Fprintf(w, "%-20s %12.1f %10s %10s %10s %10.0f\n", name, x.BytesPerConn/1024,
-			x.P50.Round(time.Microsecond), x.P95.Round(time.Microsecond), x.P99.Round(time.Microsecond), x.PerSecond)
-	}
-	row("bare gorilla echo", r.Echo)
-	row("web chat", r.Chat)
-	ratio := func(a, b float64) string {
-		if b == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.1fx", a/b)
-	}
-	fmt.Fprintf(w, "%-20s %12s %10s %10s %10s %10s\n", "chat / echo",
-		ratio(r.Chat.BytesPerConn, r.Echo.BytesPerConn), ratio(float64(r.Chat.P50), float64(r.Echo.P50)),
-		ratio(float64(r.Chat.P95), float64(r.Echo.P95)), ratio(float64(r.Chat.P99), float64(r.Echo.P99)),
-		ratio(r.Chat.PerSecond, r.Echo.PerSecond))
-	fmt.Fprintf(w, "advocates' replies delivered to visitors: %d\n", r.Replies)
+	chat.Baseline = echo.Name
+	return []Result{echo, chat}, nil
 }
 
 // heapNow is the memory in use after a collection: heap spans and goroutine stacks.
@@ -200,20 +168,19 @@ func (cs *clients) close() {
 	}
 }
 
-// time sends cfg.Messages messages from random clients, cfg.Senders at once, each waiting for
-// its echo, and returns the latencies.
-func (cs *clients) time(ctx context.Context, cfg ChatConfig) (Result, error) {
+// time sends o.Messages messages from random clients, o.Senders at once, each waiting for its
+// echo.
+func (cs *clients) time(ctx context.Context, name string, o ChatOptions) Result {
 	var mu sync.Mutex
 	var lat []time.Duration
-	var failed atomic.Int64
-	var next atomic.Int64
+	var failed, next atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range cfg.Senders {
+	for range o.Senders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(cfg.Messages) && ctx.Err() == nil {
+			for next.Add(1) <= int64(o.Messages) && ctx.Err() == nil {
 				d, err := cs.roundTrip(cs.conns[rand.IntN(len(cs.conns))])
 				if err != nil {
 					failed.Add(1)
@@ -226,13 +193,16 @@ func (cs *clients) time(ctx context.Context, cfg ChatConfig) (Result, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	if n := failed.Load(); n > 0 {
-		return Result{}, fmt.Errorf("%d of %d messages got no echo", n, cfg.Messages)
+	return Measure(name, lat, time.Since(start), int(failed.Load()))
+}
+
+// perConn records the memory growth per held connection.
+func perConn(r *Result, before, held uint64, n int) {
+	if r.Extra == nil {
+		r.Extra = map[string]float64{}
 	}
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	return Result{P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Timed: len(lat), PerSecond: float64(len(lat)) / elapsed.Seconds()}, nil
+	r.Extra["kib_per_conn"] = float64(held-min(before, held)) / float64(n) / 1024
+	r.Extra["connections_held"] = float64(n)
 }
 
 var errNoEcho = errors.New("no echo within 10s")
@@ -259,8 +229,8 @@ func (cs *clients) roundTrip(c *client) (time.Duration, error) {
 	}
 }
 
-// runEcho measures a bare gorilla echo server holding cfg.Visitors connections.
-func runEcho(ctx context.Context, cfg ChatConfig) (Result, error) {
+// runEcho measures a bare gorilla echo server holding o.Visitors connections.
+func runEcho(ctx context.Context, o ChatOptions) (Result, error) {
 	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{}}
 	url, stop, err := serve(ctx, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -282,11 +252,11 @@ func runEcho(ctx context.Context, cfg ChatConfig) (Result, error) {
 	cs := newClients()
 	defer cs.close()
 	before := heapNow()
-	if err := cs.dial(ctx, url, cfg.Visitors, nil); err != nil {
+	if err := cs.dial(ctx, url, o.Visitors, nil); err != nil {
 		return Result{}, err
 	}
 	held := heapNow()
-	res, err := cs.time(ctx, cfg)
-	res.BytesPerConn = float64(held-min(before, held)) / float64(cfg.Visitors)
-	return res, err
+	res := cs.time(ctx, ChatEchoBaseline, o)
+	perConn(&res, before, held, o.Visitors)
+	return res, nil
 }

@@ -1,4 +1,5 @@
-// Package bench measures OpenHotline under load, each figure beside a bare baseline measured in
-// the same run (a gorilla echo server, a Redis round trip), so that the result reads as a ratio
-// that holds on a noisy machine. cmd/hotline's "bench" subcommands call it.
+// Package bench drives load against OpenHotline and reports throughput and latency percentiles
+// next to baselines measured in the same run (a bare HTTP handler, a bare websocket echo, a bare
+// Redis round trip), so that each figure is a ratio that holds on a noisy machine. `hotline
+// bench` calls it; long soaks belong here, never in `go test`.
 package bench

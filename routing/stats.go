@@ -83,8 +83,14 @@ func (e *Engine) Stats(ctx context.Context) (Stats, error) {
 	return s, nil
 }
 
+// HistogramBounds are the bucket bounds (seconds) the scripts keep; lua/lib.lua has the same list.
+var HistogramBounds = []float64{5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600}
+
 func histogram(h map[string]string) Histogram {
 	out := Histogram{Buckets: map[float64]uint64{}}
+	for _, b := range HistogramBounds {
+		out.Buckets[b] = 0
+	}
 	for k, v := range h {
 		switch k {
 		case "count":
