@@ -114,11 +114,7 @@ func (ch *Chat) tail(ctx context.Context) error {
 			continue
 		}
 		if gap {
-			// Events were trimmed before we read them: every connection re-reads its
-			// conversation from the message stream.
-			for _, c := range ch.hub.all() {
-				c.offer(item{x: &syncReq{after: keepCursor}})
-			}
+			ch.resyncAll()
 		}
 		for i := range evs {
 			last = evs[i].ID
@@ -127,6 +123,16 @@ func (ch *Chat) tail(ctx context.Context) error {
 		ch.tailed.Store(last)
 	}
 	return nil
+}
+
+// resyncAll has every connection re-read its conversation from the message stream: events were
+// trimmed before this process read them.
+func (ch *Chat) resyncAll() {
+	for _, c := range ch.hub.all() {
+		if conv, _ := c.session(); conv != "" {
+			c.offer(item{x: &syncReq{after: keepCursor}})
+		}
+	}
 }
 
 func (ch *Chat) dispatch(ev *routing.Event) {

@@ -1,8 +1,10 @@
 package webchat
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // activeChat starts a chat answered by advocate adv and returns the visitor, token and id.
@@ -228,5 +231,36 @@ func TestQuickExitByRequest(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("POST /chat/exit %q: got %d, want 400", body, resp.StatusCode)
 		}
+	}
+}
+
+// When the events stream was trimmed past what the tailer read, every connection catches up
+// from the message stream instead. Here no tailer runs at all, so only the resync delivers.
+func TestGapResync(t *testing.T) {
+	clock := routingtest.NewClock()
+	e := routingtest.Engine(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
+	ch, err := New(e, testConfig(Config{}))
+	must(t, err)
+	srv := httptest.NewServer(ch)
+	t.Cleanup(srv.Close)
+	r := &rig{t: t, e: e, ch: ch, srv: srv, ctx: context.Background(), clock: clock}
+	r.advocate("bea", "en")
+	idle := r.dial() // not started: a resync leaves it alone
+	v := r.dial()
+	conv := r.convOf(v.start("en").Token)
+	r.waitOffer("bea", conv)
+	_, err = e.Accept(r.ctx, "bea", conv)
+	must(t, err)
+	m1 := r.send("bea", conv, "one")
+	m2 := r.send("bea", conv, "two")
+	ch.resyncAll()
+	v.until(TypeMessage)
+	v.until(TypeMessage)
+	if got := ids(v.messages()); strings.Join(got, " ") != m1.ID+" "+m2.ID {
+		t.Fatalf("after resync: got %v, want [%s %s]", got, m1.ID, m2.ID)
+	}
+	idle.send(map[string]any{"type": "start", "language": "en", "consent": true})
+	if s := idle.until(TypeSession); s.State != StateWaiting && s.State != StateActive {
+		t.Fatalf("the connection that had no chat during the resync: got %+v", s)
 	}
 }

@@ -105,6 +105,9 @@ func (w *writer) message(m routing.Message) bool {
 func (w *writer) sync(ctx context.Context, s *syncReq) bool {
 	c := w.c
 	conv, _ := c.session()
+	if conv == "" {
+		return true // no chat yet: nothing to catch up on
+	}
 	if s.after != keepCursor {
 		w.last = s.after
 	}
