@@ -84,8 +84,15 @@ func TestWidgetInBrowser(t *testing.T) {
 	neutral, referers := neutralSite(t)
 	r := newRig(t, Config{NeutralURL: neutral.URL + "/"})
 	r.advocate("bea", "en", "es")
+	openInSpanish(t, ctx, r)
+	conv := acceptOffer(t, r, "bea")
+	chatBothWays(t, ctx, r, conv)
+	cutAndResume(t, ctx, r, conv)
+	quickExit(t, ctx, r, conv, neutral.URL, referers)
+}
 
-	// Open the demo page, choose Spanish, accept the notice.
+// openInSpanish opens the demo page, chooses Spanish and accepts the notice.
+func openInSpanish(t *testing.T, ctx context.Context, r *rig) {
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(r.srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(".ohc-launcher")),
@@ -104,21 +111,28 @@ func TestWidgetInBrowser(t *testing.T) {
 	if acceptText != "Entiendo — iniciar el chat" {
 		t.Fatalf("notice button in Spanish: got %q", acceptText)
 	}
+}
 
-	// The Spanish-speaking advocate gets the offer and accepts.
+// acceptOffer waits for the Spanish chat's offer to adv and accepts it.
+func acceptOffer(t *testing.T, r *rig, adv string) string {
 	var conv string
 	eventually(t, func() bool {
-		o := r.offers("bea")
+		o := r.offers(adv)
 		if len(o) == 1 {
 			conv = o[0]
 		}
 		return conv != ""
-	}, "bea is offered the chat")
+	}, "%s is offered the chat", adv)
 	if c := r.conv(conv); c.Language != "es" {
 		t.Fatalf("conversation language: got %q, want es", c.Language)
 	}
-	_, err = r.e.Accept(r.ctx, "bea", conv)
+	_, err := r.e.Accept(r.ctx, adv, conv)
 	must(t, err)
+	return conv
+}
+
+// chatBothWays exchanges a message each way.
+func chatBothWays(t *testing.T, ctx context.Context, r *rig, conv string) {
 	must(t, chromedp.Do(ctx,
 		logHas("Una persona de apoyo se unió al chat."),
 		chromedp.SendKeys(chromedp.CSS("#ohc-input"), "hola, necesito ayuda"),
@@ -133,7 +147,11 @@ func TestWidgetInBrowser(t *testing.T) {
 	r.send("bea", conv, "Estoy aquí para ayudarte.")
 	must(t, chromedp.Do(ctx, logHas("Estoy aquí para ayudarte.")))
 
-	// The line drops; the advocate writes meanwhile; the widget resumes and shows each message once.
+}
+
+// cutAndResume drops the line; the advocate writes meanwhile; the widget resumes and shows each
+// message once.
+func cutAndResume(t *testing.T, ctx context.Context, r *rig, conv string) {
 	r.ch.dropConns()
 	r.send("bea", conv, "¿Sigues ahí?")
 	must(t, chromedp.Do(ctx, logHas("¿Sigues ahí?"), logHas("Conectado de nuevo.")))
@@ -147,13 +165,17 @@ func TestWidgetInBrowser(t *testing.T) {
 		t.Fatalf("each message shown once after resume: got counts %v", counts)
 	}
 
-	// Escape twice: quick exit leaves for the neutral site and the advocate is told.
+}
+
+// quickExit presses Escape twice: the page is replaced by the neutral site, which learns
+// nothing of where the visitor came from, the advocate is told, and nothing is left in the tab.
+func quickExit(t *testing.T, ctx context.Context, r *rig, conv, neutral string, referers func() []string) {
 	must(t, chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape)))
 	var href string
 	eventually(t, func() bool {
 		// The page is going away: an error here means "not yet".
 		href, _ = chromedp.Run(ctx, chromedp.Location())
-		return strings.HasPrefix(href, neutral.URL)
+		return strings.HasPrefix(href, neutral)
 	}, "the page is replaced by the neutral site")
 	eventually(t, func() bool {
 		c := r.conv(conv)
@@ -172,7 +194,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	))
 	left, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Object.keys(sessionStorage).filter(k => k.startsWith('ohc.')).length`))
 	must(t, err)
-	if left != 0 || !strings.HasPrefix(href, neutral.URL) {
+	if left != 0 || !strings.HasPrefix(href, neutral) {
 		t.Fatalf("after quick exit: %d widget keys left in sessionStorage, page %q", left, href)
 	}
 }
