@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +197,40 @@ func quickExit(t *testing.T, ctx context.Context, r *rig, conv, neutral string, 
 	must(t, err)
 	if left != 0 || !strings.HasPrefix(href, neutral) {
 		t.Fatalf("after quick exit: %d widget keys left in sessionStorage, page %q", left, href)
+	}
+}
+
+// The widget embedded with one script tag on an allowed partner origin works; on any other
+// origin the socket is refused and the visitor is told to call or text instead.
+func TestWidgetEmbeddedElsewhere(t *testing.T) {
+	ctx := browser(t)
+	var hotline atomic.Value
+	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><title>Partner</title><h1>A partner's page</h1>
+<script src="%s/chat/widget.js" type="module"></script></html>`, hotline.Load())
+	})
+	allowed := httptest.NewServer(page)
+	t.Cleanup(allowed.Close)
+	other := httptest.NewServer(page)
+	t.Cleanup(other.Close)
+	r := newRig(t, Config{AllowedOrigins: []string{allowed.URL}})
+	hotline.Store(r.srv.URL)
+	start := func(url string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(url),
+			chromedp.WaitVisible(chromedp.CSS(".ohc-launcher")),
+			chromedp.Click(chromedp.CSS(".ohc-launcher")),
+			chromedp.Click(chromedp.CSS(`button[data-lang="en"]`)),
+			chromedp.Click(chromedp.CSS(".ohc-accept")),
+		)
+	}
+	must(t, chromedp.Do(ctx, start(allowed.URL),
+		waitJS(`document.querySelector('.ohc-status').textContent.includes('You are number 1 in line')`)))
+	must(t, chromedp.Do(ctx, start(other.URL),
+		waitJS(`document.querySelector('.ohc-alert').textContent.includes('not available right now')`)))
+	waiting, err := r.e.Waiting(r.ctx)
+	must(t, err)
+	if len(waiting) != 1 {
+		t.Fatalf("got %d conversations waiting, want only the allowed partner's", len(waiting))
 	}
 }
