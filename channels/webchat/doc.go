@@ -13,4 +13,17 @@
 // Resume tokens live in the browser's sessionStorage only and in Redis only as a hash. A visitor
 // gone longer than the grace period is ended by a routing timer of kind "chat.grace", which fires
 // exactly once cluster-wide.
+//
+// Wiring, in the gateway (echo's IPExtractor is already a func(*http.Request) string):
+//
+//	chat, err := webchat.New(engine, webchat.Config{
+//		AllowedOrigins: append([]string{cfg.HTTP.PublicURL}, cfg.HTTP.Origins...),
+//		ClientIP:       e.IPExtractor,
+//		HotlineName:    cfg.Hotline.Name,
+//		HotlinePhone:   cfg.Hotline.Phone,
+//	})
+//	e.Any("/chat/*", echo.WrapHandler(chat)) // /chat/ws, widget files, POST /chat/exit
+//	e.GET("/", echo.WrapHandler(chat))       // the demo page
+//	routing.NewDispatcher(engine, map[routing.Channel]routing.Deliverer{routing.Chat: chat}, …)
+//	g.Go(func() error { return chat.Run(ctx) }) // once per process, beside engine.Run
 package webchat
