@@ -12,11 +12,12 @@ import (
 // writer owns the socket's write side and the resume cursor: it writes each message of the
 // conversation once, in stream order, whether it comes from the events tailer or from a sync.
 type writer struct {
-	c      *conn
-	last   string     // id of the newest message written (or known to the visitor)
-	synced bool       // the first sync ran: events before it are covered by it
-	joined bool       // advocate_joined was sent for the current advocate
-	place  queueFrame // the last place in line written
+	c       *conn
+	last    string     // id of the newest message written (or known to the visitor)
+	synced  bool       // the first sync ran: events before it are covered by it
+	joined  bool       // advocate_joined was sent for the current advocate
+	place   queueFrame // the last place in line written
+	placeAt time.Time
 }
 
 func (c *conn) write(ctx context.Context) {
@@ -144,13 +145,25 @@ func (w *writer) sync(ctx context.Context, s *syncReq) bool {
 }
 
 // queue writes a place in line unless the visitor has it already.
+//
+// Far back in a long line the place changes with every answer; there it is written at most every
+// farRefresh, so that the line moving does not cost every waiting visitor a frame per answer.
 func (w *writer) queue(q queueFrame) bool {
 	if q == w.place {
 		return true
 	}
-	w.place = q
+	far := q.Position > nearFront && w.place.Position > nearFront
+	if far && time.Since(w.placeAt) < farRefresh {
+		return true
+	}
+	w.place, w.placeAt = q, time.Now()
 	return w.frame(q)
 }
+
+const (
+	nearFront  = 10
+	farRefresh = 10 * time.Second
+)
 
 // settle follows a freshly read conversation state: in line, with an advocate, or over.
 func (w *writer) settle(ctx context.Context, cv routing.Conversation, state string) bool {
