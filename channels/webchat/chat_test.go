@@ -2,7 +2,9 @@ package webchat
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/openhotline/hotline/routing"
 )
@@ -113,5 +115,39 @@ func TestQueuePositionMovesUp(t *testing.T) {
 		if q := v.until(TypeQueue); q.Position != i+1 {
 			t.Fatalf("after the first left, visitor %d: got place %d, want %d", i+1, q.Position, i+1)
 		}
+	}
+}
+
+// The wait estimate comes from recently answered chats: each answer is recorded once, and a
+// visitor is told place × (recent waits / recent places on arrival).
+func TestWaitEstimate(t *testing.T) {
+	r := newRig(t, Config{})
+	first := r.dial()
+	conv := r.convOf(first.start("en").Token)
+	if q := first.until(TypeQueue); q.EstimatedWaitSeconds != 0 {
+		t.Fatalf("with no answered chats: got estimate %d, want 0 (unknown)", q.EstimatedWaitSeconds)
+	}
+	r.clock.Advance(90 * time.Second)
+	r.advocate("ana", "en")
+	r.waitOffer("ana", conv)
+	_, err := r.e.Accept(r.ctx, "ana", conv)
+	must(t, err)
+	first.until(TypeAdvocateJoined)
+	rdb := r.e.Redis()
+	eventually(t, func() bool { return rdb.LLen(r.ctx, r.ch.waitsKey()).Val() == 1 }, "the answer is recorded")
+	if got := rdb.LIndex(r.ctx, r.ch.waitsKey(), 0).Val(); !strings.HasPrefix(got, "90") || !strings.HasSuffix(got, ":1") {
+		t.Fatalf("recorded sample: got %q, want about 90 s at place 1", got)
+	}
+
+	// ana is full (capacity 1 here), so the next two wait: 90 s per place.
+	must(t, r.e.PutAdvocate(r.ctx, routing.Advocate{ID: "ana", Name: "ana", Role: routing.RoleAdvocate,
+		Languages: []string{"en"}, Channels: []routing.Channel{routing.Chat}, TextCapacity: 1}))
+	r.ch.est = estimator{} // forget the cached figure
+	r.dial().start("en")
+	second := r.dial()
+	second.start("en")
+	// (The answer took 90.001 s of the test clock; the estimate rounds up.)
+	if q := second.until(TypeQueue); q.Position != 2 || q.EstimatedWaitSeconds < 180 || q.EstimatedWaitSeconds > 181 {
+		t.Fatalf("second in line: got place %d estimate %d, want 2 and 180 s", q.Position, q.EstimatedWaitSeconds)
 	}
 }
