@@ -81,6 +81,10 @@ type Engine struct {
 	scr    scripts
 	cfgArg string
 
+	firstMu sync.Mutex // guards the cached first event id
+	firstID string
+	firstAt time.Time
+
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
 }

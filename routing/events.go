@@ -65,11 +65,11 @@ func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, bloc
 		count = 500
 	}
 	if after != "0-0" {
-		first, err := e.rdb.XRangeN(ctx, e.keys.events(), "-", "+", 1).Result()
+		first, err := e.firstEventID(ctx)
 		if err != nil {
-			return nil, false, wrap("events", err)
+			return nil, false, err
 		}
-		gap = len(first) > 0 && streamLess(after, first[0].ID) && !e.eventExists(ctx, after)
+		gap = first != "" && streamLess(after, first) && !e.eventExists(ctx, after)
 	}
 	args := &redis.XReadArgs{Streams: []string{e.keys.events(), after}, Count: count, Block: -1}
 	if block > 0 {
@@ -93,6 +93,26 @@ func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, bloc
 		}
 	}
 	return evs, gap, nil
+}
+
+// firstEventID returns the oldest kept event id, cached for a second: trimming only moves it
+// forward, and a reader that tails the stream is always far past it, so continuous readers pay no
+// extra round trip.
+func (e *Engine) firstEventID(ctx context.Context) (string, error) {
+	e.firstMu.Lock()
+	defer e.firstMu.Unlock()
+	if time.Since(e.firstAt) < time.Second {
+		return e.firstID, nil
+	}
+	x, err := e.rdb.XRangeN(ctx, e.keys.events(), "-", "+", 1).Result()
+	if err != nil {
+		return "", wrap("events", err)
+	}
+	e.firstID, e.firstAt = "", time.Now()
+	if len(x) > 0 {
+		e.firstID = x[0].ID
+	}
+	return e.firstID, nil
 }
 
 // eventExists tells a trimmed id from one that was simply the last before the first kept.
