@@ -27,6 +27,8 @@ type Config struct {
 	Twilio  Twilio
 	SMTP    SMTP
 	Hotline Hotline
+
+	Interpreter Interpreter
 }
 
 // HTTP is the web edge.
@@ -75,7 +77,24 @@ type SMTP struct {
 	Addr      string   // HOTLINE_SMTP_ADDR: where the receiver listens, default 127.0.0.1:2525
 	Domain    string   // HOTLINE_SMTP_DOMAIN, default hotline.localhost
 	Addresses []string // HOTLINE_EMAIL_ADDRESSES: accepted recipients, default help@<domain>
-	RelayURL  string   // HOTLINE_SMTP_RELAY: smtp://user:pass@host:port for replies; empty = local sink log
+	RelayURL  string   // HOTLINE_SMTP_RELAY: smtp://user:pass@host:port?tls=none|opportunistic|mandatory or smtps://… for replies; empty = replies fail with a clear reason
+
+	MaxMessageBytes    int64 // HOTLINE_SMTP_MAX_BYTES: larger mail is refused with 552, default 10 MiB
+	MaxAttachmentBytes int64 // HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES: larger attachments are not kept, default 5 MiB
+}
+
+// Interpreter is the tele-interpreting provider's line and dial plan. An empty Number means no
+// interpreter line is configured: advocates cannot add an interpreter.
+type Interpreter struct {
+	Number  string // HOTLINE_INTERPRETER_NUMBER: the provider's line, E.164 (+18005550100) or sip:
+	Account string // HOTLINE_INTERPRETER_ACCOUNT: account number or PIN keyed in after the line answers
+	// Digits is the DTMF pattern sent once the line answers: w waits half a second (as in Twilio's
+	// SendDigits); {account} and {language} are replaced. HOTLINE_INTERPRETER_DIGITS, default
+	// "ww{account}#ww{language}#".
+	Digits string
+	// LanguageCodes replaces the provider's code for some languages: "vi=241,es=2".
+	// HOTLINE_INTERPRETER_LANGUAGE_CODES.
+	LanguageCodes map[string]string
 }
 
 // Hotline names the service shown to people.
@@ -131,10 +150,19 @@ func Load(getenv func(string) string) (Config, error) {
 			Domain:    p.str("HOTLINE_SMTP_DOMAIN", "hotline.localhost"),
 			Addresses: p.list("HOTLINE_EMAIL_ADDRESSES"),
 			RelayURL:  p.str("HOTLINE_SMTP_RELAY", ""),
+
+			MaxMessageBytes:    int64(p.int("HOTLINE_SMTP_MAX_BYTES", 10<<20)),
+			MaxAttachmentBytes: int64(p.int("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", 5<<20)),
 		},
 		Hotline: Hotline{
 			Name:  p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
 			Phone: p.str("HOTLINE_PHONE", "1-888-373-7888"),
+		},
+		Interpreter: Interpreter{
+			Number:        p.str("HOTLINE_INTERPRETER_NUMBER", ""),
+			Account:       p.str("HOTLINE_INTERPRETER_ACCOUNT", ""),
+			Digits:        p.str("HOTLINE_INTERPRETER_DIGITS", "ww{account}#ww{language}#"),
+			LanguageCodes: p.pairs("HOTLINE_INTERPRETER_LANGUAGE_CODES"),
 		},
 	}
 	if c.HTTP.PublicURL == "" {
@@ -200,12 +228,26 @@ func (c Config) Validate() []string {
 	if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
 		add("HOTLINE_SMTP_ADDR %q is not host:port: %v", c.SMTP.Addr, err)
 	}
+	if c.SMTP.RelayURL != "" {
+		if u, err := url.Parse(c.SMTP.RelayURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			add("HOTLINE_SMTP_RELAY must look like smtp://user:pass@host:587?tls=mandatory or smtps://user:pass@host:465")
+		} else if t := u.Query().Get("tls"); t != "" && t != "none" && t != "opportunistic" && t != "mandatory" {
+			add("HOTLINE_SMTP_RELAY tls=%q must be none, opportunistic or mandatory", t)
+		}
+	}
+	if c.SMTP.MaxMessageBytes != 0 && c.SMTP.MaxMessageBytes < 1024 {
+		add("HOTLINE_SMTP_MAX_BYTES must be at least 1024, got %d", c.SMTP.MaxMessageBytes)
+	}
+	if c.SMTP.MaxAttachmentBytes < 0 {
+		add("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES must be positive, got %d", c.SMTP.MaxAttachmentBytes)
+	}
 	if c.Routing.TextCapacity < 1 || c.Routing.TextCapacity > 20 {
 		add("HOTLINE_TEXT_CAPACITY must be between 1 and 20, got %d", c.Routing.TextCapacity)
 	}
 	if c.Routing.UrgentFanout < 1 || c.Routing.UrgentFanout > 20 {
 		add("HOTLINE_URGENT_FANOUT must be between 1 and 20, got %d", c.Routing.UrgentFanout)
 	}
+	errs = append(errs, c.Interpreter.validate()...)
 	for name, d := range map[string]time.Duration{
 		"HOTLINE_OFFER_TIMEOUT_VOICE": c.Routing.VoiceOfferTimeout,
 		"HOTLINE_OFFER_TIMEOUT_TEXT":  c.Routing.TextOfferTimeout,
@@ -273,6 +315,25 @@ func (p *parser) list(name string) []string {
 		if f = strings.TrimSpace(f); f != "" {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// pairs reads "k=v,k=v".
+func (p *parser) pairs(name string) map[string]string {
+	items := p.list(name)
+	if len(items) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(items))
+	for _, it := range items {
+		k, v, ok := strings.Cut(it, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			p.errs = append(p.errs, fmt.Sprintf("%s entry %q must be key=value", name, it))
+			continue
+		}
+		out[k] = v
 	}
 	return out
 }
