@@ -173,6 +173,10 @@ func (s *Sim) mismatch(lines ...string) {
 	s.notifyLocked()
 	s.mu.Unlock()
 	for _, l := range lines {
+		// Schema errors may quote the offending value (a number, a body): keep it out of logs.
+		if i := strings.Index(l, "value "); i >= 0 {
+			l = l[:i] + "value (not logged)"
+		}
 		s.log.Warn("request departs from Twilio's API", "problem", l)
 	}
 }
