@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/openhotline/hotline/config"
 )
 
 // Development credentials: with no Twilio account configured, the hotline and its stand-in share
@@ -171,6 +173,10 @@ func (s *Sim) mismatch(lines ...string) {
 	s.notifyLocked()
 	s.mu.Unlock()
 	for _, l := range lines {
+		// Schema errors may quote the offending value (a number, a body): keep it out of logs.
+		if i := strings.Index(l, "value "); i >= 0 {
+			l = l[:i] + "value (not logged)"
+		}
 		s.log.Warn("request departs from Twilio's API", "problem", l)
 	}
 }
@@ -255,3 +261,11 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // twilioTime formats a time as Twilio's JSON does (RFC 1123 with a numeric zone).
 func twilioTime(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
+
+// TwilioConfig returns the Twilio settings that point the hotline's twilio-go client at this
+// Sim served at apiURL (dev mode: the gateway mounts the Sim at /2010-04-01/ on its own server
+// and passes its own URL), keeping the numbers from base.
+func (s *Sim) TwilioConfig(base config.Twilio, apiURL string) config.Twilio {
+	base.AccountSID, base.AuthToken, base.APIURL = s.cfg.AccountSID, s.cfg.AuthToken, strings.TrimRight(apiURL, "/")
+	return base
+}
