@@ -405,3 +405,22 @@ func TestRetentionPurgesContent(t *testing.T) {
 		t.Fatalf("after retention: got %+v, want the contact gone and the anonymous record kept", conv)
 	}
 }
+
+func TestUnansweredCallsSetAdvocateAway(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	r.advocate("ana", en, all)
+	for i := range 2 {
+		c := r.inbound(routing.Inbound{Channel: routing.Voice, NoMessage: true, NewConversation: true}).Conversation.ID
+		r.accept("ana", c)
+		if err := r.e.Unanswered(r.ctx, "ana", c); err != nil {
+			t.Fatal(err)
+		}
+		if st := r.state(c); st == routing.Active {
+			t.Fatalf("unanswered call %d is still active, want back in line", i)
+		}
+	}
+	p, _ := r.e.Presence(r.ctx, "ana")
+	if p.Status != routing.Away || p.Voice != 0 {
+		t.Fatalf("after two unanswered calls: got %+v, want away holding nothing", p)
+	}
+}

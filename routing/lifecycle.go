@@ -25,7 +25,21 @@ func (e *Engine) Transfer(ctx context.Context, advocateID, convID string, t Tran
 	if t.Language != "" && !validLanguage(t.Language) {
 		return Errorf(EInvalid, "language %q is not a BCP 47 tag such as en or es", t.Language)
 	}
-	v, err := e.run(ctx, e.scr.transfer, convID, advocateID, t.ToAdvocate, t.Language)
+	return e.transfer(ctx, advocateID, convID, t, false)
+}
+
+// Unanswered puts back in line a call the advocate accepted but whose phone never picked up
+// (no answer, busy, failed). It counts as a missed offer: two in a row set the advocate away, so
+// a phone left off does not strand callers. Errors as Transfer.
+func (e *Engine) Unanswered(ctx context.Context, advocateID, convID string) error {
+	if !validID(convID) {
+		return Errorf(ENotFound, "conversation not found")
+	}
+	return e.transfer(ctx, advocateID, convID, Transfer{}, true)
+}
+
+func (e *Engine) transfer(ctx context.Context, advocateID, convID string, t Transfer, missed bool) error {
+	v, err := e.run(ctx, e.scr.transfer, convID, advocateID, t.ToAdvocate, t.Language, boolArg(missed))
 	if err != nil {
 		return err
 	}

@@ -91,9 +91,9 @@ func (e *Engine) safeContactVeto(ctx context.Context, convID string) (string, er
 // status never moves backwards. Errors: ENotFound.
 func (e *Engine) SetMessageStatus(ctx context.Context, convID, msgID, status, detail string) error {
 	switch status {
-	case StatusSent, StatusDelivered, StatusFailed:
+	case StatusSent, StatusDelivered, StatusFailed, StatusUndelivered:
 	default:
-		return Errorf(EInvalid, "status %q must be sent, delivered or failed", status)
+		return Errorf(EInvalid, "status %q must be sent, delivered, undelivered or failed", status)
 	}
 	if !validID(convID) || !validStreamID(msgID) {
 		return Errorf(ENotFound, "message not found")

@@ -110,11 +110,12 @@ const (
 
 // Delivery states of an outbound message.
 const (
-	StatusQueued    = "queued"
-	StatusSent      = "sent"
-	StatusDelivered = "delivered"
-	StatusFailed    = "failed"
-	StatusBlocked   = "blocked"
+	StatusQueued      = "queued"
+	StatusSent        = "sent"
+	StatusDelivered   = "delivered"
+	StatusFailed      = "failed"
+	StatusUndelivered = "undelivered" // the provider accepted it but the carrier could not deliver
+	StatusBlocked     = "blocked"
 )
 
 // Message is one entry of a conversation. Its ID is the Redis stream id, which orders messages

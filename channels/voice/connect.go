@@ -110,7 +110,7 @@ func (c *Channel) advocateStatus(w http.ResponseWriter, r *http.Request) {
 // declined offer, and tells the advocate's console why.
 func (c *Channel) requeue(ctx context.Context, convID, advocateID, reason string) {
 	ctx = context.WithoutCancel(ctx)
-	if err := c.eng.Transfer(ctx, advocateID, convID, routing.Transfer{}); err != nil {
+	if err := c.eng.Unanswered(ctx, advocateID, convID); err != nil {
 		c.log.Error("voice: unreached advocate's call not requeued", "conversation", convID, "advocate", advocateID, "err", err)
 		return
 	}

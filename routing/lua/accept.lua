@@ -20,6 +20,11 @@ redis.call('HSET', key('conv', cid), 'state', 'active', 'adv', adv, 'ans', NOW)
 dequeue(cid, c.cls)
 redis.call('ZREM', P .. 'timers', 'esc|' .. cid)
 redis.call('SADD', key('advconvs', adv), cid)
+-- A voice accept is only proven when the advocate's phone answers: keep the count of misses so
+-- that an unanswered phone (Unanswered) continues it.
+if c.ch == 'voice' then
+  redis.call('HSET', key('adv', adv), 'vmissed', redis.call('HGET', key('adv', adv), 'missed') or 0)
+end
 redis.call('HSET', key('adv', adv), 'missed', 0)
 redis.call('ZADD', P .. 'avail', 'XX', NOW, adv)
 local interp = '0'

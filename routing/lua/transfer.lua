@@ -1,5 +1,5 @@
--- args: 1 conv, 2 advocate, 3 to advocate, 4 language
-local cid, adv, to, lang = arg(1), arg(2), arg(3), arg(4)
+-- args: 1 conv, 2 advocate, 3 to advocate, 4 language, 5 missed ('1': the advocate never picked up)
+local cid, adv, to, lang, missed = arg(1), arg(2), arg(3), arg(4), arg(5) == '1'
 local ck = key('conv', cid)
 if redis.call('EXISTS', ck) == 0 then return {'notfound'} end
 local c = hgetall(ck)
@@ -30,7 +30,17 @@ c.esc = '0'
 enqueue(cid, c.cls, tonumber(c.score))
 redis.call('ZADD', P .. 'timers', NOW + CFG.escalate, 'esc|' .. cid)
 remember_decline(cid, adv)
-emit('conversation.transferred', cid, adv, {to = to, language = c.lang})
+emit('conversation.transferred', cid, adv, {to = to, language = c.lang, missed = tostring(missed)})
+if missed then
+  local n = tonumber(redis.call('HGET', key('adv', adv), 'vmissed') or 0) + 1
+  redis.call('HSET', key('adv', adv), 'missed', n, 'vmissed', n)
+  if n >= CFG.missed and redis.call('HGET', key('adv', adv), 'status') == 'available' then
+    redis.call('HSET', key('adv', adv), 'status', 'away')
+    redis.call('ZREM', P .. 'avail', adv)
+    withdraw_all_of(adv, 'away')
+    emit('advocate.presence', nil, adv, {status = 'away', reason = 'missed_offers'})
+  end
+end
 if target then make_offer(target, c, cid) end
 match()
 return {'ok'}
