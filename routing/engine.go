@@ -78,6 +78,8 @@ type Engine struct {
 	seal   *sealer
 	log    *slog.Logger
 	timers *timerSet
+	scr    scripts
+	cfgArg string
 
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
@@ -99,6 +101,8 @@ func New(rdb redis.UniversalClient, cfg Config) (*Engine, error) {
 		entropy: ulid.Monotonic(rand.Reader, 0),
 	}
 	e.timers = newTimerSet(e)
+	e.scr = loadScripts()
+	e.cfgArg = e.scriptConfig()
 	return e, nil
 }
 

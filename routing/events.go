@@ -2,7 +2,13 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Event types. Every state change appends one event to the events stream.
@@ -44,3 +50,133 @@ type Deliverer interface {
 // TimerFunc handles a timer of one kind. It runs at least once per scheduled timer, in exactly
 // one process at a time; a returned error retries it after a delay.
 type TimerFunc func(ctx context.Context, arg string) error
+
+// ReadEvents returns up to count events after id `after` ("" = from the oldest kept), waiting up
+// to block for the first one when none is there (0 = don't wait). gap is true when events after
+// `after` were trimmed from the capped stream: the reader must refresh its whole view.
+func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, block time.Duration) (evs []Event, gap bool, err error) {
+	if after == "" {
+		after = "0-0"
+	}
+	if after != "0-0" && !validStreamID(after) {
+		return nil, false, Errorf(EInvalid, "%q is not an event id", after)
+	}
+	if count <= 0 {
+		count = 500
+	}
+	if after != "0-0" {
+		first, err := e.rdb.XRangeN(ctx, e.keys.events(), "-", "+", 1).Result()
+		if err != nil {
+			return nil, false, wrap("events", err)
+		}
+		gap = len(first) > 0 && streamLess(after, first[0].ID) && !e.eventExists(ctx, after)
+	}
+	args := &redis.XReadArgs{Streams: []string{e.keys.events(), after}, Count: count, Block: -1}
+	if block > 0 {
+		args.Block = block
+	}
+	res, err := e.rdb.XRead(ctx, args).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, gap, nil
+	}
+	if err != nil {
+		return nil, gap, wrap("events", err)
+	}
+	for _, s := range res {
+		for _, x := range s.Messages {
+			ev, err := e.decodeEvent(x)
+			if err != nil {
+				e.log.Warn("routing: undecodable event skipped", "id", x.ID, "err", err)
+				continue
+			}
+			evs = append(evs, ev)
+		}
+	}
+	return evs, gap, nil
+}
+
+// eventExists tells a trimmed id from one that was simply the last before the first kept.
+func (e *Engine) eventExists(ctx context.Context, id string) bool {
+	x, err := e.rdb.XRangeN(ctx, e.keys.events(), id, id, 1).Result()
+	return err == nil && len(x) == 1
+}
+
+func streamLess(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	ami, _ := strconv.ParseUint(am, 10, 64)
+	bmi, _ := strconv.ParseUint(bm, 10, 64)
+	if ami != bmi {
+		return ami < bmi
+	}
+	asi, _ := strconv.ParseUint(as, 10, 64)
+	bsi, _ := strconv.ParseUint(bs, 10, 64)
+	return asi < bsi
+}
+
+func (e *Engine) decodeEvent(x redis.XMessage) (Event, error) {
+	s := func(k string) string { v, _ := x.Values[k].(string); return v }
+	ev := Event{ID: x.ID, Type: s("t"), Conversation: s("c"), Advocate: s("a"), At: msTime(s("at"))}
+	if d := s("d"); d != "" {
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(d), &raw); err != nil {
+			return ev, err
+		}
+		ev.Data = make(map[string]string, len(raw))
+		for k, v := range raw {
+			switch v := v.(type) {
+			case string:
+				ev.Data[k] = v
+			case float64:
+				ev.Data[k] = strconv.FormatFloat(v, 'f', -1, 64)
+			case bool:
+				ev.Data[k] = strconv.FormatBool(v)
+			}
+		}
+	}
+	if ev.Type == EvMessage {
+		m, err := e.decodeMessage(ev.Conversation, ev.Data["mid"], map[string]any{
+			"d": ev.Data["dir"], "a": ev.Data["author"], "b": ev.Data["body"], "att": ev.Data["att"],
+			"m": ev.Data["meta"], "x": ev.Data["ext"],
+		}, ev.Data["status"])
+		if err != nil {
+			return ev, err
+		}
+		ev.Message = &m
+		ev.Data = map[string]string{"detail": ev.Data["detail"]}
+	}
+	return ev, nil
+}
+
+// LastEventID returns the id of the newest event ("0-0" when none).
+func (e *Engine) LastEventID(ctx context.Context) (string, error) {
+	x, err := e.rdb.XRevRangeN(ctx, e.keys.events(), "+", "-", 1).Result()
+	if err != nil {
+		return "", wrap("last event", err)
+	}
+	if len(x) == 0 {
+		return "0-0", nil
+	}
+	return x[0].ID, nil
+}
+
+// Publish appends a custom event (cases, alerts, channel notices) to the events stream. Data
+// must not hold message bodies or contact addresses: events are not sealed.
+func (e *Engine) Publish(ctx context.Context, ev Event) (string, error) {
+	if ev.Type == "" || ev.Type == EvMessage {
+		return "", Errorf(EInvalid, "event type %q cannot be published", ev.Type)
+	}
+	vals := []any{"t", ev.Type, "at", strconv.FormatInt(e.now().UnixMilli(), 10)}
+	if ev.Conversation != "" {
+		vals = append(vals, "c", ev.Conversation)
+	}
+	if ev.Advocate != "" {
+		vals = append(vals, "a", ev.Advocate)
+	}
+	if len(ev.Data) > 0 {
+		b, _ := json.Marshal(ev.Data)
+		vals = append(vals, "d", string(b))
+	}
+	id, err := e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: e.keys.events(), MaxLen: e.cfg.EventsMaxLen, Approx: true, Values: vals}).Result()
+	return id, wrap("publish", err)
+}

@@ -1,6 +1,19 @@
 package routing
 
-import "sync"
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Timers: one sorted set of deadlines ("kind|arg" scored by due time) shared by every process.
+// Built-in kinds (offer time-outs, escalation, content purge, outbox retries) are applied inside
+// the tick script itself, atomically. Other kinds are claimed by exactly one process at a time:
+// the tick moves them to an in-flight set, the handler runs, and an entry not acknowledged within
+// the redelivery delay (a process died mid-handler) is handed out again.
 
 type timerSet struct {
 	e        *Engine
@@ -9,3 +22,96 @@ type timerSet struct {
 }
 
 func newTimerSet(e *Engine) *timerSet { return &timerSet{e: e, handlers: map[string]TimerFunc{}} }
+
+var builtinTimers = map[string]bool{"offer": true, "esc": true, "purge": true, "retry": true}
+
+func (e *Engine) redeliver() time.Duration { return 30 * time.Second }
+
+// HandleTimer registers the handler for timers of kind. Call before Run.
+func (e *Engine) HandleTimer(kind string, f TimerFunc) {
+	if builtinTimers[kind] || kind == "" || strings.Contains(kind, "|") {
+		panic("routing: timer kind " + kind + " is reserved or malformed") // a programming error
+	}
+	e.timers.mu.Lock()
+	defer e.timers.mu.Unlock()
+	e.timers.handlers[kind] = f
+}
+
+// Schedule sets a timer of kind with arg to fire at `at`, replacing one with the same kind and arg.
+func (e *Engine) Schedule(ctx context.Context, kind, arg string, at time.Time) error {
+	if builtinTimers[kind] || kind == "" || strings.Contains(kind, "|") {
+		return Errorf(EInvalid, "timer kind %q is reserved or malformed", kind)
+	}
+	return wrap("schedule", e.rdb.ZAdd(ctx, e.keys.timers(), timerZ(at, kind+"|"+arg)).Err())
+}
+
+// Unschedule removes a pending timer.
+func (e *Engine) Unschedule(ctx context.Context, kind, arg string) error {
+	return wrap("unschedule", e.rdb.ZRem(ctx, e.keys.timers(), kind+"|"+arg).Err())
+}
+
+// Tick fires due timers (offer time-outs, escalations, lapsed presence, retries, registered
+// kinds) and runs matching. Run calls it every TickInterval; tests call it after moving an
+// injected clock.
+func (e *Engine) Tick(ctx context.Context) error {
+	v, err := e.run(ctx, e.scr.tick, e.redeliver().Milliseconds(), 200)
+	if err != nil {
+		return err
+	}
+	r := asReply(v)
+	if len(r) < 2 {
+		return nil
+	}
+	due, _ := r[1].([]any)
+	for _, d := range due {
+		m, _ := d.(string)
+		e.fire(ctx, m)
+	}
+	return nil
+}
+
+func (e *Engine) fire(ctx context.Context, member string) {
+	kind, arg, _ := strings.Cut(member, "|")
+	e.timers.mu.RLock()
+	f := e.timers.handlers[kind]
+	e.timers.mu.RUnlock()
+	if f == nil {
+		// Another process may handle this kind; leave it in flight to be handed out again.
+		return
+	}
+	if err := f(ctx, arg); err != nil {
+		e.log.Warn("routing: timer handler failed; will retry", "kind", kind, "err", err)
+		return
+	}
+	if err := e.rdb.ZRem(ctx, e.keys.inflight(), member).Err(); err != nil {
+		e.log.Warn("routing: timer ack failed", "kind", kind, "err", err)
+	}
+}
+
+// Run ticks every TickInterval until ctx ends. Redis errors are logged and retried: the engine
+// recovers by itself when Redis returns.
+func (e *Engine) Run(ctx context.Context) error {
+	t := time.NewTicker(e.cfg.TickInterval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		err := e.Tick(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			e.log.Error("routing: tick failed; retrying", "err", err)
+			failing = true
+		case err == nil && failing:
+			e.log.Info("routing: tick recovered")
+			failing = false
+		}
+	}
+}
+
+func timerZ(at time.Time, member string) redis.Z {
+	return redis.Z{Score: float64(at.UnixMilli()), Member: member}
+}

@@ -1,0 +1,204 @@
+-- Shared by every routing script (prepended at load). Conventions:
+-- ARGV[1] key prefix "{p}:", ARGV[2] now (ms), ARGV[3] config "voice_to,text_to,relay_to,cap,
+-- fanout,missed,decline,retention,maxlen,escalate"; a script's own arguments start at ARGV[4].
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local CFG = {}
+do
+  local names = {'voice_to', 'text_to', 'relay_to', 'cap', 'fanout', 'missed', 'decline', 'retention', 'maxlen', 'escalate'}
+  local i = 1
+  for v in string.gmatch(ARGV[3], '[^,]+') do CFG[names[i]] = tonumber(v); i = i + 1 end
+end
+local function arg(i) return ARGV[3 + i] end
+
+local function key(...) return P .. table.concat({...}, ':') end
+
+local function hgetall(k)
+  local r = redis.call('HGETALL', k)
+  local t = {}
+  for i = 1, #r, 2 do t[r[i]] = r[i + 1] end
+  return t
+end
+
+-- Lists are stored as ",a,b," so that membership is one find.
+local function has(list, item)
+  return list ~= nil and list ~= '' and string.find(list, ',' .. item .. ',', 1, true) ~= nil
+end
+
+local function emit(typ, conv, adv, data)
+  local f = {'t', typ, 'at', tostring(NOW)}
+  if conv and conv ~= '' then f[#f + 1] = 'c'; f[#f + 1] = conv end
+  if adv and adv ~= '' then f[#f + 1] = 'a'; f[#f + 1] = adv end
+  if data then f[#f + 1] = 'd'; f[#f + 1] = cjson.encode(data) end
+  return redis.call('XADD', P .. 'events', 'MAXLEN', '~', CFG.maxlen, '*', unpack(f))
+end
+
+-- Queue order: priority first (9 highest), then arrival.
+local function qscore(prio, arr) return (9 - prio) * 1e13 + arr end
+
+local function offer_timeout(c)
+  if has(c.tags, 'relay') then return CFG.relay_to end
+  if c.ch == 'voice' then return CFG.voice_to end
+  return CFG.text_to
+end
+
+local function dequeue(cid, cls)
+  redis.call('ZREM', key('q', cls), cid)
+  if redis.call('ZCARD', key('q', cls)) == 0 then redis.call('SREM', P .. 'classes', cls) end
+end
+
+local function enqueue(cid, cls, score)
+  redis.call('ZADD', key('q', cls), score, cid)
+  redis.call('SADD', P .. 'classes', cls)
+end
+
+-- release frees what an offer or a held conversation reserved of an advocate.
+local function release(adv, ch)
+  local ak = key('adv', adv)
+  if ch == 'voice' then
+    redis.call('HSET', ak, 'voice', 0)
+  elseif redis.call('HINCRBY', ak, 'text', -1) < 0 then
+    redis.call('HSET', ak, 'text', 0)
+  end
+end
+
+local function requeue_if_unoffered(cid)
+  if redis.call('HLEN', key('offers', cid)) == 0 and redis.call('HGET', key('conv', cid), 'state') == 'offered' then
+    redis.call('HSET', key('conv', cid), 'state', 'queued')
+  end
+end
+
+-- withdraw removes one pending offer; true when there was one.
+local function withdraw(cid, adv, ch, reason)
+  if redis.call('HDEL', key('offers', cid), adv) == 0 then return false end
+  redis.call('SREM', key('advoffers', adv), cid)
+  redis.call('ZREM', P .. 'timers', 'offer|' .. cid .. '|' .. adv)
+  release(adv, ch)
+  emit('offer.withdrawn', cid, adv, {reason = reason})
+  return true
+end
+
+local function withdraw_all_of(adv, reason)
+  for _, cid in ipairs(redis.call('SMEMBERS', key('advoffers', adv))) do
+    local ch = redis.call('HGET', key('conv', cid), 'ch')
+    withdraw(cid, adv, ch or 'sms', reason)
+    requeue_if_unoffered(cid)
+  end
+end
+
+local function remember_decline(cid, adv)
+  redis.call('ZADD', key('declined', cid), NOW + CFG.decline, adv)
+  redis.call('PEXPIRE', key('declined', cid), CFG.decline)
+end
+
+local function load_advocate(id)
+  local a = hgetall(key('adv', id))
+  a.id = id
+  a.voice = tonumber(a.voice or 0)
+  a.text = tonumber(a.text or 0)
+  a.cap = tonumber(a.cap or 0)
+  if a.cap <= 0 then a.cap = CFG.cap end
+  return a
+end
+
+local function spare(a, voice)
+  if a.voice > 0 then return false end
+  if voice then return a.text == 0 end
+  return a.text < a.cap
+end
+
+local function eligible(a, c, cid)
+  if not has(a.chans, c.ch) then return false end
+  if c.esc ~= '1' then
+    if not has(a.langs, c.lang) then return false end
+    if has(c.tags, 'relay') and not has(a.skills, 'relay') then return false end
+  end
+  if not spare(a, c.ch == 'voice') then return false end
+  if redis.call('HEXISTS', key('offers', cid), a.id) == 1 then return false end
+  local until_ = redis.call('ZSCORE', key('declined', cid), a.id)
+  if until_ and tonumber(until_) > NOW then return false end
+  return true
+end
+
+local function make_offer(a, c, cid)
+  local deadline = NOW + offer_timeout(c)
+  redis.call('HSET', key('offers', cid), a.id, deadline)
+  redis.call('SADD', key('advoffers', a.id), cid)
+  if c.ch == 'voice' then
+    a.voice = 1
+    redis.call('HSET', key('adv', a.id), 'voice', 1)
+  else
+    a.text = a.text + 1
+    redis.call('HINCRBY', key('adv', a.id), 'text', 1)
+  end
+  redis.call('ZADD', P .. 'timers', deadline, 'offer|' .. cid .. '|' .. a.id)
+  if c.state ~= 'offered' then
+    c.state = 'offered'
+    redis.call('HSET', key('conv', cid), 'state', 'offered')
+  end
+  local interp = '0'
+  if not has(a.langs, c.lang) then interp = '1' end
+  emit('offer', cid, a.id, {deadline = tostring(deadline), channel = c.ch, language = c.lang,
+    tags = c.tags or '', priority = c.prio or '0', interpreter = interp})
+end
+
+-- available_advocates returns the advocates who may take work now, longest idle first.
+local function available_advocates()
+  local out = {}
+  for _, id in ipairs(redis.call('ZRANGE', P .. 'avail', 0, -1)) do
+    local lease = redis.call('ZSCORE', P .. 'lease', id)
+    if lease and tonumber(lease) >= NOW then
+      local a = load_advocate(id)
+      if a.disabled ~= '1' and a.status == 'available' and (spare(a, false) or spare(a, true)) then
+        out[#out + 1] = a
+      end
+    end
+  end
+  return out
+end
+
+-- match offers waiting conversations (priority, then arrival, across classes) to eligible
+-- advocates (longest idle first). Urgent conversations get up to CFG.fanout offers at once.
+local function match()
+  local classes = redis.call('SMEMBERS', P .. 'classes')
+  if #classes == 0 then return 0 end
+  local advs = available_advocates()
+  if #advs == 0 then return 0 end
+  local waiting = {}
+  for _, cls in ipairs(classes) do
+    local r = redis.call('ZRANGE', key('q', cls), 0, 499, 'WITHSCORES')
+    for i = 1, #r, 2 do waiting[#waiting + 1] = {r[i], tonumber(r[i + 1])} end
+  end
+  table.sort(waiting, function(x, y)
+    if x[2] == y[2] then return x[1] < y[1] end
+    return x[2] < y[2]
+  end)
+  local made = 0
+  for _, w in ipairs(waiting) do
+    local cid = w[1]
+    local c = hgetall(key('conv', cid))
+    if c.state == 'queued' or c.state == 'offered' then
+      local max = 1
+      if c.urgent == '1' then max = CFG.fanout end
+      local need = max - redis.call('HLEN', key('offers', cid))
+      for _, a in ipairs(advs) do
+        if need <= 0 then break end
+        if eligible(a, c, cid) then
+          make_offer(a, c, cid)
+          need = need - 1
+          made = made + 1
+        end
+      end
+    end
+    local any = false
+    for _, a in ipairs(advs) do
+      if spare(a, false) then any = true; break end
+    end
+    if not any then break end
+  end
+  return made
+end
+
+local function conv_reply(cid)
+  return redis.call('HGETALL', key('conv', cid))
+end
