@@ -67,7 +67,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			}
 			after = id
 		}
-		evs, _, err := h.engine.ReadEvents(ctx, after, 256, 2*time.Second)
+		evs, _, err := h.engine.ReadEvents(ctx, after, 256, 500*time.Millisecond)
 		if err != nil {
 			h.pause(ctx, "read events", err)
 			continue

@@ -60,7 +60,7 @@ func (st *Stats) Run(ctx context.Context) error {
 			}
 			after = cur
 		}
-		evs, gap, err := st.engine.ReadEvents(ctx, after, 256, 2*time.Second)
+		evs, gap, err := st.engine.ReadEvents(ctx, after, 256, 500*time.Millisecond)
 		if err != nil {
 			st.pause(ctx, err)
 			continue
@@ -101,7 +101,7 @@ func (st *Stats) Apply(ctx context.Context, ev routing.Event) error {
 	}
 	op, class, extra := "count", "", ""
 	switch ev.Type {
-	case routing.EvQueued:
+	case routing.EvQueued, routing.EvTransferred:
 		conv, err := st.engine.Conversation(ctx, ev.Conversation)
 		if err != nil {
 			return err

@@ -92,6 +92,9 @@ func viewEvent(ev routing.Event) eventView {
 	if len(ev.Data) > 0 {
 		v.Data = make(map[string]string, len(ev.Data))
 		for k, val := range ev.Data {
+			if k == "meta" || k == "body" { // channel plumbing and sealed content stay out of consoles
+				continue
+			}
 			v.Data[k] = maskValue(k, val)
 		}
 	}
@@ -136,16 +139,14 @@ func MaskContact(addr string) string {
 // address: event data comes from every channel and must not leak identifiers to consoles.
 // Millisecond timestamps are kept where the key says they are times.
 func maskValue(key, val string) string {
-	k := strings.ToLower(key)
-	for _, w := range []string{"contact", "from", "to", "phone", "email", "address", "caller", "number"} {
-		if strings.Contains(k, w) {
-			return MaskContact(val)
-		}
+	switch strings.ToLower(key) {
+	case "contact", "phone", "email", "address", "caller", "callee", "number", "from_number", "to_number":
+		return MaskContact(val)
 	}
 	if strings.Contains(val, "@") && strings.Contains(val, ".") {
 		return MaskContact(val)
 	}
-	if phoneLike(val) && !timeKey(k) {
+	if phoneLike(val) && !timeKey(strings.ToLower(key)) {
 		return MaskContact(val)
 	}
 	return val
