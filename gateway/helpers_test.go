@@ -27,8 +27,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 type testServer struct {
 	*Server
@@ -259,4 +263,3 @@ func signInHeaders(tb testing.TB, s *testServer, c *http.Client, account, passwo
 	res.Body.Close()
 	return res.StatusCode, res.Header.Get("Location"), res.Header.Values("Set-Cookie")
 }
-

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -143,13 +144,26 @@ func maskValue(key, val string) string {
 	case "contact", "phone", "email", "address", "caller", "callee", "number", "from_number", "to_number":
 		return MaskContact(val)
 	}
-	if strings.Contains(val, "@") && strings.Contains(val, ".") {
-		return MaskContact(val)
+	if timeKey(strings.ToLower(key)) {
+		return val
 	}
-	if phoneLike(val) && !timeKey(strings.ToLower(key)) {
-		return MaskContact(val)
-	}
-	return val
+	return maskText(val)
+}
+
+var (
+	reEmail = regexp.MustCompile(`[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+`)
+	rePhone = regexp.MustCompile(`\+?\d[\d\s().-]{5,}\d`)
+)
+
+// maskText masks every email address and phone number inside a free text (an error detail).
+func maskText(s string) string {
+	s = reEmail.ReplaceAllStringFunc(s, MaskContact)
+	return rePhone.ReplaceAllStringFunc(s, func(m string) string {
+		if phoneLike(m) {
+			return MaskContact(m)
+		}
+		return m
+	})
 }
 
 func timeKey(k string) bool {
