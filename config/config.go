@@ -227,8 +227,15 @@ func validRedisURL(s string) bool {
 		_, err := url.Parse(s)
 		return err == nil
 	}
+	if strings.Contains(s, "://") {
+		return false
+	}
 	for _, addr := range strings.Split(s, ",") {
-		if _, _, err := net.SplitHostPort(strings.TrimSpace(addr)); err != nil {
+		_, port, err := net.SplitHostPort(strings.TrimSpace(addr))
+		if err != nil {
+			return false
+		}
+		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
 			return false
 		}
 	}

@@ -1,11 +1,16 @@
 package routing
 
-// Cases, alerts, consent and safety: the API is fixed here; the implementation lands from the
-// cases work (issue 8), replacing these bodies.
+// Cases: an advocate flags a conversation, a tip arrives from the form, later contacts add
+// supplemental reports; every case raises an alert to the supervisors (alerts.go), carries an SLA
+// clock, and is reported only with consent or a named exception (consent.go).
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // CaseType is the kind of trafficking situation.
@@ -75,7 +80,36 @@ type Case struct {
 	DueAt         time.Time // SLA: urgent minutes, non-urgent 24 h
 	AckedAt       time.Time
 	AckedBy       string
+
+	Language    string       // BCP 47 language of the first contact
+	AlertID     string       // the case's latest alert
+	SLABreached bool         // DueAt passed before a supervisor acknowledged
+	Disclosures []Disclosure // every report made to an outside agency, oldest first
+	HasContact  bool         // a tip reporter left a way to reach them (RevealCaseContact)
+	ClosedAt    time.Time
+	ClosedBy    string
+	ClosedNote  string // sealed at rest
 }
+
+// Overdue reports whether the case's SLA clock has run out with no supervisor acknowledging it.
+func (c Case) Overdue(now time.Time) bool { return c.State == CaseOpen && !now.Before(c.DueAt) }
+
+// Disclosure is one report of a case to an outside agency: to whom, when, by whom, and on what
+// basis ("consent", or the exception named).
+type Disclosure struct {
+	To            string
+	At            time.Time
+	By            string
+	Basis         string
+	ContactShared bool // the person consented to share their contact details with this recipient
+}
+
+// Report bases.
+const (
+	BasisConsent        = "consent"
+	ExceptionChildAbuse = "child_abuse_suspected"
+	ExceptionImminent   = "imminent_harm"
+)
 
 // CaseReport is one report about a case: the first flag, a tip, a later contact.
 type CaseReport struct {
@@ -120,6 +154,23 @@ type Alert struct {
 	AckedAt   time.Time
 	AckedBy   string
 	Escalated []string // escalation steps taken, e.g. "sms", "call"
+
+	Source string      // what raised it: "flag", "tip", "supplemental"
+	Steps  []AlertStep // when each escalation step was taken
+}
+
+// AlertStep records one escalation step taken.
+type AlertStep struct {
+	Step string
+	At   time.Time
+}
+
+// Age is how long the alert has waited (until acknowledged, when it was).
+func (a Alert) Age(now time.Time) time.Duration {
+	if !a.AckedAt.IsZero() {
+		return a.AckedAt.Sub(a.RaisedAt)
+	}
+	return now.Sub(a.RaisedAt)
 }
 
 // Pager reaches the on-call supervisor when an alert goes unacknowledged (SMS, then a call).
@@ -128,29 +179,267 @@ type Pager interface {
 	Page(ctx context.Context, step string, a Alert) error
 }
 
+// Report sources.
+const (
+	SourceFlag         = "flag"
+	SourceTip          = "tip"
+	SourceSupplemental = "supplemental"
+)
+
+// ByTipForm is the author of tips.
+const ByTipForm = "tipform"
+
+// More case events.
+const (
+	EvCaseSLABreached = "case.sla_breached"
+)
+
+// Limits on what a case keeps.
+const (
+	maxSummary    = 20000
+	maxTipField   = 500
+	maxIndicators = 32
+)
+
+// urgencyRank orders urgencies: a supplemental report never lowers a case's urgency.
+func urgencyRank(u Urgency) int {
+	switch u {
+	case Urgent:
+		return 2
+	case NonUrgent:
+		return 1
+	}
+	return 0
+}
+
+// normalize checks and completes an advocate's input: unknown type when none, lacking
+// information when no urgency, indicators lower-cased and deduplicated, urgent when a minor or
+// imminent harm is indicated.
+func (in CaseInput) normalize(cfg CasesConfig) (CaseInput, error) {
+	if in.Type == "" {
+		in.Type = CaseUnknown
+	}
+	if !slices.Contains([]CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}, in.Type) {
+		return in, Errorf(EInvalid, "case type %q must be sex, labor, both or unknown", in.Type)
+	}
+	if in.Urgency == "" {
+		in.Urgency = LackingInfo
+	}
+	if !slices.Contains([]Urgency{Urgent, NonUrgent, LackingInfo}, in.Urgency) {
+		return in, Errorf(EInvalid, "urgency %q must be urgent, non_urgent or lacking_info", in.Urgency)
+	}
+	if len(in.Indicators) > maxIndicators {
+		return in, Errorf(EInvalid, "too many indicators (at most %d)", maxIndicators)
+	}
+	var inds []string
+	for _, ind := range in.Indicators {
+		ind = strings.ToLower(strings.TrimSpace(ind))
+		if !cfg.knownIndicator(ind) {
+			return in, Errorf(EInvalid, "unknown indicator %q", ind)
+		}
+		if !slices.Contains(inds, ind) {
+			inds = append(inds, ind)
+		}
+	}
+	in.Indicators = inds
+	if slices.Contains(inds, IndMinor) || slices.Contains(inds, IndImminent) {
+		in.Urgency = Urgent
+	}
+	in.Summary = strings.TrimSpace(in.Summary)
+	if len(in.Summary) > maxSummary || !utf8.ValidString(in.Summary) {
+		return in, Errorf(EInvalid, "summary must be valid text of at most %d bytes", maxSummary)
+	}
+	in.CaseID = strings.TrimSpace(in.CaseID)
+	return in, nil
+}
+
+// mergeType combines what two reports say about the kind of trafficking.
+func mergeType(a, b CaseType) CaseType {
+	switch {
+	case a == b || b == CaseUnknown:
+		return a
+	case a == CaseUnknown:
+		return b
+	}
+	return CaseBoth
+}
+
 // Flag records a conversation as a potential trafficking case (or a supplemental report to
 // in.CaseID) and raises an alert to every supervisor. Errors: EForbidden when the conversation is
 // not held by advocateID; EConflict when it is closed; EInvalid for a bad type or urgency;
 // ENotFound for an unknown case id.
+//
+// in.CaseID may be a case id or its reference number. Without one, a conversation already
+// flagged, or one from a contact who belongs to an open case, adds a supplemental report to that
+// case. A minor involved or imminent harm makes the case urgent and tags the conversation.
 func (e *Engine) Flag(ctx context.Context, advocateID, convID string, in CaseInput) (Case, error) {
-	return Case{}, errTODO
+	cfg, err := e.CasesConfig(ctx)
+	if err != nil {
+		return Case{}, err
+	}
+	if in, err = in.normalize(cfg); err != nil {
+		return Case{}, err
+	}
+	conv, err := e.Conversation(ctx, convID)
+	if err != nil {
+		return Case{}, err
+	}
+	if advocateID == "" || conv.Advocate != advocateID {
+		return Case{}, Errorf(EForbidden, "conversation %s is not yours to flag", convID)
+	}
+	if conv.State == Closed || conv.State == Abandoned {
+		return Case{}, Errorf(EConflict, "conversation %s is %s: flag it before closing", convID, conv.State)
+	}
+	target, err := e.targetCase(ctx, in.CaseID, conv)
+	if err != nil {
+		return Case{}, err
+	}
+	rep := CaseReport{At: e.now(), By: advocateID, ConversationID: convID, Summary: in.Summary, Source: SourceFlag}
+	var c Case
+	if target == "" {
+		c, err = e.openNewCase(ctx, cfg, newCase{
+			in: in, report: rep, conv: convID, contactKey: conv.ContactKey, language: conv.Language,
+		})
+	} else {
+		rep.Source = SourceSupplemental
+		c, err = e.addReport(ctx, cfg, target, in, rep, conv.ContactKey)
+	}
+	if err != nil {
+		return Case{}, err
+	}
+	if err := e.tagFlagged(ctx, conv, c); err != nil {
+		e.log.Warn("cases: tagging flagged conversation failed", "conversation", convID, "case", c.ID, "err", err)
+	}
+	e.appendAudit(ctx, AuditEntry{Who: advocateID, Role: RoleAdvocate, Action: AuditFlag, Target: c.ID,
+		Data: map[string]string{"conversation": convID, "ref": c.Ref, "source": rep.Source}})
+	return c, nil
 }
 
-// SubmitTip records an online tip as a case for supervisor review and raises an alert; a minor
-// or immediate danger makes it urgent.
-func (e *Engine) SubmitTip(ctx context.Context, t Tip) (Case, error) { return Case{}, errTODO }
+// targetCase picks the case a flag adds to: the one named, the one the conversation is in, or
+// the open case of the same contact; "" for a new case.
+func (e *Engine) targetCase(ctx context.Context, named string, conv Conversation) (string, error) {
+	if named != "" {
+		d, err := e.findCase(ctx, named)
+		if err != nil {
+			return "", err
+		}
+		if d.State == CaseClosed {
+			return "", Errorf(EConflict, "case %s is closed", d.Ref)
+		}
+		return d.ID, nil
+	}
+	if id, err := e.CaseOf(ctx, conv.ID); err != nil || id != "" {
+		return id, err
+	}
+	if conv.ContactKey == "" {
+		return "", nil
+	}
+	id, err := e.getString(ctx, e.keys.contactCase(conv.ContactKey))
+	if err != nil || id == "" {
+		return "", err
+	}
+	d, err := e.loadCaseDoc(ctx, id)
+	if ErrorCode(err) == ENotFound || (err == nil && d.State == CaseClosed) {
+		return "", nil
+	}
+	return id, err
+}
+
+// findCase loads a case by id or reference number. Errors: ENotFound.
+func (e *Engine) findCase(ctx context.Context, idOrRef string) (caseDoc, error) {
+	if strings.Contains(idOrRef, "-") {
+		id, err := e.getString(ctx, e.keys.caseRef(strings.ToUpper(idOrRef)))
+		if err != nil {
+			return caseDoc{}, err
+		}
+		if id == "" {
+			return caseDoc{}, Errorf(ENotFound, "no case with reference %q", idOrRef)
+		}
+		idOrRef = id
+	}
+	return e.loadCaseDoc(ctx, idOrRef)
+}
+
+// tagFlagged marks an urgent case's conversation so that routing and the consoles treat it so.
+func (e *Engine) tagFlagged(ctx context.Context, conv Conversation, c Case) error {
+	if c.Urgency != Urgent {
+		return nil
+	}
+	tags := []string{TagUrgent}
+	if slices.Contains(c.Indicators, IndMinor) {
+		tags = append(tags, TagMinor)
+	}
+	if slices.Contains(c.Indicators, IndImminent) {
+		tags = append(tags, TagDanger)
+	}
+	return e.Tag(ctx, conv.ID, max(conv.Priority, urgentPriority), tags...)
+}
+
+// urgentPriority is the routing priority of a conversation in an urgent case.
+const urgentPriority = 8
 
 // Case returns one case. Errors: ENotFound.
-func (e *Engine) Case(ctx context.Context, id string) (Case, error) { return Case{}, errTODO }
+func (e *Engine) Case(ctx context.Context, id string) (Case, error) {
+	d, err := e.loadCaseDoc(ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	return e.openCase(d)
+}
+
+// CaseByRef returns the case with a reference number (as told to a tip reporter or caller).
+// Errors: ENotFound.
+func (e *Engine) CaseByRef(ctx context.Context, ref string) (Case, error) {
+	if !strings.Contains(ref, "-") {
+		return Case{}, Errorf(ENotFound, "no case with reference %q", ref)
+	}
+	d, err := e.findCase(ctx, ref)
+	if err != nil {
+		return Case{}, err
+	}
+	return e.openCase(d)
+}
+
+// CaseOf returns the id of the case a conversation belongs to, or "".
+func (e *Engine) CaseOf(ctx context.Context, convID string) (string, error) {
+	return e.getString(ctx, e.keys.convCase(convID))
+}
 
 // Cases lists cases, newest first, up to limit.
-func (e *Engine) Cases(ctx context.Context, limit int) ([]Case, error) { return nil, errTODO }
-
-// Alerts lists alerts; open only those not yet acknowledged.
-func (e *Engine) Alerts(ctx context.Context, open bool) ([]Alert, error) { return nil, errTODO }
-
-// Acknowledge stops an alert's escalation clock. Errors: ENotFound; EConflict when already
-// acknowledged.
-func (e *Engine) Acknowledge(ctx context.Context, supervisorID, alertID string) (Alert, error) {
-	return Alert{}, errTODO
+func (e *Engine) Cases(ctx context.Context, limit int) ([]Case, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	ids, err := e.rdb.ZRevRange(ctx, e.keys.caseList(), 0, int64(limit-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("routing: list cases: %w", err)
+	}
+	docKeys := make([]string, len(ids))
+	for i, id := range ids {
+		docKeys[i] = e.keys.caseDoc(id)
+	}
+	out := make([]Case, 0, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	raws, err := e.rdb.MGet(ctx, docKeys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("routing: list cases: %w", err)
+	}
+	for _, raw := range raws {
+		s, ok := raw.(string)
+		if !ok {
+			continue
+		}
+		d, err := decodeCase(s)
+		if err != nil {
+			return nil, err
+		}
+		c, err := e.openCase(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

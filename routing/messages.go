@@ -80,10 +80,10 @@ func (e *Engine) send(ctx context.Context, adv, convID, body string, deliver boo
 	return m, nil
 }
 
-// safeContactVeto is the hook for rules the Lua send script cannot judge (safe hours in the
-// contact's time zone). It returns a reason to block, or "".
+// safeContactVeto judges what the Lua send script cannot (safe hours in the contact's time
+// zone). It returns a reason to block, or "".
 func (e *Engine) safeContactVeto(ctx context.Context, convID string) (string, error) {
-	return "", nil
+	return e.safeContactBlock(ctx, convID)
 }
 
 // SetMessageStatus records a delivery status from the provider (sent, delivered, failed). A

@@ -32,7 +32,9 @@ if mode == 'close' then
   redis.call('SREM', key('advconvs', adv), cid)
   if redis.call('SCARD', key('advconvs', adv)) == 0 then redis.call('ZADD', P .. 'avail', 'XX', NOW, adv) end
   retire()
-  emit('conversation.closed', cid, adv, {disposition = arg(4), channel = c.ch})
+  local handled = '0'
+  if c.ans then handled = tostring(NOW - tonumber(c.ans)) end
+  emit('conversation.closed', cid, adv, {disposition = arg(4), channel = c.ch, handled = handled})
   match()
   return {'ok'}
 end

@@ -25,7 +25,33 @@ local function has(list, item)
   return list ~= nil and list ~= '' and string.find(list, ',' .. item .. ',', 1, true) ~= nil
 end
 
+-- Histogram buckets (seconds) for waits and handle times, kept in Redis so that every process
+-- reports the same cluster-wide figures.
+local BUCKETS = {5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600}
+local function observe(name, ms)
+  local hk = P .. 'stats:hist:' .. name
+  local s = ms / 1000
+  for _, b in ipairs(BUCKETS) do
+    if s <= b then redis.call('HINCRBY', hk, tostring(b), 1) end
+  end
+  redis.call('HINCRBY', hk, 'count', 1)
+  redis.call('HINCRBYFLOAT', hk, 'sum', s)
+end
+
+local function count(data, typ)
+  local ck = P .. 'stats:counts'
+  redis.call('HINCRBY', ck, typ, 1)
+  if data and data.reason then redis.call('HINCRBY', ck, typ .. ':' .. data.reason, 1) end
+  if data and data.channel then redis.call('HINCRBY', ck, typ .. ':' .. data.channel, 1) end
+end
+
 local function emit(typ, conv, adv, data)
+  count(data, typ)
+  if data and data.waited then
+    if typ == 'conversation.assigned' then observe('answer', tonumber(data.waited)) end
+    if typ == 'conversation.abandoned' then observe('abandon', tonumber(data.waited)) end
+  end
+  if data and data.handled then observe('handle', tonumber(data.handled)) end
   local f = {'t', typ, 'at', tostring(NOW)}
   if conv and conv ~= '' then f[#f + 1] = 'c'; f[#f + 1] = conv end
   if adv and adv ~= '' then f[#f + 1] = 'a'; f[#f + 1] = adv end

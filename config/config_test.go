@@ -1,0 +1,89 @@
+package config
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("empty environment: %v", err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:8080" || c.HTTP.PublicURL != "http://127.0.0.1:8080" {
+		t.Fatalf("http: got %+v, want the local defaults", c.HTTP)
+	}
+	if !c.Dev() || !c.TwilioSim() {
+		t.Fatal("empty environment is not dev mode with the Twilio stand-in")
+	}
+	if c.Routing.VoiceOfferTimeout != 20*time.Second || c.Routing.TextOfferTimeout != 45*time.Second ||
+		c.Routing.RelayOfferTimeout != 60*time.Second || c.Routing.TextCapacity != 3 {
+		t.Fatalf("routing defaults: got %+v", c.Routing)
+	}
+	if c.SMTP.Addresses[0] != "help@hotline.localhost" {
+		t.Fatalf("email address default: got %v", c.SMTP.Addresses)
+	}
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"token without sid", map[string]string{"HOTLINE_TWILIO_AUTH_TOKEN": "x"}, "HOTLINE_TWILIO_AUTH_TOKEN is set but HOTLINE_TWILIO_ACCOUNT_SID is empty"},
+		{"sid without token", map[string]string{"HOTLINE_TWILIO_ACCOUNT_SID": "AC123"}, "HOTLINE_TWILIO_ACCOUNT_SID is set but HOTLINE_TWILIO_AUTH_TOKEN is empty"},
+		{"bad duration", map[string]string{"HOTLINE_OFFER_TIMEOUT_VOICE": "soon"}, "HOTLINE_OFFER_TIMEOUT_VOICE \"soon\" is not a duration"},
+		{"bad number", map[string]string{"HOTLINE_TEXT_CAPACITY": "three"}, "HOTLINE_TEXT_CAPACITY \"three\" is not a whole number"},
+		{"capacity range", map[string]string{"HOTLINE_TEXT_CAPACITY": "0"}, "HOTLINE_TEXT_CAPACITY must be between 1 and 20"},
+		{"short key", map[string]string{"HOTLINE_DATA_KEY": "abcd"}, "HOTLINE_DATA_KEY must decode to 32 bytes"},
+		{"redis without key", map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0"}, "HOTLINE_DATA_KEY is empty but HOTLINE_REDIS_URL is set"},
+		{"bad redis", map[string]string{"HOTLINE_REDIS_URL": "mysql://x", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}, "HOTLINE_REDIS_URL"},
+		{"bad public url", map[string]string{"HOTLINE_PUBLIC_URL": "hotline.org"}, "HOTLINE_PUBLIC_URL"},
+		{"bad addr", map[string]string{"HOTLINE_HTTP_ADDR": "8080"}, "HOTLINE_HTTP_ADDR"},
+		{"bad proxy", map[string]string{"HOTLINE_TRUSTED_PROXIES": "10.0.0.1"}, "HOTLINE_TRUSTED_PROXIES"},
+		{"bad api url", map[string]string{"HOTLINE_TWILIO_API_URL": "nope"}, "HOTLINE_TWILIO_API_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if !IsConfigError(err) {
+				t.Fatalf("got %T, want *config.Error", err)
+			}
+		})
+	}
+}
+
+func TestProductionAndPrintMasksSecrets(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"HOTLINE_REDIS_URL":          "redis://:hunter2@redis.internal:6379/0",
+		"HOTLINE_DATA_KEY":           strings.Repeat("0f", 32),
+		"HOTLINE_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
+		"HOTLINE_TWILIO_AUTH_TOKEN":  "supersecrettoken",
+		"HOTLINE_PUBLIC_URL":         "https://hotline.example.org/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dev() || c.TwilioSim() || c.HTTP.PublicURL != "https://hotline.example.org" {
+		t.Fatalf("production config read wrong: dev=%v sim=%v url=%s", c.Dev(), c.TwilioSim(), c.HTTP.PublicURL)
+	}
+	var buf bytes.Buffer
+	c.Print(&buf)
+	out := buf.String()
+	for _, secret := range []string{"hunter2", "supersecrettoken", "0123456789abcdef0123456789ab", strings.Repeat("0f", 32)} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("config print shows a secret %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "redis.internal") {
+		t.Fatalf("config print hides the Redis host:\n%s", out)
+	}
+}

@@ -1,0 +1,394 @@
+package routing
+
+// Alerts: every flagged case or tip raises one on all supervisor consoles (through the events
+// stream the gateway relays). Nobody acknowledging it walks the escalation ladder: each rung is a
+// routing timer ("alert.escalate", arg "alertID|step") that pages the on-call supervisor. Each
+// case also carries an SLA timer ("case.sla") that counts a breach when nobody acknowledged in
+// time. Timers fire at least once; every handler checks the record first, so a second run does
+// nothing.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// maxAlertsListed bounds Alerts(false): the consoles show recent history, not all of it.
+const maxAlertsListed = 200
+
+func (e *Engine) newAlert(cfg CasesConfig, d caseDoc, source string, now time.Time) alertDoc {
+	return alertDoc{
+		Alert:  Alert{ID: e.NewID(), CaseID: d.ID, CaseRef: d.Ref, Urgency: d.Urgency, RaisedAt: now, Source: source},
+		Ladder: cfg.ladder(d.Urgency),
+	}
+}
+
+// writeAlert queues the writes that store a new alert.
+func (e *Engine) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) {
+	z := redis.Z{Score: float64(a.RaisedAt.UnixMilli()), Member: a.ID}
+	p.Set(ctx, e.keys.alertDoc(a.ID), mustJSON(a), 0)
+	p.ZAdd(ctx, e.keys.alertList(), z)
+	p.ZAdd(ctx, e.keys.alertsOpen(), z)
+	p.HIncrBy(ctx, e.keys.caseStats(), "alerts_raised", 1)
+}
+
+// startAlert schedules the alert's escalation ladder and tells every console. The alert is
+// already stored, so a failure here is logged rather than failing the flag: the advocate must
+// not flag twice.
+func (e *Engine) startAlert(ctx context.Context, a alertDoc, upgraded bool) {
+	for _, s := range a.Ladder {
+		if slices.Contains(a.Escalated, s.Step) {
+			continue
+		}
+		if err := e.Schedule(ctx, timerEscalate, a.ID+"|"+s.Step, a.RaisedAt.Add(s.After)); err != nil {
+			e.log.Error("cases: scheduling alert escalation failed", "alert", a.ID, "step", s.Step, "err", err)
+		}
+	}
+	data := e.alertData(a.Alert)
+	if upgraded {
+		data["upgraded"] = "1"
+	}
+	e.publishCaseEvent(ctx, Event{Type: EvAlertRaised, Data: data})
+}
+
+// upgradeAlert makes an open alert urgent (a supplemental report showed a minor or imminent
+// harm) and puts it on the urgent ladder.
+func (e *Engine) upgradeAlert(ctx context.Context, cfg CasesConfig, alertID string) {
+	var a alertDoc
+	changed := false
+	key := e.keys.alertDoc(alertID)
+	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+		changed = false
+		if !found[0] {
+			return nil, nil
+		}
+		var err error
+		if a, err = decodeAlert(vals[0]); err != nil || !a.AckedAt.IsZero() || a.Urgency == Urgent {
+			return nil, err
+		}
+		a.Urgency, a.Ladder, changed = Urgent, cfg.Ladder, true
+		return func(p redis.Pipeliner) { p.Set(ctx, key, mustJSON(a), 0) }, nil
+	})
+	if err != nil {
+		e.log.Error("cases: upgrading alert failed", "alert", alertID, "err", err)
+		return
+	}
+	if changed {
+		e.startAlert(ctx, a, true)
+	}
+}
+
+// Alerts lists alerts; open only those not yet acknowledged.
+func (e *Engine) Alerts(ctx context.Context, open bool) ([]Alert, error) {
+	key, stop := e.keys.alertList(), int64(maxAlertsListed-1)
+	if open {
+		key, stop = e.keys.alertsOpen(), -1
+	}
+	ids, err := e.rdb.ZRevRange(ctx, key, 0, stop).Result()
+	if err != nil {
+		return nil, fmt.Errorf("routing: list alerts: %w", err)
+	}
+	out := make([]Alert, 0, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	docKeys := make([]string, len(ids))
+	for i, id := range ids {
+		docKeys[i] = e.keys.alertDoc(id)
+	}
+	raws, err := e.rdb.MGet(ctx, docKeys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("routing: list alerts: %w", err)
+	}
+	for _, raw := range raws {
+		if s, ok := raw.(string); ok {
+			a, err := decodeAlert(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a.Alert)
+		}
+	}
+	return out, nil
+}
+
+// Alert returns one alert. Errors: ENotFound.
+func (e *Engine) Alert(ctx context.Context, id string) (Alert, error) {
+	a, err := e.loadAlertDoc(ctx, id)
+	return a.Alert, err
+}
+
+// Acknowledge stops an alert's escalation clock. Errors: ENotFound; EConflict when already
+// acknowledged.
+//
+// Acknowledging also marks the alert's case acknowledged (its SLA clock stops) when it was open.
+func (e *Engine) Acknowledge(ctx context.Context, supervisorID, alertID string) (Alert, error) {
+	if strings.TrimSpace(supervisorID) == "" {
+		return Alert{}, Errorf(EInvalid, "acknowledging needs a supervisor")
+	}
+	a, err := e.ackAlert(ctx, supervisorID, alertID)
+	if err != nil {
+		return Alert{}, err
+	}
+	e.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: RoleSupervisor, Action: AuditAck, Target: a.CaseID,
+		Data: map[string]string{"alert": a.ID, "ref": a.CaseRef}})
+	return a, nil
+}
+
+// ackAlert records the acknowledgement and the case's, in one transaction, then stops the timers.
+func (e *Engine) ackAlert(ctx context.Context, by, alertID string) (Alert, error) {
+	a0, err := e.loadAlertDoc(ctx, alertID)
+	if err != nil {
+		return Alert{}, err
+	}
+	var (
+		a        alertDoc
+		d        caseDoc
+		caseAckd bool
+	)
+	akey, ckey := e.keys.alertDoc(alertID), e.keys.caseDoc(a0.CaseID)
+	now := e.now()
+	err = e.watchTx(ctx, []string{akey, ckey}, func(vals []string, found []bool) (txWrite, error) {
+		caseAckd = false
+		if !found[0] {
+			return nil, Errorf(ENotFound, "no alert %q", alertID)
+		}
+		var err error
+		if a, err = decodeAlert(vals[0]); err != nil {
+			return nil, err
+		}
+		if !a.AckedAt.IsZero() {
+			return nil, Errorf(EConflict, "alert for case %s was already acknowledged by %s", a.CaseRef, a.AckedBy)
+		}
+		a.AckedAt, a.AckedBy = now, by
+		if found[1] {
+			if d, err = decodeCase(vals[1]); err != nil {
+				return nil, err
+			}
+			if d.AlertID == a.ID {
+				d.AlertOpen = false
+			}
+			if d.State == CaseOpen {
+				d.State, d.AckedAt, d.AckedBy, caseAckd = CaseAcknowledged, now, by, true
+			}
+		}
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, akey, mustJSON(a), 0)
+			p.ZRem(ctx, e.keys.alertsOpen(), a.ID)
+			if found[1] {
+				p.Set(ctx, ckey, mustJSON(d), 0)
+			}
+			p.HIncrBy(ctx, e.keys.caseStats(), "alerts_acked", 1)
+			p.HIncrByFloat(ctx, e.keys.caseStats(), "ack_seconds", now.Sub(a.RaisedAt).Seconds())
+		}, nil
+	})
+	if err != nil {
+		return Alert{}, err
+	}
+	for _, s := range a.Ladder {
+		if err := e.Unschedule(ctx, timerEscalate, a.ID+"|"+s.Step); err != nil {
+			e.log.Warn("cases: unscheduling escalation failed (the timer will find the alert acknowledged)", "alert", a.ID, "err", err)
+		}
+	}
+	if caseAckd {
+		if err := e.Unschedule(ctx, timerSLA, d.ID); err != nil {
+			e.log.Warn("cases: unscheduling SLA failed (the timer will find the case acknowledged)", "case", d.ID, "err", err)
+		}
+	}
+	data := e.alertData(a.Alert)
+	if d.ID != "" {
+		data["case_state"] = string(d.State)
+	}
+	e.publishCaseEvent(ctx, Event{Type: EvAlertAcked, Advocate: by, Data: data})
+	return a.Alert, nil
+}
+
+// escalate runs one rung of an alert's ladder (timer arg "alertID|step"). It pages before it
+// records, so a crash in between pages twice rather than never.
+func (e *Engine) escalate(ctx context.Context, pager Pager, arg string) error {
+	alertID, step, ok := strings.Cut(arg, "|")
+	if !ok {
+		e.log.Error("cases: malformed escalation timer", "arg", arg)
+		return nil
+	}
+	a, err := e.loadAlertDoc(ctx, alertID)
+	if ErrorCode(err) == ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !a.AckedAt.IsZero() || slices.Contains(a.Escalated, step) {
+		return nil
+	}
+	if pager == nil {
+		e.log.Warn("cases: alert unacknowledged but no pager is configured", "alert", alertID, "step", step)
+	} else if err := pager.Page(ctx, step, a.Alert); err != nil {
+		return fmt.Errorf("routing: page %s for alert %s: %w", step, alertID, err)
+	}
+	key, now := e.keys.alertDoc(alertID), e.now()
+	err = e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+		if !found[0] {
+			return nil, nil
+		}
+		var err error
+		if a, err = decodeAlert(vals[0]); err != nil || slices.Contains(a.Escalated, step) {
+			return nil, err
+		}
+		a.Escalated = append(a.Escalated, step)
+		a.Steps = append(a.Steps, AlertStep{Step: step, At: now})
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, key, mustJSON(a), 0)
+			p.HIncrBy(ctx, e.keys.caseStats(), "escalations:"+step, 1)
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	data := e.alertData(a.Alert)
+	data["step"] = step
+	e.publishCaseEvent(ctx, Event{Type: EvAlertEscalated, Data: data})
+	return nil
+}
+
+// scheduleSLA sets (or moves) the case's SLA timer to its due time.
+func (e *Engine) scheduleSLA(ctx context.Context, c Case) {
+	if err := e.Schedule(ctx, timerSLA, c.ID, c.DueAt); err != nil {
+		e.log.Error("cases: scheduling SLA clock failed", "case", c.ID, "err", err)
+	}
+}
+
+// checkSLA runs when a case falls due (timer arg: case id): a case nobody acknowledged is marked
+// breached, counted and announced once.
+func (e *Engine) checkSLA(ctx context.Context, caseID string) error {
+	var d caseDoc
+	breached, early := false, false
+	key, now := e.keys.caseDoc(caseID), e.now()
+	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+		breached, early = false, false
+		if !found[0] {
+			return nil, nil
+		}
+		var err error
+		if d, err = decodeCase(vals[0]); err != nil || d.State != CaseOpen || d.SLABreached {
+			return nil, err
+		}
+		if now.Before(d.DueAt) {
+			early = true
+			return nil, nil
+		}
+		d.SLABreached, breached = true, true
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, key, mustJSON(d), 0)
+			p.HIncrBy(ctx, e.keys.caseStats(), "sla_breached:"+string(d.Urgency), 1)
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if early {
+		return e.Schedule(ctx, timerSLA, caseID, d.DueAt)
+	}
+	if breached {
+		c, err := e.openCase(d)
+		if err != nil {
+			return err
+		}
+		e.publishCase(ctx, EvCaseSLABreached, c, CaseReport{})
+	}
+	return nil
+}
+
+// alertData is an alert as event data: what a console needs to show it, and nothing personal.
+func (e *Engine) alertData(a Alert) map[string]string {
+	d := map[string]string{
+		"alert":     a.ID,
+		"case":      a.CaseID,
+		"ref":       a.CaseRef,
+		"urgency":   string(a.Urgency),
+		"source":    a.Source,
+		"raised_at": strconv.FormatInt(a.RaisedAt.UnixMilli(), 10),
+		"age":       strconv.FormatInt(int64(a.Age(e.now()).Seconds()), 10),
+		"escalated": strings.Join(a.Escalated, ","),
+	}
+	if !a.AckedAt.IsZero() {
+		d["acked_by"] = a.AckedBy
+		d["acked_at"] = strconv.FormatInt(a.AckedAt.UnixMilli(), 10)
+	}
+	return d
+}
+
+// publishCase announces a change to a case.
+func (e *Engine) publishCase(ctx context.Context, typ string, c Case, rep CaseReport) {
+	data := map[string]string{
+		"case":       c.ID,
+		"ref":        c.Ref,
+		"type":       string(c.Type),
+		"urgency":    string(c.Urgency),
+		"state":      string(c.State),
+		"indicators": strings.Join(c.Indicators, ","),
+		"due_at":     strconv.FormatInt(c.DueAt.UnixMilli(), 10),
+		"created_at": strconv.FormatInt(c.CreatedAt.UnixMilli(), 10),
+	}
+	if c.SLABreached {
+		data["sla_breached"] = "1"
+	}
+	if rep.Source != "" {
+		data["source"] = rep.Source
+	}
+	e.publishCaseEvent(ctx, Event{Type: typ, Conversation: rep.ConversationID, Advocate: rep.By, Data: data})
+}
+
+// publishCaseEvent appends an event; the record is already stored, so a failure is logged.
+func (e *Engine) publishCaseEvent(ctx context.Context, ev Event) {
+	ev.At = e.now()
+	if _, err := e.Publish(ctx, ev); err != nil {
+		e.log.Error("cases: publishing event failed", "type", ev.Type, "err", err)
+	}
+}
+
+// CaseStats are the counters of the cases part, for metrics.
+type CaseStats struct {
+	CasesOpened  int64
+	AlertsRaised int64
+	AlertsAcked  int64
+	AlertsOpen   int64
+	AckSeconds   float64           // total time from raise to acknowledgement, for a mean
+	Escalations  map[string]int64  // by step ("sms", "call")
+	SLABreaches  map[Urgency]int64 // by urgency
+}
+
+// CaseStats returns the counters since the hotline started keeping them.
+func (e *Engine) CaseStats(ctx context.Context) (CaseStats, error) {
+	s := CaseStats{Escalations: map[string]int64{}, SLABreaches: map[Urgency]int64{}}
+	h, err := e.rdb.HGetAll(ctx, e.keys.caseStats()).Result()
+	if err != nil {
+		return s, fmt.Errorf("routing: case stats: %w", err)
+	}
+	n := func(v string) int64 { i, _ := strconv.ParseInt(v, 10, 64); return i }
+	for k, v := range h {
+		switch {
+		case k == "cases_opened":
+			s.CasesOpened = n(v)
+		case k == "alerts_raised":
+			s.AlertsRaised = n(v)
+		case k == "alerts_acked":
+			s.AlertsAcked = n(v)
+		case k == "ack_seconds":
+			s.AckSeconds, _ = strconv.ParseFloat(v, 64)
+		case strings.HasPrefix(k, "escalations:"):
+			s.Escalations[strings.TrimPrefix(k, "escalations:")] = n(v)
+		case strings.HasPrefix(k, "sla_breached:"):
+			s.SLABreaches[Urgency(strings.TrimPrefix(k, "sla_breached:"))] = n(v)
+		}
+	}
+	if s.AlertsOpen, err = e.rdb.ZCard(ctx, e.keys.alertsOpen()).Result(); err != nil {
+		return s, fmt.Errorf("routing: case stats: %w", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,173 @@
+package routing_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
+	"github.com/redis/go-redis/v9"
+)
+
+// pagerLog is a Pager that remembers what it was asked to do, and when.
+type pagerLog struct {
+	clock *routingtest.Clock
+	mu    sync.Mutex
+	pages []pageCall
+	fail  error
+}
+
+type pageCall struct {
+	Step  string
+	Alert string
+	Ref   string
+	At    time.Time
+}
+
+func (p *pagerLog) Page(_ context.Context, step string, a routing.Alert) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
+	p.pages = append(p.pages, pageCall{Step: step, Alert: a.ID, Ref: a.CaseRef, At: p.clock.Now()})
+	return nil
+}
+
+func (p *pagerLog) steps() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var s []string
+	for _, c := range p.pages {
+		s = append(s, c.Step)
+	}
+	return s
+}
+
+// casesRig is one or more engines ("processes") on one Redis prefix with cases enabled, a
+// shared manual clock and a pager each.
+type casesRig struct {
+	t      *testing.T
+	ctx    context.Context
+	clock  *routingtest.Clock
+	e      *routing.Engine // the first process
+	pager  *pagerLog
+	rdb    redis.UniversalClient
+	prefix string
+	advs   []string
+}
+
+func newCasesRig(t *testing.T, cfg routing.CasesConfig) *casesRig {
+	t.Helper()
+	rdb, prefix := routingtest.Redis(t)
+	r := &casesRig{t: t, ctx: context.Background(), clock: routingtest.NewClock(), rdb: rdb, prefix: prefix}
+	r.e, r.pager = r.process(cfg)
+	return r
+}
+
+// process starts another engine on the same Redis and prefix, as another gateway process would.
+func (r *casesRig) process(cfg routing.CasesConfig) (*routing.Engine, *pagerLog) {
+	r.t.Helper()
+	e, err := routing.New(r.rdb, routing.Config{Prefix: r.prefix, DataKey: routingtest.DataKey, Now: r.clock.Now, PresenceTTL: time.Hour})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	p := &pagerLog{clock: r.clock}
+	if err := e.EnableCases(r.ctx, cfg, p); err != nil {
+		r.t.Fatalf("EnableCases: %v", err)
+	}
+	return e, p
+}
+
+// held returns a conversation from contact (SMS), accepted by advocate adv.
+func (r *casesRig) held(adv, contact string) routing.Conversation {
+	r.t.Helper()
+	a := routing.Advocate{ID: adv, Name: adv, Role: routing.RoleAdvocate, Languages: []string{"en", "es"},
+		Channels: []routing.Channel{routing.SMS, routing.Chat, routing.Voice}}
+	if err := r.e.PutAdvocate(r.ctx, a); err != nil {
+		r.t.Fatalf("PutAdvocate: %v", err)
+	}
+	if err := r.e.Heartbeat(r.ctx, adv); err != nil {
+		r.t.Fatalf("Heartbeat: %v", err)
+	}
+	if !slices.Contains(r.advs, adv) {
+		r.advs = append(r.advs, adv)
+	}
+	// Only adv is available while the conversation arrives, so the offer is theirs.
+	for _, other := range r.advs {
+		st := routing.Away
+		if other == adv {
+			st = routing.Available
+		}
+		if err := r.e.SetStatus(r.ctx, other, st); err != nil {
+			r.t.Fatalf("SetStatus: %v", err)
+		}
+	}
+	res, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: contact, Body: "I need help, my boss keeps my passport", Language: "en"})
+	if err != nil {
+		r.t.Fatalf("Inbound: %v", err)
+	}
+	c, err := r.e.Accept(r.ctx, adv, res.Conversation.ID)
+	if err != nil {
+		r.t.Fatalf("Accept(%s): %v", adv, err)
+	}
+	return c
+}
+
+func (r *casesRig) flag(adv, conv string, in routing.CaseInput) routing.Case {
+	r.t.Helper()
+	c, err := r.e.Flag(r.ctx, adv, conv, in)
+	if err != nil {
+		r.t.Fatalf("Flag: %v", err)
+	}
+	return c
+}
+
+// tick moves the shared clock and lets every given process fire its due timers.
+func (r *casesRig) tick(d time.Duration, engines ...*routing.Engine) {
+	r.t.Helper()
+	r.clock.Advance(d)
+	if len(engines) == 0 {
+		engines = []*routing.Engine{r.e}
+	}
+	for _, e := range engines {
+		if err := e.Tick(r.ctx); err != nil {
+			r.t.Fatalf("Tick: %v", err)
+		}
+	}
+}
+
+// events returns the events of the given types, oldest first, as process e reads them.
+func (r *casesRig) events(e *routing.Engine, types ...string) []routing.Event {
+	r.t.Helper()
+	evs, _, err := e.ReadEvents(r.ctx, "", 10000, 0)
+	if err != nil {
+		r.t.Fatalf("ReadEvents: %v", err)
+	}
+	var out []routing.Event
+	for _, ev := range evs {
+		if slices.Contains(types, ev.Type) {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func (r *casesRig) openAlerts(e *routing.Engine) []routing.Alert {
+	r.t.Helper()
+	a, err := e.Alerts(r.ctx, true)
+	if err != nil {
+		r.t.Fatalf("Alerts: %v", err)
+	}
+	return a
+}
+
+func wantErrCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := routing.ErrorCode(err); got != code {
+		t.Fatalf("got error %v (code %q), want code %q", err, got, code)
+	}
+}

@@ -1,0 +1,217 @@
+package routing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// recorder is a Deliverer that records what it was asked to send and can fail on demand.
+type recorder struct {
+	mu   sync.Mutex
+	got  []string
+	fail func(n int) error
+	n    int
+}
+
+func (d *recorder) Deliver(ctx context.Context, c routing.Conversation, m routing.Message) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.n++
+	if d.fail != nil {
+		if err := d.fail(d.n); err != nil {
+			return err
+		}
+	}
+	d.got = append(d.got, c.Contact+": "+m.Body)
+	return nil
+}
+
+func (d *recorder) sent() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.got...)
+}
+
+func activeSMS(t *testing.T, r *rig) string {
+	t.Helper()
+	r.advocate("ana", en, all)
+	c := r.inbound(routing.Inbound{Channel: routing.SMS, Contact: "+15550100001", Body: "BEFREE"}).Conversation.ID
+	r.accept("ana", c)
+	return c
+}
+
+func TestOutboxDeliversAndRecordsStatus(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	rec := &recorder{}
+	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: rec}, routing.DispatcherConfig{})
+	m, err := r.e.Send(r.ctx, "ana", c, "We are here to help.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Drain(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.sent(); !equal(got, []string{"+15550100001: We are here to help."}) {
+		t.Fatalf("delivered %v, want the reply once to the texter", got)
+	}
+	if err := r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusDelivered, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A late "sent" never moves a delivered message backwards.
+	r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusSent, "")
+	h, _ := r.e.History(r.ctx, c, "", 10)
+	if last := h[len(h)-1]; last.Status != routing.StatusDelivered {
+		t.Fatalf("status: got %q, want delivered", last.Status)
+	}
+}
+
+func TestOutboxRedeliversAfterWorkerDies(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	if _, err := r.e.Send(r.ctx, "ana", c, "first reply"); err != nil {
+		t.Fatal(err)
+	}
+	// A worker reads the entry and dies before acknowledging it.
+	dying := &recorder{fail: func(int) error { panic("worker died") }}
+	d1 := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: dying},
+		routing.DispatcherConfig{Consumer: "dies", ClaimIdle: 50 * time.Millisecond})
+	func() {
+		defer func() { recover() }()
+		d1.Drain(r.ctx)
+	}()
+	if n, _, _ := r.e.OutboxLag(r.ctx); n != 1 {
+		t.Fatalf("pending after the crash: got %d, want 1", n)
+	}
+	rec := &recorder{}
+	d2 := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: rec},
+		routing.DispatcherConfig{Consumer: "survivor", ClaimIdle: 50 * time.Millisecond})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(rec.sent()) == 0 && time.Now().Before(deadline) {
+		if err := d2.Drain(r.ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // the claim needs the entry idle for ClaimIdle of real time
+	}
+	if got := rec.sent(); !equal(got, []string{"+15550100001: first reply"}) {
+		t.Fatalf("survivor delivered %v, want the orphaned reply once", got)
+	}
+	if n, _, _ := r.e.OutboxLag(r.ctx); n != 0 {
+		t.Fatalf("pending after redelivery: got %d, want 0", n)
+	}
+}
+
+func TestOutboxRetriesThenDeadLetters(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	flaky := &recorder{fail: func(n int) error {
+		if n == 1 {
+			return errors.New("provider timeout")
+		}
+		return nil
+	}}
+	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: flaky}, routing.DispatcherConfig{Backoff: time.Second})
+	r.e.Send(r.ctx, "ana", c, "retry me")
+	d.Drain(r.ctx)
+	if len(flaky.sent()) != 0 {
+		t.Fatal("delivered despite the failure")
+	}
+	r.tick(2 * time.Second) // the retry timer puts it back in the outbox
+	d.Drain(r.ctx)
+	if got := flaky.sent(); len(got) != 1 {
+		t.Fatalf("after the retry: delivered %v, want once", got)
+	}
+
+	broken := &recorder{fail: func(int) error { return fmt.Errorf("%w: 21211 invalid number", routing.ErrPermanent) }}
+	d2 := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: broken}, routing.DispatcherConfig{})
+	m, _ := r.e.Send(r.ctx, "ana", c, "never arrives")
+	d2.Drain(r.ctx)
+	dead, err := r.e.DeadLetters(r.ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 1 || dead[0].MessageID != m.ID {
+		t.Fatalf("dead letters: got %+v, want the message %s", dead, m.ID)
+	}
+	h, _ := r.e.History(r.ctx, c, "", 10)
+	if last := h[len(h)-1]; last.Status != routing.StatusFailed {
+		t.Fatalf("failed message shows status %q, want failed", last.Status)
+	}
+}
+
+func TestOptOutBlocksSend(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	rec := &recorder{}
+	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: rec}, routing.DispatcherConfig{})
+	queued, _ := r.e.Send(r.ctx, "ana", c, "queued before STOP")
+	if err := r.e.OptOut(r.ctx, routing.SMS, "+1 555 010 0001"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.e.Send(r.ctx, "ana", c, "after STOP")
+	var blocked *routing.BlockedError
+	if !errors.As(err, &blocked) {
+		t.Fatalf("send after STOP: got %v, want a BlockedError", err)
+	}
+	d.Drain(r.ctx)
+	if got := rec.sent(); len(got) != 0 {
+		t.Fatalf("sent %v to a contact who opted out", got)
+	}
+	h, _ := r.e.History(r.ctx, c, "", 10)
+	for _, m := range h {
+		if m.ID == queued.ID && m.Status != routing.StatusFailed {
+			t.Fatalf("message queued before STOP: status %q, want failed (never sent)", m.Status)
+		}
+	}
+	r.e.OptIn(r.ctx, routing.SMS, "+15550100001")
+	if _, err := r.e.Send(r.ctx, "ana", c, "after START"); err != nil {
+		t.Fatalf("send after START: %v", err)
+	}
+	d.Drain(r.ctx)
+	if got := rec.sent(); len(got) != 1 {
+		t.Fatalf("after START: delivered %v, want 1", got)
+	}
+}
+
+func TestBlocklist(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	if err := r.e.Block(r.ctx, "+15550100002", r.clock.Now().Add(time.Hour), "abusive"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+1-555-010-0002", Body: "x"})
+	if !errors.Is(err, routing.ErrBlocked) {
+		t.Fatalf("blocked contact: got %v, want ErrBlocked", err)
+	}
+	r.e.Unblock(r.ctx, "+15550100002")
+	if _, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550100002", Body: "x"}); err != nil {
+		t.Fatalf("after unblock: %v", err)
+	}
+}
+
+func TestSafeContactProfileBlocksSend(t *testing.T) {
+	r := newRig(t, routing.Config{}) // the clock reads 14:00 UTC
+	c := activeSMS(t, r)
+	if err := r.e.SetSafeContact(r.ctx, "+15550100001", routing.SafeContact{Hours: "18:00-22:00", TimeZone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.e.Send(r.ctx, "ana", c, "outside the safe hours")
+	var blocked *routing.BlockedError
+	if !errors.As(err, &blocked) || !strings.Contains(blocked.Reason, "safe hours") {
+		t.Fatalf("send at 14:00 with safe hours 18-22: got %v, want blocked for safe hours", err)
+	}
+	r.clock.Advance(5 * time.Hour)
+	if _, err := r.e.Send(r.ctx, "ana", c, "inside the safe hours"); err != nil {
+		t.Fatalf("send at 19:00: %v", err)
+	}
+	r.e.SetSafeContact(r.ctx, "+15550100001", routing.SafeContact{NoText: true})
+	if _, err := r.e.Send(r.ctx, "ana", c, "never"); !errors.As(err, &blocked) {
+		t.Fatalf("send to a contact not safe to text: got %v, want blocked", err)
+	}
+}
