@@ -85,6 +85,10 @@ func (s *Server) consoleWS(c echo.Context) error {
 		return nil
 	}
 	defer s.hub.remove(cl)
+	if s.metrics != nil {
+		s.metrics.SocketOpened("console")
+		defer s.metrics.SocketClosed("console")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

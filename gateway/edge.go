@@ -48,6 +48,9 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 	}))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
+	if s.metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
+	}
 	public := s.limits.PerIP("public", publicRate, time.Minute)
 	for _, r := range routes {
 		h := echo.WrapHandler(r.Handler)
@@ -101,6 +104,10 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "(unmatched)"
 		}
+		latency := time.Since(start)
+		if s.metrics != nil {
+			s.metrics.ObserveRequest(route, c.Request().Method, c.Response().Status, latency)
+		}
 		level := slog.LevelInfo
 		if c.Response().Status >= 500 {
 			level = slog.LevelError
@@ -109,7 +116,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			"method", c.Request().Method,
 			"route", route,
 			"status", c.Response().Status,
-			"latency_ms", time.Since(start).Milliseconds(),
+			"latency_ms", latency.Milliseconds(),
 			"request_id", requestID(c))
 		return nil
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/gateway/metrics"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -44,6 +45,8 @@ type Deps struct {
 	// PublicRate is the number of requests per minute one client IP may make to a public route;
 	// default 120.
 	PublicRate int
+	// Metrics, when set, is served at /metrics and observes every request and console socket.
+	Metrics *metrics.Metrics
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
 }
@@ -66,6 +69,7 @@ type Server struct {
 	dir      *Directory
 	origins  map[string]bool
 	secure   bool
+	metrics  *metrics.Metrics
 }
 
 // New builds the gateway and binds its listener on cfg.HTTP.Addr (":0" picks a free port; URL
@@ -107,6 +111,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		limits:   NewLimiter(deps.Engine, deps.Now),
 		text:     texts,
 		dir:      dir,
+		metrics:  deps.Metrics,
 	}
 	s.hub = NewHub(deps.Engine, deps.Logger)
 	s.stats = NewStats(deps.Engine, deps.Logger, deps.Now)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway"
+	"github.com/openhotline/hotline/gateway/metrics"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -67,7 +68,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer closeRedis()
-	srv, err := gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout})
+	srv, err := gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log)})
 	if err != nil {
 		return err
 	}
