@@ -136,6 +136,23 @@ func TestSupervisorSeesEverythingAndReadsHistory(t *testing.T) {
 	if len(h["messages"].([]any)) == 0 {
 		t.Fatal("supervisor history: got no messages")
 	}
+
+	// beto flags the conversation; the supervisor's console gets the alert and acknowledges it.
+	beto.sendFrame(map[string]any{"type": "flag", "conversation": conv.ID, "case_type": "labor", "urgency": "non_urgent",
+		"indicators": []string{"minor_involved"}, "summary": "employer holds documents"})
+	flagged := beto.await("flagged", isType("flagged"))
+	k := flagged["case"].(map[string]any)
+	if k["urgency"] != "urgent" {
+		t.Errorf("case with a minor involved: got urgency %v, want urgent", k["urgency"])
+	}
+	alert := sup.await("alert", isType(routing.EvAlertRaised))
+	id := alert["data"].(map[string]any)["alert"]
+	sup.sendFrame(map[string]any{"type": "ack_alert", "alert": id, "ref": "ack"})
+	sup.await("ack ok", func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == "ack" })
+	status, body := get(t, s, "/api/cases", mustAccount(t, s, "sam"))
+	if status != 200 || !strings.Contains(body, k["ref"].(string)) || !strings.Contains(body, `"alerts":[]`) {
+		t.Fatalf("/api/cases after acknowledging: got %d %s, want the case and no open alert", status, body)
+	}
 }
 
 // Two gateway processes on one Redis: an advocate connected to the second sees a message that

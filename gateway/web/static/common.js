@@ -81,7 +81,10 @@ export class Console {
     };
     ws.onclose = async () => {
       this.onState(false);
-      try { await me(); } catch { return; }
+      try {
+        const res = await fetch('/api/me', { credentials: 'same-origin' });
+        if (res.status === 401) { location.href = '/login?next=' + encodeURIComponent(location.pathname); return; }
+      } catch { /* the server is unreachable: keep trying */ }
       setTimeout(() => this.connect(), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 10000);
     };

@@ -24,7 +24,7 @@ async function main() {
   $('lang-toggle').textContent = t('other_lang');
   $('lang-toggle').href = `?lang=${lang === 'es' ? 'en' : 'es'}`;
   $('signout-slot').append(signOutForm(account.csrf, t('logout')));
-  $('sound').title = 'sound';
+  $('sound').textContent = t('sound_test');
   $('sound').addEventListener('click', () => { beeper.unlock(); beeper.beep(false); });
   document.addEventListener('pointerdown', () => beeper.unlock(), { once: true });
   $('legend').append(h('span', {}, h('i.arrived'), t('arrived')), h('span', {}, h('i.answered'), t('answered')),
@@ -33,13 +33,13 @@ async function main() {
     $('conn').textContent = up ? t('connection_ok') : t('connection_lost');
     $('conn').classList.toggle('down', !up);
   });
-  await refresh();
-  setInterval(refresh, 5000);
+  await refresh().catch(() => {});
+  setInterval(() => refresh().catch(() => $('conn').classList.add('down')), 5000);
   setInterval(renderCases, 1000);
 }
 
 let pending;
-function refreshSoon() { clearTimeout(pending); pending = setTimeout(refresh, 300); }
+function refreshSoon() { clearTimeout(pending); pending = setTimeout(() => refresh().catch(() => {}), 300); }
 
 async function getJSON(path) {
   const res = await fetch(path, { credentials: 'same-origin' });
