@@ -20,18 +20,25 @@ import (
 // profile (routing.Engine holds name, role, languages …). Safe for concurrent use.
 type Accounts struct {
 	engine *routing.Engine
+	cost   argonCost
 }
 
 // NewAccounts returns the account store on the engine's Redis.
-func NewAccounts(e *routing.Engine) *Accounts { return &Accounts{engine: e} }
+func NewAccounts(e *routing.Engine) *Accounts { return &Accounts{engine: e, cost: defaultCost} }
 
-// argon2id parameters (RFC 9106's second recommended option, scaled to 64 MiB).
+// argonCost are argon2id's work factors. Each hash records its own, so they can be raised later
+// without breaking existing passwords.
+type argonCost struct {
+	time, memory uint32 // iterations, KiB
+	threads      uint8
+}
+
+// defaultCost follows RFC 9106's second recommended option, scaled to 64 MiB.
+var defaultCost = argonCost{time: 3, memory: 64 * 1024, threads: 2}
+
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-	minPassword  = 12
+	argonKeyLen = 32
+	minPassword = 12
 )
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -58,7 +65,7 @@ func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 	if len([]rune(password)) < minPassword {
 		return routing.Errorf(routing.EInvalid, "password must be at least %d characters", minPassword)
 	}
-	if err := a.engine.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password)).Err(); err != nil {
+	if err := a.engine.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
 		return fmt.Errorf("gateway: store password for %s: %w", id, err)
 	}
 	return nil
@@ -70,7 +77,7 @@ func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Adv
 	denied := routing.Errorf(routing.EUnauthorized, "wrong account name or password")
 	stored, err := a.engine.Redis().HGet(ctx, a.key(id), "hash").Result()
 	if errors.Is(err, redis.Nil) {
-		checkPassword(dummyHash, password) // same cost as a real check
+		hashPassword(password, a.cost) // spend the time a real check takes: timing does not reveal accounts
 		return routing.Advocate{}, denied
 	}
 	if err != nil {
@@ -108,15 +115,13 @@ func (a *Accounts) Disable(ctx context.Context, id string) error {
 
 func (a *Accounts) key(id string) string { return a.engine.Key("acct", id) }
 
-var dummyHash = hashPassword("not a real password, only spends time")
-
 // hashPassword returns "argon2id$v=19$m=…,t=…,p=…$salt$hash" (base64, no padding).
-func hashPassword(password string) string {
+func hashPassword(password string, c argonCost) string {
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	sum := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	sum := argon2.IDKey([]byte(password), salt, c.time, c.memory, c.threads, argonKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.memory, c.time, c.threads,
 		enc.EncodeToString(salt), enc.EncodeToString(sum))
 }
 

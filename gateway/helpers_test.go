@@ -45,6 +45,8 @@ type serverOpts struct {
 	now    func() time.Time
 	demo   bool
 	routes []Route
+	rate   int
+	env    map[string]string
 }
 
 // mustServer starts a gateway on 127.0.0.1:0 over a fresh engine (or the given one) and stops it
@@ -58,7 +60,7 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 		if k == "HOTLINE_HTTP_ADDR" {
 			return "127.0.0.1:0"
 		}
-		return ""
+		return o.env[k]
 	})
 	if err != nil {
 		tb.Fatalf("config: %v", err)
@@ -66,10 +68,11 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 	cfg.Redis.URL = "redis://test" // not dev mode: demo accounts only when asked
 	logs, out := &syncBuffer{}, &syncBuffer{}
 	s, err := New(cfg, Deps{Engine: o.engine, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Out: out,
-		Now: o.now, DemoAccounts: o.demo, Routes: o.routes})
+		Now: o.now, DemoAccounts: o.demo, Routes: o.routes, PublicRate: o.rate})
 	if err != nil {
 		tb.Fatalf("gateway.New: %v", err)
 	}
+	s.accounts.cost = argonCost{time: 1, memory: 8 * 1024, threads: 1} // real argon2id, test-sized
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()

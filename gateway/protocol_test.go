@@ -116,3 +116,28 @@ func TestEventAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestPasswordHash(t *testing.T) {
+	c := argonCost{time: 1, memory: 8 * 1024, threads: 1}
+	h := hashPassword("correct horse battery staple", c)
+	if !strings.HasPrefix(h, "argon2id$v=19$m=8192,t=1,p=1$") {
+		t.Fatalf("hash %q does not record argon2id and its cost", h)
+	}
+	if h == hashPassword("correct horse battery staple", c) {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	tests := []struct {
+		encoded, password string
+		want              bool
+	}{
+		{h, "correct horse battery staple", true},
+		{h, "correct horse battery stapl", false},
+		{"argon2id$v=19$m=8192,t=1,p=1$!!$!!", "x", false},
+		{"bcrypt$whatever", "x", false},
+	}
+	for _, tt := range tests {
+		if got := checkPassword(tt.encoded, tt.password); got != tt.want {
+			t.Errorf("checkPassword(%.30q, %q): got %v, want %v", tt.encoded, tt.password, got, tt.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ var consoleRoutes = []string{"/console", "/supervisor", "/api/me", "/api/referra
 	"/api/advocates", "/api/stats/today", "/api/cases"}
 
 func TestConsoleRoutesRefuseBadSessions(t *testing.T) {
+	t.Parallel()
 	clock := routingtest.NewClock()
 	s := mustServer(t, serverOpts{now: clock.Now})
 	expired := mustAccount(t, s, "sam")
@@ -43,6 +44,7 @@ func TestConsoleRoutesRefuseBadSessions(t *testing.T) {
 }
 
 func TestAdvocateCannotUseSupervisorRoutes(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	ana := mustAccount(t, s, "ana")
 	for _, route := range []string{"/supervisor", "/api/queues", "/api/advocates", "/api/stats/today", "/api/cases"} {
@@ -62,6 +64,7 @@ func TestAdvocateCannotUseSupervisorRoutes(t *testing.T) {
 }
 
 func TestWebsocketRefusesForeignOrigin(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	ana := mustAccount(t, s, "ana")
 	for _, origin := range []string{"https://evil.example", "", "http://127.0.0.1:1"} {
@@ -78,6 +81,7 @@ func TestWebsocketRefusesForeignOrigin(t *testing.T) {
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	mustAccount(t, s, "ana")
 	mustAccount(t, s, "sam")
@@ -119,6 +123,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignInCookieAttributes(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	mustAccount(t, s, "ana")
 	c := loginClient(t)
@@ -162,6 +167,7 @@ func csrfCookieValue(t *testing.T, c *http.Client, s *testServer) string {
 }
 
 func TestWrongPasswordsAreRateLimited(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	mustAccount(t, s, "ana")
 	c := loginClient(t)
@@ -177,6 +183,7 @@ func TestWrongPasswordsAreRateLimited(t *testing.T) {
 }
 
 func TestWrongPasswordsAreRateLimitedPerIP(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	mustAccount(t, s, "ana")
 	ctx := context.Background()
@@ -190,6 +197,7 @@ func TestWrongPasswordsAreRateLimitedPerIP(t *testing.T) {
 }
 
 func TestSessionsStoreOnlyATokenHash(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	ck := mustAccount(t, s, "ana")
 	ctx := context.Background()
@@ -212,6 +220,7 @@ func TestSessionsStoreOnlyATokenHash(t *testing.T) {
 }
 
 func TestDisabledAccountCannotSignIn(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	mustAccount(t, s, "ana")
 	if err := s.accounts.Disable(context.Background(), "ana"); err != nil {
@@ -223,6 +232,7 @@ func TestDisabledAccountCannotSignIn(t *testing.T) {
 }
 
 func TestNoFullPhoneNumberLeaves(t *testing.T) {
+	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	ana := mustAccount(t, s, "ana")
 	sam := mustAccount(t, s, "sam")
