@@ -101,6 +101,8 @@ func browser(t *testing.T) func(name string) context.Context {
 // step runs browser actions with a deadline, failing the test with what was being done.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("step %s took %v", what, time.Since(start).Round(time.Millisecond)) }()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := chromedp.Do(sctx, actions...); err != nil {
@@ -111,6 +113,8 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 // until polls a JavaScript condition in the page.
 func until(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("%s after %v", what, time.Since(start).Round(time.Millisecond)) }()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
@@ -148,7 +152,9 @@ func signInBrowser(t *testing.T, ctx context.Context, s *testServer, account str
 }
 
 func TestBrowserAdvocateAndSupervisor(t *testing.T) {
+	t0 := time.Now()
 	open := browser(t)
+	t.Logf("browser up after %v", time.Since(t0))
 	s := mustServer(t, serverOpts{})
 	mustAccount(t, s, "ana")
 	mustAccount(t, s, "sam")
