@@ -9,6 +9,7 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -37,15 +38,15 @@ func (e *Engine) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) 
 	p.HIncrBy(ctx, e.keys.caseStats(), "alerts_raised", 1)
 }
 
-// startAlert schedules the alert's escalation ladder and tells every console. The alert is
-// already stored, so a failure here is logged rather than failing the flag: the advocate must
-// not flag twice.
-func (e *Engine) startAlert(ctx context.Context, a alertDoc, upgraded bool) {
+// startAlert schedules the alert's escalation ladder from base (when it was raised, or when it
+// became urgent) and tells every console. The alert is already stored, so a failure here is
+// logged rather than failing the flag: the advocate must not flag twice.
+func (e *Engine) startAlert(ctx context.Context, a alertDoc, base time.Time, upgraded bool) {
 	for _, s := range a.Ladder {
 		if slices.Contains(a.Escalated, s.Step) {
 			continue
 		}
-		if err := e.Schedule(ctx, timerEscalate, a.ID+"|"+s.Step, a.RaisedAt.Add(s.After)); err != nil {
+		if err := e.Schedule(ctx, timerEscalate, a.ID+"|"+s.Step, base.Add(s.After)); err != nil {
 			e.log.Error("cases: scheduling alert escalation failed", "alert", a.ID, "step", s.Step, "err", err)
 		}
 	}
@@ -79,7 +80,7 @@ func (e *Engine) upgradeAlert(ctx context.Context, cfg CasesConfig, alertID stri
 		return
 	}
 	if changed {
-		e.startAlert(ctx, a, true)
+		e.startAlert(ctx, a, e.now(), true)
 	}
 }
 
@@ -209,7 +210,9 @@ func (e *Engine) ackAlert(ctx context.Context, by, alertID string) (Alert, error
 }
 
 // escalate runs one rung of an alert's ladder (timer arg "alertID|step"). It pages before it
-// records, so a crash in between pages twice rather than never.
+// records, so a crash in between pages twice rather than never. A failure the pager marks
+// permanent (ErrPermanent: a bad number) is recorded on the alert and announced instead of
+// retried forever; any other failure is retried by the timer.
 func (e *Engine) escalate(ctx context.Context, pager Pager, arg string) error {
 	alertID, step, ok := strings.Cut(arg, "|")
 	if !ok {
@@ -223,37 +226,63 @@ func (e *Engine) escalate(ctx context.Context, pager Pager, arg string) error {
 	if err != nil {
 		return err
 	}
-	if !a.AckedAt.IsZero() || slices.Contains(a.Escalated, step) {
+	if !a.AckedAt.IsZero() || a.stepDone(step) {
 		return nil
 	}
+	failure := ""
 	if pager == nil {
 		e.log.Warn("cases: alert unacknowledged but no pager is configured", "alert", alertID, "step", step)
+		failure = "no pager is configured"
 	} else if err := pager.Page(ctx, step, a.Alert); err != nil {
-		return fmt.Errorf("routing: page %s for alert %s: %w", step, alertID, err)
+		if !errors.Is(err, ErrPermanent) {
+			return fmt.Errorf("routing: page %s for alert %s: %w", step, alertID, err)
+		}
+		e.log.Error("cases: paging the on-call supervisor failed for good", "alert", alertID, "step", step, "err", err)
+		failure = err.Error()
 	}
-	key, now := e.keys.alertDoc(alertID), e.now()
-	err = e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
-		if !found[0] {
-			return nil, nil
-		}
-		var err error
-		if a, err = decodeAlert(vals[0]); err != nil || slices.Contains(a.Escalated, step) {
-			return nil, err
-		}
-		a.Escalated = append(a.Escalated, step)
-		a.Steps = append(a.Steps, AlertStep{Step: step, At: now})
-		return func(p redis.Pipeliner) {
-			p.Set(ctx, key, mustJSON(a), 0)
-			p.HIncrBy(ctx, e.keys.caseStats(), "escalations:"+step, 1)
-		}, nil
-	})
+	a, err = e.recordStep(ctx, alertID, AlertStep{Step: step, At: e.now(), Failed: failure})
 	if err != nil {
 		return err
 	}
 	data := e.alertData(a.Alert)
 	data["step"] = step
+	if failure != "" {
+		data["failed"] = failure
+	}
 	e.publishCaseEvent(ctx, Event{Type: EvAlertEscalated, Data: data})
 	return nil
+}
+
+// stepDone reports whether the escalation step was already taken or given up.
+func (a alertDoc) stepDone(step string) bool {
+	return slices.ContainsFunc(a.Steps, func(s AlertStep) bool { return s.Step == step }) || slices.Contains(a.Escalated, step)
+}
+
+// recordStep writes an escalation step on the alert, once.
+func (e *Engine) recordStep(ctx context.Context, alertID string, st AlertStep) (alertDoc, error) {
+	var a alertDoc
+	key := e.keys.alertDoc(alertID)
+	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+		if !found[0] {
+			return nil, nil
+		}
+		var err error
+		if a, err = decodeAlert(vals[0]); err != nil || a.stepDone(st.Step) {
+			return nil, err
+		}
+		counter := "escalations:" + st.Step
+		if st.Failed == "" {
+			a.Escalated = append(a.Escalated, st.Step)
+		} else {
+			counter = "escalation_failures:" + st.Step
+		}
+		a.Steps = append(a.Steps, st)
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, key, mustJSON(a), 0)
+			p.HIncrBy(ctx, e.keys.caseStats(), counter, 1)
+		}, nil
+	})
+	return a, err
 }
 
 // scheduleSLA sets (or moves) the case's SLA timer to its due time.
@@ -361,11 +390,13 @@ type CaseStats struct {
 	AckSeconds   float64           // total time from raise to acknowledgement, for a mean
 	Escalations  map[string]int64  // by step ("sms", "call")
 	SLABreaches  map[Urgency]int64 // by urgency
+	// EscalationFailures counts steps given up (a permanent paging failure, no pager), by step.
+	EscalationFailures map[string]int64
 }
 
 // CaseStats returns the counters since the hotline started keeping them.
 func (e *Engine) CaseStats(ctx context.Context) (CaseStats, error) {
-	s := CaseStats{Escalations: map[string]int64{}, SLABreaches: map[Urgency]int64{}}
+	s := CaseStats{Escalations: map[string]int64{}, EscalationFailures: map[string]int64{}, SLABreaches: map[Urgency]int64{}}
 	h, err := e.rdb.HGetAll(ctx, e.keys.caseStats()).Result()
 	if err != nil {
 		return s, fmt.Errorf("routing: case stats: %w", err)
@@ -383,6 +414,8 @@ func (e *Engine) CaseStats(ctx context.Context) (CaseStats, error) {
 			s.AckSeconds, _ = strconv.ParseFloat(v, 64)
 		case strings.HasPrefix(k, "escalations:"):
 			s.Escalations[strings.TrimPrefix(k, "escalations:")] = n(v)
+		case strings.HasPrefix(k, "escalation_failures:"):
+			s.EscalationFailures[strings.TrimPrefix(k, "escalation_failures:")] = n(v)
 		case strings.HasPrefix(k, "sla_breached:"):
 			s.SLABreaches[Urgency(strings.TrimPrefix(k, "sla_breached:"))] = n(v)
 		}

@@ -2,7 +2,9 @@ package routing_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,5 +205,28 @@ func TestEnableCasesRejectsBadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			wantErrCode(t, r.e.EnableCases(r.ctx, tt.cfg, nil), routing.EInvalid)
 		})
+	}
+}
+
+func TestPermanentPagingFailureIsRecordedNotRetried(t *testing.T) {
+	r := newCasesRig(t, routing.CasesConfig{})
+	r.pager.fail = fmt.Errorf("oncall: %w: 21211 invalid 'To' number", routing.ErrPermanent)
+	c, err := r.e.SubmitTip(r.ctx, routing.Tip{Minor: "yes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tick(5 * time.Minute)
+	r.tick(time.Minute) // past the redelivery delay: a retried timer would page again
+	a, _ := r.e.Alert(r.ctx, c.AlertID)
+	if len(a.Escalated) != 0 || len(a.Steps) != 1 || a.Steps[0].Step != "sms" || !strings.Contains(a.Steps[0].Failed, "21211") {
+		t.Fatalf("alert escalated %v steps %+v, want the sms step recorded as failed", a.Escalated, a.Steps)
+	}
+	evs := r.events(r.e, routing.EvAlertEscalated)
+	if len(evs) != 1 || evs[0].Data["failed"] == "" {
+		t.Errorf("escalation events %+v, want one announcing the failure", evs)
+	}
+	stats, _ := r.e.CaseStats(r.ctx)
+	if stats.EscalationFailures["sms"] != 1 || stats.Escalations["sms"] != 0 {
+		t.Errorf("stats %+v, want one sms failure and no sms sent", stats)
 	}
 }

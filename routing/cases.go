@@ -159,10 +159,11 @@ type Alert struct {
 	Steps  []AlertStep // when each escalation step was taken
 }
 
-// AlertStep records one escalation step taken.
+// AlertStep records one escalation step taken, or given up.
 type AlertStep struct {
-	Step string
-	At   time.Time
+	Step   string
+	At     time.Time
+	Failed string `json:",omitempty"` // why the page could not be sent (a bad number, no pager)
 }
 
 // Age is how long the alert has waited (until acknowledged, when it was).

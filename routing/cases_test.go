@@ -235,3 +235,43 @@ func TestCaseListAndLookups(t *testing.T) {
 		t.Errorf("references repeat: %v", refs)
 	}
 }
+
+func TestSupplementalMakesOpenAlertUrgent(t *testing.T) {
+	r := newCasesRig(t, routing.CasesConfig{})
+	c, err := r.e.SubmitTip(r.ctx, routing.Tip{Description: "workers sleep at the restaurant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tick(time.Hour) // non-urgent: nobody is paged
+	if s := r.pager.steps(); len(s) != 0 {
+		t.Fatalf("non-urgent alert paged %v", s)
+	}
+
+	// A caller adds that one of the workers is 16: the open alert turns urgent and escalates.
+	conv := r.held("ana", "+13125550142")
+	got := r.flag("ana", conv.ID, routing.CaseInput{CaseID: c.ID, Indicators: []string{"minor_involved"}})
+	if got.Urgency != routing.Urgent || got.AlertID != c.AlertID {
+		t.Fatalf("case %s alert %s, want urgent on the same alert %s", got.Urgency, got.AlertID, c.AlertID)
+	}
+	if want := r.clock.Now().Add(15 * time.Minute); !got.DueAt.Equal(want) {
+		t.Errorf("due %s, want %s (urgent SLA from the supplemental report)", got.DueAt, want)
+	}
+	a, _ := r.e.Alert(r.ctx, c.AlertID)
+	if a.Urgency != routing.Urgent {
+		t.Errorf("alert urgency %s, want urgent", a.Urgency)
+	}
+	raised := r.events(r.e, routing.EvAlertRaised)
+	if len(raised) != 2 || raised[1].Data["upgraded"] != "1" || raised[1].Data["urgency"] != "urgent" {
+		t.Errorf("alert events %+v, want the raise and an urgent upgrade", raised)
+	}
+	// The ladder counts from the moment the alert became urgent.
+	r.tick(5*time.Minute - time.Second)
+	if s := r.pager.steps(); len(s) != 0 {
+		t.Fatalf("pager got %v within 5 minutes of the upgrade", s)
+	}
+	r.tick(time.Second)
+	r.tick(5 * time.Minute)
+	if s := r.pager.steps(); !slices.Equal(s, []string{"sms", "call"}) {
+		t.Errorf("pager got %v, want sms then call", s)
+	}
+}

@@ -243,7 +243,7 @@ func (e *Engine) openNewCase(ctx context.Context, cfg CasesConfig, n newCase) (C
 		return Case{}, err
 	}
 	e.scheduleSLA(ctx, c)
-	e.startAlert(ctx, a, false)
+	e.startAlert(ctx, a, now, false)
 	e.publishCase(ctx, EvCaseFlagged, c, n.report)
 	return c, nil
 }
@@ -305,7 +305,7 @@ func (e *Engine) addReport(ctx context.Context, cfg CasesConfig, id string, in C
 	}
 	switch {
 	case fresh != nil:
-		e.startAlert(ctx, *fresh, false)
+		e.startAlert(ctx, *fresh, fresh.RaisedAt, false)
 	case upgraded:
 		e.upgradeAlert(ctx, cfg, d.AlertID)
 	}

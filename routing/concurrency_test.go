@@ -20,6 +20,10 @@ import (
 // invariants after every round.
 func TestRandomizedTwoEngines(t *testing.T) {
 	rdb, prefix := routingtest.Redis(t)
+	runRandomized(t, rdb, prefix, 15)
+}
+
+func runRandomized(t *testing.T, rdb redis.UniversalClient, prefix string, rounds int) {
 	clock := routingtest.NewClock()
 	cfg := routing.Config{Prefix: prefix, DataKey: routingtest.DataKey, Now: clock.Now, PresenceTTL: 20 * time.Second, UrgentFanout: 2}
 	e1, _ := routing.New(rdb, cfg)
@@ -53,7 +57,7 @@ func TestRandomizedTwoEngines(t *testing.T) {
 
 	var mu sync.Mutex
 	var convIDs []string
-	rounds, perRound := 15, 40
+	perRound := 40
 	for round := range rounds {
 		var wg sync.WaitGroup
 		for w := range 4 {

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openhotline/hotline/routing"
 )
@@ -217,4 +219,79 @@ func auditLog(t *testing.T, r *casesRig) []routing.AuditEntry {
 		t.Fatal(err)
 	}
 	return log
+}
+
+// TestNoClearTextAtRest runs the cases flows and then reads every key under the test prefix:
+// no phone number, email address, summary, tip text or code word may be there in clear.
+func TestNoClearTextAtRest(t *testing.T) {
+	r := newCasesRig(t, routing.CasesConfig{})
+	conv := r.held("ana", "+1 (312) 555-0142")
+	c := r.flag("ana", conv.ID, routing.CaseInput{Indicators: []string{"minor_involved"}, Summary: "Maria works at Golden Lotus Spa"})
+	if _, err := r.e.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, routing.Consent{ConversationID: conv.ID, Scope: routing.ScopeContact, With: routing.ShareHotline, Granted: true, Note: "Maria agreed on the phone"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.SetSafeContactFor(r.ctx, "ana", conv.ID, routing.SafeContact{NoCall: true, CodeWord: "bluebird"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.SubmitTip(r.ctx, routing.Tip{Place: "Sunrise Motel", Description: "Trucks at Sunrise Motel nightly", ContactMethod: "email", Contact: "witness@example.org", ConsentLawEnfo: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.RevealContact(r.ctx, "sam", routing.RoleSupervisor, conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, routing.ExceptionChildAbuse); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.CloseCase(r.ctx, "sam", c.ID, "Maria is safe now"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(time.Hour)
+
+	secrets := []string{"5550142", "555-0142", "witness@example.org", "Golden Lotus", "Sunrise Motel", "bluebird", "Maria"}
+	for key, v := range dumpPrefix(t, r) {
+		for _, s := range secrets {
+			if strings.Contains(v, s) {
+				t.Errorf("key %s holds %q in clear", key, s)
+			}
+		}
+	}
+}
+
+// dumpPrefix returns every value under the rig's prefix, as text, by key.
+func dumpPrefix(t *testing.T, r *casesRig) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	keys, err := r.rdb.Keys(r.ctx, "{"+r.prefix+"}:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		typ, err := r.rdb.Type(r.ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		switch typ {
+		case "string":
+			v, err = r.rdb.Get(r.ctx, k).Result()
+		case "hash":
+			v, err = r.rdb.HGetAll(r.ctx, k).Result()
+		case "list":
+			v, err = r.rdb.LRange(r.ctx, k, 0, -1).Result()
+		case "set":
+			v, err = r.rdb.SMembers(r.ctx, k).Result()
+		case "zset":
+			v, err = r.rdb.ZRange(r.ctx, k, 0, -1).Result()
+		case "stream":
+			v, err = r.rdb.XRange(r.ctx, k, "-", "+").Result()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[k] = k + " " + fmt.Sprint(v)
+	}
+	if len(out) == 0 {
+		t.Fatal("nothing stored under the prefix")
+	}
+	return out
 }

@@ -381,3 +381,27 @@ func TestTransfer(t *testing.T) {
 	}
 	wantCode(t, r.e.Transfer(r.ctx, "ana", c, routing.Transfer{}), routing.EForbidden)
 }
+
+func TestRetentionPurgesContent(t *testing.T) {
+	r := newRig(t, routing.Config{Retention: 24 * time.Hour})
+	r.advocate("ana", en, all)
+	c := r.inbound(routing.Inbound{Channel: routing.SMS, Contact: "+15550100009", Body: "my story"}).Conversation.ID
+	r.accept("ana", c)
+	r.e.Close(r.ctx, "ana", c, routing.DispTip, "notes")
+	r.tick(23 * time.Hour)
+	if m, _ := r.e.MessagesAfter(r.ctx, c, ""); len(m) != 1 {
+		t.Fatalf("before retention ends: got %d messages, want 1", len(m))
+	}
+	r.tick(2 * time.Hour)
+	m, err := r.e.MessagesAfter(r.ctx, c, "")
+	if err != nil || len(m) != 0 {
+		t.Fatalf("after retention: got %v (%v), want no messages", m, err)
+	}
+	conv, err := r.e.Conversation(r.ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.Contact != "" || conv.Disposition != routing.DispTip || conv.Channel != routing.SMS {
+		t.Fatalf("after retention: got %+v, want the contact gone and the anonymous record kept", conv)
+	}
+}

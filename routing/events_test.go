@@ -56,3 +56,21 @@ func TestEventsGapAfterTrim(t *testing.T) {
 		t.Fatal("resuming from a trimmed id did not report a gap")
 	}
 }
+
+func TestTypingReachesTheAdvocate(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	r.advocate("ana", en, text)
+	c := r.inbound(routing.Inbound{}).Conversation.ID
+	r.accept("ana", c)
+	mark, _ := r.e.LastEventID(r.ctx)
+	if err := r.e.Typing(r.ctx, c, routing.In, ""); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, _ := r.e.ReadEvents(r.ctx, mark, 10, 0)
+	if len(evs) != 1 || evs[0].Type != routing.EvTyping || evs[0].Advocate != "ana" || evs[0].Data["from"] != "in" {
+		t.Fatalf("typing event: got %+v, want one addressed to ana from the contact", evs)
+	}
+	if err := r.e.Typing(r.ctx, "01NOSUCH", routing.In, ""); routing.ErrorCode(err) != routing.ENotFound {
+		t.Fatalf("typing in an unknown conversation: got %v, want not found", err)
+	}
+}

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -223,6 +224,17 @@ func (e *Engine) Typing(ctx context.Context, convID string, from Direction, who 
 	if !validID(convID) {
 		return Errorf(ENotFound, "conversation not found")
 	}
-	_, err := e.Publish(ctx, Event{Type: EvTyping, Conversation: convID, Advocate: who, Data: map[string]string{"from": string(from)}})
+	// The event names the conversation's advocate (as every conversation event does) so that
+	// consoles filtering by advocate see the contact typing too.
+	adv, err := e.rdb.HGet(ctx, e.keys.conv(convID), "adv").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return wrap("typing", err)
+	}
+	if err != nil {
+		if n, _ := e.rdb.Exists(ctx, e.keys.conv(convID)).Result(); n == 0 {
+			return Errorf(ENotFound, "conversation not found")
+		}
+	}
+	_, err = e.Publish(ctx, Event{Type: EvTyping, Conversation: convID, Advocate: adv, Data: map[string]string{"from": string(from), "who": who}})
 	return err
 }

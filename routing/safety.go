@@ -245,9 +245,18 @@ func (e *Engine) SafeContactFor(ctx context.Context, convID string) (SafeContact
 	return e.SafeContact(ctx, c.Contact)
 }
 
+// SafeToReach reports whether the safe-contact profile of a conversation's contact allows
+// reaching them on the conversation's channel now, and when not, why (for the advocate). An
+// anonymous contact has no profile. Send's safe-contact veto calls it (opt-out and "not safe to
+// text" are judged in the send script too; safe hours only here); consoles may show it before
+// an advocate writes.
+func (e *Engine) SafeToReach(ctx context.Context, convID string) (ok bool, reason string, err error) {
+	reason, err = e.safeContactBlock(ctx, convID)
+	return reason == "" && err == nil, reason, err
+}
+
 // safeContactBlock returns why the profile of a conversation's contact forbids sending to them
-// now, or "" when it allows it (or there is no contact). Send's safeContactVeto calls it: opt-out
-// and "not safe to text" are judged in the send script too, safe hours only here.
+// now, or "" when it allows it (or there is no contact).
 func (e *Engine) safeContactBlock(ctx context.Context, convID string) (string, error) {
 	v, err := e.rdb.HMGet(ctx, e.keys.conv(convID), "ch", "ckey").Result()
 	if err != nil {

@@ -2,6 +2,7 @@ package routing_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +140,37 @@ func TestSetSafeContactRejectsBadInput(t *testing.T) {
 
 func contactHashKey(e *routing.Engine, contact string) string {
 	return e.Key("contact", e.ContactKey(contact))
+}
+
+func TestSafeToReachFollowsTheContactsHours(t *testing.T) {
+	r := newCasesRig(t, routing.CasesConfig{})
+	conv := r.held("ana", "+13125550142") // the rig's clock starts at 14:00 UTC = 08:00 in Chicago
+
+	ok, reason, err := r.e.SafeToReach(r.ctx, conv.ID)
+	if err != nil || !ok {
+		t.Fatalf("no profile: SafeToReach = %v %q %v, want ok", ok, reason, err)
+	}
+	err = r.e.SetSafeContactFor(r.ctx, "ben", conv.ID, routing.SafeContact{NoText: true})
+	wantErrCode(t, err, routing.EForbidden)
+	if err := r.e.SetSafeContactFor(r.ctx, "ana", conv.ID, routing.SafeContact{Hours: "09:00-17:00", TimeZone: "America/Chicago", CodeWord: "bluebird"}); err != nil {
+		t.Fatal(err)
+	}
+	ok, reason, err = r.e.SafeToReach(r.ctx, conv.ID)
+	if err != nil || ok || !strings.Contains(reason, "08:00") {
+		t.Fatalf("at 08:00 local: SafeToReach = %v %q %v, want refused naming the local time", ok, reason, err)
+	}
+	// Send refuses with the same reason, and records the message as blocked.
+	_, err = r.e.Send(r.ctx, "ana", conv.ID, "Are you safe to talk?")
+	var blocked *routing.BlockedError
+	if !errors.As(err, &blocked) || !strings.Contains(blocked.Reason, "safe hours") {
+		t.Fatalf("Send at 08:00 local = %v, want blocked for safe hours", err)
+	}
+	r.clock.Advance(time.Hour)
+	if ok, reason, _ = r.e.SafeToReach(r.ctx, conv.ID); !ok {
+		t.Fatalf("at 09:00 local: refused: %q", reason)
+	}
+	p, err := r.e.SafeContactFor(r.ctx, conv.ID)
+	if err != nil || p.CodeWord != "bluebird" {
+		t.Errorf("SafeContactFor = %+v, %v; want the code word back", p, err)
+	}
 }

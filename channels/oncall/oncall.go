@@ -1,0 +1,189 @@
+// Package oncall pages the on-call supervisor through Twilio when a case alert goes
+// unacknowledged: the "sms" step texts them, the "call" step phones them and reads the alert
+// aloud. A page carries the case's urgency, reference number and age, and nothing about the
+// person who reached out: the supervisor opens the console for the rest.
+//
+// Pager implements routing.Pager; wire it with routing.Engine.EnableCases.
+package oncall
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/openhotline/hotline/routing"
+	"github.com/twilio/twilio-go"
+	twclient "github.com/twilio/twilio-go/client"
+	twapi "github.com/twilio/twilio-go/rest/api/v2010"
+)
+
+// Escalation steps the Pager knows.
+const (
+	StepSMS  = "sms"
+	StepCall = "call"
+)
+
+// Config says who pages whom.
+type Config struct {
+	From     string // the hotline's number that texts and calls, E.164 (+18883737888)
+	To       string // the on-call supervisor's number, E.164
+	Language string // "en" (default) or "es": the language of the page
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Pager pages the on-call supervisor. Safe for concurrent use.
+type Pager struct {
+	api  *twapi.ApiService
+	cfg  Config
+	text texts
+}
+
+var _ routing.Pager = (*Pager)(nil)
+
+// New returns a Pager sending through client. Errors name the setting at fault.
+func New(client *twilio.RestClient, cfg Config) (*Pager, error) {
+	if client == nil {
+		return nil, errors.New("oncall: a Twilio client is required")
+	}
+	if !e164(cfg.From) {
+		return nil, fmt.Errorf("oncall: the hotline number %q must be E.164, such as +18883737888", cfg.From)
+	}
+	if !e164(cfg.To) {
+		return nil, errors.New("oncall: the on-call supervisor number must be E.164, such as +12025550100")
+	}
+	t, ok := catalog[cfg.Language]
+	if cfg.Language == "" {
+		t, ok = catalog["en"], true
+	}
+	if !ok {
+		return nil, fmt.Errorf("oncall: language %q must be en or es", cfg.Language)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Pager{api: client.Api, cfg: cfg, text: t}, nil
+}
+
+// e164 reports whether s is a phone number in E.164 form.
+func e164(s string) bool {
+	digits, ok := strings.CutPrefix(s, "+")
+	if !ok || len(digits) < 8 || len(digits) > 15 || digits[0] == '0' {
+		return false
+	}
+	return strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) < 0
+}
+
+// Page sends step for the alert. A rejection Twilio will repeat (bad number, unverified
+// caller id: any 4xx) wraps routing.ErrPermanent so the engine records it instead of retrying.
+func (p *Pager) Page(ctx context.Context, step string, a routing.Alert) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var sid string
+	var err error
+	switch step {
+	case StepSMS:
+		params := &twapi.CreateMessageParams{}
+		params.SetTo(p.cfg.To).SetFrom(p.cfg.From).SetBody(p.SMS(a))
+		var m *twapi.ApiV2010Message
+		if m, err = p.api.CreateMessage(params); err == nil && m.Sid != nil {
+			sid = *m.Sid
+		}
+	case StepCall:
+		params := &twapi.CreateCallParams{}
+		params.SetTo(p.cfg.To).SetFrom(p.cfg.From).SetTwiml(p.TwiML(a))
+		var c *twapi.ApiV2010Call
+		if c, err = p.api.CreateCall(params); err == nil && c.Sid != nil {
+			sid = *c.Sid
+		}
+	default:
+		return fmt.Errorf("oncall: %w: unknown escalation step %q (want sms or call)", routing.ErrPermanent, step)
+	}
+	if err != nil {
+		var te *twclient.TwilioRestError
+		if errors.As(err, &te) && te.Status >= 400 && te.Status < 500 && te.Status != 429 {
+			return fmt.Errorf("oncall: %s: %w: twilio %d %d", step, routing.ErrPermanent, te.Status, te.Code)
+		}
+		return fmt.Errorf("oncall: %s: %w", step, err)
+	}
+	p.cfg.Logger.Info("oncall: paged the on-call supervisor", "step", step, "alert", a.ID, "case", a.CaseRef, "sid", sid)
+	return nil
+}
+
+// SMS is the text of the "sms" step.
+func (p *Pager) SMS(a routing.Alert) string {
+	u := p.text.urgency(a.Urgency)
+	if a.Urgency == routing.Urgent {
+		u = strings.ToUpper(u)
+	}
+	return fmt.Sprintf(p.text.sms, a.CaseRef, u, minutes(a.Age(p.cfg.Now())))
+}
+
+// TwiML is what the "call" step says: the alert twice, the reference spelled out.
+func (p *Pager) TwiML(a routing.Alert) string {
+	said := fmt.Sprintf(p.text.call, spell(a.CaseRef), p.text.urgency(a.Urgency), minutes(a.Age(p.cfg.Now())))
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(said))
+	say := `<Say language="` + p.text.voice + `">` + b.String() + `</Say>`
+	return `<?xml version="1.0" encoding="UTF-8"?><Response>` + say + `<Pause length="1"/>` + say + `</Response>`
+}
+
+func minutes(d time.Duration) int { return int(d.Round(time.Minute) / time.Minute) }
+
+// spell separates the characters of a reference so that speech reads them one by one.
+func spell(ref string) string {
+	var parts []string
+	for _, r := range ref {
+		switch {
+		case r == '-':
+			parts = append(parts, ",")
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			parts = append(parts, string(r))
+		}
+	}
+	return strings.ReplaceAll(strings.Join(parts, " "), " ,", ",")
+}
+
+// texts are the words of a page in one language.
+type texts struct {
+	sms, call, voice       string
+	urgent, other, lacking string
+}
+
+func (t texts) urgency(u routing.Urgency) string {
+	switch u {
+	case routing.Urgent:
+		return t.urgent
+	case routing.LackingInfo:
+		return t.lacking
+	}
+	return t.other
+}
+
+var catalog = map[string]texts{
+	"en": {
+		sms:     "Hotline alert: case %s (%s) not acknowledged after %d min. Open the supervisor console.",
+		call:    "Hotline alert. Case %s, %s, has not been acknowledged after %d minutes. Please open the supervisor console.",
+		voice:   "en-US",
+		urgent:  "urgent",
+		other:   "not urgent",
+		lacking: "lacking information",
+	},
+	"es": {
+		sms:     "Alerta de la línea: caso %s (%s) sin confirmar tras %d min. Abra la consola de supervisión.",
+		call:    "Alerta de la línea. El caso %s, %s, no ha sido confirmado tras %d minutos. Abra la consola de supervisión.",
+		voice:   "es-US",
+		urgent:  "urgente",
+		other:   "no urgente",
+		lacking: "falta información",
+	},
+}

@@ -1,0 +1,106 @@
+package routing_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
+	"github.com/redis/go-redis/v9"
+)
+
+// startCluster starts a Redis Cluster of three primaries on free loopback ports, or skips when
+// redis-server and redis-cli are not installed.
+func startCluster(t *testing.T) *redis.ClusterClient {
+	t.Helper()
+	server, err1 := exec.LookPath("redis-server")
+	cli, err2 := exec.LookPath("redis-cli")
+	if err1 != nil || err2 != nil {
+		t.Skip("redis-server and redis-cli are needed to start a Redis Cluster; install Debian's redis-server")
+	}
+	dir := t.TempDir()
+	var addrs []string
+	for i := range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		nodeDir := filepath.Join(dir, fmt.Sprint(i))
+		cmd := exec.Command(server, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", i)), "--save", "", "--appendonly", "no",
+			"--dir", dir, "--logfile", nodeDir+".log")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		addrs = append(addrs, addr)
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		deadline := time.Now().Add(10 * time.Second)
+		for c.Ping(context.Background()).Err() != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster node %s did not start", addr)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.Close()
+	}
+	out, err := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { cc.Close() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := cc.ClusterInfo(context.Background()).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") && cc.Ping(context.Background()).Err() == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster did not become ready: %v %s", err, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return cc
+}
+
+// TestOnRedisCluster runs the randomized routing test and the outbox on a three-primary cluster:
+// every script touches one hash slot.
+func TestOnRedisCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster")
+	}
+	cc := startCluster(t)
+	runRandomized(t, cc, routingtest.Prefix(), 6)
+
+	ctx := context.Background()
+	clock := routingtest.NewClock()
+	e, err := routing.New(cc, routing.Config{Prefix: routingtest.Prefix(), DataKey: routingtest.DataKey, Now: clock.Now, PresenceTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, e: e, clock: clock, ctx: ctx}
+	c := activeSMS(t, r)
+	mark, _ := e.LastEventID(ctx)
+	rec := &recorder{}
+	e.Send(ctx, "ana", c, "over the cluster")
+	if err := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.SMS: rec}, routing.DispatcherConfig{}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.sent(); len(got) != 1 {
+		t.Fatalf("cluster outbox delivered %v, want 1", got)
+	}
+	evs, _, err := e.ReadEvents(ctx, mark, 10, 0)
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("cluster events: %v, %v", evs, err)
+	}
+}
