@@ -16,8 +16,12 @@ type lockedBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *lockedBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // The embedded default: no configuration at all starts the whole hotline on an in-process Redis
 // with demo accounts, and stops cleanly when the context ends (SIGINT/SIGTERM in main).
@@ -31,7 +35,9 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	var out, logs lockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr}), nil, &out, &logs) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr}), nil, &out, &logs)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		res, err := http.Get("http://" + addr + "/readyz")
