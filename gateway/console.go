@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 
 	"github.com/openhotline/hotline/routing"
 )
@@ -22,6 +23,8 @@ const (
 	writeWait  = 10 * time.Second
 	hardLimit  = 1 << 20 // larger frames close the connection; smaller ones over maxFrame get an error frame
 	catchBatch = 500
+	frameRate  = 20 // frames per second a console may send, with bursts of frameBurst
+	frameBurst = 40
 )
 
 // client is one console websocket. The reader goroutine handles frames and queues replies on
@@ -109,12 +112,17 @@ func (cl *client) readLoop(ctx context.Context) {
 		cl.s.engine.Heartbeat(ctx, cl.sess.Advocate)
 		return nil
 	})
+	limit := rate.NewLimiter(frameRate, frameBurst)
 	for {
 		mt, data, err := conn.ReadMessage()
 		if err != nil {
 			return
 		}
 		conn.SetReadDeadline(time.Now().Add(pongWait))
+		if !limit.Allow() {
+			cl.fail("", bad("too many frames; slow down"))
+			continue
+		}
 		if mt != websocket.TextMessage {
 			cl.fail("", bad("frames must be JSON text"))
 			continue

@@ -217,3 +217,17 @@ func TestReferralsFrame(t *testing.T) {
 		t.Fatalf("referral search: got %v, want the National Domestic Violence Hotline", res)
 	}
 }
+
+func TestFrameFloodIsThrottled(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	c := dialConsole(t, s, mustAccount(t, s, "ana"), "")
+	c.await("snapshot", isType("snapshot"))
+	for i := 0; i < frameBurst+20; i++ {
+		c.sendFrame(map[string]any{"type": "referrals", "query": "x"})
+	}
+	f := c.await("throttle error", isType("error"))
+	if !strings.Contains(f["message"].(string), "slow down") {
+		t.Fatalf("got error %v, want the throttle message", f["message"])
+	}
+}
