@@ -132,7 +132,7 @@ func (st *Stats) Apply(ctx context.Context, ev routing.Event) error {
 	}
 	day := at.UTC().Format("20060102")
 	keys := []string{st.key("stats", "cursor"), st.key("waiting", class), st.key("classes"),
-		st.key("vol", day), st.key("answers", day), st.key("convclass")}
+		st.key("vol", day), st.key("answers", day), st.key("convclass"), st.key("waitingtotal")}
 	bucket := strconv.FormatInt(at.UnixNano()/int64(bucketSize), 10)
 	return st.script.Run(ctx, rdb, keys, ev.ID, op, ev.Conversation, class, at.UnixMilli(), bucket, extra,
 		int64(statsTTL.Seconds())).Err()
@@ -186,9 +186,11 @@ type Today struct {
 	Answers   int              `json:"answers"`
 }
 
-// Bucket is five minutes of arrivals, answers and abandons.
+// Bucket is five minutes of arrivals, answers and abandons, and the most conversations waiting
+// at once.
 type Bucket struct {
 	Start     string `json:"start"`
+	Waiting   int64  `json:"waiting"`
 	Arrived   int64  `json:"arrived"`
 	Answered  int64  `json:"answered"`
 	Abandoned int64  `json:"abandoned"`
@@ -212,16 +214,21 @@ func (st *Stats) Today(ctx context.Context) (Today, error) {
 		}
 	}
 	for k, v := range vol {
-		if !strings.HasPrefix(k, "q:") && !strings.HasPrefix(k, "a:") && !strings.HasPrefix(k, "x:") {
+		if !strings.Contains(k, ":") || strings.HasPrefix(k, "disp:") {
 			t.Counters[k], _ = strconv.ParseInt(v, 10, 64)
 		}
 	}
 	last := now.UnixNano() / int64(bucketSize)
+	carried := int64(0)
 	for b := last - 71; b <= last; b++ {
 		n := strconv.FormatInt(b, 10)
 		num := func(prefix string) int64 { v, _ := strconv.ParseInt(vol[prefix+n], 10, 64); return v }
+		waiting := max(num("w:"), carried)
+		if _, ok := vol["e:"+n]; ok {
+			carried = num("e:")
+		}
 		t.Buckets = append(t.Buckets, Bucket{Start: time.Unix(0, b*int64(bucketSize)).UTC().Format(time.RFC3339),
-			Arrived: num("q:"), Answered: num("a:"), Abandoned: num("x:")})
+			Waiting: waiting, Arrived: num("q:"), Answered: num("a:"), Abandoned: num("x:")})
 	}
 	waits, err := rdb.LRange(ctx, st.key("answers", now.Format("20060102")), 0, -1).Result()
 	if err != nil {

@@ -27,7 +27,7 @@ async function main() {
   $('sound').textContent = t('sound_test');
   $('sound').addEventListener('click', () => { beeper.unlock(); beeper.beep(false); });
   document.addEventListener('pointerdown', () => beeper.unlock(), { once: true });
-  $('legend').append(h('span', {}, h('i.arrived'), t('arrived')), h('span', {}, h('i.answered'), t('answered')),
+  $('legend').append(h('span', {}, h('i.waiting'), t('waiting')), h('span', {}, h('i.arrived'), t('arrived')), h('span', {}, h('i.answered'), t('answered')),
     h('span', {}, h('i.abandoned'), t('abandoned')));
   conn = new Console(onFrame, (up) => {
     $('conn').textContent = up ? t('connection_ok') : t('connection_lost');
@@ -141,7 +141,7 @@ function svg(tag, attrs, ...kids) {
 // renderVolume draws arrivals, answers and abandons per five minutes as grouped bars.
 function renderVolume(buckets) {
   const W = 720, H = 180, pad = 22;
-  const max = Math.max(1, ...buckets.map((b) => Math.max(b.arrived, b.answered, b.abandoned)));
+  const max = Math.max(1, ...buckets.map((b) => Math.max(b.waiting, b.arrived, b.answered, b.abandoned)));
   const bw = (W - pad) / buckets.length;
   const y = (v) => H - pad - (v / max) * (H - 2 * pad);
   const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('chart_volume') });
@@ -155,6 +155,8 @@ function renderVolume(buckets) {
     });
     if (i % 12 === 0) chart.append(svg('text', { x, y: H - 6 }, new Date(b.start).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })));
   });
+  const points = buckets.map((b, i) => `${pad + i * bw + bw / 2},${y(b.waiting)}`).join(' ');
+  chart.append(svg('polyline', { class: 'waiting', points }, svg('title', {}, t('waiting'))));
   $('volume').replaceChildren(chart);
 }
 
