@@ -191,22 +191,29 @@ func (e *Engine) ackAlert(ctx context.Context, by, alertID string) (Alert, error
 	if err != nil {
 		return Alert{}, err
 	}
-	for _, s := range a.Ladder {
-		if err := e.Unschedule(ctx, timerEscalate, a.ID+"|"+s.Step); err != nil {
-			e.log.Warn("cases: unscheduling escalation failed (the timer will find the alert acknowledged)", "alert", a.ID, "err", err)
-		}
-	}
-	if caseAckd {
-		if err := e.Unschedule(ctx, timerSLA, d.ID); err != nil {
-			e.log.Warn("cases: unscheduling SLA failed (the timer will find the case acknowledged)", "case", d.ID, "err", err)
-		}
-	}
+	e.stopAlertTimers(ctx, a, d.ID, caseAckd)
 	data := e.alertData(a.Alert)
 	if d.ID != "" {
 		data["case_state"] = string(d.State)
 	}
 	e.publishCaseEvent(ctx, Event{Type: EvAlertAcked, Advocate: by, Data: data})
 	return a.Alert, nil
+}
+
+// stopAlertTimers removes an acknowledged alert's pending escalations, and its case's SLA timer
+// when the case was acknowledged with it. A failure only leaves a timer that will find the
+// alert acknowledged and do nothing.
+func (e *Engine) stopAlertTimers(ctx context.Context, a alertDoc, caseID string, caseAckd bool) {
+	for _, s := range a.Ladder {
+		if err := e.Unschedule(ctx, timerEscalate, a.ID+"|"+s.Step); err != nil {
+			e.log.Warn("cases: unscheduling escalation failed", "alert", a.ID, "err", err)
+		}
+	}
+	if caseAckd {
+		if err := e.Unschedule(ctx, timerSLA, caseID); err != nil {
+			e.log.Warn("cases: unscheduling SLA failed", "case", caseID, "err", err)
+		}
+	}
 }
 
 // escalate runs one rung of an alert's ladder (timer arg "alertID|step"). It pages before it

@@ -311,7 +311,7 @@ func (e *Engine) Flag(ctx context.Context, advocateID, convID string, in CaseInp
 	if err := e.tagFlagged(ctx, conv, c); err != nil {
 		e.log.Warn("cases: tagging flagged conversation failed", "conversation", convID, "case", c.ID, "err", err)
 	}
-	e.appendAudit(ctx, AuditEntry{Who: advocateID, Role: RoleAdvocate, Action: AuditFlag, Target: c.ID,
+	e.appendAudit(ctx, AuditEntry{Who: advocateID, Action: AuditFlag, Target: c.ID,
 		Data: map[string]string{"conversation": convID, "ref": c.Ref, "source": rep.Source}})
 	return c, nil
 }
@@ -399,6 +399,22 @@ func (e *Engine) CaseByRef(ctx context.Context, ref string) (Case, error) {
 		return Case{}, err
 	}
 	return e.openCase(d)
+}
+
+// RelatedCase returns the case a conversation belongs to or, failing that, the open case its
+// contact belongs to (a caller who reached the hotline before): the console shows it so that the
+// advocate adds to that case rather than opening another. found is false when there is none.
+func (e *Engine) RelatedCase(ctx context.Context, convID string) (c Case, found bool, err error) {
+	conv, err := e.Conversation(ctx, convID)
+	if err != nil {
+		return Case{}, false, err
+	}
+	id, err := e.targetCase(ctx, "", conv)
+	if err != nil || id == "" {
+		return Case{}, false, err
+	}
+	c, err = e.Case(ctx, id)
+	return c, err == nil, err
 }
 
 // CaseOf returns the id of the case a conversation belongs to, or "".

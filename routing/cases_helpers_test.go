@@ -2,6 +2,7 @@ package routing_test
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -71,7 +72,7 @@ func newCasesRig(t *testing.T, cfg routing.CasesConfig) *casesRig {
 // process starts another engine on the same Redis and prefix, as another gateway process would.
 func (r *casesRig) process(cfg routing.CasesConfig) (*routing.Engine, *pagerLog) {
 	r.t.Helper()
-	e, err := routing.New(r.rdb, routing.Config{Prefix: r.prefix, DataKey: routingtest.DataKey, Now: r.clock.Now, PresenceTTL: time.Hour})
+	e, err := routing.New(r.rdb, routing.Config{Prefix: r.prefix, DataKey: routingtest.DataKey, Now: r.clock.Now, PresenceTTL: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		r.t.Fatal(err)
 	}

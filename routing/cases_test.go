@@ -170,12 +170,20 @@ func TestLaterContactAddsSupplementalReport(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The same person texts again a day later; another advocate flags it with a minor involved.
+	// The same person texts again a day later: the console can show the case before any flag.
 	r.clock.Advance(24 * time.Hour)
 	second := r.held("ben", phone)
 	if second.ID == first.ID {
 		t.Fatal("a closed conversation was reused")
 	}
+	if rel, found, err := r.e.RelatedCase(r.ctx, second.ID); err != nil || !found || rel.ID != c1.ID {
+		t.Fatalf("RelatedCase = %s %v %v, want %s", rel.Ref, found, err, c1.Ref)
+	}
+	stranger := r.held("ana", "+13125550777")
+	if _, found, err := r.e.RelatedCase(r.ctx, stranger.ID); err != nil || found {
+		t.Fatalf("RelatedCase of a new contact: found=%v err=%v, want none", found, err)
+	}
+	// Another advocate flags it, with a minor involved.
 	c2 := r.flag("ben", second.ID, routing.CaseInput{Type: routing.CaseSex, Urgency: routing.NonUrgent, Indicators: []string{"minor_involved"}, Summary: "her sister (15) is there too"})
 
 	if c2.ID != c1.ID || c2.Ref != c1.Ref {
@@ -197,7 +205,7 @@ func TestLaterContactAddsSupplementalReport(t *testing.T) {
 	}
 
 	// A third conversation names the case by its reference.
-	third := r.held("ana", "+13125550199")
+	third := stranger
 	c3 := r.flag("ana", third.ID, routing.CaseInput{CaseID: c1.Ref, Summary: "neighbour saw the van again"})
 	if c3.ID != c1.ID || len(c3.Reports) != 3 {
 		t.Errorf("flag by reference went to %s with %d reports, want %s with 3", c3.Ref, len(c3.Reports), c1.Ref)

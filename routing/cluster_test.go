@@ -57,18 +57,42 @@ func startCluster(t *testing.T) *redis.ClusterClient {
 	if err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	// Ready means every node says so and a write to every node's slots succeeds.
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		for {
+			info, err := c.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster node %s did not become ready: %v %s", addr, err, info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		c.Close()
+	}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, MaxRedirects: 16})
 	t.Cleanup(func() { cc.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		info, err := cc.ClusterInfo(context.Background()).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") && cc.Ping(context.Background()).Err() == nil {
+	for i := 0; ; i++ {
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return c.Ping(ctx).Err() })
+		if err == nil {
+			for k := range 32 {
+				if err = cc.Set(ctx, fmt.Sprintf("ready-%d", k), "1", time.Minute).Err(); err != nil {
+					break
+				}
+			}
+		}
+		if err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("cluster did not become ready: %v %s", err, info)
+			t.Fatalf("cluster did not accept writes: %v", err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		cc.ReloadState(ctx)
+		time.Sleep(100 * time.Millisecond)
 	}
 	return cc
 }

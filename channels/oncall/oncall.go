@@ -84,7 +84,13 @@ func e164(s string) bool {
 
 // Page sends step for the alert. A rejection Twilio will repeat (bad number, unverified
 // caller id: any 4xx) wraps routing.ErrPermanent so the engine records it instead of retrying.
+//
+// A nil *Pager (no on-call number configured) refuses every page as permanent, so the engine
+// records on the alert that nobody could be paged.
 func (p *Pager) Page(ctx context.Context, step string, a routing.Alert) error {
+	if p == nil {
+		return fmt.Errorf("oncall: %w: no on-call number is configured", routing.ErrPermanent)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -216,6 +216,10 @@ func TestNewRejectsBadSettings(t *testing.T) {
 	if _, err := oncall.New(nil, oncall.Config{From: hotline, To: onCall}); err == nil {
 		t.Error("nil client accepted")
 	}
+	var none *oncall.Pager
+	if err := none.Page(context.Background(), oncall.StepSMS, routing.Alert{}); !errors.Is(err, routing.ErrPermanent) {
+		t.Errorf("nil pager: got %v, want a permanent failure", err)
+	}
 }
 
 // TestUnacknowledgedAlertReachesOnCallThroughTwilio drives the whole ladder: an urgent tip nobody
