@@ -32,7 +32,8 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		if err != nil {
 			return err
 		}
-		cl.send(map[string]any{"type": "accepted", "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs)})
+		cl.send(map[string]any{"type": "accepted", "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
+			"related_case": cl.related(ctx, conv.ID)})
 		return nil
 	case "decline":
 		return cl.ok(f, e.Decline(ctx, me, f.Conversation))
@@ -106,9 +107,28 @@ func (cl *client) history(ctx context.Context, f inFrame) error {
 	if err != nil {
 		return err
 	}
-	cl.send(map[string]any{"type": "history", "ref": f.Ref, "conversation": viewConversation(conv),
-		"messages": viewMessages(msgs), "more": len(msgs) == f.Limit})
+	reply := map[string]any{"type": "history", "ref": f.Ref, "conversation": viewConversation(conv),
+		"messages": viewMessages(msgs), "more": len(msgs) == f.Limit}
+	if f.Before == "" {
+		reply["related_case"] = cl.related(ctx, conv.ID)
+	}
+	cl.send(reply)
 	return nil
+}
+
+// related returns the case the conversation or its contact already belongs to, so that the
+// advocate adds to it rather than opening another; nil when there is none or it cannot be read.
+func (cl *client) related(ctx context.Context, convID string) *caseView {
+	k, found, err := cl.s.engine.RelatedCase(ctx, convID)
+	if err != nil {
+		cl.s.log.Warn("console: related case", "err", err.Error())
+		return nil
+	}
+	if !found {
+		return nil
+	}
+	v := viewCase(k)
+	return &v
 }
 
 func (cl *client) flag(ctx context.Context, f inFrame) error {

@@ -153,6 +153,19 @@ func TestSupervisorSeesEverythingAndReadsHistory(t *testing.T) {
 	if status != 200 || !strings.Contains(body, k["ref"].(string)) || !strings.Contains(body, `"alerts":[]`) {
 		t.Fatalf("/api/cases after acknowledging: got %d %s, want the case and no open alert", status, body)
 	}
+
+	// The same person writes again after the conversation closed: the advocate who takes the new
+	// conversation sees the case it belongs to.
+	beto.sendFrame(map[string]any{"type": "close", "conversation": conv.ID, "disposition": "tip"})
+	beto.await("closed", isEvent(routing.EvClosed, conv.ID))
+	again := inbound(t, s.engine, routing.Inbound{Contact: "+15550003333", Body: "it's me again"})
+	beto.await("offer", isEvent(routing.EvOffer, again.Conversation.ID))
+	beto.sendFrame(map[string]any{"type": "accept", "conversation": again.Conversation.ID})
+	acc := beto.await("accepted", isType("accepted"))
+	rel, _ := acc["related_case"].(map[string]any)
+	if rel == nil || rel["ref"] != k["ref"] {
+		t.Fatalf("related case of the returning contact: got %v, want %v", acc["related_case"], k["ref"])
+	}
 }
 
 // Two gateway processes on one Redis: an advocate connected to the second sees a message that

@@ -63,7 +63,7 @@ function onFrame(f) {
     case 'conversation.assigned':
       if (f.advocate === account.id && !state.convs.has(f.conversation)) conn.send({ type: 'history', conversation: f.conversation, limit: 50 });
       return;
-    case 'accepted': state.offers.delete(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true);
+    case 'accepted': state.offers.delete(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
     case 'history': return onHistory(f);
     case 'message': return addMessage(f.message);
     case 'sent': return addMessage(f.message);
@@ -75,7 +75,11 @@ function onFrame(f) {
     case 'conversation.updated': return onUpdated(f);
     case 'advocate.presence': if (f.advocate === account.id && f.data?.status) showPresence(f.data.status); return;
     case 'referrals': return showReferrals(f.results);
-    case 'flagged': return toast(t('flagged', { Ref: f.case.ref }));
+    case 'flagged': {
+      const s = [...state.convs.values()].find((x) => (f.case.conversations || []).includes(x.conv.id));
+      if (s) { s.related = f.case; renderConv(s); }
+      return toast(t('flagged', { Ref: f.case.ref }));
+    }
     case 'error': return toast(f.message, true);
   }
 }
@@ -128,13 +132,14 @@ function decline(id) { conn.send({ type: 'decline', conversation: id }); state.o
 
 // ---- conversations ----
 
-function upsertConv(c, messages, focus, quiet) {
+function upsertConv(c, messages, focus, quiet, related) {
   let s = state.convs.get(c.id);
   if (!s) {
     s = { conv: c, msgs: new Map(), more: true, el: null };
     state.convs.set(c.id, s);
   }
   s.conv = c;
+  if (related !== undefined) s.related = related;
   for (const m of messages || []) s.msgs.set(m.id, m);
   s.more = (messages || []).length >= 30;
   renderConvs();
@@ -150,7 +155,8 @@ function dropConv(id) {
 
 function onHistory(f) {
   const s = state.convs.get(f.conversation.id);
-  if (!s) return upsertConv(f.conversation, f.messages, true);
+  if (!s) return upsertConv(f.conversation, f.messages, true, false, f.related_case);
+  if (f.related_case !== undefined) s.related = f.related_case;
   const before = s.msgs;
   s.msgs = new Map([...f.messages.map((m) => [m.id, m]), ...before]);
   s.more = f.more;
@@ -243,6 +249,7 @@ function renderConv(s, keepScroll) {
         h('button.transfer', { type: 'button', text: t('transfer'), disabled: wrap, onclick: () => openTransfer(c.id) }),
         h('button.flag', { type: 'button', text: t('flag_case'), onclick: () => openFlag(c.id) }),
         h('button.close.danger', { type: 'button', text: t('close_conversation'), onclick: () => openClose(c.id) }))),
+    s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
     wrap ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
     list,
     h('div.typing', {}),
@@ -320,7 +327,8 @@ function buildDialogs() {
   $('flag-dialog').addEventListener('close', () => {
     const d = $('flag-dialog');
     if (d.returnValue !== 'ok') return;
-    conn.send({ type: 'flag', conversation: d.dataset.conv,
+    const related = state.convs.get(d.dataset.conv)?.related;
+    conn.send({ type: 'flag', conversation: d.dataset.conv, case_id: related?.id || '',
       case_type: d.querySelector('input[name=case_type]:checked').value,
       indicators: [...d.querySelectorAll('input[name=indicator]:checked')].map((i) => i.value),
       urgency: d.querySelector('input[name=urgency]:checked').value, summary: $('flag-summary').value });
@@ -344,7 +352,11 @@ function open(dialogID, convID, reset) {
 }
 
 function openClose(id) { open('close-dialog', id, () => { $('close-note').value = ''; }); }
-function openFlag(id) { open('flag-dialog', id, (d) => { d.querySelector('form').reset(); }); }
+function openFlag(id) {
+  const related = state.convs.get(id)?.related;
+  $('flag-title').textContent = related ? `${t('flag_case')} · ${t('flag_adds_to', { Ref: related.ref })}` : t('flag_case');
+  open('flag-dialog', id, (d) => { d.querySelector('form').reset(); });
+}
 function openTransfer(id) { open('transfer-dialog', id, (d) => { d.querySelector('form').reset(); }); }
 function openReferrals(id) { open('ref-dialog', id); searchReferrals(); $('ref-query').focus(); }
 
