@@ -28,6 +28,13 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 	}
 	e.IPExtractor = ipx
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			// Our own ids only: a client-chosen id would put arbitrary text (a phone number) in logs.
+			c.Request().Header.Del(echo.HeaderXRequestID)
+			return next(c)
+		}
+	})
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

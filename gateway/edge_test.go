@@ -123,6 +123,11 @@ func TestRequestLogCarriesNoIdentifiers(t *testing.T) {
 	ck := mustAccount(t, s, "ana")
 	get(t, s, "/api/referrals?q=%2B15551237788&state=maria%40example.org", ck)
 	get(t, s, "/nowhere/+15551237788", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+"/healthz", nil)
+	req.Header.Set("X-Request-Id", "+15551237788")
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+	}
 	log := s.log.String()
 	for _, leak := range []string{"5551237788", "maria", "example.org"} {
 		if strings.Contains(log, leak) {
@@ -159,5 +164,40 @@ func TestDemoAccountsPrintedNotLogged(t *testing.T) {
 	}
 	if !adv.Speaks("es") || !adv.Speaks("en") || len(adv.Skills) == 0 {
 		t.Fatalf("beto: got %+v, want a bilingual relay-skilled advocate", adv)
+	}
+}
+
+func TestSignInPageLanguages(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	tests := []struct{ query, accept, want string }{
+		{"", "", "Sign in"},
+		{"?lang=es", "", "Iniciar sesión"},
+		{"", "es-MX,es;q=0.9", "Iniciar sesión"},
+		{"?lang=en", "es", "Sign in"},
+		{"?lang=xx", "", "Sign in"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/login"+tt.query, nil)
+		if tt.accept != "" {
+			req.Header.Set("Accept-Language", tt.accept)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := res.Body.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		res.Body.Close()
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("GET /login%s (Accept-Language %q): page lacks %q", tt.query, tt.accept, tt.want)
+		}
 	}
 }

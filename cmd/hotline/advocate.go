@@ -57,7 +57,8 @@ func advocateAdd(ctx context.Context, acc *gateway.Accounts, args []string, stdi
 	skills := fs.String("skills", "", "skills, comma-separated (relay)")
 	capacity := fs.Int("capacity", 0, "text conversations at once (0 = the hotline default)")
 	endpoint := fs.String("endpoint", "", "voice endpoint: phone number, sip: address or client: identity")
-	pwFile := fs.String("password-file", "", "read the password from this file; - for stdin; empty generates one")
+	pwFile := fs.String("password-file", "", "read the password from this file (- for stdin)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +76,10 @@ func advocateAdd(ctx context.Context, acc *gateway.Accounts, args []string, stdi
 	if adv.Name == "" {
 		adv.Name = adv.ID
 	}
+	if *pwStdin {
+		*pwFile = "-"
+	}
+	// Neither flag: a random password is generated and printed once.
 	pw, generated, err := readPassword(*pwFile, stdin)
 	if err != nil {
 		return err

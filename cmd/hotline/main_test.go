@@ -63,7 +63,7 @@ func TestAdvocateAddListDisable(t *testing.T) {
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
 	args := []string{"advocate", "add", "--id", "maria", "--name", "María", "--languages", "en,es", "--skills", "relay",
-		"--capacity", "2", "--password-file", "-"}
+		"--capacity", "2", "--password-stdin"}
 	if err := run(ctx, args, e, strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
 		t.Fatalf("advocate add: %v", err)
 	}

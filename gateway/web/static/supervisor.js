@@ -96,7 +96,8 @@ function renderAlerts() {
   box.replaceChildren(...open.map((a) => h('div.alert', { 'data-alert': a.id },
     h('div', {}, h('strong', { text: a.case_ref || a.case }), ' ',
       h(`span.badge${a.urgency === 'urgent' ? '.urgent' : ''}`, { text: t('urgency_' + a.urgency) }), ' ',
-      h('span.muted', { text: a.raised_at ? new Date(a.raised_at).toLocaleTimeString() : '' })),
+      h('span.muted', { text: a.raised_at ? new Date(a.raised_at).toLocaleTimeString() : '' }),
+      a.escalated?.length ? h('span.badge.urgent', { text: `↑ ${a.escalated.join(', ')}` }) : null),
     h('button.primary.ack', { type: 'button', text: t('acknowledge'), disabled: !a.id,
       onclick: () => conn.send({ type: 'ack_alert', alert: a.id }) }))));
 }
