@@ -57,7 +57,8 @@ async function refresh() {
   try {
     const c = await getJSON('/api/cases');
     cases = c.cases;
-    for (const al of c.alerts) if (!alerts.has(al.id)) alerts.set(al.id, al);
+    alerts.clear(); // the open alerts, as the server has them now (another supervisor may have acknowledged)
+    for (const al of c.alerts) alerts.set(al.id, al);
     renderAlerts();
     renderCases();
   } catch { /* cases not available: the rest still works */ }
@@ -77,7 +78,15 @@ function onFrame(f) {
       beeper.beep(f.data?.urgency === 'urgent');
       refreshSoon();
       return;
-    case 'alert.acknowledged': case 'alert.escalated': case 'case.flagged': case 'case.updated':
+    case 'alert.acknowledged':
+      if (alerts.has(f.data?.alert)) { alerts.get(f.data.alert).acked_at = f.at; renderAlerts(); }
+      refreshSoon();
+      return;
+    case 'alert.escalated':
+      beeper.beep(true);
+      refreshSoon();
+      return;
+    case 'case.flagged': case 'case.updated': case 'case.sla_breached':
       refreshSoon();
       return;
     case 'ok':
