@@ -187,8 +187,12 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	step(t, adv, "reply", chromedp.SendKeys(chromedp.CSS(conv+" textarea"), "Yes. Are you safe right now?"),
 		chromedp.Click(chromedp.CSS(conv+" button.send")))
 	until(t, adv, "the reply shown", `[...document.querySelectorAll(".msg.out")].some(m => m.textContent.startsWith("Yes. Are you safe right now?"))`)
+	// The supervisor opens the conversation from the advocates table and reads it.
+	step(t, sup, "open the conversation", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.view-conv[data-conv="%s"]`, id))))
+	until(t, sup, "the conversation view", `[...document.querySelectorAll("#conv-msgs .msg.out")].some(m => m.textContent.startsWith("Yes. Are you safe right now?"))`)
 	snapshot(t, adv, "advocate-console")
 	snapshot(t, sup, "supervisor-console")
+	step(t, sup, "close the conversation view", chromedp.Click(chromedp.CSS("#conv-close")))
 	msgs, err := s.engine.History(ctx, id, "", 10)
 	if err != nil {
 		t.Fatal(err)

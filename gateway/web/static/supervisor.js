@@ -1,7 +1,7 @@
 // The supervisor console: live queues, advocates, alerts with acknowledgement, case SLA clocks
 // and charts drawn as inline SVG. Figures come from the read-only /api endpoints; the console
 // websocket brings alerts and changes as they happen.
-import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, duration } from './common.js';
+import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, duration, clock } from './common.js';
 
 let t, account, conn;
 const beeper = new Beeper();
@@ -93,6 +93,10 @@ function onFrame(f) {
       if (f.for === 'ack_alert' && f.alert) { alerts.set(f.alert.id, f.alert); renderAlerts(); }
       return;
     case 'error': return toast(f.message, true);
+    case 'history': return showConversation(f);
+    case 'message':
+      if ($('conv-dialog').open && $('conv-dialog').dataset.conv === f.conversation) appendMessage(f.message);
+      return refreshSoon();
     default:
       if (f.type && f.type.startsWith('conversation.') || f.type === 'offer' || f.type === 'advocate.presence') refreshSoon();
   }
@@ -128,8 +132,26 @@ function renderAdvocates(advs) {
     `${a.name} (${a.languages.join('/')})`,
     `${t('status_' + (a.presence.status || 'offline'))}${a.presence.alive ? '' : ' ⚠'}`,
     `${a.presence.voice ? '☎ ' : ''}${a.presence.text}/${a.presence.capacity}`,
-    a.conversations.map((c) => `${c.channel} ${c.contact || ''}`.trim()).join(', ') || '—',
+    a.conversations.length ? h('span', {}, a.conversations.map((c) => h('button.view-conv', { type: 'button', 'data-conv': c.id,
+      text: `${c.channel} ${c.contact || ''}`.trim(), onclick: () => conn.send({ type: 'history', conversation: c.id, limit: 100 }) }))) : '—',
   ]));
+}
+
+// showConversation opens a read-only view of a conversation; new messages join it live.
+function showConversation(f) {
+  const d = $('conv-dialog');
+  d.dataset.conv = f.conversation.id;
+  $('conv-title').textContent = `${f.conversation.channel} · ${f.conversation.language} · ${f.conversation.contact || ''} · ${f.conversation.advocate || ''}`;
+  $('conv-close').textContent = t('close_conversation');
+  $('conv-msgs').replaceChildren();
+  for (const m of f.messages) appendMessage(m);
+  if (!d.open) d.showModal();
+}
+
+function appendMessage(m) {
+  const list = $('conv-msgs');
+  list.append(h(`div.msg.${m.direction}`, {}, m.body, h('span.meta', { text: `${m.at ? clock(new Date(m.at)) : ''} ${m.author || ''}`.trim() })));
+  list.scrollTop = list.scrollHeight;
 }
 
 function renderCases() {
@@ -173,7 +195,7 @@ function renderVolume(buckets) {
 function renderAnswer(s) {
   const W = 720, H = 120, pad = 60;
   const rows = [['p50', s.answer_p50_s], ['p90', s.answer_p90_s], ['p99', s.answer_p99_s]];
-  const max = Math.max(1, ...rows.map((r) => r[1]));
+  const max = Math.max(60, ...rows.map((r) => r[1])); // a minute at least, so quick answers look quick
   const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('chart_answer') });
   rows.forEach(([label, v], i) => {
     const w = (v / max) * (W - 2 * pad - 80);
