@@ -75,7 +75,10 @@ type SMTP struct {
 	Addr      string   // HOTLINE_SMTP_ADDR: where the receiver listens, default 127.0.0.1:2525
 	Domain    string   // HOTLINE_SMTP_DOMAIN, default hotline.localhost
 	Addresses []string // HOTLINE_EMAIL_ADDRESSES: accepted recipients, default help@<domain>
-	RelayURL  string   // HOTLINE_SMTP_RELAY: smtp://user:pass@host:port for replies; empty = local sink log
+	RelayURL  string   // HOTLINE_SMTP_RELAY: smtp://user:pass@host:port?tls=none|opportunistic|mandatory or smtps://… for replies; empty = replies fail with a clear reason
+
+	MaxMessageBytes    int64 // HOTLINE_SMTP_MAX_BYTES: larger mail is refused with 552, default 10 MiB
+	MaxAttachmentBytes int64 // HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES: larger attachments are not kept, default 5 MiB
 }
 
 // Hotline names the service shown to people.
@@ -131,6 +134,9 @@ func Load(getenv func(string) string) (Config, error) {
 			Domain:    p.str("HOTLINE_SMTP_DOMAIN", "hotline.localhost"),
 			Addresses: p.list("HOTLINE_EMAIL_ADDRESSES"),
 			RelayURL:  p.str("HOTLINE_SMTP_RELAY", ""),
+
+			MaxMessageBytes:    int64(p.int("HOTLINE_SMTP_MAX_BYTES", 10<<20)),
+			MaxAttachmentBytes: int64(p.int("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", 5<<20)),
 		},
 		Hotline: Hotline{
 			Name:  p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
@@ -199,6 +205,19 @@ func (c Config) Validate() []string {
 	}
 	if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
 		add("HOTLINE_SMTP_ADDR %q is not host:port: %v", c.SMTP.Addr, err)
+	}
+	if c.SMTP.RelayURL != "" {
+		if u, err := url.Parse(c.SMTP.RelayURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			add("HOTLINE_SMTP_RELAY must look like smtp://user:pass@host:587?tls=mandatory or smtps://user:pass@host:465")
+		} else if t := u.Query().Get("tls"); t != "" && t != "none" && t != "opportunistic" && t != "mandatory" {
+			add("HOTLINE_SMTP_RELAY tls=%q must be none, opportunistic or mandatory", t)
+		}
+	}
+	if c.SMTP.MaxMessageBytes != 0 && c.SMTP.MaxMessageBytes < 1024 {
+		add("HOTLINE_SMTP_MAX_BYTES must be at least 1024, got %d", c.SMTP.MaxMessageBytes)
+	}
+	if c.SMTP.MaxAttachmentBytes < 0 {
+		add("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES must be positive, got %d", c.SMTP.MaxAttachmentBytes)
 	}
 	if c.Routing.TextCapacity < 1 || c.Routing.TextCapacity > 20 {
 		add("HOTLINE_TEXT_CAPACITY must be between 1 and 20, got %d", c.Routing.TextCapacity)

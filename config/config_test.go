@@ -47,6 +47,10 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"bad addr", map[string]string{"HOTLINE_HTTP_ADDR": "8080"}, "HOTLINE_HTTP_ADDR"},
 		{"bad proxy", map[string]string{"HOTLINE_TRUSTED_PROXIES": "10.0.0.1"}, "HOTLINE_TRUSTED_PROXIES"},
 		{"bad api url", map[string]string{"HOTLINE_TWILIO_API_URL": "nope"}, "HOTLINE_TWILIO_API_URL"},
+		{"bad relay scheme", map[string]string{"HOTLINE_SMTP_RELAY": "http://mail.example.org"}, "HOTLINE_SMTP_RELAY must look like smtp://"},
+		{"bad relay tls", map[string]string{"HOTLINE_SMTP_RELAY": "smtp://mail.example.org?tls=sometimes"}, "HOTLINE_SMTP_RELAY tls=\"sometimes\""},
+		{"tiny mail limit", map[string]string{"HOTLINE_SMTP_MAX_BYTES": "10"}, "HOTLINE_SMTP_MAX_BYTES must be at least 1024"},
+		{"bad attachment limit", map[string]string{"HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES": "lots"}, "HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES \"lots\" is not a whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

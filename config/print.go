@@ -47,6 +47,8 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_SMTP_DOMAIN", c.SMTP.Domain)
 	row("HOTLINE_EMAIL_ADDRESSES", fmt.Sprintf("(%d configured)", len(c.SMTP.Addresses)))
 	row("HOTLINE_SMTP_RELAY", redactURL(c.SMTP.RelayURL))
+	row("HOTLINE_SMTP_MAX_BYTES", fmt.Sprint(c.SMTP.MaxMessageBytes))
+	row("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", fmt.Sprint(c.SMTP.MaxAttachmentBytes))
 	row("HOTLINE_NAME", c.Hotline.Name)
 	row("HOTLINE_PHONE", c.Hotline.Phone)
 }

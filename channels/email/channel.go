@@ -1,0 +1,205 @@
+package email
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// Channel sends advocates' replies by SMTP through the configured relay, threaded under the
+// sender's last message. Safe for concurrent use.
+type Channel struct {
+	cfg    Config
+	engine *routing.Engine
+	relay  *Relay // nil: no relay configured
+}
+
+var _ routing.Deliverer = (*Channel)(nil)
+
+// NewChannel returns the outbound channel. It fails when cfg.RelayURL is set but malformed;
+// with no RelayURL every delivery fails permanently, saying why.
+func NewChannel(cfg Config, e *routing.Engine) (*Channel, error) {
+	cfg.setDefaults()
+	ch := &Channel{cfg: cfg, engine: e}
+	if cfg.RelayURL != "" {
+		r, err := ParseRelayURL(cfg.RelayURL)
+		if err != nil {
+			return nil, fmt.Errorf("%w (HOTLINE_SMTP_RELAY)", err)
+		}
+		ch.relay = &r
+	}
+	return ch, nil
+}
+
+// Deliver sends m to the conversation's contact. Server refusals (5xx) and problems retrying
+// cannot fix wrap routing.ErrPermanent; 4xx answers and network failures return a plain error so
+// that the outbox retries. A retried delivery carries the same Message-ID.
+func (ch *Channel) Deliver(ctx context.Context, c routing.Conversation, m routing.Message) error {
+	if ch.relay == nil {
+		return fmt.Errorf("email: %w: no SMTP relay configured (HOTLINE_SMTP_RELAY)", routing.ErrPermanent)
+	}
+	if c.Contact == "" && c.ContactKey != "" {
+		full, err := ch.engine.Conversation(ctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("email: conversation %s: %w", c.ID, err)
+		}
+		c = full
+	}
+	if c.Contact == "" {
+		return fmt.Errorf("email: %w: the conversation has no address to reply to", routing.ErrPermanent)
+	}
+	parent, err := ch.lastInbound(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("email: conversation %s: %w", c.ID, err)
+	}
+	id := ch.messageID(c.ID, m.ID)
+	// Record our Message-ID before sending, so the answer to it threads however fast it comes.
+	ttl := ch.engine.Config().Retention + 30*24*time.Hour
+	if err := ch.engine.Redis().Set(ctx, sentKey(ch.engine, id), c.ID, ttl).Err(); err != nil {
+		return fmt.Errorf("email: record reply id: %w", err)
+	}
+	msg, err := ch.compose(c, m, parent, id)
+	if err != nil {
+		return err
+	}
+	return ch.send(ctx, msg)
+}
+
+// compose builds the reply. parent holds the metadata of the last message received, if any.
+func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map[string]string, id string) (*gomail.Msg, error) {
+	es := strings.HasPrefix(c.Language, "es")
+	msg := gomail.NewMsg()
+	if err := msg.FromFormat(ch.cfg.HotlineName, ch.cfg.Addresses[0]); err != nil {
+		return nil, fmt.Errorf("email: %w: hotline address: %v", routing.ErrPermanent, err)
+	}
+	if err := msg.To(c.Contact); err != nil {
+		return nil, fmt.Errorf("email: %w: the contact's address is not valid", routing.ErrPermanent)
+	}
+	subject, err := ch.engine.Open(parent[MetaSubject])
+	if err != nil {
+		subject = "" // sealed under an older key: reply without the original subject
+	}
+	msg.Subject(replySubject(subject, ch.cfg.HotlineName, es))
+	msg.SetMessageIDWithValue(id)
+	msg.SetDate()
+	if pid := parent[MetaMessageID]; pid != "" {
+		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+pid+">")
+		refs := strings.Fields(parent[MetaReferences])
+		refs = append(refs, pid)
+		if len(refs) > maxRefs {
+			refs = refs[len(refs)-maxRefs:]
+		}
+		for i, r := range refs {
+			refs[i] = "<" + r + ">"
+		}
+		msg.SetGenHeaderPreformatted(gomail.HeaderReferences, strings.Join(refs, "\r\n "))
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body+"\n\n"+ch.signature(es))
+	return msg, nil
+}
+
+func (ch *Channel) send(ctx context.Context, msg *gomail.Msg) error {
+	r := ch.relay
+	opts := []gomail.Option{
+		gomail.WithPort(r.Port),
+		gomail.WithTimeout(ch.cfg.SendTimeout),
+		gomail.WithHELO(ch.cfg.Domain),
+	}
+	switch r.TLS {
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSL())
+	case TLSNone:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case TLSOpportunistic:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if r.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(r.Username), gomail.WithPassword(r.Password))
+	}
+	client, err := gomail.NewClient(r.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("email: %w: relay client: %v", routing.ErrPermanent, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, ch.cfg.SendTimeout)
+	defer cancel()
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		var se *gomail.SendError
+		if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
+			return fmt.Errorf("email: %w: relay refused the reply (%d %s)", routing.ErrPermanent, se.ErrorCode(), se.EnhancedStatusCode())
+		}
+		return fmt.Errorf("email: send through relay: %w", err)
+	}
+	return nil
+}
+
+// lastInbound returns the metadata of the newest message from the contact that carries a
+// Message-ID, or nil when there is none (a conversation the hotline started). The receiver keeps
+// it under one key; the history is the fallback.
+func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]string, error) {
+	if b, err := ch.engine.Redis().Get(ctx, parentKey(ch.engine, convID)).Bytes(); err == nil {
+		var meta map[string]string
+		if json.Unmarshal(b, &meta) == nil && meta[MetaMessageID] != "" {
+			return meta, nil
+		}
+	}
+	before := ""
+	for page := 0; page < 10; page++ {
+		msgs, err := ch.engine.History(ctx, convID, before, 50)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].Direction == routing.In && msgs[i].Meta[MetaMessageID] != "" {
+				return msgs[i].Meta, nil
+			}
+		}
+		if len(msgs) < 50 {
+			return nil, nil
+		}
+		before = msgs[0].ID
+	}
+	return nil, nil
+}
+
+// messageID is the reply's Message-ID: derived from the message so that a retried delivery
+// repeats it, opaque so that it reveals nothing.
+func (ch *Channel) messageID(convID, msgID string) string {
+	return ch.engine.Lookup("email-reply", convID+"/"+msgID)[:32] + "@" + ch.cfg.Domain
+}
+
+var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|aw|sv|rv|res)\s*(\[\d+\])?\s*:\s*)+`)
+
+func replySubject(subject, hotline string, es bool) string {
+	s := strings.TrimSpace(replyPrefix.ReplaceAllString(subject, ""))
+	switch {
+	case s != "":
+		return "Re: " + s
+	case es:
+		return "Mensaje de " + hotline
+	}
+	return "Message from " + hotline
+}
+
+func (ch *Channel) signature(es bool) string {
+	if es {
+		return "-- \n" + ch.cfg.HotlineName + "\n" +
+			"Llame al " + ch.cfg.HotlinePhone + " o envíe un mensaje de texto al " + ch.cfg.HotlineText +
+			". Confidencial, las 24 horas, en inglés, español y más de 200 idiomas.\n" +
+			"Si usted o alguien está en peligro inmediato, llame al 911."
+	}
+	return "-- \n" + ch.cfg.HotlineName + "\n" +
+		"Call " + ch.cfg.HotlinePhone + " or text " + ch.cfg.HotlineText +
+		". Confidential, 24/7, in English, Spanish and 200+ languages.\n" +
+		"If you or someone else is in immediate danger, call 911."
+}

@@ -1,0 +1,200 @@
+package email
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// Message metadata keys stored with each inbound message, read back by the Channel to thread
+// replies. Routing keeps metadata in clear, so the subject (which is content) is sealed with the
+// engine's data key: read it with Engine.Open.
+const (
+	MetaSubject    = "subject_sealed"
+	MetaMessageID  = "message_id"
+	MetaReferences = "references" // space-separated, oldest first, without angle brackets
+	MetaMalformed  = "malformed"  // "1": the MIME structure could not be read
+	MetaTrimmed    = "trimmed"    // "1": quoted history was cut
+	MetaTruncated  = "truncated"  // "1": the text was cut at the size limit
+	MetaAuto       = "auto"       // "1": sent by a program (out-of-office, bounce), not the person
+)
+
+// ThreadKey is the routing thread key for a Message-ID (without angle brackets).
+func ThreadKey(messageID string) string { return "email:" + messageID }
+
+// deliver parses raw and stores it through the engine; its error is the SMTP answer.
+func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string) error {
+	m := r.parse(raw, envelopeFrom)
+	in := r.inbound(ctx, m)
+	res, err := r.engine.Inbound(ctx, in)
+	if routing.ErrorCode(err) == routing.EConflict && in.ConversationID != "" {
+		// The conversation our reply belonged to closed meanwhile: thread as the engine sees fit.
+		in.ConversationID = ""
+		res, err = r.engine.Inbound(ctx, in)
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, routing.ErrBlocked), routing.ErrorCode(err) == routing.EForbidden:
+		r.log.Info("email: message refused", "reason", "blocked contact")
+		return errRefused
+	case routing.ErrorCode(err) == routing.EInvalid:
+		r.log.Warn("email: message refused by the engine", "err", routing.ErrorMessage(err))
+		return errInvalid
+	default:
+		r.log.Error("email: storing message failed; sender told to retry", "err", err)
+		return errTryLater
+	}
+	r.log.Info("email: message received", "conversation", res.Conversation.ID, "created", res.Created,
+		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed)
+	if !res.Duplicate && !m.Auto {
+		r.rememberParent(ctx, res.Conversation.ID, in.MessageMeta)
+	}
+	if r.cfg.Acknowledge && res.Created && !m.Auto && in.Contact != "" {
+		r.acknowledge(ctx, res.Conversation)
+	}
+	return nil
+}
+
+// acknowledge tells a new sender, in their thread, that the message arrived. The message is
+// already stored: a failure here is logged, not reported to the sender's server.
+func (r *Receiver) acknowledge(ctx context.Context, c routing.Conversation) {
+	text := "Thank you for writing to us. We received your message, and an advocate will answer you in " +
+		"this email thread. You can reply to this email to add anything."
+	if strings.HasPrefix(c.Language, "es") {
+		text = "Gracias por escribirnos. Recibimos su mensaje y una persona de nuestro equipo le responderá " +
+			"en este mismo hilo de correo. Puede responder a este correo para añadir lo que quiera."
+	}
+	if _, err := r.engine.Notify(ctx, c.ID, text, true); err != nil {
+		r.log.Warn("email: acknowledgement not queued", "conversation", c.ID, "err", err)
+	}
+}
+
+// parse is Parse with a last line of defence: should the MIME parser panic on some input, the
+// message is still kept as readable text.
+func (r *Receiver) parse(raw []byte, envelopeFrom string) (m Mail) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("email: MIME parser panicked; message kept as text", "panic", p)
+			m = parseMalformed(raw)
+			if m.From == "" {
+				m.From = envelopeFrom
+			}
+			if m.MessageID == "" {
+				m.MessageID = synthID(raw)
+			}
+		}
+	}()
+	return Parse(raw, envelopeFrom, r.cfg.MaxAttachmentBytes)
+}
+
+// inbound turns a parsed message into what the engine takes.
+func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
+	reply := len(m.InReplyTo) > 0 || len(m.References) > 0
+	body := m.Text
+	if m.Subject != "" && !reply {
+		// A first message's subject is often the point ("Help", "Urgente"): keep it in view.
+		body = "Subject: " + m.Subject + "\n\n" + body
+	}
+	in := routing.Inbound{
+		Channel:      routing.Email,
+		Contact:      m.From,
+		Body:         body,
+		ExternalID:   m.MessageID,
+		LanguageHint: DetectLanguage(m.Subject + "\n" + m.Text),
+		ThreadKeys:   []string{ThreadKey(m.MessageID)},
+		Attachments:  m.Attachments,
+		MessageMeta: map[string]string{
+			MetaSubject:    r.engine.Seal(m.Subject),
+			MetaMessageID:  m.MessageID,
+			MetaReferences: strings.Join(chain(m), " "),
+		},
+	}
+	for k, on := range map[string]bool{MetaMalformed: m.Malformed, MetaTrimmed: m.Trimmed, MetaTruncated: m.Truncated, MetaAuto: m.Auto} {
+		if on {
+			in.MessageMeta[k] = "1"
+		}
+	}
+	for _, id := range parents(m) {
+		in.ThreadKeys = append(in.ThreadKeys, ThreadKey(id))
+	}
+	in.ConversationID = r.repliedConversation(ctx, parents(m))
+	return in
+}
+
+// chain is the References a reply to m carries: m's references, then m itself.
+func chain(m Mail) []string {
+	refs := append([]string(nil), m.References...)
+	for _, id := range m.InReplyTo {
+		if !contains(refs, id) {
+			refs = append(refs, id)
+		}
+	}
+	return refs
+}
+
+// parents are the ids m answers, the direct parent first.
+func parents(m Mail) []string {
+	var ids []string
+	for _, id := range m.InReplyTo {
+		ids = append(ids, id)
+	}
+	for i := len(m.References) - 1; i >= 0; i-- {
+		if !contains(ids, m.References[i]) {
+			ids = append(ids, m.References[i])
+		}
+	}
+	return ids
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// repliedConversation finds the open conversation one of our own replies belongs to, for mail
+// that answers it. Our replies' Message-IDs are recorded by the Channel when sent.
+func (r *Receiver) repliedConversation(ctx context.Context, ids []string) string {
+	for _, id := range ids {
+		conv, err := r.engine.Redis().Get(ctx, sentKey(r.engine, id)).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			r.log.Warn("email: thread lookup failed", "err", err)
+			return ""
+		}
+		c, err := r.engine.Conversation(ctx, conv)
+		if err == nil && c.State.Open() {
+			return conv
+		}
+		return ""
+	}
+	return ""
+}
+
+// rememberParent keeps the threading metadata of a conversation's latest message from the
+// contact, so that a reply needs no walk through the history (and its attachments).
+func (r *Receiver) rememberParent(ctx context.Context, convID string, meta map[string]string) {
+	b, _ := json.Marshal(meta)
+	ttl := r.engine.Config().Retention + 30*24*time.Hour
+	if err := r.engine.Redis().Set(ctx, parentKey(r.engine, convID), b, ttl).Err(); err != nil {
+		r.log.Warn("email: thread state not saved; replies will read the history", "err", err)
+	}
+}
+
+func parentKey(e *routing.Engine, convID string) string { return e.Key("email", "parent", convID) }
+
+// sentKey maps one of our reply Message-IDs to its conversation.
+func sentKey(e *routing.Engine, messageID string) string {
+	return e.Key("email", "thread", e.Lookup("msgid", messageID))
+}
