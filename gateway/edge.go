@@ -62,7 +62,10 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 	for _, r := range routes {
 		h := echo.WrapHandler(r.Handler)
 		var mw []echo.MiddlewareFunc
-		if r.Public {
+		switch {
+		case r.Public && r.Rate > 0:
+			mw = append(mw, s.limits.PerIP("public:"+r.Path, r.Rate, time.Minute))
+		case r.Public:
 			mw = append(mw, public)
 		}
 		if r.Method == "*" {

@@ -28,6 +28,10 @@ type Route struct {
 	Path    string // echo path: "/twilio/sms", "/chat/ws", "/tip"
 	Handler http.Handler
 	Public  bool // reachable by anyone: rate limited per client IP
+	// Rate overrides Deps.PublicRate for this route (requests per minute per client IP).
+	// Twilio webhooks all come from Twilio's addresses and are signature-checked: mount them with
+	// Public false rather than throttling Twilio.
+	Rate int
 }
 
 // Deps are what the gateway needs from the rest of the process.
