@@ -175,6 +175,9 @@ func (s *Server) postLogin(c echo.Context) error {
 			next = "/supervisor"
 		}
 	}
+	if lang := c.FormValue("lang"); lang == "en" || lang == "es" {
+		next += "?lang=" + lang // the console speaks the language chosen at sign-in
+	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 

@@ -55,6 +55,7 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 	}))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	if s.metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
 	}
