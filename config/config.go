@@ -27,6 +27,8 @@ type Config struct {
 	Twilio  Twilio
 	SMTP    SMTP
 	Hotline Hotline
+
+	Interpreter Interpreter
 }
 
 // HTTP is the web edge.
@@ -79,6 +81,20 @@ type SMTP struct {
 
 	MaxMessageBytes    int64 // HOTLINE_SMTP_MAX_BYTES: larger mail is refused with 552, default 10 MiB
 	MaxAttachmentBytes int64 // HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES: larger attachments are not kept, default 5 MiB
+}
+
+// Interpreter is the tele-interpreting provider's line and dial plan. An empty Number means no
+// interpreter line is configured: advocates cannot add an interpreter.
+type Interpreter struct {
+	Number  string // HOTLINE_INTERPRETER_NUMBER: the provider's line, E.164 (+18005550100) or sip:
+	Account string // HOTLINE_INTERPRETER_ACCOUNT: account number or PIN keyed in after the line answers
+	// Digits is the DTMF pattern sent once the line answers: w waits half a second (as in Twilio's
+	// SendDigits); {account} and {language} are replaced. HOTLINE_INTERPRETER_DIGITS, default
+	// "ww{account}#ww{language}#".
+	Digits string
+	// LanguageCodes replaces the provider's code for some languages: "vi=241,es=2".
+	// HOTLINE_INTERPRETER_LANGUAGE_CODES.
+	LanguageCodes map[string]string
 }
 
 // Hotline names the service shown to people.
@@ -141,6 +157,12 @@ func Load(getenv func(string) string) (Config, error) {
 		Hotline: Hotline{
 			Name:  p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
 			Phone: p.str("HOTLINE_PHONE", "1-888-373-7888"),
+		},
+		Interpreter: Interpreter{
+			Number:        p.str("HOTLINE_INTERPRETER_NUMBER", ""),
+			Account:       p.str("HOTLINE_INTERPRETER_ACCOUNT", ""),
+			Digits:        p.str("HOTLINE_INTERPRETER_DIGITS", "ww{account}#ww{language}#"),
+			LanguageCodes: p.pairs("HOTLINE_INTERPRETER_LANGUAGE_CODES"),
 		},
 	}
 	if c.HTTP.PublicURL == "" {
@@ -225,6 +247,7 @@ func (c Config) Validate() []string {
 	if c.Routing.UrgentFanout < 1 || c.Routing.UrgentFanout > 20 {
 		add("HOTLINE_URGENT_FANOUT must be between 1 and 20, got %d", c.Routing.UrgentFanout)
 	}
+	errs = append(errs, c.Interpreter.validate()...)
 	for name, d := range map[string]time.Duration{
 		"HOTLINE_OFFER_TIMEOUT_VOICE": c.Routing.VoiceOfferTimeout,
 		"HOTLINE_OFFER_TIMEOUT_TEXT":  c.Routing.TextOfferTimeout,
@@ -292,6 +315,25 @@ func (p *parser) list(name string) []string {
 		if f = strings.TrimSpace(f); f != "" {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// pairs reads "k=v,k=v".
+func (p *parser) pairs(name string) map[string]string {
+	items := p.list(name)
+	if len(items) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(items))
+	for _, it := range items {
+		k, v, ok := strings.Cut(it, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			p.errs = append(p.errs, fmt.Sprintf("%s entry %q must be key=value", name, it))
+			continue
+		}
+		out[k] = v
 	}
 	return out
 }

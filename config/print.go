@@ -49,8 +49,19 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_SMTP_RELAY", redactURL(c.SMTP.RelayURL))
 	row("HOTLINE_SMTP_MAX_BYTES", fmt.Sprint(c.SMTP.MaxMessageBytes))
 	row("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", fmt.Sprint(c.SMTP.MaxAttachmentBytes))
+	row("HOTLINE_INTERPRETER_NUMBER", orNone(c.Interpreter.Number != "", "(set)", "(empty: no interpreter line)"))
+	row("HOTLINE_INTERPRETER_ACCOUNT", orNone(c.Interpreter.Account != "", "(set)", ""))
+	row("HOTLINE_INTERPRETER_DIGITS", c.Interpreter.Digits)
+	row("HOTLINE_INTERPRETER_LANGUAGE_CODES", fmt.Sprintf("(%d configured)", len(c.Interpreter.LanguageCodes)))
 	row("HOTLINE_NAME", c.Hotline.Name)
 	row("HOTLINE_PHONE", c.Hotline.Phone)
+}
+
+func orNone(set bool, yes, no string) string {
+	if set {
+		return yes
+	}
+	return no
 }
 
 // mask keeps the first two and last four characters of an identifier.

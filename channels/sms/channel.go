@@ -1,0 +1,91 @@
+package sms
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	api "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/openhotline/hotline/channels/twilio"
+	"github.com/openhotline/hotline/routing"
+)
+
+// Messenger sends SMS. twilio-go's *api.ApiService (RestClient.Api) satisfies it.
+type Messenger interface {
+	CreateMessage(params *api.CreateMessageParams) (*api.ApiV2010Message, error)
+}
+
+// Config sets up the channel. Zero values take the defaults noted.
+type Config struct {
+	ShortCode    string // the number replies come from; default 233733
+	PublicURL    string // HOTLINE_PUBLIC_URL, for status callback URLs; required
+	HotlineName  string // default "National Human Trafficking Hotline"
+	HotlineES    string // the name in Spanish; default "Línea Nacional contra la Trata de Personas"
+	HotlinePhone string // default 1-888-373-7888
+	Logger       *slog.Logger
+}
+
+// Channel is the SMS channel: webhook handlers and the outbox Deliverer. Safe for concurrent use.
+type Channel struct {
+	e        *routing.Engine
+	msgs     Messenger
+	verifier *twilio.Verifier
+	cfg      Config
+	texts    texts
+	log      *slog.Logger
+}
+
+var _ routing.Deliverer = (*Channel)(nil)
+
+// New returns the SMS channel. verifier checks every webhook's Twilio signature. Errors: a
+// missing engine, messenger, verifier or public URL.
+func New(e *routing.Engine, msgs Messenger, verifier *twilio.Verifier, cfg Config) (*Channel, error) {
+	switch {
+	case e == nil || msgs == nil || verifier == nil:
+		return nil, errors.New("sms: engine, messenger and verifier are required")
+	case cfg.PublicURL == "":
+		return nil, errors.New("sms: the public URL is required for status callbacks (HOTLINE_PUBLIC_URL)")
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.ShortCode == "" {
+		cfg.ShortCode = "233733"
+	}
+	if cfg.HotlineName == "" {
+		cfg.HotlineName = "National Human Trafficking Hotline"
+	}
+	if cfg.HotlineES == "" {
+		cfg.HotlineES = "Línea Nacional contra la Trata de Personas"
+	}
+	if cfg.HotlinePhone == "" {
+		cfg.HotlinePhone = "1-888-373-7888"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Channel{
+		e: e, msgs: msgs, verifier: verifier, cfg: cfg,
+		texts: newTexts(cfg.HotlineName, cfg.HotlineES, cfg.HotlinePhone),
+		log:   cfg.Logger.With("channel", "sms"),
+	}, nil
+}
+
+// Handler serves POST /twilio/sms (inbound texts) and POST /twilio/sms/status (delivery
+// status), each behind the Twilio signature check. Mount it at /twilio/sms and /twilio/sms/status
+// with the paths unchanged.
+func (c *Channel) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /twilio/sms", c.serveInbound)
+	mux.HandleFunc("POST /twilio/sms/status", c.serveStatus)
+	return c.verifier.Middleware(mux)
+}
+
+// emptyTwiML answers a webhook with nothing for Twilio to do.
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+func writeTwiML(w http.ResponseWriter, doc string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(doc))
+}

@@ -1,0 +1,220 @@
+package sms
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// How long the channel remembers a number's conversation and a keyword webhook's MessageSid.
+const (
+	rememberConv = 30 * 24 * time.Hour
+	rememberSid  = 48 * time.Hour // Twilio retries for far less
+)
+
+// serveInbound handles an inbound SMS webhook: keywords first, then the message joins the
+// number's conversation. Twilio retries on anything but 2xx, so only failures a retry can fix
+// answer 500.
+func (c *Channel) serveInbound(w http.ResponseWriter, r *http.Request) {
+	in, err := parseInbound(r.PostForm)
+	if err != nil {
+		c.log.Warn("inbound SMS refused", "err", err)
+		http.Error(w, "bad SMS webhook: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx := r.Context()
+	kw, lang := Detect(in.Body)
+	var reply string
+	switch kw {
+	case KeywordStop:
+		reply, err = c.stop(ctx, in, lang)
+	case KeywordStart:
+		reply, err = c.start(ctx, in, lang)
+	default:
+		err = c.message(ctx, in, kw, lang)
+	}
+	switch {
+	case errors.Is(err, routing.ErrBlocked):
+		c.log.Info("inbound SMS from a blocked contact dropped", "sid", in.Sid)
+	case err != nil:
+		c.log.Error("inbound SMS not recorded; Twilio will retry", "sid", in.Sid, "err", err)
+		http.Error(w, "temporary failure", http.StatusInternalServerError)
+		return
+	}
+	if reply == "" {
+		writeTwiML(w, emptyTwiML)
+		return
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>`)
+	xml.EscapeText(&b, []byte(reply))
+	b.WriteString(`</Message></Response>`)
+	writeTwiML(w, b.String())
+}
+
+// message records a text (BEFREE, HELP, AYUDA or anything else) in the number's open
+// conversation, opening one if needed; HELP and AYUDA also get the help text.
+func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang string) error {
+	ib := routing.Inbound{
+		Channel: routing.SMS, Contact: in.From, Body: in.Body, ExternalID: in.Sid,
+		Attachments: in.Media, MessageMeta: map[string]string{"sid": in.Sid},
+	}
+	if kw != KeywordNone {
+		ib.Language = lang
+	} else {
+		ib.LanguageHint = DetectLanguage(in.Body)
+	}
+	res, err := c.e.Inbound(ctx, ib)
+	if err != nil {
+		return err
+	}
+	if res.Duplicate {
+		return nil
+	}
+	if res.Created { // the number's conversation changes only when a new one opens
+		c.remember(ctx, in.From, res.Conversation.ID)
+	}
+	if kw != KeywordHelp {
+		return nil
+	}
+	// The message is stored: a failure here must not make Twilio retry (the retry would be a
+	// duplicate and get no help text either), so it is logged.
+	_, err = c.e.Notify(ctx, res.Conversation.ID, pick(c.texts.help, lang), true)
+	var blocked *routing.BlockedError
+	switch {
+	case errors.As(err, &blocked):
+		c.log.Info("help text not sent", "conversation", res.Conversation.ID, "reason", blocked.Reason)
+	case err != nil:
+		c.log.Error("help text not queued", "conversation", res.Conversation.ID, "err", err)
+	}
+	return nil
+}
+
+// stop opts the number out and answers with the confirmation, once: a number already opted out
+// gets no reply. The confirmation rides in the webhook's TwiML answer because the outbox, rightly,
+// sends nothing to a number that opted out.
+func (c *Channel) stop(ctx context.Context, in inboundSMS, lang string) (string, error) {
+	first, err := c.firstDelivery(ctx, in.Sid)
+	if err != nil || !first {
+		return "", err
+	}
+	already, err := c.e.OptedOut(ctx, routing.SMS, in.From)
+	if err == nil {
+		err = c.recordInOpen(ctx, in)
+	}
+	if err == nil {
+		err = c.e.OptOut(ctx, routing.SMS, in.From)
+	}
+	if err != nil {
+		c.forget(in.Sid)
+		return "", err
+	}
+	if already {
+		return "", nil
+	}
+	reply := pick(c.texts.stopped, lang)
+	c.noteInOpen(ctx, in.From, reply)
+	return reply, nil
+}
+
+// start lifts an opt-out and confirms. From a number that is not opted out, START, UNSTOP and
+// YES are ordinary words ("yes" answers an advocate's question) and join the conversation.
+func (c *Channel) start(ctx context.Context, in inboundSMS, lang string) (string, error) {
+	out, err := c.e.OptedOut(ctx, routing.SMS, in.From)
+	if err != nil {
+		return "", err
+	}
+	if !out {
+		return "", c.message(ctx, in, KeywordNone, "")
+	}
+	first, err := c.firstDelivery(ctx, in.Sid)
+	if err != nil || !first {
+		return "", err
+	}
+	if err := c.e.OptIn(ctx, routing.SMS, in.From); err != nil {
+		c.forget(in.Sid)
+		return "", err
+	}
+	if err := c.recordInOpen(ctx, in); err != nil {
+		c.log.Warn("START not recorded in the open conversation", "err", err)
+	}
+	reply := pick(c.texts.started, lang)
+	c.noteInOpen(ctx, in.From, reply)
+	return reply, nil
+}
+
+// recordInOpen adds a keyword text to the number's open conversation, if there is one, so the
+// advocate sees it; a keyword alone never opens a conversation.
+func (c *Channel) recordInOpen(ctx context.Context, in inboundSMS) error {
+	id, ok, err := c.openConversation(ctx, in.From)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = c.e.Inbound(ctx, routing.Inbound{
+		Channel: routing.SMS, Contact: in.From, Body: in.Body, ExternalID: in.Sid, ConversationID: id,
+		MessageMeta: map[string]string{"sid": in.Sid},
+	})
+	if routing.ErrorCode(err) == routing.EConflict { // it closed meanwhile
+		return nil
+	}
+	return err
+}
+
+// noteInOpen records an automatic reply in the open conversation (not delivered again).
+func (c *Channel) noteInOpen(ctx context.Context, contact, text string) {
+	id, ok, err := c.openConversation(ctx, contact)
+	if err != nil || !ok {
+		return
+	}
+	if _, err := c.e.Notify(ctx, id, text, false); err != nil {
+		c.log.Warn("automatic reply not recorded", "conversation", id, "err", err)
+	}
+}
+
+func (c *Channel) convKey(contact string) string {
+	return c.e.Key("sms", "conv", c.e.ContactKey(contact))
+}
+
+func (c *Channel) remember(ctx context.Context, contact, convID string) {
+	if err := c.e.Redis().Set(ctx, c.convKey(contact), convID, rememberConv).Err(); err != nil {
+		c.log.Warn("open conversation not remembered", "err", err)
+	}
+}
+
+// openConversation returns the number's open SMS conversation, if any.
+func (c *Channel) openConversation(ctx context.Context, contact string) (string, bool, error) {
+	id, err := c.e.Redis().Get(ctx, c.convKey(contact)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	conv, err := c.e.Conversation(ctx, id)
+	if routing.ErrorCode(err) == routing.ENotFound {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return id, conv.State.Open(), nil
+}
+
+// firstDelivery marks a keyword webhook's MessageSid as handled; false for a Twilio retry.
+func (c *Channel) firstDelivery(ctx context.Context, sid string) (bool, error) {
+	return c.e.Redis().SetNX(ctx, c.e.Key("sms", "sid", sid), 1, rememberSid).Result()
+}
+
+// forget clears the mark so that Twilio's retry of a webhook that failed is handled.
+func (c *Channel) forget(sid string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c.e.Redis().Del(ctx, c.e.Key("sms", "sid", sid))
+}

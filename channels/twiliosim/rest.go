@@ -1,0 +1,95 @@
+package twiliosim
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+const apiPrefix = "/2010-04-01/Accounts/"
+
+// ServeHTTP serves the REST API subset: Messages, Calls, Conferences and Participants under
+// /2010-04-01/Accounts/{AccountSid}/. Every request is first checked against Twilio's OpenAPI
+// description (problems go to Mismatches) and must carry the account's basic auth.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		restError(w, http.StatusBadRequest, 20001, "could not read the request body")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if s.contract != nil {
+		s.mismatch(s.contract.Check(r, body)...)
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok || user != s.cfg.AccountSID || pass != s.cfg.AuthToken {
+		s.mismatch(r.Method + " " + r.URL.Path + ": missing or wrong basic auth")
+		restError(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	acct, tail, _ := strings.Cut(rest, "/")
+	if !ok || acct != s.cfg.AccountSID || !strings.HasSuffix(tail, ".json") {
+		restError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		restError(w, http.StatusBadRequest, 20001, "the body is not a form")
+		return
+	}
+	s.route(w, r, strings.Split(strings.TrimSuffix(tail, ".json"), "/"), form)
+}
+
+func (s *Sim) route(w http.ResponseWriter, r *http.Request, seg []string, form url.Values) {
+	m := r.Method
+	switch {
+	case match(seg, "Messages") && m == http.MethodPost:
+		s.createMessage(w, form)
+	case match(seg, "Messages") && m == http.MethodGet:
+		s.listMessages(w, r)
+	case match(seg, "Messages", "*") && m == http.MethodGet:
+		s.fetchMessage(w, seg[1])
+	case match(seg, "Calls") && m == http.MethodPost:
+		s.createCall(w, form)
+	case match(seg, "Calls") && m == http.MethodGet:
+		s.listCalls(w, r)
+	case match(seg, "Calls", "*") && m == http.MethodGet:
+		s.fetchCall(w, seg[1])
+	case match(seg, "Calls", "*") && m == http.MethodPost:
+		s.updateCall(w, seg[1], form)
+	case match(seg, "Conferences") && m == http.MethodGet:
+		s.listConferences(w, r)
+	case match(seg, "Conferences", "*") && m == http.MethodGet:
+		s.fetchConference(w, seg[1])
+	case match(seg, "Conferences", "*") && m == http.MethodPost:
+		s.updateConference(w, seg[1], form)
+	case match(seg, "Conferences", "*", "Participants") && m == http.MethodPost:
+		s.createParticipant(w, seg[1], form)
+	case match(seg, "Conferences", "*", "Participants") && m == http.MethodGet:
+		s.listParticipants(w, r, seg[1])
+	case match(seg, "Conferences", "*", "Participants", "*") && m == http.MethodGet:
+		s.fetchParticipant(w, seg[1], seg[3])
+	case match(seg, "Conferences", "*", "Participants", "*") && m == http.MethodPost:
+		s.updateParticipant(w, seg[1], seg[3], form)
+	case match(seg, "Conferences", "*", "Participants", "*") && m == http.MethodDelete:
+		s.removeParticipant(w, seg[1], seg[3])
+	default:
+		restError(w, http.StatusNotFound, 20404, "The stand-in does not serve "+m+" "+r.URL.Path)
+	}
+}
+
+// match reports whether seg has the shape of pattern, "*" standing for any one segment.
+func match(seg []string, pattern ...string) bool {
+	if len(seg) != len(pattern) {
+		return false
+	}
+	for i, p := range pattern {
+		if seg[i] == "" || (p != "*" && p != seg[i]) {
+			return false
+		}
+	}
+	return true
+}

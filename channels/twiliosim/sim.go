@@ -1,0 +1,257 @@
+package twiliosim
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Development credentials: with no Twilio account configured, the hotline and its stand-in share
+// these. They are not secrets.
+const (
+	DevAccountSID = "AC00000000000000000000000000000000"
+	DevAuthToken  = "devtoken0000000000000000000000000"
+)
+
+// Config sets up a Sim. Zero values take the defaults noted.
+type Config struct {
+	AccountSID string // default DevAccountSID
+	AuthToken  string // default DevAuthToken; signs webhooks and checks REST basic auth
+	// HotlineURL is where the hotline's webhooks live (its public URL): SendSMS posts to
+	// HotlineURL/twilio/sms and Call to HotlineURL/twilio/voice. May be set later with SetHotlineURL.
+	HotlineURL string
+	// Webhook paths on the hotline, as configured on the number in Twilio's console. Defaults:
+	// /twilio/sms, /twilio/voice and /twilio/voice/status.
+	SMSPath, VoicePath, VoiceStatusPath string
+	// Contract, when set, is used as is; otherwise ContractPath is loaded, or the description is
+	// located with FindContract. NoContract turns the check off.
+	Contract     *Contract
+	ContractPath string
+	NoContract   bool
+	// CallbackTimeout bounds each webhook and callback POST; default 10s.
+	CallbackTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// Sim is the stand-in. It is safe for concurrent use.
+type Sim struct {
+	cfg      Config
+	log      *slog.Logger
+	contract *Contract
+	http     *http.Client
+	hooks    *callbackQueue
+
+	mu          sync.Mutex
+	hotlineURL  string
+	changed     chan struct{} // closed and replaced on every change, for waiters
+	messages    []*Message
+	msgBySid    map[string]*Message
+	calls       []*call
+	callBySid   map[string]*call
+	confs       []*conference
+	failTo      map[string]int // number → Twilio error code for CreateMessage
+	deliverFail map[string]string
+	mismatches  []string
+	closed      bool
+}
+
+// New returns a Sim. It fails only when an explicitly named contract cannot be loaded; a missing
+// description is logged and the check skipped.
+func New(cfg Config) (*Sim, error) {
+	if cfg.AccountSID == "" {
+		cfg.AccountSID = DevAccountSID
+	}
+	if cfg.AuthToken == "" {
+		cfg.AuthToken = DevAuthToken
+	}
+	if cfg.SMSPath == "" {
+		cfg.SMSPath = "/twilio/sms"
+	}
+	if cfg.VoicePath == "" {
+		cfg.VoicePath = "/twilio/voice"
+	}
+	if cfg.VoiceStatusPath == "" {
+		cfg.VoiceStatusPath = "/twilio/voice/status"
+	}
+	if cfg.CallbackTimeout <= 0 {
+		cfg.CallbackTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Sim{
+		cfg:         cfg,
+		log:         cfg.Logger.With("component", "twiliosim"),
+		http:        &http.Client{Timeout: cfg.CallbackTimeout},
+		hotlineURL:  strings.TrimRight(cfg.HotlineURL, "/"),
+		changed:     make(chan struct{}),
+		msgBySid:    map[string]*Message{},
+		callBySid:   map[string]*call{},
+		failTo:      map[string]int{},
+		deliverFail: map[string]string{},
+	}
+	s.hooks = newCallbackQueue(s)
+	if err := s.loadContract(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Sim) loadContract() error {
+	switch {
+	case s.cfg.NoContract:
+		return nil
+	case s.cfg.Contract != nil:
+		s.contract = s.cfg.Contract
+		return nil
+	case s.cfg.ContractPath != "":
+		c, err := LoadContract(s.cfg.ContractPath)
+		s.contract = c
+		return err
+	}
+	p, err := FindContract()
+	if errors.Is(err, fs.ErrNotExist) {
+		s.log.Info("Twilio OpenAPI description not found; REST requests will not be checked against it")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c, err := LoadContract(p)
+	s.contract = c
+	return err
+}
+
+// AccountSID returns the account the Sim answers for.
+func (s *Sim) AccountSID() string { return s.cfg.AccountSID }
+
+// AuthToken returns the token that signs the Sim's webhooks.
+func (s *Sim) AuthToken() string { return s.cfg.AuthToken }
+
+// Checked reports whether requests are checked against Twilio's OpenAPI description.
+func (s *Sim) Checked() bool { return s.contract != nil }
+
+// SetHotlineURL sets where the hotline's webhooks live (when the hotline starts after the Sim).
+func (s *Sim) SetHotlineURL(u string) {
+	s.mu.Lock()
+	s.hotlineURL = strings.TrimRight(u, "/")
+	s.mu.Unlock()
+}
+
+func (s *Sim) hotline() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hotlineURL
+}
+
+// Mismatches returns every way a received REST request departed from Twilio's OpenAPI
+// description (or the Sim's own checks: auth, account), oldest first. Tests fail on any.
+func (s *Sim) Mismatches() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.mismatches...)
+}
+
+func (s *Sim) mismatch(lines ...string) {
+	if len(lines) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.mismatches = append(s.mismatches, lines...)
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, l := range lines {
+		s.log.Warn("request departs from Twilio's API", "problem", l)
+	}
+}
+
+// Close stops the Sim's callbacks and hangs up its calls. It waits for in-flight callbacks.
+func (s *Sim) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	calls := append([]*call(nil), s.calls...)
+	s.mu.Unlock()
+	for _, c := range calls {
+		c.control(ctlHangup, nil)
+	}
+	for _, c := range calls {
+		<-c.done
+	}
+	s.hooks.close()
+}
+
+// notifyLocked wakes every waiter; s.mu must be held.
+func (s *Sim) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// waitFor polls cond on every change until it holds or timeout passes.
+func (s *Sim) waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ok := cond()
+		ch := s.changed
+		s.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// newSid returns a 34-character SID with the given two-letter prefix.
+func newSid(prefix string) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// restError writes a Twilio-shaped error.
+func restError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{
+		"code": code, "message": msg, "status": status,
+		"more_info": "https://www.twilio.com/docs/errors/" + strconv.Itoa(code),
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		http.Error(w, "encode: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, 1<<20))
+}
+
+// twilioTime formats a time as Twilio's JSON does (RFC 1123 with a numeric zone).
+func twilioTime(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }

@@ -1,0 +1,142 @@
+package voice
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/twilio/twilio-go/twiml"
+
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// MetaAdvocateLeg is the nonce of the advocate's current leg, carried in its callback URL so
+// that reports about an earlier leg are told apart.
+const MetaAdvocateLeg = "advocate_leg"
+
+var (
+	e164     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	clientID = regexp.MustCompile(`^client:[A-Za-z0-9_.@-]{1,120}$`)
+	sipURI   = regexp.MustCompile(`^sips?:[^\s<>"]{3,250}$`)
+)
+
+// validEndpoint reports whether s is something Twilio can ring: an E.164 number, a sip:
+// address or a client: identity.
+func validEndpoint(s string) bool {
+	return e164.MatchString(s) || clientID.MatchString(s) || sipURI.MatchString(s)
+}
+
+// Connect rings the advocate who accepted the voice conversation conv (their phone, SIP address
+// or browser client) and, when they answer, puts them in the caller's conference. The gateway
+// calls it right after routing.Engine.Accept succeeds for a voice conversation.
+//
+// If the advocate cannot be rung, or does not answer in time, the conversation goes back to the
+// queue (the advocate is not offered it again at once) and the caller keeps waiting: no caller
+// is stranded by a phone nobody picks up. Errors: EInvalid when the advocate has no usable voice
+// endpoint; EInternal when Twilio refuses the call. In both cases the conversation has already
+// been put back in the queue.
+func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv routing.Advocate) error {
+	if conv.Channel != routing.Voice {
+		return routing.Errorf(routing.EInvalid, "only a voice conversation can be connected by phone")
+	}
+	if !validEndpoint(adv.VoiceEndpoint) {
+		c.requeue(ctx, conv.ID, adv.ID, "no_endpoint")
+		return routing.Errorf(routing.EInvalid, "your account has no phone number, SIP address or client to ring; the call went back to the queue")
+	}
+	leg := nonce()
+	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaAdvocateLeg: leg, MetaAdvocateCall: "", MetaAnsweredAt: ""}); err != nil {
+		c.requeue(ctx, conv.ID, adv.ID, "error")
+		return err
+	}
+	p := &openapi.CreateCallParams{}
+	p.SetTo(adv.VoiceEndpoint)
+	p.SetFrom(c.cfg.Number)
+	p.SetTwiml(joinTwiML(ConferenceName(conv.ID), twiml.VoiceConference{StartConferenceOnEnter: "true", EndConferenceOnExit: "true"}))
+	p.SetTimeout(int(c.cfg.Ring / time.Second))
+	p.SetStatusCallback(c.url(PathAdvocate, url.Values{"a": {adv.ID}, "c": {conv.ID}, "k": {leg}}))
+	p.SetStatusCallbackMethod(http.MethodPost)
+	p.SetStatusCallbackEvent([]string{"initiated", "ringing", "answered", "completed"})
+	call, err := c.cfg.Calls.CreateCall(p)
+	if err != nil || call.Sid == nil {
+		c.log.Error("voice: advocate call refused", "conversation", conv.ID, "advocate", adv.ID, "err", err)
+		c.requeue(ctx, conv.ID, adv.ID, "error")
+		return routing.Errorf(routing.EInternal, "your phone could not be rung; the call went back to the queue")
+	}
+	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaAdvocateCall: *call.Sid}); err != nil {
+		c.log.Warn("voice: advocate call not recorded", "conversation", conv.ID, "err", err)
+	}
+	return nil
+}
+
+// advocateStatus follows the advocate's leg: ringing, answered (with the caller), or ended. A
+// leg that ends unanswered puts the call back in the queue. The end of an answered leg is read
+// from the caller's side (done, callStatus), which alone tells who hung up.
+func (c *Channel) advocateStatus(w http.ResponseWriter, r *http.Request) {
+	wh := read(r)
+	w.WriteHeader(http.StatusNoContent)
+	if wh.Conversation == "" || wh.Advocate == "" || wh.Leg == "" {
+		return
+	}
+	ctx := r.Context()
+	conv, err := c.eng.Conversation(ctx, wh.Conversation)
+	if err != nil || conv.Meta[MetaAdvocateLeg] != wh.Leg || conv.Advocate != wh.Advocate {
+		return // an earlier leg, or a conversation that moved on
+	}
+	ev := func(typ string) {
+		c.publish(ctx, routing.Event{Type: typ, Conversation: conv.ID, Advocate: wh.Advocate})
+	}
+	answered := conv.Meta[MetaAnsweredAt] != ""
+	switch {
+	case wh.CallStatus == "ringing" && !answered:
+		ev(EvAdvocateRinging)
+	case (wh.CallStatus == "in-progress" || wh.CallStatus == "answered") && !answered:
+		now := c.eng.Config().Now().UTC().Format(time.RFC3339)
+		if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaAnsweredAt: now, MetaAdvocateCall: wh.CallSid}); err != nil {
+			c.log.Error("voice: answer not recorded", "conversation", conv.ID, "err", err)
+		}
+		ev(EvAdvocateJoined)
+	case ended(wh.CallStatus) && !answered && conv.State == routing.Active:
+		c.requeue(ctx, conv.ID, wh.Advocate, wh.CallStatus)
+	}
+}
+
+// requeue puts an accepted call whose advocate could not be reached back in the queue, as a
+// declined offer, and tells the advocate's console why.
+func (c *Channel) requeue(ctx context.Context, convID, advocateID, reason string) {
+	ctx = context.WithoutCancel(ctx)
+	if err := c.eng.Transfer(ctx, advocateID, convID, routing.Transfer{}); err != nil {
+		c.log.Error("voice: unreached advocate's call not requeued", "conversation", convID, "advocate", advocateID, "err", err)
+		return
+	}
+	c.publish(ctx, routing.Event{Type: EvAdvocateMissed, Conversation: convID, Advocate: advocateID, Data: map[string]string{"reason": reason}})
+}
+
+// hangUp ends a call we placed. Errors are logged: the call may have ended already.
+func (c *Channel) hangUp(callSid string) {
+	p := &openapi.UpdateCallParams{}
+	p.SetStatus("completed")
+	if _, err := c.cfg.Calls.UpdateCall(callSid, p); err != nil {
+		c.log.Warn("voice: hang-up refused", "call", callSid, "err", err)
+	}
+}
+
+func (c *Channel) publish(ctx context.Context, ev routing.Event) {
+	if ev.At.IsZero() {
+		ev.At = c.eng.Config().Now()
+	}
+	if _, err := c.eng.Publish(ctx, ev); err != nil {
+		c.log.Error("voice: event not published", "type", ev.Type, "conversation", ev.Conversation, "err", err)
+	}
+}
+
+func nonce() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

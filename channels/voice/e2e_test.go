@@ -1,0 +1,280 @@
+package voice_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openhotline/hotline/channels/twilio"
+	"github.com/openhotline/hotline/channels/twiliosim"
+	"github.com/openhotline/hotline/channels/twiliosim/twiliosimtest"
+	"github.com/openhotline/hotline/channels/voice"
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/interpreter"
+	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
+)
+
+const (
+	hotlineNumber     = "+18883737888"
+	interpreterNumber = "+18005550100"
+	waitFor           = 5 * time.Second
+)
+
+// line is the hotline's voice side wired as the gateway wires it, on the Twilio stand-in over
+// real HTTP: signed webhooks in, twilio-go REST calls out.
+type line struct {
+	t      *testing.T
+	ctx    context.Context
+	eng    *routing.Engine
+	clock  *routingtest.Clock
+	sim    *twiliosim.Sim
+	ch     *voice.Channel
+	plan   *interpreter.DialPlan
+	public string
+}
+
+func newLine(t *testing.T) *line {
+	t.Helper()
+	clock := routingtest.NewClock()
+	eng := routingtest.Engine(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
+	// The hotline's server first, so that it closes last: the stand-in hangs up its calls on
+	// close and reports them to the hotline.
+	mux := http.NewServeMux()
+	hotline := httptest.NewServer(mux)
+	t.Cleanup(hotline.Close)
+	srv := twiliosimtest.New(t, hotline.URL)
+	sim := srv.Sim
+
+	client, err := twilio.NewClient(srv.Twilio())
+	if err != nil {
+		t.Fatalf("twilio.NewClient: %v", err)
+	}
+	cat, err := interpreter.NewCatalog(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := interpreter.NewDialPlan(config.Interpreter{Number: interpreterNumber, Account: "55501", Digits: "ww{account}#ww{language}#"}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bridge, err := interpreter.NewBridge(interpreter.Config{Calls: client.Api, Engine: eng, Plan: plan, From: hotlineNumber, PublicURL: hotline.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := voice.New(voice.Config{
+		Engine: eng, Calls: client.Api, PublicURL: hotline.URL, Number: hotlineNumber,
+		RelayCallers: []string{"+18005550711"}, Interpreter: bridge,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the gateway mounts it: every /twilio/voice path behind the signature check.
+	signed := twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil).Middleware(ch.Handler())
+	mux.Handle("/twilio/voice", signed)
+	mux.Handle("/twilio/voice/", signed)
+	return &line{t: t, ctx: context.Background(), eng: eng, clock: clock, sim: sim, ch: ch, plan: plan, public: hotline.URL}
+}
+
+// eventually polls cond until it holds.
+func (l *line) eventually(what string, cond func() bool) {
+	l.t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for !cond() {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (l *line) conv(id string) routing.Conversation {
+	l.t.Helper()
+	c, err := l.eng.Conversation(l.ctx, id)
+	if err != nil {
+		l.t.Fatalf("Conversation: %v", err)
+	}
+	return c
+}
+
+// callIn dials the hotline from a phone pressing digits and returns the call and its
+// conversation once the caller waits in the conference.
+func (l *line) callIn(from string, digits ...string) (*twiliosim.Call, routing.Conversation) {
+	l.t.Helper()
+	call, err := l.sim.Call(from, hotlineNumber, digits...)
+	if err != nil {
+		l.t.Fatalf("sim.Call: %v", err)
+	}
+	name, ok := call.WaitConference(waitFor)
+	if !ok {
+		l.t.Fatalf("the caller never reached a conference; heard %q", call.Info().Said())
+	}
+	id, _ := strings.CutPrefix(name, "hotline-")
+	return call, l.conv(id)
+}
+
+// hold fetches the wait URL as Twilio does while the caller waits and returns what is said.
+func (l *line) hold(convID, lang string) []string {
+	l.t.Helper()
+	u := l.public + voice.PathWait + "?" + url.Values{"c": {convID}, "l": {lang}, "n": {"0"}}.Encode()
+	form := url.Values{"CallSid": {"CA" + strings.Repeat("1", 32)}, "AccountSid": {l.sim.AccountSID()}}
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	twilio.SignRequest(req, l.sim.AuthToken(), u, form)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatalf("wait URL: %v", err)
+	}
+	defer resp.Body.Close()
+	var said []string
+	for _, s := range sayings(l.t, resp) {
+		said = append(said, s)
+	}
+	return said
+}
+
+func TestEndToEndSpanishCallWithVietnameseInterpreter(t *testing.T) {
+	l := newLine(t)
+
+	// A call arrives; the caller presses 2 and waits in their conversation's conference.
+	call, conv := l.callIn("+15551239876", "2")
+	said := strings.Join(call.Info().Said(), " | ")
+	for _, want := range []string{"National Human Trafficking Hotline", "Línea Nacional", "9-1-1", "espere"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("caller heard %q, want %q", said, want)
+		}
+	}
+	if conv.Language != "es" || conv.State != routing.Queued {
+		t.Fatalf("conversation %s/%s, want es/queued", conv.Language, conv.State)
+	}
+	if hold := strings.Join(l.hold(conv.ID, "es"), " "); !strings.Contains(hold, "próxima persona en la fila") {
+		t.Errorf("waiting caller hears %q, want their place in Spanish", hold)
+	}
+
+	// A Spanish-speaking advocate comes on, is offered the call and accepts; the gateway
+	// connects them and their client is dialled into the same conference.
+	sofia := routing.Advocate{ID: "sofia", Name: "Sofía", Role: routing.RoleAdvocate, Languages: []string{"en", "es"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:sofia"}
+	mustOK(t, l.eng.PutAdvocate(l.ctx, sofia))
+	mustOK(t, l.eng.Heartbeat(l.ctx, sofia.ID))
+	mustOK(t, l.eng.SetStatus(l.ctx, sofia.ID, routing.Available))
+	accepted, err := l.eng.Accept(l.ctx, sofia.ID, conv.ID)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.ch.Connect(l.ctx, accepted, sofia))
+	name := voice.ConferenceName(conv.ID)
+	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == "client:sofia" && c.Conference == name }); !ok {
+		t.Fatal("the advocate's client never joined the caller's conference")
+	}
+	l.eventually("the advocate's answer recorded", func() bool { return l.conv(conv.ID).Meta[voice.MetaAnsweredAt] != "" })
+
+	// The advocate adds a Vietnamese interpreter: the stand-in receives a CreateCall to the
+	// interpreter line whose SendDigits follow the dial plan and whose TwiML joins the conference.
+	if _, err := l.ch.AddInterpreter(l.ctx, sofia.ID, conv.ID, "vi"); err != nil {
+		t.Fatalf("AddInterpreter: %v", err)
+	}
+	want, _ := l.plan.Digits("vi")
+	vi, _ := l.plan.Catalog().Lookup("vi")
+	if want != "ww55501#ww"+vi.Provider+"#" {
+		t.Fatalf("dial plan digits %q", want)
+	}
+	icall, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == interpreterNumber && c.Conference == name })
+	if !ok {
+		t.Fatal("the interpreter never joined the caller's conference")
+	}
+	if icall.SendDigits != want || icall.From != hotlineNumber {
+		t.Errorf("interpreter call SendDigits %q From %q, want %q from the hotline", icall.SendDigits, icall.From, want)
+	}
+	l.eventually("the interpreter's join recorded", func() bool { return l.conv(conv.ID).Meta[interpreter.MetaJoinedAt] != "" })
+
+	// Seven minutes later the advocate removes the interpreter.
+	l.clock.Advance(7 * time.Minute)
+	mustOK(t, l.ch.RemoveInterpreter(l.ctx, sofia.ID, conv.ID))
+	l.eventually("the interpreter's minutes recorded", func() bool { return l.conv(conv.ID).Meta[interpreter.MetaSeconds] == "420" })
+	if info, _ := l.sim.CallInfo(icall.Sid); info.Status != "completed" {
+		t.Errorf("interpreter call %s after removal, want completed", info.Status)
+	}
+
+	// The caller hangs up: the conversation goes to wrap-up with the interpreter time on it.
+	call.Hangup()
+	l.eventually("wrap-up", func() bool { return l.conv(conv.ID).State == routing.Wrapup })
+	final := l.conv(conv.ID)
+	if final.EndReason != "hangup" || final.Meta[interpreter.MetaLang] != "vi" || final.Meta[interpreter.MetaSeconds] != "420" {
+		t.Errorf("wrap-up: reason %q interpreter %q/%qs, want hangup, vi, 420", final.EndReason, final.Meta[interpreter.MetaLang], final.Meta[interpreter.MetaSeconds])
+	}
+	evs := eventTypes(t, l.eng, conv.ID)
+	for _, want := range []string{routing.EvQueued, routing.EvAssigned, voice.EvAdvocateJoined, interpreter.EvRinging, interpreter.EvJoined, interpreter.EvLeft, routing.EvWrapup} {
+		if !slices.Contains(evs, want) {
+			t.Errorf("events %v lack %s", evs, want)
+		}
+	}
+}
+
+func TestEndToEndCallerHangsUpWhileWaiting(t *testing.T) {
+	l := newLine(t)
+	call, conv := l.callIn("+15551239877", "1")
+	if conv.Language != "en" {
+		t.Errorf("language %q, want en", conv.Language)
+	}
+	call.Hangup()
+	l.eventually("abandoned", func() bool { return l.conv(conv.ID).State == routing.Abandoned })
+	waiting, err := l.eng.Waiting(l.ctx)
+	if err != nil || len(waiting) != 0 {
+		t.Errorf("waiting after hang-up: %v, %v; want none", waiting, err)
+	}
+}
+
+func TestEndToEndRelayCalls(t *testing.T) {
+	l := newLine(t)
+	_, byID := l.callIn("+18005550711")
+	_, byMenu := l.callIn("+15551239878", "7")
+	for _, c := range []routing.Conversation{byID, byMenu} {
+		if !c.Has(routing.TagRelay) {
+			t.Errorf("conversation %s tags %v, want relay", c.ID, c.Tags)
+		}
+	}
+}
+
+func TestUnsignedWebhooksAreRefused(t *testing.T) {
+	l := newLine(t)
+	for _, path := range []string{voice.PathIncoming, voice.PathMenu, voice.PathWait, voice.PathStatus, voice.PathAdvocate, voice.PathInterpreter} {
+		resp, err := http.PostForm(l.public+path, url.Values{"CallSid": {"CA" + strings.Repeat("2", 32)}, "Digits": {"1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("unsigned POST %s: %d, want 403", path, resp.StatusCode)
+		}
+	}
+	if w, _ := l.eng.Waiting(l.ctx); len(w) != 0 {
+		t.Errorf("an unsigned webhook opened %d conversations", len(w))
+	}
+}
+
+func mustOK(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func eventTypes(tb testing.TB, eng *routing.Engine, convID string) []string {
+	tb.Helper()
+	evs, _, err := eng.ReadEvents(context.Background(), "", 10000, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, e := range evs {
+		if e.Conversation == convID {
+			out = append(out, e.Type)
+		}
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package webchat
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Config tunes a Chat. Zero values take the defaults noted.
+type Config struct {
+	// AllowedOrigins are the page origins ("https://example.org") allowed to open the websocket.
+	// A request with no Origin header (not a browser) is allowed; with none configured, only the
+	// request's own host is.
+	AllowedOrigins []string
+	// ClientIP returns the visitor's address; the gateway sets it from its trusted proxies.
+	// Default: the host part of r.RemoteAddr.
+	ClientIP func(r *http.Request) string
+
+	GracePeriod       time.Duration // default 2m: how long a dropped visitor may take to come back
+	MaxMessageLength  int           // default 2000 characters per message
+	MaxFrameBytes     int64         // default 16 KiB: larger frames close the connection (1009)
+	MessagesPerMinute int           // default 30 per connection; twice that closes the connection
+	ConnectionsPerIP  int           // default 20 concurrent connections from one address
+	PingInterval      time.Duration // default 25s
+	PongWait          time.Duration // default 60s: a connection silent this long is dropped
+	WriteWait         time.Duration // default 10s
+	QueueRefresh      time.Duration // default 2s: how often waiting visitors' places are refreshed when the line moved
+	NeutralURL        string        // default https://www.weather.gov/: where quick exit goes
+	// HotlineName and HotlinePhone appear on the demo page and in the widget's notice.
+	HotlineName  string // default "National Human Trafficking Hotline"
+	HotlinePhone string // default "1-888-373-7888"
+	Logger       *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.GracePeriod, 2*time.Minute)
+	def(&c.PingInterval, 25*time.Second)
+	def(&c.PongWait, 60*time.Second)
+	def(&c.WriteWait, 10*time.Second)
+	def(&c.QueueRefresh, 2*time.Second)
+	if c.PongWait <= c.PingInterval {
+		c.PongWait = 2 * c.PingInterval
+	}
+	if c.MaxMessageLength <= 0 {
+		c.MaxMessageLength = 2000
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = 16 << 10
+	}
+	if c.MessagesPerMinute <= 0 {
+		c.MessagesPerMinute = 30
+	}
+	if c.ConnectionsPerIP <= 0 {
+		c.ConnectionsPerIP = 20
+	}
+	if c.NeutralURL == "" {
+		c.NeutralURL = "https://www.weather.gov/"
+	}
+	if c.HotlineName == "" {
+		c.HotlineName = "National Human Trafficking Hotline"
+	}
+	if c.HotlinePhone == "" {
+		c.HotlinePhone = "1-888-373-7888"
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = remoteHost
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

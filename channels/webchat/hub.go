@@ -1,0 +1,251 @@
+package webchat
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// hub knows this process's visitor connections and which conversation each holds. The events
+// tailer and the periodic loops find connections through it.
+type hub struct {
+	mu    sync.RWMutex
+	conns map[*conn]struct{}
+	convs map[string]map[*conn]struct{}
+}
+
+func newHub() *hub {
+	return &hub{conns: map[*conn]struct{}{}, convs: map[string]map[*conn]struct{}{}}
+}
+
+func (h *hub) add(c *conn) {
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+// join files c under conv and returns the other local connections already there.
+func (h *hub) join(conv string, c *conn) []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.convs[conv]
+	if set == nil {
+		set = map[*conn]struct{}{}
+		h.convs[conv] = set
+	}
+	var others []*conn
+	for o := range set {
+		others = append(others, o)
+	}
+	set[c] = struct{}{}
+	return others
+}
+
+func (h *hub) remove(c *conn) {
+	conv, _ := c.session()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.conns, c)
+	if set := h.convs[conv]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.convs, conv)
+		}
+	}
+}
+
+func (h *hub) all() []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (h *hub) of(conv string) []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	set := h.convs[conv]
+	out := make([]*conn, 0, len(set))
+	for c := range set {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (h *hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.conns)
+}
+
+// queueMoves lists the events after which places in line may have changed.
+var queueMoves = map[string]bool{
+	routing.EvQueued: true, routing.EvAssigned: true, routing.EvAbandoned: true,
+	routing.EvTransferred: true, routing.EvEscalated: true, routing.EvUpdated: true,
+	routing.EvClosed: true, routing.EvWrapup: true,
+}
+
+// tail follows the events stream from its current end and hands each event to the local
+// connections of its conversation. One tailer runs per process.
+func (ch *Chat) tail(ctx context.Context) error {
+	last, err := ch.e.LastEventID(ctx)
+	for err != nil {
+		ch.log.Warn("chat: events stream", "err", err)
+		if !sleepCtx(ctx, time.Second) {
+			return nil
+		}
+		last, err = ch.e.LastEventID(ctx)
+	}
+	for ctx.Err() == nil {
+		evs, gap, err := ch.e.ReadEvents(ctx, last, 512, 2*time.Second)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			ch.log.Warn("chat: read events", "err", err)
+			sleepCtx(ctx, time.Second)
+			continue
+		}
+		if gap {
+			ch.resyncAll()
+		}
+		for i := range evs {
+			last = evs[i].ID
+			ch.dispatch(&evs[i])
+		}
+		ch.tailed.Store(last)
+	}
+	return nil
+}
+
+// resyncAll has every connection re-read its conversation from the message stream: events were
+// trimmed before this process read them.
+func (ch *Chat) resyncAll() {
+	for _, c := range ch.hub.all() {
+		if conv, _ := c.session(); conv != "" {
+			c.offer(item{x: &syncReq{after: keepCursor}})
+		}
+	}
+}
+
+func (ch *Chat) dispatch(ev *routing.Event) {
+	if queueMoves[ev.Type] {
+		ch.queueDirty.Store(true)
+	}
+	if ev.Conversation == "" {
+		return
+	}
+	for _, c := range ch.hub.of(ev.Conversation) {
+		c.offer(item{ev: ev})
+	}
+}
+
+// keepAliveLoop renews the connections' leases in Redis.
+func (ch *Chat) keepAliveLoop(ctx context.Context) error {
+	t := time.NewTicker(ch.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := ch.keepAlive(ctx); err != nil && ctx.Err() == nil {
+				ch.log.Warn("chat: keep-alive", "err", err)
+			}
+		}
+	}
+}
+
+// queueLoop refreshes waiting visitors' places when the line moved, and their estimates now and
+// then even when it did not.
+func (ch *Chat) queueLoop(ctx context.Context) error {
+	t := time.NewTicker(ch.cfg.QueueRefresh)
+	defer t.Stop()
+	const everyAnyway = 15 * time.Second
+	lastFull := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if !ch.queueDirty.Swap(false) && time.Since(lastFull) < everyAnyway {
+			continue
+		}
+		lastFull = time.Now()
+		ch.refreshPlaces(ctx)
+	}
+}
+
+// refreshPlaces asks the engine for the places of every waiting local visitor, a batch at a
+// time, and hands each its queue frame; the writer drops it when nothing changed.
+func (ch *Chat) refreshPlaces(ctx context.Context) {
+	var conns []*conn
+	var convs []string
+	for _, c := range ch.hub.all() {
+		if conv, _ := c.session(); conv != "" && c.waiting.Load() {
+			conns = append(conns, c)
+			convs = append(convs, conv)
+		}
+	}
+	const batch = 1000
+	for start := 0; start < len(convs); start += batch {
+		end := min(start+batch, len(convs))
+		pos, err := ch.e.QueuePositions(ctx, convs[start:end])
+		if err != nil {
+			ch.log.Warn("chat: queue positions", "err", err)
+			return
+		}
+		for i, p := range pos {
+			if p > 0 {
+				q := queueFrame{Type: TypeQueue, Position: p, EstimatedWaitSeconds: ch.estimate(ctx, p)}
+				conns[start+i].offer(item{x: &q})
+			}
+		}
+	}
+}
+
+// place computes a waiting connection's queue frame; ok is false when it is not waiting.
+func (ch *Chat) place(ctx context.Context, c *conn) (queueFrame, bool) {
+	conv, _ := c.session()
+	if conv == "" {
+		return queueFrame{}, false
+	}
+	pos, _, err := ch.e.QueuePosition(ctx, conv)
+	if err != nil {
+		if routing.ErrorCode(err) != routing.ENotFound {
+			ch.log.Warn("chat: queue position", "conversation", conv, "err", err)
+		}
+		return queueFrame{}, false
+	}
+	if pos < 1 {
+		return queueFrame{}, false
+	}
+	return queueFrame{Type: TypeQueue, Position: pos, EstimatedWaitSeconds: ch.estimate(ctx, pos)}, true
+}
+
+// closeAll tells every local visitor this process is going away; their widgets reconnect to
+// another one and resume.
+func (ch *Chat) closeAll() {
+	for _, c := range ch.hub.all() {
+		c.offer(item{x: &closeReq{code: websocket.CloseGoingAway, reason: "server restarting"}})
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
