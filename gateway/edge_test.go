@@ -74,12 +74,12 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("GET %s: got %d, want 200", path, got)
 		}
 	}
-	res, err := http.Get(s.URL() + "/healthz")
+	res, err := http.Get(s.URL() + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	for _, h := range []string{"X-Request-Id", "X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy"} {
+	for _, h := range []string{"X-Request-Id", "X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy", "Referrer-Policy"} {
 		if res.Header.Get(h) == "" {
 			t.Errorf("response lacks %s", h)
 		}

@@ -21,22 +21,28 @@ func (s *Server) mountConsoles(e *echo.Echo) {
 	anyone := s.requireRole()
 	super := s.requireRole(routing.RoleSupervisor, routing.RoleAdmin)
 
+	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.GET(path, h, append([]echo.MiddlewareFunc{strictPage}, m...)...)
+	}
+	post := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.POST(path, h, append([]echo.MiddlewareFunc{strictPage}, m...)...)
+	}
 	static, _ := fs.Sub(webFS, "web/static")
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
-	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console") })
-	e.GET("/login", s.getLogin, csrf)
-	e.POST("/login", s.postLogin, signIn, csrf)
-	e.POST("/logout", s.postLogout, csrf)
-	e.GET("/console", s.page("console.html"), csrf)
-	e.GET("/supervisor", s.page("supervisor.html", routing.RoleSupervisor, routing.RoleAdmin), csrf)
-	e.GET("/console/ws", s.consoleWS, anyone)
-	e.GET("/api/i18n/:lang", s.apiI18n)
-	e.GET("/api/me", s.me, anyone, csrf)
-	e.GET("/api/referrals", s.apiReferrals, anyone)
-	e.GET("/api/queues", s.apiQueues, super)
-	e.GET("/api/advocates", s.apiAdvocates, super)
-	e.GET("/api/stats/today", s.apiToday, super)
-	e.GET("/api/cases", s.apiCases, super)
+	get("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
+	get("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console") })
+	get("/login", s.getLogin, csrf)
+	post("/login", s.postLogin, signIn, csrf)
+	post("/logout", s.postLogout, csrf)
+	get("/console", s.page("console.html"), csrf)
+	get("/supervisor", s.page("supervisor.html", routing.RoleSupervisor, routing.RoleAdmin), csrf)
+	get("/console/ws", s.consoleWS, anyone)
+	get("/api/i18n/:lang", s.apiI18n)
+	get("/api/me", s.me, anyone, csrf)
+	get("/api/referrals", s.apiReferrals, anyone)
+	get("/api/queues", s.apiQueues, super)
+	get("/api/advocates", s.apiAdvocates, super)
+	get("/api/stats/today", s.apiToday, super)
+	get("/api/cases", s.apiCases, super)
 }
 
 // page serves a console page to a signed-in account with one of roles (any role when none);
