@@ -63,6 +63,25 @@ func TestAdvocateCannotUseSupervisorRoutes(t *testing.T) {
 	}
 }
 
+func TestConsoleRoutesRefuseForeignOrigin(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	sam := mustAccount(t, s, "sam")
+	for _, route := range consoleRoutes[2:] { // the APIs (pages are navigations, which carry no Origin)
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+route, nil)
+		req.AddCookie(sam)
+		req.Header.Set("Origin", "https://evil.example")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s from a foreign origin: got %d, want 403", route, res.StatusCode)
+		}
+	}
+}
+
 func TestWebsocketRefusesForeignOrigin(t *testing.T) {
 	t.Parallel()
 	s := mustServer(t, serverOpts{})
