@@ -97,6 +97,7 @@ function onSnapshot(f) {
 // ---- offers ----
 
 function addOffer(o, quiet) {
+  o.total = Math.max(1000, o.deadline - Date.now()); // voice, text and relay offers last differently
   state.offers.set(o.conversation, o);
   renderOffers();
   if (!quiet) beeper.beep(o.tags.includes('urgent'));
@@ -110,7 +111,7 @@ function renderOffers() {
     const left = Math.max(0, Math.round((o.deadline - Date.now()) / 1000));
     box.append(h(`div.offer${o.tags.includes('urgent') ? '.urgent' : ''}`, { 'data-conv': o.conversation },
       h('div', {}, badges(t, o.channel, o.tags), h('span.badge', { text: (o.language || '').toUpperCase() })),
-      h('div.bar', {}, h('div', { 'data-deadline': o.deadline })),
+      h('div.bar', {}, h('div', { 'data-deadline': o.deadline, 'data-total': o.total })),
       h('div.countdown', { 'data-deadline': o.deadline, text: t('seconds_left', { Seconds: left }) }),
       h('div.actions', {},
         h('button.primary.accept', { type: 'button', text: t('accept'), onclick: () => accept(o.conversation) }),
@@ -123,8 +124,12 @@ function tickOffers() {
   for (const el of document.querySelectorAll('[data-deadline]')) {
     const ms = Number(el.dataset.deadline) - Date.now();
     if (el.classList.contains('countdown')) el.textContent = t('seconds_left', { Seconds: Math.max(0, Math.round(ms / 1000)) });
-    else el.style.width = `${Math.max(0, Math.min(100, ms / 450))}%`;
+    else el.style.width = `${Math.max(0, Math.min(100, (ms / Number(el.dataset.total)) * 100))}%`;
   }
+  // An offer long past its deadline is gone even if its withdrawal was missed.
+  let stale = false;
+  for (const [id, o] of state.offers) if (o.deadline < Date.now() - 5000) { state.offers.delete(id); stale = true; }
+  if (stale) renderOffers();
 }
 
 function accept(id) { conn.send({ type: 'accept', conversation: id }); }
