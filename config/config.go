@@ -99,8 +99,9 @@ type Interpreter struct {
 
 // Hotline names the service shown to people.
 type Hotline struct {
-	Name  string // HOTLINE_NAME
-	Phone string // HOTLINE_PHONE
+	Name   string // HOTLINE_NAME
+	Phone  string // HOTLINE_PHONE
+	OnCall string // HOTLINE_ONCALL_NUMBER: the on-call supervisor paged for unacknowledged alerts (E.164)
 }
 
 // Dev reports whether the process runs on embedded defaults: no Redis URL and no Twilio account.
@@ -155,8 +156,9 @@ func Load(getenv func(string) string) (Config, error) {
 			MaxAttachmentBytes: int64(p.int("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", 5<<20)),
 		},
 		Hotline: Hotline{
-			Name:  p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
-			Phone: p.str("HOTLINE_PHONE", "1-888-373-7888"),
+			Name:   p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
+			Phone:  p.str("HOTLINE_PHONE", "1-888-373-7888"),
+			OnCall: p.str("HOTLINE_ONCALL_NUMBER", ""),
 		},
 		Interpreter: Interpreter{
 			Number:        p.str("HOTLINE_INTERPRETER_NUMBER", ""),
@@ -259,6 +261,9 @@ func (c Config) Validate() []string {
 		if d <= 0 {
 			add("%s must be a positive duration such as 30s, got %s", name, d)
 		}
+	}
+	if o := c.Hotline.OnCall; o != "" && !validE164(o) {
+		errs = append(errs, "HOTLINE_ONCALL_NUMBER must be an E.164 number such as +15550100123")
 	}
 	sort.Strings(errs)
 	return errs
@@ -377,4 +382,16 @@ func (p *parser) key(name string) []byte {
 	}
 	p.errs = append(p.errs, fmt.Sprintf("%s is neither hex nor base64", name))
 	return []byte{}
+}
+
+func validE164(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

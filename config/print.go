@@ -55,6 +55,7 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_INTERPRETER_LANGUAGE_CODES", fmt.Sprintf("(%d configured)", len(c.Interpreter.LanguageCodes)))
 	row("HOTLINE_NAME", c.Hotline.Name)
 	row("HOTLINE_PHONE", c.Hotline.Phone)
+	row("HOTLINE_ONCALL_NUMBER", orNone(c.Hotline.OnCall != "", "(set)", "(empty: unacknowledged alerts page nobody)"))
 }
 
 func orNone(set bool, yes, no string) string {

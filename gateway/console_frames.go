@@ -34,7 +34,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		}
 		cl.send(map[string]any{"type": "accepted", "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
 			"related_case": cl.related(ctx, conv.ID)})
-		return nil
+		return cl.connectCall(ctx, conv)
 	case "decline":
 		return cl.ok(f, e.Decline(ctx, me, f.Conversation))
 	case "history":
@@ -60,6 +60,8 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case "referrals":
 		cl.send(map[string]any{"type": "referrals", "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
 		return nil
+	case "interpreter", "interpreter_remove", "languages", "supervise":
+		return cl.voiceFrame(ctx, f)
 	case "ack_alert":
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors acknowledge alerts")

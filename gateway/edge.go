@@ -75,7 +75,11 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 			e.Add(r.Method, r.Path, h, mw...)
 		}
 	}
-	s.mountConsoles(e)
+	ownRoot := false
+	for _, r := range routes {
+		ownRoot = ownRoot || r.Path == "/"
+	}
+	s.mountConsoles(e, !ownRoot)
 	return e, nil
 }
 

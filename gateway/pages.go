@@ -14,8 +14,9 @@ import (
 //go:embed web
 var webFS embed.FS
 
-// mountConsoles adds sign-in, the console pages, their websocket and the supervisor API.
-func (s *Server) mountConsoles(e *echo.Echo) {
+// mountConsoles adds sign-in, the console pages, their websocket and the supervisor API. root
+// says whether / leads to the console (unless a channel's page, the chat demo, has it).
+func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	csrf := s.csrf()
 	signIn := s.limits.PerIP("login", 60, time.Minute)
 	anyone := s.requireRole()
@@ -29,7 +30,9 @@ func (s *Server) mountConsoles(e *echo.Echo) {
 	}
 	static, _ := fs.Sub(webFS, "web/static")
 	get("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
-	get("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console") })
+	if root {
+		get("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console") })
+	}
 	get("/login", s.getLogin, csrf)
 	post("/login", s.postLogin, signIn, csrf)
 	post("/logout", s.postLogout, csrf)

@@ -44,6 +44,7 @@ type inFrame struct {
 	State        string   `json:"state,omitempty"`
 	Service      string   `json:"service,omitempty"`
 	Alert        string   `json:"alert,omitempty"`
+	Mode         string   `json:"mode,omitempty"`
 }
 
 var (
@@ -138,6 +139,26 @@ func (f *inFrame) validate() error {
 	case "referrals":
 		if len(f.Query) > 200 || len(f.State) > 40 || len(f.Service) > 40 || len(f.Language) > 20 {
 			return bad("referral search terms are too long")
+		}
+	case "interpreter":
+		if err := f.needConversation(); err != nil {
+			return err
+		}
+		if !reLang.MatchString(f.Language) {
+			return bad("language must be a language code such as vi")
+		}
+	case "interpreter_remove":
+		return f.needConversation()
+	case "languages":
+		if len(f.Query) > 60 {
+			return bad("language search is too long")
+		}
+	case "supervise":
+		if err := f.needConversation(); err != nil {
+			return err
+		}
+		if f.Mode != "listen" && f.Mode != "whisper" && f.Mode != "join" {
+			return bad("mode must be listen, whisper or join")
 		}
 	case "ack_alert":
 		if !reID.MatchString(f.Alert) {

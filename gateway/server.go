@@ -51,6 +51,9 @@ type Deps struct {
 	PublicRate int
 	// Metrics, when set, is served at /metrics and observes every request and console socket.
 	Metrics *metrics.Metrics
+	// Voice, when set, dials advocates into accepted calls and serves the interpreter and
+	// supervision frames.
+	Voice VoiceControl
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
 }
@@ -74,6 +77,7 @@ type Server struct {
 	origins  map[string]bool
 	secure   bool
 	metrics  *metrics.Metrics
+	voice    VoiceControl
 }
 
 // New builds the gateway and binds its listener on cfg.HTTP.Addr (":0" picks a free port; URL
@@ -115,6 +119,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		limits:   NewLimiter(deps.Engine, deps.Now),
 		text:     texts,
 		dir:      dir,
+		voice:    deps.Voice,
 		metrics:  deps.Metrics,
 	}
 	s.hub = NewHub(deps.Engine, deps.Logger)
@@ -162,6 +167,10 @@ func (s *Server) URL() string { return s.url }
 
 // Handler is the whole HTTP handler, for tests that drive it without a listener.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// ClientIP returns the client address of r by the same rule as the edge: the direct peer, or
+// X-Forwarded-For when it comes from HOTLINE_TRUSTED_PROXIES. Channels use it for their limits.
+func (s *Server) ClientIP(r *http.Request) string { return s.echo.IPExtractor(r) }
 
 // Accounts returns the account store (the CLI and tests create accounts through it).
 func (s *Server) Accounts() *Accounts { return s.accounts }

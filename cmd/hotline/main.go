@@ -34,6 +34,7 @@ const usage = `usage:
 // run dispatches a subcommand. It is main without the process: tests call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log) // libraries that log through slog's default (the SMTP receiver) write JSON too
 	if len(args) == 0 {
 		return serve(ctx, getenv, stdout, log)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 
 	"golang.org/x/sync/errgroup"
 
@@ -61,22 +62,34 @@ func openEngine(ctx context.Context, getenv func(string) string, log *slog.Logge
 	return cfg, eng, closeRedis, nil
 }
 
-// serve runs the gateway, the engine's timers and matching, and the outbox until ctx ends.
+// serve runs the gateway, the channels, the engine's timers and matching, and the outbox until
+// ctx ends.
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
 	cfg, eng, closeRedis, err := openEngine(ctx, getenv, log)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
-	srv, err := gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log)})
+	var srv *gateway.Server
+	clientIP := func(r *http.Request) string { return srv.ClientIP(r) }
+	chans, err := buildChannels(ctx, cfg, eng, clientIP, log)
 	if err != nil {
 		return err
 	}
-	dispatcher := routing.NewDispatcher(eng, map[routing.Channel]routing.Deliverer{}, routing.DispatcherConfig{})
+	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log),
+		Routes: chans.routes, Voice: chans.voice})
+	if err != nil {
+		chans.mail.Close()
+		return err
+	}
+	dispatcher := routing.NewDispatcher(eng, chans.deliverers, routing.DispatcherConfig{})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return eng.Run(ctx) })
 	g.Go(func() error { return dispatcher.Run(ctx) })
+	g.Go(func() error { return chans.chat.Run(ctx) })
+	g.Go(func() error { return chans.mail.Run(ctx) })
 	g.Go(func() error { return srv.Run(ctx) })
+	log.Info("hotline serving", "url", srv.URL(), "public_url", cfg.HTTP.PublicURL, "smtp", chans.mail.Addr())
 	err = g.Wait()
 	log.Info("hotline stopped")
 	return err

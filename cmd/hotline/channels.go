@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/openhotline/hotline/channels/email"
+	"github.com/openhotline/hotline/channels/oncall"
+	"github.com/openhotline/hotline/channels/sms"
+	"github.com/openhotline/hotline/channels/tipform"
+	"github.com/openhotline/hotline/channels/twilio"
+	"github.com/openhotline/hotline/channels/twiliosim"
+	"github.com/openhotline/hotline/channels/voice"
+	"github.com/openhotline/hotline/channels/webchat"
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/gateway"
+	"github.com/openhotline/hotline/routing"
+)
+
+// channelSet is every channel of one process, built by hand in dependency order.
+type channelSet struct {
+	routes     []gateway.Route
+	deliverers map[routing.Channel]routing.Deliverer
+	voice      *voice.Channel
+	chat       *webchat.Chat
+	mail       *email.Receiver
+	sim        *twiliosim.Sim // nil against real Twilio
+}
+
+// buildChannels builds the channels on eng. clientIP is the gateway's rule for a request's
+// client address (it exists only once the gateway does, hence a function).
+func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, clientIP func(*http.Request) string, log *slog.Logger) (*channelSet, error) {
+	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
+	public := cfg.HTTP.PublicURL
+
+	// Twilio, or its local stand-in mounted on this server when no account is configured.
+	twCfg := cfg.Twilio
+	if cfg.TwilioSim() {
+		sim, err := twiliosim.New(twiliosim.Config{HotlineURL: public, NoContract: true, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("twilio stand-in: %w", err)
+		}
+		set.sim = sim
+		twCfg = sim.TwilioConfig(cfg.Twilio, public)
+		set.routes = append(set.routes,
+			gateway.Route{Method: "*", Path: "/2010-04-01/*", Handler: sim},
+			gateway.Route{Method: "*", Path: "/sim", Handler: sim.PageHandler(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode, VoiceNumber: cfg.Twilio.VoiceNumber})},
+			gateway.Route{Method: "*", Path: "/sim/*", Handler: sim.PageHandler(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode, VoiceNumber: cfg.Twilio.VoiceNumber})},
+		)
+		log.Info("no Twilio account configured: using the local stand-in; open /sim to text or call the hotline")
+	}
+	client, err := twilio.NewClient(twCfg)
+	if err != nil {
+		return nil, err
+	}
+	verifier := twilio.NewVerifier(public, twCfg.AuthToken, log)
+
+	// SMS on the short code.
+	smsCh, err := sms.New(eng, client.Api, verifier, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
+		HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	set.deliverers[routing.SMS] = smsCh
+	set.routes = append(set.routes,
+		gateway.Route{Method: "POST", Path: "/twilio/sms", Handler: smsCh.Handler()},
+		gateway.Route{Method: "POST", Path: "/twilio/sms/status", Handler: smsCh.Handler()})
+
+	// Voice and the interpreter line; every voice webhook is signature-checked here.
+	voiceCh, err := voice.NewFromConfig(cfg, eng, client.Api, log)
+	if err != nil {
+		return nil, err
+	}
+	set.voice = voiceCh
+	signed := verifier.Middleware(voiceCh.Handler())
+	set.routes = append(set.routes,
+		gateway.Route{Method: "POST", Path: "/twilio/voice", Handler: signed},
+		gateway.Route{Method: "*", Path: "/twilio/voice/*", Handler: signed})
+
+	// Web chat: the widget, its websocket and the demo page at /.
+	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
+		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone})
+	if err != nil {
+		return nil, err
+	}
+	set.chat = chat
+	set.deliverers[routing.Chat] = chat
+	set.routes = append(set.routes,
+		gateway.Route{Method: "*", Path: "/chat/*", Handler: chat, Public: true},
+		gateway.Route{Method: "GET", Path: "/", Handler: chat, Public: true})
+
+	// Email in and out.
+	mailCfg := email.FromConfig(cfg)
+	if set.mail, err = email.NewReceiver(mailCfg, eng); err != nil {
+		return nil, err
+	}
+	mailCh, err := email.NewChannel(mailCfg, eng)
+	if err != nil {
+		set.mail.Close()
+		return nil, err
+	}
+	set.deliverers[routing.Email] = mailCh
+
+	// The online tip form.
+	tipCfg := tipform.FromConfig(cfg)
+	tipCfg.ClientIP = clientIP
+	tip, err := tipform.New(tipCfg, eng)
+	if err != nil {
+		set.mail.Close()
+		return nil, err
+	}
+	set.routes = append(set.routes,
+		gateway.Route{Method: "*", Path: "/tip", Handler: tip, Public: true, Rate: 30},
+		gateway.Route{Method: "GET", Path: "/tip/assets/*", Handler: tip, Public: true})
+
+	// Cases and the on-call supervisor's pager.
+	var pager routing.Pager
+	if cfg.Hotline.OnCall != "" {
+		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Logger: log})
+		if err != nil {
+			set.mail.Close()
+			return nil, err
+		}
+		pager = p
+	} else {
+		log.Warn("HOTLINE_ONCALL_NUMBER is empty: unacknowledged alerts are recorded but page nobody")
+	}
+	if err := eng.EnableCases(ctx, routing.CasesConfig{}, pager); err != nil {
+		set.mail.Close()
+		return nil, err
+	}
+	return set, nil
+}
+
+func originOf(u string) string {
+	if r, err := http.NewRequest("GET", u, nil); err == nil {
+		return r.URL.Scheme + "://" + r.URL.Host
+	}
+	return u
+}
