@@ -29,6 +29,9 @@ const usage = `usage:
   hotline advocate add --id ID ...    create an account (see hotline advocate add -h)
   hotline advocate list               list accounts
   hotline advocate disable --id ID    disable an account
+  hotline bench [sms|chat|routing|all] [--json FILE] [--scale N]
+                                      measure against same-run baselines (uses HOTLINE_REDIS_URL,
+                                      else an in-process Redis; a real Redis gives real figures)
 `
 
 // run dispatches a subcommand. It is main without the process: tests call it.
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("advocate needs add, list or disable; %s", usage)
 		}
 		return advocate(ctx, args[1], args[2:], getenv, stdin, stdout, log)
+	case "bench":
+		return benchCmd(ctx, args[1:], getenv, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -27,6 +27,7 @@ async function main() {
   $('lang-toggle').href = `?lang=${other}`;
   buildPresence();
   buildDialogs();
+  setupInterpreter();
   renderOffers();
   renderConvs();
   conn = new Console(onFrame, (up) => {
@@ -80,6 +81,9 @@ function onFrame(f) {
       if (s) { s.related = f.case; renderConv(s); }
       return toast(t('flagged', { Ref: f.case.ref }));
     }
+    case 'interpreter.ringing': case 'interpreter.joined': case 'interpreter.left': return onInterpreter(f);
+    case 'voice.advocate_missed': return toast(t('advocate_missed'), true);
+    case 'languages': return showLanguages(f.results || []);
     case 'error': return toast(f.message, true);
   }
 }
@@ -252,8 +256,13 @@ function renderConv(s, keepScroll) {
       h('div.tools', {},
         h('button.referrals', { type: 'button', text: t('referrals'), onclick: () => openReferrals(c.id) }),
         h('button.transfer', { type: 'button', text: t('transfer'), disabled: wrap, onclick: () => openTransfer(c.id) }),
+        c.channel === 'voice' && !wrap ? h('button.interp', { type: 'button', text: t('interpreter'), onclick: () => openInterpreter(c.id) }) : null,
+        c.channel === 'voice' && !wrap && s.interp ? h('button.interp-remove', { type: 'button', text: t('interpreter_remove'),
+          onclick: () => conn.send({ type: 'interpreter_remove', conversation: c.id }) }) : null,
         h('button.flag', { type: 'button', text: t('flag_case'), onclick: () => openFlag(c.id) }),
         h('button.close.danger', { type: 'button', text: t('close_conversation'), onclick: () => openClose(c.id) }))),
+    (c.tags || []).includes('relay') ? h('div.notice.relay', { role: 'note', text: t('relay_notice') }) : null,
+    s.interp ? h('div.notice.interp', { role: 'status', text: s.interp }) : null,
     s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
     wrap ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
     list,
@@ -403,3 +412,43 @@ function onKey(e) {
 }
 
 main().catch((err) => { if (err.message !== 'signed out') toast(String(err), true); });
+
+// ---- interpreter (voice) ----
+
+function onInterpreter(f) {
+  const s = state.convs.get(f.conversation);
+  if (!s) return;
+  const name = (document.documentElement.lang === 'es' ? f.data?.name_es : f.data?.name_en) || f.data?.language || '';
+  const key = { 'interpreter.ringing': 'interpreter_ringing', 'interpreter.joined': 'interpreter_joined', 'interpreter.left': 'interpreter_left' }[f.type];
+  s.interp = f.type === 'interpreter.left' ? null : t(key, { Language: name });
+  if (f.type === 'interpreter.left') toast(t(key, { Language: name }));
+  renderConv(s, true);
+}
+
+function openInterpreter(id) {
+  open('interp-dialog', id, (d) => {
+    d.querySelector('form').reset();
+    $('interp-results').replaceChildren();
+    conn.send({ type: 'languages', query: '' });
+  });
+}
+
+function showLanguages(results) {
+  const d = $('interp-dialog');
+  $('interp-results').replaceChildren(...results.map((l) => h('li', {},
+    h('button', { type: 'button', text: `${document.documentElement.lang === 'es' ? l.es : l.en} (${l.code})`, onclick: () => {
+      conn.send({ type: 'interpreter', conversation: d.dataset.conv, language: l.code });
+      d.close('cancel');
+    } }))));
+}
+
+function setupInterpreter() {
+  $('interp-title').textContent = t('interpreter');
+  $('interp-search-label').textContent = t('interpreter_search');
+  $('interp-cancel').textContent = t('cancel');
+  let timer;
+  $('interp-search').addEventListener('input', (e) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => conn.send({ type: 'languages', query: e.target.value.trim() }), 150);
+  });
+}

@@ -145,6 +145,10 @@ function showConversation(f) {
   $('conv-close').textContent = t('close_conversation');
   $('conv-msgs').replaceChildren();
   for (const m of f.messages) appendMessage(m);
+  // A call in progress can be listened to (muted), whispered into (the advocate alone hears) or joined.
+  const live = f.conversation.channel === 'voice' && f.conversation.state === 'active';
+  $('conv-voice').replaceChildren(...(live ? ['listen', 'whisper', 'join'].map((mode) =>
+    h('button', { type: 'button', text: t('supervise_' + mode), onclick: () => conn.send({ type: 'supervise', conversation: f.conversation.id, mode }) })) : []));
   if (!d.open) d.showModal();
 }
 

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/openhotline/hotline/bench"
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/routing"
+)
+
+// benchCmd runs `hotline bench WORKLOAD`: each workload beside its same-run baseline, a table on
+// stdout and, with --json, the figures as JSON.
+func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	which := "all"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		which, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	jsonPath := fs.String("json", "", "also write the figures as JSON to this file")
+	scale := fs.Int("scale", 1, "multiply the default load (visitors, conversations) by this")
+	processes := fs.Int("processes", 3, "routing engines sharing Redis, as processes would")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch which {
+	case "sms", "chat", "routing", "all":
+	default:
+		return fmt.Errorf("bench: unknown workload %q: want sms, chat, routing or all", which)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	rdb, closeRedis, err := openRedis(ctx, cfg.Redis.URL, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	key := make([]byte, 32)
+	rand.Read(key)
+	progress := func(s string) { fmt.Fprintln(os.Stderr, s) }
+	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	engine := func() (*routing.Engine, error) {
+		return routing.New(rdb, routing.Config{Prefix: prefix, DataKey: key, Logger: slog.New(slog.DiscardHandler)})
+	}
+	rep := bench.Report{Started: time.Now()}
+	progress("baseline: redis round trip")
+	rep.Add(bench.RedisRoundTrip(ctx, rdb, 5000, 8))
+	if which == "sms" || which == "all" {
+		progress("sms: signed webhooks at rising rates")
+		res, err := bench.SMS(ctx, rdb, bench.SMSConfig{Progress: progress})
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			rep.Add(r)
+		}
+	}
+	if which == "chat" || which == "all" {
+		progress("chat: visitors held with advocates answering")
+		e, err := engine()
+		if err != nil {
+			return err
+		}
+		res, err := bench.Chat(ctx, e, bench.ChatOptions{Visitors: 1000 * *scale})
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			rep.Add(r)
+		}
+	}
+	if which == "routing" || which == "all" {
+		var engines []*routing.Engine
+		for range max(1, *processes) {
+			e, err := engine()
+			if err != nil {
+				return err
+			}
+			engines = append(engines, e)
+		}
+		res, err := bench.Routing(ctx, engines, bench.RoutingOptions{Conversations: 2000 * *scale, Progress: progress})
+		if err != nil {
+			return err
+		}
+		rep.Add(res)
+	}
+	rep.Print(stdout)
+	if *jsonPath != "" {
+		f, err := os.Create(*jsonPath)
+		if err != nil {
+			return fmt.Errorf("bench: --json: %w", err)
+		}
+		defer f.Close()
+		return rep.WriteJSON(f)
+	}
+	return nil
+}
