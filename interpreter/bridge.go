@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/twilio/twilio-go/client"
 	"github.com/twilio/twilio-go/twiml"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -128,7 +129,7 @@ func (b *Bridge) Add(ctx context.Context, convID, conference, lang, advocateID s
 	call, err := b.cfg.Calls.CreateCall(b.callParams(convID, conference, digits))
 	if err != nil || call.Sid == nil {
 		b.eng.Redis().HDel(context.WithoutCancel(ctx), key, "sid")
-		b.log.Error("interpreter call refused", "conversation", convID, "language", l.Code, "err", err)
+		b.log.Error("interpreter call refused", "conversation", convID, "language", l.Code, "err", restFailure(err))
 		return Session{}, routing.Errorf(routing.EInternal, "the interpreter line could not be called; try again")
 	}
 	// Twilio may report progress before CreateCall returns; HandleStatus then adopted the sid
@@ -196,7 +197,7 @@ func (b *Bridge) Remove(ctx context.Context, convID string) error {
 	p := &openapi.UpdateCallParams{}
 	p.SetStatus("completed")
 	if _, err := b.cfg.Calls.UpdateCall(sid, p); err != nil {
-		b.log.Error("interpreter hang-up refused", "conversation", convID, "call", sid, "err", err)
+		b.log.Error("interpreter hang-up refused", "conversation", convID, "call", sid, "err", restFailure(err))
 		return routing.Errorf(routing.EInternal, "the interpreter call could not be ended; try again")
 	}
 	return nil
@@ -225,6 +226,21 @@ func (b *Bridge) publish(ctx context.Context, typ, convID, adv string, l Languag
 	ev := routing.Event{Type: typ, Conversation: convID, Advocate: adv, At: b.eng.Config().Now(), Data: data}
 	if _, err := b.eng.Publish(ctx, ev); err != nil {
 		b.log.Error("interpreter event not published", "type", typ, "conversation", convID, "err", err)
+	}
+}
+
+// restFailure describes a failed Twilio REST call by its code and status only: Twilio's message
+// text quotes the number dialed. (channels/twilio.Classify does the same for the channels; the
+// interpreter package sits below them and does not import them.)
+func restFailure(err error) string {
+	var te *client.TwilioRestError
+	switch {
+	case err == nil:
+		return "twilio answered without a call sid"
+	case errors.As(err, &te):
+		return fmt.Sprintf("twilio code %d (status %d)", te.Code, te.Status)
+	default:
+		return "twilio unreachable"
 	}
 }
 
