@@ -292,3 +292,38 @@ func TestBridgeReportOutrunningCreateCall(t *testing.T) {
 		t.Errorf("events %v", got)
 	}
 }
+
+// A process that dies between claiming the slot and placing the call must not leave "an
+// interpreter is already on this call" for good: the claim has a TTL and goes stale.
+func TestBridgeClaimLeftByACrashGoesStale(t *testing.T) {
+	r := newBridgeRig(t)
+	key := r.b.key(r.convID)
+	now := r.eng.Config().Now().UnixMilli()
+	if err := r.eng.Redis().HSet(r.ctx, key, "sid", "pending", "claimed", now).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria"); routing.ErrorCode(err) != routing.EConflict {
+		t.Fatalf("Add during a fresh claim: got %v, want conflict", err)
+	}
+	r.clock.Advance(2*time.Minute + time.Second)
+	s, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria")
+	if err != nil {
+		t.Fatalf("Add after the claim went stale: got %v, want the interpreter called", err)
+	}
+	if active, ok, _ := r.b.Active(r.ctx, r.convID); !ok || active.CallSid != s.CallSid {
+		t.Errorf("Active: got %+v %v, want %s", active, ok, s.CallSid)
+	}
+	if ttl := r.eng.Redis().TTL(r.ctx, key).Val(); ttl <= 0 {
+		t.Errorf("slot TTL: got %v, want one", ttl)
+	}
+	// While the call is placed the slot is held, with its TTL already set.
+	r2 := newBridgeRig(t)
+	r2.calls.onCreate = func(string) {
+		if ttl := r2.eng.Redis().TTL(r2.ctx, r2.b.key(r2.convID)).Val(); ttl <= 0 {
+			t.Errorf("claim TTL while calling: got %v, want one", ttl)
+		}
+	}
+	if _, err := r2.b.Add(r2.ctx, r2.convID, "c", "vi", "maria"); err != nil {
+		t.Fatal(err)
+	}
+}
