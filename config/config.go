@@ -199,7 +199,7 @@ func (c Config) Validate() []string {
 		}
 	}
 	if c.Redis.URL != "" && !validRedisURL(c.Redis.URL) {
-		add("HOTLINE_REDIS_URL %q must be redis://, rediss://, or a comma-separated list of host:port for a cluster", c.Redis.URL)
+		add("HOTLINE_REDIS_URL must be redis://, rediss://, redis-sentinel://, or a comma-separated list of host:port for a cluster (the value is not shown: it may hold a password)")
 	}
 	if c.Redis.Prefix == "" || strings.ContainsAny(c.Redis.Prefix, "{} ") {
 		add("HOTLINE_REDIS_PREFIX %q must be non-empty without braces or spaces", c.Redis.Prefix)

@@ -91,3 +91,10 @@ func TestProductionAndPrintMasksSecrets(t *testing.T) {
 		t.Fatalf("config print hides the Redis host:\n%s", out)
 	}
 }
+
+func TestRedisPasswordNeverShown(t *testing.T) {
+	_, err := Load(env(map[string]string{"HOTLINE_REDIS_URL": "redis://:p%zzsecret@host:6379", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}))
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("got %v, want an error that hides the URL", err)
+	}
+}

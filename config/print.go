@@ -74,7 +74,10 @@ func mask(s string) string {
 
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return "(unparseable, hidden)"
+	}
+	if u.User == nil {
 		return s
 	}
 	u.User = url.User(u.User.Username())

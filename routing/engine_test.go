@@ -424,3 +424,16 @@ func TestUnansweredCallsSetAdvocateAway(t *testing.T) {
 		t.Fatalf("after two unanswered calls: got %+v, want away holding nothing", p)
 	}
 }
+
+func TestRetriedCallWebhookOpensOneConversation(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	in := routing.Inbound{Channel: routing.Voice, NoMessage: true, NewConversation: true, ExternalID: "call:CA123"}
+	first := r.inbound(in)
+	again := r.inbound(in)
+	if !again.Duplicate || again.Conversation.ID != first.Conversation.ID {
+		t.Fatalf("retried call webhook: got %+v, want a duplicate of %s", again, first.Conversation.ID)
+	}
+	if w, _ := r.e.Waiting(r.ctx); len(w) != 1 {
+		t.Fatalf("waiting: got %d conversations, want 1", len(w))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,9 +18,10 @@ import (
 // process that died is taken over after ClaimIdle. Delivery is at least once: a process killed
 // between the provider's acceptance and the acknowledgement can cause one repeat.
 type Dispatcher struct {
-	e   *Engine
-	d   map[Channel]Deliverer
-	cfg DispatcherConfig
+	e     *Engine
+	d     map[Channel]Deliverer
+	cfg   DispatcherConfig
+	route func(redis.XMessage) // set by Run: hands entries to per-channel workers
 }
 
 // DispatcherConfig tunes delivery.
@@ -29,6 +31,7 @@ type DispatcherConfig struct {
 	Backoff     time.Duration // first retry delay, doubled each time; default 2s
 	ClaimIdle   time.Duration // a delivery unacknowledged this long is taken over; default 30s
 	Block       time.Duration // how long one read waits; default 1s
+	Workers     int           // concurrent deliveries per channel; default 4
 }
 
 const deliveryGroup = "delivery"
@@ -51,6 +54,9 @@ func NewDispatcher(e *Engine, d map[Channel]Deliverer, cfg DispatcherConfig) *Di
 	if cfg.Block <= 0 {
 		cfg.Block = time.Second
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
 	return &Dispatcher{e: e, d: d, cfg: cfg}
 }
 
@@ -62,8 +68,53 @@ func (d *Dispatcher) ensureGroup(ctx context.Context) error {
 	return nil
 }
 
-// Run delivers until ctx ends. Redis errors are logged and retried.
+// Run delivers until ctx ends. Each channel has its own workers, so a slow provider (an email
+// relay timing out) never holds up another channel's messages. Redis errors are logged and
+// retried.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	queues := map[Channel]chan redis.XMessage{}
+	var wg sync.WaitGroup
+	for ch := range d.d {
+		q := make(chan redis.XMessage, 256)
+		queues[ch] = q
+		for range d.cfg.Workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// An in-flight delivery finishes even at shutdown; queued entries are left
+				// pending for another process to claim.
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case x, ok := <-q:
+						if !ok {
+							return
+						}
+						d.deliver(context.WithoutCancel(ctx), x)
+					}
+				}
+			}()
+		}
+	}
+	defer func() {
+		for _, q := range queues {
+			close(q)
+		}
+		wg.Wait()
+	}()
+	d.route = func(x redis.XMessage) {
+		ch, _ := x.Values["ch"].(string)
+		q, ok := queues[Channel(ch)]
+		if !ok {
+			d.deliver(ctx, x) // no deliverer: dead-lettered at once
+			return
+		}
+		select {
+		case q <- x:
+		case <-ctx.Done(): // left pending; another process (or this one on restart) claims it
+		}
+	}
 	lastClaim := time.Time{}
 	failing := false
 	for ctx.Err() == nil {
@@ -130,10 +181,19 @@ func (d *Dispatcher) readNew(ctx context.Context) error {
 	}
 	for _, s := range res {
 		for _, x := range s.Messages {
-			d.deliver(ctx, x)
+			d.dispatch(ctx, x)
 		}
 	}
 	return nil
+}
+
+// dispatch hands an entry to its channel's workers under Run, or delivers it in place (Drain).
+func (d *Dispatcher) dispatch(ctx context.Context, x redis.XMessage) {
+	if d.route != nil {
+		d.route(x)
+		return
+	}
+	d.deliver(ctx, x)
 }
 
 func (d *Dispatcher) claimStale(ctx context.Context) error {
@@ -147,7 +207,7 @@ func (d *Dispatcher) claimStale(ctx context.Context) error {
 			return wrap("outbox claim", err)
 		}
 		for _, x := range msgs {
-			d.deliver(ctx, x)
+			d.dispatch(ctx, x)
 		}
 		if next == "0-0" || len(msgs) == 0 {
 			return nil

@@ -215,3 +215,39 @@ func TestSafeContactProfileBlocksSend(t *testing.T) {
 		t.Fatalf("send to a contact not safe to text: got %v, want blocked", err)
 	}
 }
+
+// blocking is a Deliverer that hangs until released, like an email relay timing out.
+type blocking struct{ release chan struct{} }
+
+func (b *blocking) Deliver(ctx context.Context, c routing.Conversation, m routing.Message) error {
+	<-b.release
+	return nil
+}
+
+func TestSlowChannelDoesNotHoldUpOthers(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	r.advocate("ana", en, all)
+	mail := r.inbound(routing.Inbound{Channel: routing.Email, Contact: "someone@example.org", Body: "hello"}).Conversation.ID
+	r.accept("ana", mail)
+	text := r.inbound(routing.Inbound{Channel: routing.SMS, Contact: "+15550100011", Body: "BEFREE"}).Conversation.ID
+	r.accept("ana", text)
+	slow := &blocking{release: make(chan struct{})}
+	rec := &recorder{}
+	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.Email: slow, routing.SMS: rec},
+		routing.DispatcherConfig{Workers: 1, Block: 50 * time.Millisecond})
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	defer func() { cancel(); close(slow.release); <-done }()
+	for i := range 3 {
+		r.e.Send(r.ctx, "ana", mail, fmt.Sprintf("mail %d", i))
+	}
+	r.e.Send(r.ctx, "ana", text, "text gets through")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rec.sent()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the SMS reply waited behind a hung email relay")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -54,6 +54,11 @@ func (e *Engine) Unschedule(ctx context.Context, kind, arg string) error {
 // kinds) and runs matching. Run calls it every TickInterval; tests call it after moving an
 // injected clock.
 func (e *Engine) Tick(ctx context.Context) error {
+	return e.tick(ctx, func(f func()) { f() })
+}
+
+// tick runs the tick script and hands each claimed timer to spawn.
+func (e *Engine) tick(ctx context.Context, spawn func(func())) error {
 	v, err := e.run(ctx, e.scr.tick, e.redeliver().Milliseconds(), 200)
 	if err != nil {
 		return err
@@ -65,7 +70,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 	due, _ := r[1].([]any)
 	for _, d := range due {
 		m, _ := d.(string)
-		e.fire(ctx, m)
+		spawn(func() { e.fire(ctx, m) })
 	}
 	return nil
 }
@@ -88,11 +93,27 @@ func (e *Engine) fire(ctx context.Context, member string) {
 	}
 }
 
-// Run ticks every TickInterval until ctx ends. Redis errors are logged and retried: the engine
-// recovers by itself when Redis returns.
+// Run ticks every TickInterval until ctx ends. Timer handlers run on a few goroutines of their
+// own, so a slow one (a page through Twilio) never delays offer time-outs or matching. Redis
+// errors are logged and retried: the engine recovers by itself when Redis returns.
 func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTicker(e.cfg.TickInterval)
 	defer t.Stop()
+	slots := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	spawn := func(f func()) {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return // left in flight: handed out again after the redelivery delay
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			f()
+		}()
+	}
 	failing := false
 	for {
 		select {
@@ -100,7 +121,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		err := e.Tick(ctx)
+		err := e.tick(ctx, spawn)
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			e.log.Error("routing: tick failed; retrying", "err", err)

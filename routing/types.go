@@ -80,7 +80,7 @@ type Conversation struct {
 	Tags        []string
 	State       State
 	Advocate    string // the assigned advocate, once accepted
-	Contact     string // the contact's address in clear (phone, email); empty when anonymous
+	Contact     string `json:"-"` // the contact's address in clear (phone, email); empty when anonymous; never encoded
 	ContactKey  string // HMAC of the normalized contact address; empty when anonymous
 	Escalated   bool   // eligibility widened after waiting (any language; relay to anyone)
 	Meta        map[string]string

@@ -98,5 +98,8 @@ if not nomsg then
   emit('message', cid, redis.call('HGET', key('conv', cid), 'adv'),
     {mid = mid, dir = 'in', body = arg(13), att = arg(14), meta = arg(15), ext = arg(17)})
 end
+-- A webhook retried after a lost reply (a call starting, say) must not open a second
+-- conversation: remember the external id even when there is no message.
+if nomsg and dkey ~= '' then redis.call('SET', key('dedupe', dkey), cid .. '|', 'PX', CFG.retention) end
 match()
 return {'ok', cid, mid, created, conv_reply(cid)}

@@ -2,6 +2,8 @@
 -- 5 attempt, 6 retry at (ms, '' = give up), 7 reason
 local id, cid, mid, ch, n = arg(1), arg(2), arg(3), arg(4), arg(5)
 redis.call('XACK', P .. 'outbox', 'delivery', id)
+-- Acknowledged entries are removed so the stream never outgrows the work in flight.
+redis.call('XDEL', P .. 'outbox', id)
 if arg(6) ~= '' then
   redis.call('HSET', key('outbox', 'retry', id), 'c', cid, 'm', mid, 'ch', ch, 'n', tostring(tonumber(n) + 1))
   redis.call('ZADD', P .. 'timers', tonumber(arg(6)), 'retry|' .. id)

@@ -1,0 +1,58 @@
+// Command hotline runs OpenHotline: `hotline serve` (the default) starts the gateway, the routing
+// engine and the outbox dispatcher; `hotline config check` prints the effective configuration;
+// `hotline advocate add|list|disable` manages accounts.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hotline:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  hotline [serve]                     run the hotline (default)
+  hotline config check                print the effective configuration or its errors
+  hotline advocate add --id ID ...    create an account (see hotline advocate add -h)
+  hotline advocate list               list accounts
+  hotline advocate disable --id ID    disable an account
+`
+
+// run dispatches a subcommand. It is main without the process: tests call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(args) == 0 {
+		return serve(ctx, getenv, stdout, log)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, getenv, stdout, log)
+	case "config":
+		if len(args) < 2 || args[1] != "check" {
+			return fmt.Errorf("unknown config subcommand; %s", usage)
+		}
+		return configCheck(getenv, stdout)
+	case "advocate":
+		if len(args) < 2 {
+			return fmt.Errorf("advocate needs add, list or disable; %s", usage)
+		}
+		return advocate(ctx, args[1], args[2:], getenv, stdin, stdout, log)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}

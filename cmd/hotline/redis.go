@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// openRedis connects to HOTLINE_REDIS_URL: redis:// or rediss:// (one server),
+// redis-sentinel://[:password@]host:port[,host:port…][/db]?master=name (Sentinel), or a
+// comma-separated list of host:port (Cluster). Empty starts an in-process Redis.
+func openRedis(ctx context.Context, rawURL string, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if rawURL == "" {
+		return inMemoryRedis(ctx, log)
+	}
+	rdb, err := redisClient(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("HOTLINE_REDIS_URL: Redis does not answer: %w", err)
+	}
+	return rdb, func() { rdb.Close() }, nil
+}
+
+func redisClient(rawURL string) (redis.UniversalClient, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "redis://"), strings.HasPrefix(rawURL, "rediss://"):
+		opt, err := redis.ParseURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("HOTLINE_REDIS_URL: %w", err)
+		}
+		return redis.NewClient(opt), nil
+	case strings.HasPrefix(rawURL, "redis-sentinel://"):
+		return sentinelClient(rawURL)
+	}
+	var addrs []string
+	for _, a := range strings.Split(rawURL, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs}), nil
+}
+
+func sentinelClient(rawURL string) (redis.UniversalClient, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("HOTLINE_REDIS_URL: %w", err)
+	}
+	master := u.Query().Get("master")
+	if master == "" {
+		return nil, fmt.Errorf("HOTLINE_REDIS_URL: a redis-sentinel:// URL needs ?master=name")
+	}
+	opt := &redis.FailoverOptions{MasterName: master, SentinelAddrs: strings.Split(u.Host, ",")}
+	if u.User != nil {
+		opt.Password, _ = u.User.Password()
+		opt.Username = u.User.Username()
+	}
+	if db := strings.Trim(u.Path, "/"); db != "" {
+		if _, err := fmt.Sscanf(db, "%d", &opt.DB); err != nil {
+			return nil, fmt.Errorf("HOTLINE_REDIS_URL: database %q is not a number", db)
+		}
+	}
+	return redis.NewFailoverClient(opt), nil
+}
+
+// inMemoryRedis starts miniredis. miniredis expires keys only when told time has passed, so a
+// goroutine moves its clock forward every second.
+func inMemoryRedis(ctx context.Context, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, nil, fmt.Errorf("in-process Redis: %w", err)
+	}
+	log.Warn("HOTLINE_REDIS_URL is empty: using an in-process, in-memory Redis; nothing is kept after exit and only this process can use it")
+	tctx, stop := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-tctx.Done():
+				return
+			case <-t.C:
+				m.FastForward(time.Second)
+			}
+		}
+	}()
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	return rdb, func() { stop(); rdb.Close(); m.Close() }, nil
+}

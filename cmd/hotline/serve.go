@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/gateway"
+	"github.com/openhotline/hotline/gateway/metrics"
+	"github.com/openhotline/hotline/routing"
+)
+
+func configCheck(getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Print(stdout)
+	fmt.Fprintln(stdout, "configuration OK")
+	return nil
+}
+
+// openEngine loads the configuration and opens Redis and the routing engine on it.
+func openEngine(ctx context.Context, getenv func(string) string, log *slog.Logger) (config.Config, *routing.Engine, func(), error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	rdb, closeRedis, err := openRedis(ctx, cfg.Redis.URL, log)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	key := cfg.Data.Key
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		rand.Read(key)
+		log.Warn("HOTLINE_DATA_KEY is empty: using a random key for this run only; content sealed now cannot be read after a restart")
+	}
+	eng, err := routing.New(rdb, routing.Config{
+		Prefix:            cfg.Redis.Prefix,
+		DataKey:           key,
+		VoiceOfferTimeout: cfg.Routing.VoiceOfferTimeout,
+		TextOfferTimeout:  cfg.Routing.TextOfferTimeout,
+		RelayOfferTimeout: cfg.Routing.RelayOfferTimeout,
+		TextCapacity:      cfg.Routing.TextCapacity,
+		EscalateAfter:     cfg.Routing.EscalateAfter,
+		PresenceTTL:       cfg.Routing.PresenceTTL,
+		UrgentFanout:      cfg.Routing.UrgentFanout,
+		Retention:         cfg.Data.Retention,
+		Logger:            log,
+	})
+	if err != nil {
+		closeRedis()
+		return cfg, nil, nil, err
+	}
+	return cfg, eng, closeRedis, nil
+}
+
+// serve runs the gateway, the engine's timers and matching, and the outbox until ctx ends.
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	cfg, eng, closeRedis, err := openEngine(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	srv, err := gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log)})
+	if err != nil {
+		return err
+	}
+	dispatcher := routing.NewDispatcher(eng, map[routing.Channel]routing.Deliverer{}, routing.DispatcherConfig{})
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return eng.Run(ctx) })
+	g.Go(func() error { return dispatcher.Run(ctx) })
+	g.Go(func() error { return srv.Run(ctx) })
+	err = g.Wait()
+	log.Info("hotline stopped")
+	return err
+}

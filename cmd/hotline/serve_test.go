@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// The embedded default: no configuration at all starts the whole hotline on an in-process Redis
+// with demo accounts, and stops cleanly when the context ends (SIGINT/SIGTERM in main).
+func TestServeOnEmbeddedDefaults(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var out, logs lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr}), nil, &out, &logs)
+	}()
+	deadline := time.Now().Add(60 * time.Second) // argon2id at full cost for three demo accounts is slow under -race
+	for {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("hotline did not become ready: %v\nlog:\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("GET /metrics: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15 s of the shutdown signal")
+	}
+	for _, want := range []string{"ana", "beto", "sam", "password: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, want := range []string{"in-process", "HOTLINE_DATA_KEY is empty"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks the %q warning:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "password: ") {
+		t.Error("demo passwords reached the JSON log")
+	}
+}

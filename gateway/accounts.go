@@ -1,0 +1,158 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/argon2"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// Accounts keeps sign-in credentials: an argon2id hash per advocate, stored next to the routing
+// profile (routing.Engine holds name, role, languages …). Safe for concurrent use.
+type Accounts struct {
+	engine *routing.Engine
+	cost   argonCost
+}
+
+// NewAccounts returns the account store on the engine's Redis.
+func NewAccounts(e *routing.Engine) *Accounts { return &Accounts{engine: e, cost: defaultCost} }
+
+// argonCost are argon2id's work factors. Each hash records its own, so they can be raised later
+// without breaking existing passwords.
+type argonCost struct {
+	time, memory uint32 // iterations, KiB
+	threads      uint8
+}
+
+// defaultCost follows RFC 9106's second recommended option, scaled to 64 MiB.
+var defaultCost = argonCost{time: 3, memory: 64 * 1024, threads: 2}
+
+const (
+	argonKeyLen = 32
+	minPassword = 12
+)
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// Create stores a new account: the routing profile and the password hash. It refuses an id that
+// exists already (EConflict), a bad id or a short password (EInvalid).
+func (a *Accounts) Create(ctx context.Context, adv routing.Advocate, password string) error {
+	if !idPattern.MatchString(adv.ID) {
+		return routing.Errorf(routing.EInvalid, "account id %q must be lower-case letters, digits, dot, dash or underscore", adv.ID)
+	}
+	if _, err := a.engine.Advocate(ctx, adv.ID); err == nil {
+		return routing.Errorf(routing.EConflict, "account %q exists already", adv.ID)
+	} else if routing.ErrorCode(err) != routing.ENotFound {
+		return err
+	}
+	if err := a.engine.PutAdvocate(ctx, adv); err != nil {
+		return err
+	}
+	return a.SetPassword(ctx, adv.ID, password)
+}
+
+// SetPassword replaces an account's password. Errors: EInvalid for a password shorter than 12.
+func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
+	if len([]rune(password)) < minPassword {
+		return routing.Errorf(routing.EInvalid, "password must be at least %d characters", minPassword)
+	}
+	if err := a.engine.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
+		return fmt.Errorf("gateway: store password for %s: %w", id, err)
+	}
+	return nil
+}
+
+// Verify checks a password and returns the profile. A wrong password, an unknown account and a
+// disabled one all give the same EUnauthorized, so the answer does not reveal which accounts exist.
+func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Advocate, error) {
+	denied := routing.Errorf(routing.EUnauthorized, "wrong account name or password")
+	stored, err := a.engine.Redis().HGet(ctx, a.key(id), "hash").Result()
+	if errors.Is(err, redis.Nil) {
+		hashPassword(password, a.cost) // spend the time a real check takes: timing does not reveal accounts
+		return routing.Advocate{}, denied
+	}
+	if err != nil {
+		return routing.Advocate{}, fmt.Errorf("gateway: read password of %s: %w", id, err)
+	}
+	if !checkPassword(stored, password) {
+		return routing.Advocate{}, denied
+	}
+	adv, err := a.engine.Advocate(ctx, id)
+	if err != nil {
+		if routing.ErrorCode(err) == routing.ENotFound {
+			return routing.Advocate{}, denied
+		}
+		return routing.Advocate{}, err
+	}
+	if adv.Disabled {
+		return routing.Advocate{}, denied
+	}
+	return adv, nil
+}
+
+// Disable marks an account disabled: it can no longer sign in and receives no offers.
+func (a *Accounts) Disable(ctx context.Context, id string) error {
+	adv, err := a.engine.Advocate(ctx, id)
+	if err != nil {
+		return err
+	}
+	adv.Disabled = true
+	if err := a.engine.PutAdvocate(ctx, adv); err != nil {
+		return err
+	}
+	_ = a.engine.SetStatus(ctx, id, routing.Offline)
+	return nil
+}
+
+func (a *Accounts) key(id string) string { return a.engine.Key("acct", id) }
+
+// hashPassword returns "argon2id$v=19$m=…,t=…,p=…$salt$hash" (base64, no padding).
+func hashPassword(password string, c argonCost) string {
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	sum := argon2.IDKey([]byte(password), salt, c.time, c.memory, c.threads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.memory, c.time, c.threads,
+		enc.EncodeToString(salt), enc.EncodeToString(sum))
+}
+
+func checkPassword(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 5 || parts[0] != "argon2id" {
+		return false
+	}
+	var m uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[2], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[3])
+	want, err2 := enc.DecodeString(parts[4])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// GeneratePassword returns a random password of 20 characters from an unambiguous alphabet.
+func GeneratePassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

@@ -1,0 +1,301 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// Websocket timings. The console answers pings automatically; every pong renews the advocate's
+// presence lease, so a closed laptop loses availability within the engine's PresenceTTL.
+const (
+	pingEvery  = 5 * time.Second
+	pongWait   = 20 * time.Second
+	writeWait  = 10 * time.Second
+	hardLimit  = 1 << 20 // larger frames close the connection; smaller ones over maxFrame get an error frame
+	catchBatch = 500
+	frameRate  = 20 // frames per second a console may send, with bursts of frameBurst
+	frameBurst = 40
+)
+
+// client is one console websocket. The reader goroutine handles frames and queues replies on
+// out; the writer goroutine alone writes to the socket and alone owns last and held.
+type client struct {
+	s      *Server
+	conn   *websocket.Conn
+	sess   Session
+	events chan routing.Event
+	lag    chan struct{}
+	out    chan []byte
+	resume chan string
+	done   chan struct{}
+	once   sync.Once
+
+	started bool
+	last    string          // id of the newest event considered
+	held    map[string]bool // conversations this advocate holds (advocates only)
+}
+
+func (cl *client) supervisor() bool { return cl.sess.Role != routing.RoleAdvocate }
+
+// deliver hands an event from the hub without ever blocking it.
+func (cl *client) deliver(ev routing.Event) {
+	select {
+	case cl.events <- ev:
+	default:
+		select {
+		case cl.lag <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (cl *client) shutdown() { cl.once.Do(func() { close(cl.done) }) }
+
+func (s *Server) checkOrigin(r *http.Request) bool { return s.origins[r.Header.Get("Origin")] }
+
+// consoleWS upgrades a signed-in console to the console protocol (docs/console-protocol.md).
+func (s *Server) consoleWS(c echo.Context) error {
+	if !s.checkOrigin(c.Request()) {
+		s.log.Warn("console websocket refused: foreign origin")
+		return echo.NewHTTPError(http.StatusForbidden, "origin not allowed")
+	}
+	up := websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		CheckOrigin:      func(*http.Request) bool { return true }, // checked above, with a logged refusal
+	}
+	conn, err := up.Upgrade(c.Response(), c.Request(), nil)
+	if err != nil {
+		return nil // the upgrader has answered
+	}
+	cl := &client{
+		s: s, conn: conn, sess: sessionOf(c),
+		events: make(chan routing.Event, 512), lag: make(chan struct{}, 1),
+		out: make(chan []byte, 64), resume: make(chan string, 1), done: make(chan struct{}),
+		held: map[string]bool{},
+	}
+	defer conn.Close()
+	if !s.hub.add(cl) {
+		return nil
+	}
+	defer s.hub.remove(cl)
+	if s.metrics != nil {
+		s.metrics.SocketOpened("console")
+		defer s.metrics.SocketClosed("console")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		defer cl.shutdown()
+		cl.readLoop(ctx)
+	}()
+	cl.writeLoop(ctx)
+	cl.shutdown()
+	return nil
+}
+
+func (cl *client) readLoop(ctx context.Context) {
+	conn := cl.conn
+	conn.SetReadLimit(hardLimit)
+	conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error {
+		conn.SetReadDeadline(time.Now().Add(pongWait))
+		cl.s.engine.Heartbeat(ctx, cl.sess.Advocate)
+		return nil
+	})
+	limit := rate.NewLimiter(frameRate, frameBurst)
+	for {
+		mt, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		conn.SetReadDeadline(time.Now().Add(pongWait))
+		if !limit.Allow() {
+			cl.fail("", bad("too many frames; slow down"))
+			continue
+		}
+		if mt != websocket.TextMessage {
+			cl.fail("", bad("frames must be JSON text"))
+			continue
+		}
+		f, err := decodeFrame(data)
+		if err != nil {
+			cl.fail("", err)
+			continue
+		}
+		if err := cl.handle(ctx, f); err != nil {
+			cl.fail(f.Ref, err)
+		}
+	}
+}
+
+// fail sends an error frame: the code and user-safe message, never internal detail.
+func (cl *client) fail(ref string, err error) {
+	code, msg := routing.EInvalid, err.Error()
+	var fe *frameError
+	if !errors.As(err, &fe) {
+		code, msg = routing.ErrorCode(err), routing.ErrorMessage(err)
+		if code == routing.EInternal {
+			cl.s.log.Error("console frame failed", "advocate", cl.sess.Advocate, "err", err.Error())
+		}
+	}
+	cl.send(map[string]any{"type": "error", "code": code, "message": msg, "ref": ref})
+}
+
+// send queues a frame for the writer; it gives up when the connection is closing.
+func (cl *client) send(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		cl.s.log.Error("console frame encode", "err", err.Error())
+		return
+	}
+	select {
+	case cl.out <- b:
+	case <-cl.done:
+	}
+}
+
+func (cl *client) writeLoop(ctx context.Context) {
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
+	for {
+		var err error
+		select {
+		case <-cl.done:
+			cl.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye"), time.Now().Add(time.Second))
+			return
+		case b := <-cl.out:
+			err = cl.write(b)
+		case after := <-cl.resume:
+			if after != "" {
+				cl.last = after
+			}
+			err = cl.catchUp(ctx, after)
+		case <-cl.lag:
+			if cl.started {
+				cl.drain()
+				err = cl.catchUp(ctx, cl.last)
+			}
+		case ev := <-cl.events:
+			if cl.started {
+				err = cl.emit(ctx, ev)
+			}
+		case <-ping.C:
+			err = cl.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (cl *client) write(b []byte) error {
+	cl.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	return cl.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+func (cl *client) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return cl.write(b)
+}
+
+// drain empties the events channel after a lag: catch-up rereads those events from Redis.
+func (cl *client) drain() {
+	for {
+		select {
+		case <-cl.events:
+		default:
+			return
+		}
+	}
+}
+
+// catchUp sends what happened after `after` (a snapshot first when after is empty or the
+// stream no longer reaches back that far), then live events continue from there.
+func (cl *client) catchUp(ctx context.Context, after string) error {
+	if err := cl.loadHeld(ctx); err != nil {
+		return err
+	}
+	if after == "" {
+		var err error
+		if after, err = cl.snapshot(ctx); err != nil {
+			return err
+		}
+	}
+	cl.started = true
+	for {
+		evs, gap, err := cl.s.engine.ReadEvents(ctx, after, catchBatch, 0)
+		if err != nil {
+			cl.s.log.Error("console catch-up", "err", err.Error())
+			return err
+		}
+		if gap {
+			if after, err = cl.snapshot(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, ev := range evs {
+			if err := cl.emit(ctx, ev); err != nil {
+				return err
+			}
+			after = ev.ID
+		}
+		if len(evs) < catchBatch {
+			return nil
+		}
+	}
+}
+
+func (cl *client) loadHeld(ctx context.Context) error {
+	if cl.supervisor() {
+		return nil
+	}
+	convs, err := cl.s.engine.Assigned(ctx, cl.sess.Advocate)
+	if err != nil {
+		return err
+	}
+	cl.held = map[string]bool{}
+	for _, c := range convs {
+		cl.held[c.ID] = true
+	}
+	return nil
+}
+
+// emit sends one event if this console may see it: supervisors see everything; an advocate
+// sees events addressed to them and events of conversations they hold.
+func (cl *client) emit(ctx context.Context, ev routing.Event) error {
+	if !eventAfter(ev.ID, cl.last) {
+		return nil
+	}
+	cl.last = ev.ID
+	mine := ev.Advocate == cl.sess.Advocate && ev.Advocate != ""
+	if mine && ev.Type == routing.EvAssigned {
+		cl.held[ev.Conversation] = true
+	}
+	if !cl.supervisor() && !mine && !cl.held[ev.Conversation] {
+		return nil
+	}
+	if err := cl.writeJSON(viewEvent(ev)); err != nil {
+		return err
+	}
+	switch ev.Type {
+	case routing.EvClosed, routing.EvAbandoned:
+		delete(cl.held, ev.Conversation)
+	case routing.EvTransferred:
+		return cl.loadHeld(ctx)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// handle acts on one valid frame from the console. A returned error becomes an error frame;
+// nothing has changed when the engine refused.
+func (cl *client) handle(ctx context.Context, f inFrame) error {
+	e, me := cl.s.engine, cl.sess.Advocate
+	switch f.Type {
+	case "hello":
+		e.Heartbeat(ctx, me)
+		select {
+		case <-cl.resume: // a newer hello replaces one not yet served
+		default:
+		}
+		cl.resume <- f.LastEventID
+		return nil
+	case "heartbeat":
+		return cl.ok(f, e.Heartbeat(ctx, me))
+	case "presence":
+		return cl.ok(f, e.SetStatus(ctx, me, routing.Status(f.Status)))
+	case "accept":
+		conv, err := e.Accept(ctx, me, f.Conversation)
+		if err != nil {
+			return err
+		}
+		msgs, err := e.History(ctx, conv.ID, "", 50)
+		if err != nil {
+			return err
+		}
+		cl.send(map[string]any{"type": "accepted", "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
+			"related_case": cl.related(ctx, conv.ID)})
+		return nil
+	case "decline":
+		return cl.ok(f, e.Decline(ctx, me, f.Conversation))
+	case "history":
+		return cl.history(ctx, f)
+	case "send":
+		m, err := e.Send(ctx, me, f.Conversation, f.Body)
+		if err != nil {
+			return err
+		}
+		cl.send(map[string]any{"type": "sent", "ref": f.Ref, "message": viewMessage(m)})
+		return nil
+	case "typing":
+		if _, err := cl.mayRead(ctx, f.Conversation, true); err != nil {
+			return err
+		}
+		return e.Typing(ctx, f.Conversation, routing.Out, me)
+	case "transfer":
+		return cl.ok(f, e.Transfer(ctx, me, f.Conversation, routing.Transfer{ToAdvocate: f.ToAdvocate, Language: f.Language}))
+	case "close":
+		return cl.ok(f, e.Close(ctx, me, f.Conversation, routing.Disposition(f.Disposition), f.Note))
+	case "flag":
+		return cl.flag(ctx, f)
+	case "referrals":
+		cl.send(map[string]any{"type": "referrals", "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
+		return nil
+	case "ack_alert":
+		if !cl.supervisor() {
+			return routing.Errorf(routing.EForbidden, "only supervisors acknowledge alerts")
+		}
+		a, err := e.Acknowledge(ctx, me, f.Alert)
+		if err != nil {
+			return err
+		}
+		cl.send(map[string]any{"type": "ok", "ref": f.Ref, "for": f.Type, "alert": viewAlert(a)})
+		return nil
+	}
+	return bad("unknown frame type")
+}
+
+func (cl *client) ok(f inFrame, err error) error {
+	if err != nil {
+		return err
+	}
+	cl.send(map[string]any{"type": "ok", "ref": f.Ref, "for": f.Type})
+	return nil
+}
+
+// mayRead returns the conversation when this console may read it: the advocate holding it, or
+// a supervisor (unless holding is required).
+func (cl *client) mayRead(ctx context.Context, convID string, mustHold bool) (routing.Conversation, error) {
+	conv, err := cl.s.engine.Conversation(ctx, convID)
+	if err != nil {
+		return routing.Conversation{}, err
+	}
+	if conv.Advocate == cl.sess.Advocate && conv.Advocate != "" {
+		return conv, nil
+	}
+	if cl.supervisor() && !mustHold {
+		return conv, nil
+	}
+	return routing.Conversation{}, routing.Errorf(routing.EForbidden, "this conversation is not assigned to you")
+}
+
+func (cl *client) history(ctx context.Context, f inFrame) error {
+	conv, err := cl.mayRead(ctx, f.Conversation, false)
+	if err != nil {
+		return err
+	}
+	msgs, err := cl.s.engine.History(ctx, conv.ID, f.Before, f.Limit)
+	if err != nil {
+		return err
+	}
+	reply := map[string]any{"type": "history", "ref": f.Ref, "conversation": viewConversation(conv),
+		"messages": viewMessages(msgs), "more": len(msgs) == f.Limit}
+	if f.Before == "" {
+		reply["related_case"] = cl.related(ctx, conv.ID)
+	}
+	cl.send(reply)
+	return nil
+}
+
+// related returns the case the conversation or its contact already belongs to, so that the
+// advocate adds to it rather than opening another; nil when there is none or it cannot be read.
+func (cl *client) related(ctx context.Context, convID string) *caseView {
+	k, found, err := cl.s.engine.RelatedCase(ctx, convID)
+	if err != nil {
+		cl.s.log.Warn("console: related case", "err", err.Error())
+		return nil
+	}
+	if !found {
+		return nil
+	}
+	v := viewCase(k)
+	return &v
+}
+
+func (cl *client) flag(ctx context.Context, f inFrame) error {
+	k, err := cl.s.engine.Flag(ctx, cl.sess.Advocate, f.Conversation, routing.CaseInput{
+		Type: routing.CaseType(f.CaseType), Indicators: f.Indicators, Urgency: routing.Urgency(f.Urgency),
+		Summary: f.Summary, CaseID: f.CaseID,
+	})
+	if err != nil {
+		return err
+	}
+	cl.send(map[string]any{"type": "flagged", "ref": f.Ref, "case": viewCase(k)})
+	return nil
+}
+
+// snapshot sends the console's whole current view and returns the event id it is as of.
+func (cl *client) snapshot(ctx context.Context) (string, error) {
+	e, me := cl.s.engine, cl.sess.Advocate
+	cursor, err := e.LastEventID(ctx)
+	if err != nil {
+		return "", err
+	}
+	snap := map[string]any{"type": "snapshot", "id": cursor, "role": cl.sess.Role}
+	if p, err := e.Presence(ctx, me); err == nil {
+		snap["presence"] = viewPresence(p)
+	}
+	offers, err := e.Offers(ctx, me)
+	if err != nil {
+		return "", err
+	}
+	snap["offers"] = viewOffers(offers)
+	convs, err := e.Assigned(ctx, me)
+	if err != nil {
+		return "", err
+	}
+	var withMsgs []map[string]any
+	for _, c := range convs {
+		msgs, err := e.History(ctx, c.ID, "", 30)
+		if err != nil {
+			return "", err
+		}
+		withMsgs = append(withMsgs, map[string]any{"conversation": viewConversation(c), "messages": viewMessages(msgs)})
+	}
+	snap["conversations"] = withMsgs
+	if cl.supervisor() {
+		cl.s.supervisorSnapshot(ctx, snap)
+	}
+	if eventAfter(cursor, cl.last) || cl.last == "" {
+		cl.last = cursor
+	}
+	return cursor, cl.writeJSON(snap)
+}

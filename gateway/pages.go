@@ -1,0 +1,69 @@
+package gateway
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// mountConsoles adds sign-in, the console pages, their websocket and the supervisor API.
+func (s *Server) mountConsoles(e *echo.Echo) {
+	csrf := s.csrf()
+	signIn := s.limits.PerIP("login", 60, time.Minute)
+	anyone := s.requireRole()
+	super := s.requireRole(routing.RoleSupervisor, routing.RoleAdmin)
+
+	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.GET(path, h, append([]echo.MiddlewareFunc{strictPage}, m...)...)
+	}
+	post := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.POST(path, h, append([]echo.MiddlewareFunc{strictPage}, m...)...)
+	}
+	static, _ := fs.Sub(webFS, "web/static")
+	get("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
+	get("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console") })
+	get("/login", s.getLogin, csrf)
+	post("/login", s.postLogin, signIn, csrf)
+	post("/logout", s.postLogout, csrf)
+	get("/console", s.page("console.html"), csrf)
+	get("/supervisor", s.page("supervisor.html", routing.RoleSupervisor, routing.RoleAdmin), csrf)
+	get("/console/ws", s.consoleWS, anyone)
+	get("/api/i18n/:lang", s.apiI18n)
+	get("/api/me", s.me, anyone, csrf)
+	get("/api/referrals", s.apiReferrals, anyone)
+	get("/api/queues", s.apiQueues, super)
+	get("/api/advocates", s.apiAdvocates, super)
+	get("/api/stats/today", s.apiToday, super)
+	get("/api/cases", s.apiCases, super)
+}
+
+// page serves a console page to a signed-in account with one of roles (any role when none);
+// without a session it answers 401 with the sign-in form, so the person can sign in right there.
+func (s *Server) page(name string, roles ...routing.Role) echo.HandlerFunc {
+	body, err := fs.ReadFile(webFS, "web/"+name)
+	if err != nil {
+		panic("gateway: missing embedded page " + name) // a build mistake, caught by every test
+	}
+	return func(c echo.Context) error {
+		sess, err := s.session(c)
+		if err != nil {
+			if he, ok := err.(*echo.HTTPError); ok && he.Code == http.StatusUnauthorized {
+				return s.showLogin(c, http.StatusUnauthorized, "", "")
+			}
+			return err
+		}
+		if len(roles) > 0 && !hasRole(sess.Role, roles) {
+			return echo.NewHTTPError(http.StatusForbidden, "your role may not use this page")
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+}

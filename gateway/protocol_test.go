@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func FuzzDecodeFrame(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"hello","last_event_id":"1700000000000-0"}`,
+		`{"type":"send","conversation":"01HXYZ","body":"hola"}`,
+		`{"type":"flag","conversation":"01HXYZ","case_type":"labor","urgency":"urgent","indicators":["minor_involved"]}`,
+		`{"type":"transfer","conversation":"01HXYZ","language":"es"}`,
+		`{"type":"history","conversation":"01HXYZ","before":"1-1","limit":-5}`,
+		`{"type":"close","conversation":"01HXYZ","disposition":"tta","note":"x"}`,
+		`{"type":`, `[]`, `null`, `{"type":"hello"}{"type":"hello"}`, "\xff\xfe",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := decodeFrame(data)
+		if err != nil {
+			if _, ok := err.(*frameError); !ok {
+				t.Fatalf("decodeFrame returned %T, want *frameError", err)
+			}
+			return
+		}
+		// Whatever is accepted is within the documented limits.
+		if fr.Type == "" || len(fr.Ref) > 64 || len(fr.Body) > 4*maxBodyRunes || len(fr.Conversation) > 64 {
+			t.Fatalf("accepted an out-of-bounds frame: %+v", fr)
+		}
+		if fr.Type == "history" && (fr.Limit <= 0 || fr.Limit > maxHistory) {
+			t.Fatalf("history limit %d accepted", fr.Limit)
+		}
+		if fr.Type == "send" && strings.TrimSpace(fr.Body) == "" {
+			t.Fatal("empty send accepted")
+		}
+		if _, err := json.Marshal(fr); err != nil {
+			t.Fatalf("accepted frame does not re-encode: %v", err)
+		}
+	})
+}
+
+func TestDecodeFrame(t *testing.T) {
+	tests := []struct {
+		name, in, wantErr string
+	}{
+		{"hello", `{"type":"hello"}`, ""},
+		{"bad event id", `{"type":"hello","last_event_id":"x"}`, "last_event_id"},
+		{"presence", `{"type":"presence","status":"available"}`, ""},
+		{"bad presence", `{"type":"presence","status":"asleep"}`, "status"},
+		{"empty send", `{"type":"send","conversation":"c1","body":"   "}`, "body"},
+		{"transfer both", `{"type":"transfer","conversation":"c1","to_advocate":"a","language":"es"}`, "exactly one"},
+		{"flag bad type", `{"type":"flag","conversation":"c1","case_type":"drugs","urgency":"urgent"}`, "case_type"},
+		{"no type", `{}`, "no type"},
+		{"trailing data", `{"type":"heartbeat"} {}`, "one JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeFrame([]byte(tt.in))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("got %v, want no error", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("got %v, want an error about %s", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestMaskContact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"+15551237788", "•••• 7788"},
+		{"+1 (555) 123-7788", "•••• 7788"},
+		{"maria.lopez@example.org", "m•••@example.org"},
+		{"client:visitor42", "••••"},
+		{"sip:alice@pbx.example", "••••"},
+		{"", ""},
+		{"12", "••••"},
+	}
+	for _, tt := range tests {
+		if got := MaskContact(tt.in); got != tt.want {
+			t.Errorf("MaskContact(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMaskEventData(t *testing.T) {
+	tests := []struct{ key, val, want string }{
+		{"from", "in", "in"},
+		{"to", "beto", "beto"},
+		{"deadline", "1763820000000", "1763820000000"},
+		{"detail", "+15551237788", "•••• 7788"},
+		{"reason", "write to a@b.org", "write to a•••@b.org"},
+		{"detail", "21610: +1 555 123 7788 opted out", "21610: •••• 7788 opted out"},
+		{"contact", "+15551237788", "•••• 7788"},
+	}
+	for _, tt := range tests {
+		if got := maskValue(tt.key, tt.val); got != tt.want {
+			t.Errorf("maskValue(%q, %q): got %q, want %q", tt.key, tt.val, got, tt.want)
+		}
+	}
+}
+
+func TestEventAfter(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"2-0", "1-9", true}, {"1-10", "1-9", true}, {"1-1", "1-1", false}, {"1-0", "", true}, {"0-0", "", false},
+	}
+	for _, tt := range tests {
+		if got := eventAfter(tt.a, tt.b); got != tt.want {
+			t.Errorf("eventAfter(%q, %q): got %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestPasswordHash(t *testing.T) {
+	c := argonCost{time: 1, memory: 8 * 1024, threads: 1}
+	h := hashPassword("correct horse battery staple", c)
+	if !strings.HasPrefix(h, "argon2id$v=19$m=8192,t=1,p=1$") {
+		t.Fatalf("hash %q does not record argon2id and its cost", h)
+	}
+	if h == hashPassword("correct horse battery staple", c) {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	tests := []struct {
+		encoded, password string
+		want              bool
+	}{
+		{h, "correct horse battery staple", true},
+		{h, "correct horse battery stapl", false},
+		{"argon2id$v=19$m=8192,t=1,p=1$!!$!!", "x", false},
+		{"bcrypt$whatever", "x", false},
+	}
+	for _, tt := range tests {
+		if got := checkPassword(tt.encoded, tt.password); got != tt.want {
+			t.Errorf("checkPassword(%.30q, %q): got %v, want %v", tt.encoded, tt.password, got, tt.want)
+		}
+	}
+}

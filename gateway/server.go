@@ -1,0 +1,197 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/gateway/metrics"
+	"github.com/openhotline/hotline/routing"
+)
+
+// Route is a handler mounted on the gateway by the wiring code, typically a channel's webhook or
+// page. The handler does its own provider checks (a Twilio signature, say); the gateway adds the
+// common middleware and, when Public is true, the per-IP rate limit for public endpoints.
+type Route struct {
+	Method  string // GET, POST …; "*" for any method
+	Path    string // echo path: "/twilio/sms", "/chat/ws", "/tip"
+	Handler http.Handler
+	Public  bool // reachable by anyone: rate limited per client IP
+	// Rate overrides Deps.PublicRate for this route (requests per minute per client IP).
+	// Twilio webhooks all come from Twilio's addresses and are signature-checked: mount them with
+	// Public false rather than throttling Twilio.
+	Rate int
+}
+
+// Deps are what the gateway needs from the rest of the process.
+type Deps struct {
+	Engine *routing.Engine // required
+	Logger *slog.Logger    // default slog.Default()
+	Routes []Route         // channel handlers to mount
+	// Out receives the demo credentials printed at start-up on embedded defaults (cfg.Dev());
+	// default os.Stdout. They never go to the JSON log.
+	Out io.Writer
+	// Now is the clock for sessions and statistics; default time.Now.
+	Now func() time.Time
+	// SessionTTL is how long a sign-in lasts without activity; default 12h (a shift and a half).
+	SessionTTL time.Duration
+	// PublicRate is the number of requests per minute one client IP may make to a public route;
+	// default 120.
+	PublicRate int
+	// Metrics, when set, is served at /metrics and observes every request and console socket.
+	Metrics *metrics.Metrics
+	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
+	DemoAccounts bool
+}
+
+// Server is one gateway process. Create it with New, then call Run.
+type Server struct {
+	cfg      config.Config
+	engine   *routing.Engine
+	log      *slog.Logger
+	echo     *echo.Echo
+	ln       net.Listener
+	url      string
+	now      func() time.Time
+	accounts *Accounts
+	sessions *Sessions
+	limits   *Limiter
+	hub      *Hub
+	stats    *Stats
+	text     *Texts
+	dir      *Directory
+	origins  map[string]bool
+	secure   bool
+	metrics  *metrics.Metrics
+}
+
+// New builds the gateway and binds its listener on cfg.HTTP.Addr (":0" picks a free port; URL
+// reports the result). It creates the demo accounts on embedded defaults.
+func New(cfg config.Config, deps Deps) (*Server, error) {
+	if deps.Engine == nil {
+		return nil, errors.New("gateway: Deps.Engine is required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Out == nil {
+		deps.Out = os.Stdout
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.SessionTTL <= 0 {
+		deps.SessionTTL = 12 * time.Hour
+	}
+	if deps.PublicRate <= 0 {
+		deps.PublicRate = 120
+	}
+	texts, err := LoadTexts()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := LoadDirectory()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		engine:   deps.Engine,
+		log:      deps.Logger,
+		now:      deps.Now,
+		accounts: NewAccounts(deps.Engine),
+		sessions: NewSessions(deps.Engine, deps.SessionTTL, deps.Now),
+		limits:   NewLimiter(deps.Engine, deps.Now),
+		text:     texts,
+		dir:      dir,
+		metrics:  deps.Metrics,
+	}
+	s.hub = NewHub(deps.Engine, deps.Logger)
+	s.stats = NewStats(deps.Engine, deps.Logger, deps.Now)
+	if err := s.setOrigins(); err != nil {
+		return nil, err
+	}
+	e, err := s.newEcho(deps.PublicRate, deps.Routes)
+	if err != nil {
+		return nil, err
+	}
+	s.echo = e
+	if cfg.Dev() || deps.DemoAccounts {
+		if err := s.createDemoAccounts(context.Background(), deps.Out); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: listen on HOTLINE_HTTP_ADDR %s: %w", cfg.HTTP.Addr, err)
+	}
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+	// A browser that reaches this process directly (dev, tests) sends its listen address as Origin.
+	s.origins[s.url] = true
+	return s, nil
+}
+
+func (s *Server) setOrigins() error {
+	s.origins = map[string]bool{}
+	pub, err := url.Parse(s.cfg.HTTP.PublicURL)
+	if err != nil {
+		return fmt.Errorf("gateway: HOTLINE_PUBLIC_URL: %w", err)
+	}
+	s.secure = pub.Scheme == "https"
+	s.origins[pub.Scheme+"://"+pub.Host] = true
+	for _, o := range s.cfg.HTTP.Origins {
+		s.origins[o] = true
+	}
+	return nil
+}
+
+// URL is the address the server listens on, such as http://127.0.0.1:41234.
+func (s *Server) URL() string { return s.url }
+
+// Handler is the whole HTTP handler, for tests that drive it without a listener.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Accounts returns the account store (the CLI and tests create accounts through it).
+func (s *Server) Accounts() *Accounts { return s.accounts }
+
+// Run serves HTTP, tails the events stream for the consoles and keeps statistics until ctx ends,
+// then shuts down gracefully. It returns the first error of any part.
+func (s *Server) Run(ctx context.Context) error {
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		err := srv.Serve(s.ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("gateway: serve: %w", err)
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		s.hub.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	g.Go(func() error { return s.hub.Run(ctx) })
+	g.Go(func() error { return s.stats.Run(ctx) })
+	s.log.Info("gateway listening", "addr", s.ln.Addr().String(), "public_url", s.cfg.HTTP.PublicURL)
+	return g.Wait()
+}

@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// What consoles receive. Contact addresses are always masked; revealing one is the cases
+// work's audited flow, never part of these views.
+
+type convView struct {
+	ID          string   `json:"id"`
+	Channel     string   `json:"channel"`
+	Language    string   `json:"language"`
+	Priority    int      `json:"priority"`
+	Tags        []string `json:"tags"`
+	State       string   `json:"state"`
+	Advocate    string   `json:"advocate,omitempty"`
+	Contact     string   `json:"contact,omitempty"`
+	Escalated   bool     `json:"escalated,omitempty"`
+	CreatedAt   string   `json:"created_at,omitempty"`
+	AnsweredAt  string   `json:"answered_at,omitempty"`
+	EndedAt     string   `json:"ended_at,omitempty"`
+	EndReason   string   `json:"end_reason,omitempty"`
+	Disposition string   `json:"disposition,omitempty"`
+	CaseID      string   `json:"case_id,omitempty"`
+}
+
+func viewConversation(c routing.Conversation) convView {
+	tags := c.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return convView{
+		ID: c.ID, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority, Tags: tags,
+		State: string(c.State), Advocate: c.Advocate, Contact: MaskContact(c.Contact), Escalated: c.Escalated,
+		CreatedAt: stamp(c.CreatedAt), AnsweredAt: stamp(c.AnsweredAt), EndedAt: stamp(c.EndedAt),
+		EndReason: c.EndReason, Disposition: string(c.Disposition), CaseID: c.CaseID,
+	}
+}
+
+type msgView struct {
+	ID           string       `json:"id"`
+	Conversation string       `json:"conversation"`
+	Direction    string       `json:"direction"`
+	Author       string       `json:"author,omitempty"`
+	Body         string       `json:"body"`
+	Status       string       `json:"status,omitempty"`
+	At           string       `json:"at"`
+	Attachments  []attachView `json:"attachments,omitempty"`
+}
+
+type attachView struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Refused     string `json:"refused,omitempty"`
+}
+
+func viewMessage(m routing.Message) msgView {
+	v := msgView{ID: m.ID, Conversation: m.ConversationID, Direction: string(m.Direction), Author: m.Author,
+		Body: m.Body, Status: m.Status, At: stamp(m.At)}
+	for _, a := range m.Attachments {
+		v.Attachments = append(v.Attachments, attachView{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Refused: a.Refused})
+	}
+	return v
+}
+
+func viewMessages(ms []routing.Message) []msgView {
+	out := make([]msgView, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, viewMessage(m))
+	}
+	return out
+}
+
+type eventView struct {
+	Type         string            `json:"type"`
+	ID           string            `json:"id"`
+	Conversation string            `json:"conversation,omitempty"`
+	Advocate     string            `json:"advocate,omitempty"`
+	At           string            `json:"at"`
+	Data         map[string]string `json:"data,omitempty"`
+	Message      *msgView          `json:"message,omitempty"`
+}
+
+func viewEvent(ev routing.Event) eventView {
+	v := eventView{Type: ev.Type, ID: ev.ID, Conversation: ev.Conversation, Advocate: ev.Advocate, At: stamp(ev.At)}
+	if len(ev.Data) > 0 {
+		v.Data = make(map[string]string, len(ev.Data))
+		for k, val := range ev.Data {
+			if k == "meta" || k == "body" { // channel plumbing and sealed content stay out of consoles
+				continue
+			}
+			v.Data[k] = maskValue(k, val)
+		}
+	}
+	if ev.Message != nil {
+		m := viewMessage(*ev.Message)
+		v.Message = &m
+	}
+	return v
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// MaskContact hides a contact address: a phone number keeps its last four digits ("•••• 7788"),
+// an email address its first letter and domain ("m•••@example.org"), anything else is hidden.
+func MaskContact(addr string) string {
+	addr = strings.TrimSpace(addr)
+	if addr == "" {
+		return ""
+	}
+	if at := strings.LastIndexByte(addr, '@'); at > 0 && !strings.Contains(addr, ":") {
+		first := []rune(addr[:at])[0]
+		return string(first) + "•••@" + addr[at+1:]
+	}
+	var digits []rune
+	for _, r := range addr {
+		if unicode.IsDigit(r) {
+			digits = append(digits, r)
+		}
+	}
+	if len(digits) >= 4 && !strings.Contains(addr, ":") {
+		return "•••• " + string(digits[len(digits)-4:])
+	}
+	return "••••"
+}
+
+// maskValue masks event data that names a contact or looks like a phone number or an email
+// address: event data comes from every channel and must not leak identifiers to consoles.
+// Millisecond timestamps are kept where the key says they are times.
+func maskValue(key, val string) string {
+	switch strings.ToLower(key) {
+	case "contact", "phone", "email", "address", "caller", "callee", "number", "from_number", "to_number":
+		return MaskContact(val)
+	}
+	if timeKey(strings.ToLower(key)) {
+		return val
+	}
+	return maskText(val)
+}
+
+var (
+	reEmail = regexp.MustCompile(`[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+`)
+	rePhone = regexp.MustCompile(`\+?\d[\d\s().-]{5,}\d`)
+)
+
+// maskText masks every email address and phone number inside a free text (an error detail).
+func maskText(s string) string {
+	s = reEmail.ReplaceAllStringFunc(s, MaskContact)
+	return rePhone.ReplaceAllStringFunc(s, func(m string) string {
+		if phoneLike(m) {
+			return MaskContact(m)
+		}
+		return m
+	})
+}
+
+func timeKey(k string) bool {
+	return k == "deadline" || k == "at" || k == "due" || strings.HasSuffix(k, "_ms") || strings.HasSuffix(k, "_at")
+}
+
+// phoneLike reports a value made only of digits and phone punctuation with at least 7 digits.
+func phoneLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case strings.ContainsRune("+-(). ", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 7
+}

@@ -1,0 +1,405 @@
+// The advocate console: offers, several conversations side by side, replies, referrals,
+// disposition and case flagging, over one websocket (docs/console-protocol.md).
+import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, tagsOf, badges, clock } from './common.js';
+
+const DISPOSITIONS = ['crisis', 'tip', 'tta', 'referral', 'general', 'related'];
+const CASE_TYPES = ['sex', 'labor', 'both', 'unknown'];
+const INDICATORS = ['minor_involved', 'imminent_harm', 'force', 'fraud', 'coercion'];
+const URGENCIES = ['urgent', 'non_urgent', 'lacking_info'];
+
+const state = { offers: new Map(), convs: new Map(), active: '', presence: 'offline' };
+let t, account, conn;
+const beeper = new Beeper();
+const $ = (id) => document.getElementById(id);
+
+async function main() {
+  const lang = pickLang();
+  [t, account] = await Promise.all([loadTexts(lang), me()]);
+  document.documentElement.lang = lang;
+  document.title = `${t('app_name')} · ${t('console_title')}`;
+  $('title').textContent = t('console_title');
+  $('who').textContent = account.name;
+  $('offers-title').textContent = t('offers');
+  $('keys').textContent = t('shortcuts');
+  $('signout-slot').append(signOutForm(account.csrf, t('logout')));
+  const other = lang === 'es' ? 'en' : 'es';
+  $('lang-toggle').textContent = t('other_lang');
+  $('lang-toggle').href = `?lang=${other}`;
+  buildPresence();
+  buildDialogs();
+  renderOffers();
+  renderConvs();
+  conn = new Console(onFrame, (up) => {
+    $('conn').textContent = up ? t('connection_ok') : t('connection_lost');
+    $('conn').classList.toggle('down', !up);
+  });
+  setInterval(tickOffers, 1000);
+  document.addEventListener('keydown', onKey);
+}
+
+function buildPresence() {
+  const box = $('presence');
+  for (const s of ['available', 'away', 'offline']) {
+    box.append(h(`button.${s}#presence-${s}`, {
+      type: 'button', 'aria-pressed': 'false', text: t('status_' + s),
+      onclick: () => { beeper.unlock(); conn.send({ type: 'presence', status: s }); },
+    }));
+  }
+}
+
+function showPresence(status) {
+  state.presence = status;
+  for (const s of ['available', 'away', 'offline']) $('presence-' + s).setAttribute('aria-pressed', String(s === status));
+}
+
+// ---- frames from the server ----
+
+function onFrame(f) {
+  switch (f.type) {
+    case 'snapshot': return onSnapshot(f);
+    case 'offer': return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
+      tags: tagsOf(f.data?.tags), deadline: Number(f.data?.deadline) || Date.now() + 45000, priority: Number(f.data?.priority) || 0 });
+    case 'offer.withdrawn': state.offers.delete(f.conversation); return renderOffers();
+    case 'conversation.assigned':
+      if (f.advocate === account.id && !state.convs.has(f.conversation)) conn.send({ type: 'history', conversation: f.conversation, limit: 50 });
+      return;
+    case 'accepted': state.offers.delete(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
+    case 'history': return onHistory(f);
+    case 'message': return addMessage(f.message);
+    case 'sent': return addMessage(f.message);
+    case 'message.status': return setStatus(f.conversation, f.data?.mid, f.data?.status);
+    case 'typing': return onTyping(f);
+    case 'conversation.wrapup': return onWrapup(f);
+    case 'conversation.closed': case 'conversation.abandoned': return dropConv(f.conversation);
+    case 'conversation.transferred': if (f.advocate === account.id) dropConv(f.conversation); return;
+    case 'conversation.updated': return onUpdated(f);
+    case 'advocate.presence': if (f.advocate === account.id && f.data?.status) showPresence(f.data.status); return;
+    case 'referrals': return showReferrals(f.results);
+    case 'flagged': {
+      const s = [...state.convs.values()].find((x) => (f.case.conversations || []).includes(x.conv.id));
+      if (s) { s.related = f.case; renderConv(s); }
+      return toast(t('flagged', { Ref: f.case.ref }));
+    }
+    case 'error': return toast(f.message, true);
+  }
+}
+
+function onSnapshot(f) {
+  showPresence(f.presence?.status || 'offline');
+  state.offers.clear();
+  for (const o of f.offers || []) addOffer({ ...o, deadline: Date.parse(o.deadline) }, true);
+  const keep = new Set();
+  for (const c of f.conversations || []) { keep.add(c.conversation.id); upsertConv(c.conversation, c.messages, false, true); }
+  for (const id of [...state.convs.keys()]) if (!keep.has(id)) dropConv(id);
+  renderOffers();
+}
+
+// ---- offers ----
+
+function addOffer(o, quiet) {
+  o.total = Math.max(1000, o.deadline - Date.now()); // voice, text and relay offers last differently
+  state.offers.set(o.conversation, o);
+  renderOffers();
+  if (!quiet) beeper.beep(o.tags.includes('urgent'));
+}
+
+function renderOffers() {
+  const box = $('offers');
+  box.replaceChildren();
+  if (state.offers.size === 0) { box.append(h('p.muted', { text: t('no_offers') })); return; }
+  for (const o of state.offers.values()) {
+    const left = Math.max(0, Math.round((o.deadline - Date.now()) / 1000));
+    box.append(h(`div.offer${o.tags.includes('urgent') ? '.urgent' : ''}`, { 'data-conv': o.conversation },
+      h('div', {}, badges(t, o.channel, o.tags), h('span.badge', { text: (o.language || '').toUpperCase() })),
+      h('div.bar', {}, h('div', { 'data-deadline': o.deadline, 'data-total': o.total })),
+      h('div.countdown', { 'data-deadline': o.deadline, text: t('seconds_left', { Seconds: left }) }),
+      h('div.actions', {},
+        h('button.primary.accept', { type: 'button', text: t('accept'), onclick: () => accept(o.conversation) }),
+        h('button.decline', { type: 'button', text: t('decline'), onclick: () => decline(o.conversation) }))));
+  }
+  tickOffers();
+}
+
+function tickOffers() {
+  for (const el of document.querySelectorAll('[data-deadline]')) {
+    const ms = Number(el.dataset.deadline) - Date.now();
+    if (el.classList.contains('countdown')) el.textContent = t('seconds_left', { Seconds: Math.max(0, Math.round(ms / 1000)) });
+    else el.style.width = `${Math.max(0, Math.min(100, (ms / Number(el.dataset.total)) * 100))}%`;
+  }
+  // An offer long past its deadline is gone even if its withdrawal was missed.
+  let stale = false;
+  for (const [id, o] of state.offers) if (o.deadline < Date.now() - 5000) { state.offers.delete(id); stale = true; }
+  if (stale) renderOffers();
+}
+
+function accept(id) { conn.send({ type: 'accept', conversation: id }); }
+function decline(id) { conn.send({ type: 'decline', conversation: id }); state.offers.delete(id); renderOffers(); }
+
+// ---- conversations ----
+
+function upsertConv(c, messages, focus, quiet, related) {
+  let s = state.convs.get(c.id);
+  if (!s) {
+    s = { conv: c, msgs: new Map(), more: true, el: null };
+    state.convs.set(c.id, s);
+  }
+  s.conv = c;
+  if (related !== undefined) s.related = related;
+  for (const m of messages || []) s.msgs.set(m.id, m);
+  s.more = (messages || []).length >= 30;
+  renderConvs();
+  if (focus || !state.active) activate(c.id);
+  if (!quiet) $('convs').querySelector(`[data-conv="${c.id}"] textarea`)?.focus();
+}
+
+function dropConv(id) {
+  if (!state.convs.delete(id)) return;
+  if (state.active === id) state.active = [...state.convs.keys()][0] || '';
+  renderConvs();
+}
+
+function onHistory(f) {
+  const s = state.convs.get(f.conversation.id);
+  if (!s) return upsertConv(f.conversation, f.messages, true, false, f.related_case);
+  if (f.related_case !== undefined) s.related = f.related_case;
+  const before = s.msgs;
+  s.msgs = new Map([...f.messages.map((m) => [m.id, m]), ...before]);
+  s.more = f.more;
+  renderConv(s, true);
+}
+
+function addMessage(m) {
+  const s = state.convs.get(m.conversation);
+  if (!s || s.msgs.has(m.id)) return;
+  s.msgs.set(m.id, m);
+  const list = s.el?.querySelector('.msgs');
+  if (!list) return;
+  const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.append(msgEl(m));
+  if (stick || m.direction === 'out') list.scrollTop = list.scrollHeight;
+  if (m.direction === 'in') s.el.querySelector('.typing').textContent = '';
+}
+
+function setStatus(convID, mid, status) {
+  const s = state.convs.get(convID);
+  const m = s?.msgs.get(mid);
+  if (!m) return;
+  m.status = status;
+  const el = s.el?.querySelector(`[data-msg="${mid}"]`);
+  if (el) el.replaceWith(msgEl(m));
+}
+
+function onTyping(f) {
+  const s = state.convs.get(f.conversation);
+  if (!s || f.data?.from !== 'in') return;
+  const el = s.el.querySelector('.typing');
+  el.textContent = t('contact_typing');
+  clearTimeout(s.typingTimer);
+  s.typingTimer = setTimeout(() => { el.textContent = ''; }, 4000);
+}
+
+function onWrapup(f) {
+  const s = state.convs.get(f.conversation);
+  if (!s) return;
+  s.conv.state = 'wrapup';
+  s.conv.end_reason = f.data?.reason || '';
+  renderConv(s);
+}
+
+function onUpdated(f) {
+  const s = state.convs.get(f.conversation);
+  if (!s) return;
+  if (f.data?.tags !== undefined) s.conv.tags = tagsOf(f.data.tags);
+  renderConv(s);
+}
+
+function msgEl(m) {
+  const when = m.at ? clock(new Date(m.at)) : '';
+  const who = m.direction === 'out' ? (m.author || '') : '';
+  const status = m.status && m.direction === 'out' ? ` · ${m.status === 'blocked' ? t('message_blocked') : m.status}` : '';
+  return h(`div.msg.${m.direction}${m.status === 'blocked' || m.status === 'failed' ? '.' + m.status : ''}`, { 'data-msg': m.id },
+    m.body, h('span.meta', { text: `${when} ${who}${status}`.trim() }));
+}
+
+function renderConvs() {
+  const box = $('convs');
+  const ids = [...state.convs.keys()];
+  if (ids.length === 0) { box.replaceChildren(h('p.empty', { text: t('no_conversations') })); return; }
+  for (const el of [...box.children]) if (!state.convs.has(el.dataset.conv)) el.remove();
+  for (const id of ids) {
+    const s = state.convs.get(id);
+    if (!s.el) { renderConv(s); box.append(s.el); }
+  }
+}
+
+function renderConv(s, keepScroll) {
+  const c = s.conv;
+  const old = s.el;
+  const draft = old?.querySelector('textarea')?.value || '';
+  const list = h('div.msgs', {}, s.more ? h('button.older', { type: 'button', text: t('older_messages'), onclick: () => older(s) }) : null,
+    [...s.msgs.values()].map(msgEl));
+  const text = h('textarea', { rows: 3, maxlength: 4000, placeholder: t('type_message'), 'aria-label': t('type_message'),
+    oninput: () => typing(c.id), onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(c.id); } } });
+  text.value = draft;
+  const canned = h('select.canned', { 'aria-label': t('canned'), onchange: (e) => { insertCanned(text, e.target.value); e.target.value = ''; } },
+    h('option', { value: '', text: t('canned') }),
+    Object.keys(t.raw).filter((k) => k.startsWith('canned_')).map((k) => h('option', { value: k, text: t(k, { Name: account.name }) })));
+  const wrap = c.state === 'wrapup';
+  const el = h(`article.conv${state.active === c.id ? '.active' : ''}`, { 'data-conv': c.id, onfocusin: () => activate(c.id) },
+    h('header', {},
+      h('div', {}, badges(t, c.channel, c.tags), h('span.badge', { text: (c.language || '').toUpperCase() }),
+        h('span.who', { text: c.contact || '—' })),
+      h('div.tools', {},
+        h('button.referrals', { type: 'button', text: t('referrals'), onclick: () => openReferrals(c.id) }),
+        h('button.transfer', { type: 'button', text: t('transfer'), disabled: wrap, onclick: () => openTransfer(c.id) }),
+        h('button.flag', { type: 'button', text: t('flag_case'), onclick: () => openFlag(c.id) }),
+        h('button.close.danger', { type: 'button', text: t('close_conversation'), onclick: () => openClose(c.id) }))),
+    s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
+    wrap ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
+    list,
+    h('div.typing', {}),
+    wrap ? null : h('div.composer', {}, text, h('button.primary.send', { type: 'button', text: t('send'), onclick: () => send(c.id) }), canned));
+  s.el = el;
+  if (old) old.replaceWith(el);
+  requestAnimationFrame(() => { list.scrollTop = keepScroll ? 0 : list.scrollHeight; });
+}
+
+function insertCanned(textarea, key) {
+  if (!key) return;
+  textarea.value = (textarea.value ? textarea.value + ' ' : '') + t(key, { Name: account.name.split(' ')[0] });
+  textarea.focus();
+}
+
+function activate(id) {
+  if (state.active === id) return;
+  state.active = id;
+  for (const el of $('convs').querySelectorAll('.conv')) el.classList.toggle('active', el.dataset.conv === id);
+}
+
+function older(s) {
+  const first = [...s.msgs.keys()][0];
+  conn.send({ type: 'history', conversation: s.conv.id, before: first, limit: 50 });
+}
+
+function send(id) {
+  const s = state.convs.get(id);
+  const ta = s?.el.querySelector('textarea');
+  const body = ta?.value.trim();
+  if (!body) return;
+  conn.send({ type: 'send', conversation: id, body });
+  ta.value = '';
+}
+
+const lastTyping = new Map();
+function typing(id) {
+  const now = Date.now();
+  if (now - (lastTyping.get(id) || 0) < 3000) return;
+  lastTyping.set(id, now);
+  conn.send({ type: 'typing', conversation: id });
+}
+
+// ---- dialogs ----
+
+function radios(box, name, values, prefix) {
+  box.replaceChildren(...values.map((v, i) => h('label', {}, h('input', { type: 'radio', name, value: v, checked: i === 0 }), t(prefix + v))));
+}
+
+function buildDialogs() {
+  $('close-title').textContent = t('disposition');
+  $('close-note-label').textContent = t('note');
+  radios($('dispositions'), 'disposition', DISPOSITIONS, 'disp_');
+  $('flag-title').textContent = t('flag_case');
+  radios($('flag-types'), 'case_type', CASE_TYPES, 'flag_');
+  $('flag-types').prepend(h('legend', { text: t('flag_type') }));
+  $('flag-indicators').replaceChildren(h('legend', { text: t('flag_indicators') }),
+    ...INDICATORS.map((v) => h('label', {}, h('input', { type: 'checkbox', name: 'indicator', value: v }), t('ind_' + v))));
+  radios($('flag-urgencies'), 'urgency', URGENCIES, 'urgency_');
+  $('flag-urgencies').prepend(h('legend', { text: t('flag_urgency') }));
+  $('flag-summary-label').textContent = t('flag_summary');
+  $('ref-title').textContent = t('referrals');
+  $('ref-query').placeholder = t('referral_search');
+  $('transfer-title').textContent = t('transfer');
+  $('transfer-to-label').textContent = t('transfer_to_advocate');
+  $('transfer-lang-label').textContent = t('transfer_language');
+  for (const id of ['close-cancel', 'flag-cancel', 'ref-cancel', 'transfer-cancel']) $(id).textContent = t('cancel');
+  for (const id of ['close-confirm', 'flag-confirm', 'transfer-confirm']) $(id).textContent = t('confirm');
+  $('close-dialog').addEventListener('close', () => {
+    const d = $('close-dialog');
+    if (d.returnValue !== 'ok') return;
+    const disposition = d.querySelector('input[name=disposition]:checked').value;
+    conn.send({ type: 'close', conversation: d.dataset.conv, disposition, note: $('close-note').value });
+  });
+  $('flag-dialog').addEventListener('close', () => {
+    const d = $('flag-dialog');
+    if (d.returnValue !== 'ok') return;
+    const related = state.convs.get(d.dataset.conv)?.related;
+    conn.send({ type: 'flag', conversation: d.dataset.conv, case_id: related?.id || '',
+      case_type: d.querySelector('input[name=case_type]:checked').value,
+      indicators: [...d.querySelectorAll('input[name=indicator]:checked')].map((i) => i.value),
+      urgency: d.querySelector('input[name=urgency]:checked').value, summary: $('flag-summary').value });
+  });
+  $('transfer-dialog').addEventListener('close', () => {
+    const d = $('transfer-dialog');
+    if (d.returnValue !== 'ok') return;
+    const to = $('transfer-to').value.trim(), language = $('transfer-lang').value.trim();
+    conn.send(to ? { type: 'transfer', conversation: d.dataset.conv, to_advocate: to } : { type: 'transfer', conversation: d.dataset.conv, language });
+  });
+  let timer;
+  $('ref-query').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(searchReferrals, 200); });
+}
+
+function open(dialogID, convID, reset) {
+  const d = $(dialogID);
+  d.dataset.conv = convID;
+  d.returnValue = '';
+  reset?.(d);
+  d.showModal();
+}
+
+function openClose(id) { open('close-dialog', id, () => { $('close-note').value = ''; }); }
+function openFlag(id) {
+  const related = state.convs.get(id)?.related;
+  $('flag-title').textContent = related ? `${t('flag_case')} · ${t('flag_adds_to', { Ref: related.ref })}` : t('flag_case');
+  open('flag-dialog', id, (d) => { d.querySelector('form').reset(); });
+}
+function openTransfer(id) { open('transfer-dialog', id, (d) => { d.querySelector('form').reset(); }); }
+function openReferrals(id) { open('ref-dialog', id); searchReferrals(); $('ref-query').focus(); }
+
+function searchReferrals() {
+  const conv = state.convs.get($('ref-dialog').dataset.conv)?.conv;
+  conn.send({ type: 'referrals', query: $('ref-query').value.trim(), language: conv?.language === 'es' ? 'es' : '' });
+}
+
+function showReferrals(results) {
+  const box = $('ref-results');
+  if (!results.length) { box.replaceChildren(h('p.muted', { text: t('referral_none') })); return; }
+  const convID = $('ref-dialog').dataset.conv;
+  box.replaceChildren(...results.map((r) => h('div.ref', {},
+    h('div.name', { text: r.name }),
+    h('div', { text: `${r.phone}${r.text ? ' · ' + r.text : ''} · ${r.hours}` }),
+    h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
+    h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: () => {
+      conn.send({ type: 'send', conversation: convID, body: `${r.name}: ${r.phone}${r.text ? ' (' + r.text + ')' : ''}. ${r.hours}.` });
+      $('ref-dialog').close();
+    } }))));
+}
+
+// ---- keyboard ----
+
+function onKey(e) {
+  if (!e.altKey || e.ctrlKey || e.metaKey) return;
+  const first = [...state.offers.keys()][0];
+  const k = e.code.replace(/^(Key|Digit)/, '').toLowerCase(); // e.code: Alt+letter types accents on some layouts
+  const act = () => { e.preventDefault(); };
+  if (k === 'a' && first) { act(); accept(first); }
+  else if (k === 'd' && first) { act(); decline(first); }
+  else if (k === 'p') { act(); beeper.unlock(); conn.send({ type: 'presence', status: state.presence === 'available' ? 'away' : 'available' }); }
+  else if (/^[1-9]$/.test(k)) {
+    const id = [...state.convs.keys()][Number(k) - 1];
+    if (id) { act(); activate(id); state.convs.get(id).el.querySelector('textarea')?.focus(); }
+  } else if (state.active && k === 'c') { act(); openClose(state.active); }
+  else if (state.active && k === 'f') { act(); openFlag(state.active); }
+  else if (state.active && k === 'r') { act(); openReferrals(state.active); }
+}
+
+main().catch((err) => { if (err.message !== 'signed out') toast(String(err), true); });
