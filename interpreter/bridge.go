@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/twilio/twilio-go/client"
 	"github.com/twilio/twilio-go/twiml"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -62,6 +63,7 @@ type Bridge struct {
 	cfg Config
 	eng *routing.Engine
 	log *slog.Logger
+	scr scripts
 }
 
 // NewBridge checks cfg and returns a Bridge.
@@ -83,7 +85,7 @@ func NewBridge(cfg Config) (*Bridge, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Bridge{cfg: cfg, eng: cfg.Engine, log: cfg.Logger}, nil
+	return &Bridge{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, scr: newScripts()}, nil
 }
 
 // Catalog returns the languages the Bridge can call an interpreter for.
@@ -110,30 +112,27 @@ func (b *Bridge) Add(ctx context.Context, convID, conference, lang, advocateID s
 		return Session{}, err
 	}
 	key := b.key(convID)
-	// Claim the conversation's interpreter slot so two clicks never call two interpreters.
-	claimed, err := b.eng.Redis().HSetNX(ctx, key, "sid", "pending").Result()
+	// Claim the conversation's interpreter slot so two clicks never call two interpreters. The
+	// claim carries its TTL and its time from the start: a crash before the call is placed
+	// leaves a claim the next Add takes over once stale.
+	now := b.eng.Config().Now().UnixMilli()
+	claimed, err := b.scr.claim.Run(ctx, b.eng.Redis(), []string{key},
+		l.Code, advocateID, now, claimStaleMs, int64(slotTTL/time.Second)).Int()
 	if err != nil {
 		return Session{}, fmt.Errorf("interpreter: add %s: %w", convID, err)
 	}
-	if !claimed {
+	if claimed == 0 {
 		return Session{}, routing.Errorf(routing.EConflict, "an interpreter is already on this call or being called")
-	}
-	pipe := b.eng.Redis().TxPipeline()
-	pipe.HSet(ctx, key, "lang", l.Code, "adv", advocateID)
-	pipe.HDel(ctx, key, "state", "joined")
-	pipe.Expire(ctx, key, 48*time.Hour)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return Session{}, fmt.Errorf("interpreter: add %s: %w", convID, err)
 	}
 	call, err := b.cfg.Calls.CreateCall(b.callParams(convID, conference, digits))
 	if err != nil || call.Sid == nil {
-		b.eng.Redis().HDel(context.WithoutCancel(ctx), key, "sid")
-		b.log.Error("interpreter call refused", "conversation", convID, "language", l.Code, "err", err)
+		b.release(context.WithoutCancel(ctx), key)
+		b.log.Error("interpreter call refused", "conversation", convID, "language", l.Code, "err", restFailure(err))
 		return Session{}, routing.Errorf(routing.EInternal, "the interpreter line could not be called; try again")
 	}
 	// Twilio may report progress before CreateCall returns; HandleStatus then adopted the sid
 	// and may have moved the state on already.
-	pipe = b.eng.Redis().TxPipeline()
+	pipe := b.eng.Redis().TxPipeline()
 	pipe.HSet(ctx, key, "sid", *call.Sid)
 	pipe.HSetNX(ctx, key, "state", "calling")
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -149,6 +148,16 @@ func (b *Bridge) Add(ctx context.Context, convID, conference, lang, advocateID s
 	}
 	b.log.Info("interpreter called", "conversation", convID, "language", l.Code, "call", *call.Sid)
 	return Session{CallSid: *call.Sid, Language: l}, nil
+}
+
+// slotTTL bounds how long a conversation's interpreter state outlives its last change.
+const slotTTL = 48 * time.Hour
+
+// release frees a claim whose call was never placed; a failure leaves it to go stale.
+func (b *Bridge) release(ctx context.Context, key string) {
+	if err := b.eng.Redis().HDel(ctx, key, "sid", "claimed").Err(); err != nil {
+		b.log.Warn("interpreter claim not released; it frees itself in two minutes", "err", err)
+	}
 }
 
 func (b *Bridge) callParams(convID, conference, digits string) *openapi.CreateCallParams {
@@ -196,7 +205,7 @@ func (b *Bridge) Remove(ctx context.Context, convID string) error {
 	p := &openapi.UpdateCallParams{}
 	p.SetStatus("completed")
 	if _, err := b.cfg.Calls.UpdateCall(sid, p); err != nil {
-		b.log.Error("interpreter hang-up refused", "conversation", convID, "call", sid, "err", err)
+		b.log.Error("interpreter hang-up refused", "conversation", convID, "call", sid, "err", restFailure(err))
 		return routing.Errorf(routing.EInternal, "the interpreter call could not be ended; try again")
 	}
 	return nil
@@ -225,6 +234,21 @@ func (b *Bridge) publish(ctx context.Context, typ, convID, adv string, l Languag
 	ev := routing.Event{Type: typ, Conversation: convID, Advocate: adv, At: b.eng.Config().Now(), Data: data}
 	if _, err := b.eng.Publish(ctx, ev); err != nil {
 		b.log.Error("interpreter event not published", "type", typ, "conversation", convID, "err", err)
+	}
+}
+
+// restFailure describes a failed Twilio REST call by its code and status only: Twilio's message
+// text quotes the number dialed. (channels/twilio.Classify does the same for the channels; the
+// interpreter package sits below them and does not import them.)
+func restFailure(err error) string {
+	var te *client.TwilioRestError
+	switch {
+	case err == nil:
+		return "twilio answered without a call sid"
+	case errors.As(err, &te):
+		return fmt.Sprintf("twilio code %d (status %d)", te.Code, te.Status)
+	default:
+		return "twilio unreachable"
 	}
 }
 

@@ -1,9 +1,11 @@
 package interpreter
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/openhotline/hotline/config"
@@ -34,7 +37,8 @@ func (f *fakeCalls) CreateCall(p *openapi.CreateCallParams) (*openapi.ApiV2010Ca
 	f.mu.Lock()
 	if f.fail {
 		f.mu.Unlock()
-		return nil, fmt.Errorf("twilio: 503")
+		// Like Twilio's, the message quotes the number dialed.
+		return nil, &client.TwilioRestError{Code: 20500, Status: 503, Message: "Could not call +18005550100"}
 	}
 	f.created = append(f.created, p)
 	sid := fmt.Sprintf("CA%032d", len(f.created))
@@ -64,6 +68,25 @@ type bridgeRig struct {
 	b      *Bridge
 	srv    *httptest.Server
 	convID string
+	logs   *lockedBuffer
+}
+
+// lockedBuffer collects log output written from handler goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newBridgeRig(t *testing.T) *bridgeRig {
@@ -75,11 +98,12 @@ func newBridgeRig(t *testing.T) *bridgeRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &bridgeRig{t: t, ctx: context.Background(), eng: eng, clock: clock, calls: &fakeCalls{}}
+	r := &bridgeRig{t: t, ctx: context.Background(), eng: eng, clock: clock, calls: &fakeCalls{}, logs: &lockedBuffer{}}
 	mux := http.NewServeMux()
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
-	r.b, err = NewBridge(Config{Calls: r.calls, Engine: eng, Plan: plan, From: "+18883737888", PublicURL: r.srv.URL})
+	r.b, err = NewBridge(Config{Calls: r.calls, Engine: eng, Plan: plan, From: "+18883737888", PublicURL: r.srv.URL,
+		Logger: slog.New(slog.NewJSONHandler(r.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,6 +245,9 @@ func TestBridgeRefusals(t *testing.T) {
 	if _, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria"); routing.ErrorCode(err) != routing.EInternal {
 		t.Errorf("Twilio down: %v, want internal", err)
 	}
+	if strings.Contains(r.logs.String(), "5550100") {
+		t.Errorf("logs: got %q, want no interpreter line number in them", r.logs.String())
+	}
 	r.calls.fail = false
 	// The failed attempt freed the slot; a second click while ringing is refused.
 	if _, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria"); err != nil {
@@ -263,5 +290,40 @@ func TestBridgeReportOutrunningCreateCall(t *testing.T) {
 	}
 	if got := r.events(); !slices.Equal(got, []string{EvRinging, EvJoined}) {
 		t.Errorf("events %v", got)
+	}
+}
+
+// A process that dies between claiming the slot and placing the call must not leave "an
+// interpreter is already on this call" for good: the claim has a TTL and goes stale.
+func TestBridgeClaimLeftByACrashGoesStale(t *testing.T) {
+	r := newBridgeRig(t)
+	key := r.b.key(r.convID)
+	now := r.eng.Config().Now().UnixMilli()
+	if err := r.eng.Redis().HSet(r.ctx, key, "sid", "pending", "claimed", now).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria"); routing.ErrorCode(err) != routing.EConflict {
+		t.Fatalf("Add during a fresh claim: got %v, want conflict", err)
+	}
+	r.clock.Advance(2*time.Minute + time.Second)
+	s, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria")
+	if err != nil {
+		t.Fatalf("Add after the claim went stale: got %v, want the interpreter called", err)
+	}
+	if active, ok, _ := r.b.Active(r.ctx, r.convID); !ok || active.CallSid != s.CallSid {
+		t.Errorf("Active: got %+v %v, want %s", active, ok, s.CallSid)
+	}
+	if ttl := r.eng.Redis().TTL(r.ctx, key).Val(); ttl <= 0 {
+		t.Errorf("slot TTL: got %v, want one", ttl)
+	}
+	// While the call is placed the slot is held, with its TTL already set.
+	r2 := newBridgeRig(t)
+	r2.calls.onCreate = func(string) {
+		if ttl := r2.eng.Redis().TTL(r2.ctx, r2.b.key(r2.convID)).Val(); ttl <= 0 {
+			t.Errorf("claim TTL while calling: got %v, want one", ttl)
+		}
+	}
+	if _, err := r2.b.Add(r2.ctx, r2.convID, "c", "vi", "maria"); err != nil {
+		t.Fatal(err)
 	}
 }

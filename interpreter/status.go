@@ -118,22 +118,28 @@ func (b *Bridge) joined(ctx context.Context, convID string, h map[string]string,
 // their join to this report, on the engine's clock) to the conversation's total and frees the
 // slot for another interpreter.
 func (b *Bridge) left(ctx context.Context, convID string, h map[string]string, l Language, st Status) error {
-	key := b.key(convID)
-	n, err := b.eng.Redis().HDel(ctx, key, "sid").Result()
-	if err != nil || n == 0 {
-		return err
-	}
 	var secs int64
 	if joined, err := strconv.ParseInt(h["joined"], 10, 64); err == nil {
 		secs = max(0, int64(b.eng.Config().Now().Sub(time.UnixMilli(joined))/time.Second))
 	}
-	total, err := b.eng.Redis().HIncrBy(ctx, key, "seconds", secs).Result()
+	// The conversation's total is written first: should it fail, the slot still names this call
+	// and Twilio's retry of the report does it all again. Freeing the slot and counting the
+	// seconds are then one step.
+	prev, _ := strconv.ParseInt(h["seconds"], 10, 64)
+	if err := b.eng.SetMeta(ctx, convID, map[string]string{MetaSeconds: itoa(prev + secs)}); err != nil {
+		return err
+	}
+	total, err := b.scr.left.Run(ctx, b.eng.Redis(), []string{b.key(convID)}, st.CallSid, secs).Int64()
+	if errors.Is(err, redis.Nil) {
+		return nil // an earlier report of the end won
+	}
 	if err != nil {
 		return err
 	}
-	b.eng.Redis().HDel(ctx, key, "state", "joined", "adv")
-	if err := b.eng.SetMeta(ctx, convID, map[string]string{MetaSeconds: itoa(total)}); err != nil {
-		return err
+	if total != prev+secs { // another session's end counted meanwhile
+		if err := b.eng.SetMeta(ctx, convID, map[string]string{MetaSeconds: itoa(total)}); err != nil {
+			return err
+		}
 	}
 	b.publish(ctx, EvLeft, convID, h["adv"], l, map[string]string{"reason": st.CallStatus, "seconds": itoa(secs)})
 	return nil

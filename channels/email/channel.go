@@ -134,13 +134,29 @@ func (ch *Channel) send(ctx context.Context, msg *gomail.Msg) error {
 	ctx, cancel := context.WithTimeout(ctx, ch.cfg.SendTimeout)
 	defer cancel()
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		var se *gomail.SendError
-		if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
-			return fmt.Errorf("email: %w: relay refused the reply (%d %s)", routing.ErrPermanent, se.ErrorCode(), se.EnhancedStatusCode())
-		}
-		return fmt.Errorf("email: send through relay: %w", err)
+		return relayError(err)
 	}
 	return nil
+}
+
+// relayError turns a failed send into an error that carries only status codes. The raw error
+// must never travel on: go-mail's SendError names the affected recipients and the relay's reply
+// text often quotes the address, and this error is logged, kept in the dead-letter stream and
+// shown in consoles.
+func relayError(err error) error {
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return errors.New("email: relay unreachable")
+	}
+	code := se.ErrorCode()
+	switch {
+	case code >= 500 && code < 600:
+		return fmt.Errorf("email: %w: relay refused the reply (%d %s)", routing.ErrPermanent, code, se.EnhancedStatusCode())
+	case code >= 400 && code < 500:
+		return fmt.Errorf("email: relay refused the reply for now (%d %s)", code, se.EnhancedStatusCode())
+	default:
+		return fmt.Errorf("email: relay unreachable (%s)", se.Reason)
+	}
 }
 
 // lastInbound returns the metadata of the newest message from the contact that carries a

@@ -86,7 +86,8 @@ func TestDeliverFailures(t *testing.T) {
 
 	refusing := func(code int) string {
 		s := startSink(t)
-		s.refuse = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "no"}
+		// Relays often quote the recipient in their reply text.
+		s.refuse = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "mailbox <ana@sender.example> busy"}
 		return s.url()
 	}
 	tests := []struct {
@@ -97,6 +98,7 @@ func TestDeliverFailures(t *testing.T) {
 	}{
 		{"5xx refusal is permanent", refusing(550), c, true},
 		{"4xx refusal is retried", refusing(451), c, false},
+		{"450 refusal is retried", refusing(450), c, false},
 		{"relay down is retried", "smtp://127.0.0.1:1?tls=none", c, false},
 		{"no relay configured is permanent", "", c, true},
 		{"no address is permanent", startSink(t).url(), routing.Conversation{ID: c.ID, Channel: routing.Email}, true},
@@ -109,6 +111,10 @@ func TestDeliverFailures(t *testing.T) {
 			}
 			if got := errors.Is(err, routing.ErrPermanent); got != tt.permanent {
 				t.Errorf("permanent: got %v, want %v (%v)", got, tt.permanent, err)
+			}
+			// The error is logged and kept in the dead-letter stream: no address may ride along.
+			if strings.Contains(err.Error(), "@") {
+				t.Errorf("error: got %q, want no email address in it", err)
 			}
 		})
 	}

@@ -22,6 +22,8 @@ type Config struct {
 	MaxAttachmentBytes int64         // default 5 MiB: larger attachments are not kept (a note says so)
 	ReadTimeout        time.Duration // default 60s
 	WriteTimeout       time.Duration // default 60s
+	SessionTimeout     time.Duration // default 5m: one SMTP connection, from greeting to close
+	MaxConnections     int           // default 100: more are answered 421 and closed
 
 	// RelayURL is where replies go: smtp://user:pass@host:port?tls=none|opportunistic|mandatory
 	// (STARTTLS; default mandatory) or smtps://user:pass@host:port (TLS from the first byte).
@@ -84,6 +86,10 @@ func (c *Config) setDefaults() {
 	def(&c.ReadTimeout, 60*time.Second)
 	def(&c.WriteTimeout, 60*time.Second)
 	def(&c.SendTimeout, 30*time.Second)
+	def(&c.SessionTimeout, 5*time.Minute)
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = 100
+	}
 	if c.HotlineName == "" {
 		c.HotlineName = "National Human Trafficking Hotline"
 	}

@@ -23,6 +23,10 @@ const (
 	MetaTrimmed    = "trimmed"    // "1": quoted history was cut
 	MetaTruncated  = "truncated"  // "1": the text was cut at the size limit
 	MetaAuto       = "auto"       // "1": sent by a program (out-of-office, bounce), not the person
+	// MetaOtherSender is "1" when a reply joined a thread by its headers but came from another
+	// address than the conversation's contact: anyone holding a copy of a reply can answer it,
+	// so the advocate must see that this message may not be the survivor's.
+	MetaOtherSender = "other_sender"
 )
 
 // ThreadKey is the routing thread key for a Message-ID (without angle brackets).
@@ -36,6 +40,7 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string)
 	if routing.ErrorCode(err) == routing.EConflict && in.ConversationID != "" {
 		// The conversation our reply belonged to closed meanwhile: thread as the engine sees fit.
 		in.ConversationID = ""
+		delete(in.MessageMeta, MetaOtherSender)
 		res, err = r.engine.Inbound(ctx, in)
 	}
 	switch {
@@ -52,6 +57,9 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string)
 	}
 	r.log.Info("email: message received", "conversation", res.Conversation.ID, "created", res.Created,
 		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed)
+	if !res.Duplicate {
+		r.rememberThread(ctx, m.MessageID, res.Conversation.ID)
+	}
 	if !res.Duplicate && !m.Auto {
 		r.rememberParent(ctx, res.Conversation.ID, in.MessageMeta)
 	}
@@ -120,11 +128,28 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 			in.MessageMeta[k] = "1"
 		}
 	}
-	for _, id := range parents(m) {
+	r.joinThread(ctx, &in, m)
+	return in
+}
+
+// joinThread points a reply at the open conversation its headers name, marking it when it comes
+// from another address than that conversation's contact. Only conversations the receiver can
+// check join by headers: the parents' thread keys go to the engine only with a checked
+// conversation, so it never joins an unchecked one by itself. A reply that names none falls
+// back to the sender's own open conversation, or a new one.
+func (r *Receiver) joinThread(ctx context.Context, in *routing.Inbound, m Mail) {
+	ids := parents(m)
+	c, ok := r.repliedConversation(ctx, ids)
+	if !ok {
+		return
+	}
+	in.ConversationID = c.ID
+	for _, id := range ids {
 		in.ThreadKeys = append(in.ThreadKeys, ThreadKey(id))
 	}
-	in.ConversationID = r.repliedConversation(ctx, parents(m))
-	return in
+	if c.ContactKey != r.engine.ContactKey(m.From) {
+		in.MessageMeta[MetaOtherSender] = "1"
+	}
 }
 
 // chain is the References a reply to m carries: m's references, then m itself.
@@ -161,9 +186,10 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// repliedConversation finds the open conversation one of our own replies belongs to, for mail
-// that answers it. Our replies' Message-IDs are recorded by the Channel when sent.
-func (r *Receiver) repliedConversation(ctx context.Context, ids []string) string {
+// repliedConversation finds the open conversation a message answers, by the nearest of ids
+// (its parents) the thread map knows. Our replies' Message-IDs are recorded by the Channel when
+// sent, the contact's by the receiver when stored.
+func (r *Receiver) repliedConversation(ctx context.Context, ids []string) (routing.Conversation, bool) {
 	for _, id := range ids {
 		conv, err := r.engine.Redis().Get(ctx, sentKey(r.engine, id)).Result()
 		if errors.Is(err, redis.Nil) {
@@ -171,15 +197,24 @@ func (r *Receiver) repliedConversation(ctx context.Context, ids []string) string
 		}
 		if err != nil {
 			r.log.Warn("email: thread lookup failed", "err", err)
-			return ""
+			return routing.Conversation{}, false
 		}
 		c, err := r.engine.Conversation(ctx, conv)
 		if err == nil && c.State.Open() {
-			return conv
+			return c, true
 		}
-		return ""
+		return routing.Conversation{}, false
 	}
-	return ""
+	return routing.Conversation{}, false
+}
+
+// rememberThread maps a stored message's Message-ID to its conversation, so that replies to it
+// can be checked before they join.
+func (r *Receiver) rememberThread(ctx context.Context, messageID, convID string) {
+	ttl := r.engine.Config().Retention + 30*24*time.Hour
+	if err := r.engine.Redis().Set(ctx, sentKey(r.engine, messageID), convID, ttl).Err(); err != nil {
+		r.log.Warn("email: thread map not saved; replies to this message open their own conversation", "err", err)
+	}
 }
 
 // rememberParent keeps the threading metadata of a conversation's latest message from the
@@ -194,7 +229,7 @@ func (r *Receiver) rememberParent(ctx context.Context, convID string, meta map[s
 
 func parentKey(e *routing.Engine, convID string) string { return e.Key("email", "parent", convID) }
 
-// sentKey maps one of our reply Message-IDs to its conversation.
+// sentKey maps a Message-ID (one of our replies, or a stored message) to its conversation.
 func sentKey(e *routing.Engine, messageID string) string {
 	return e.Key("email", "thread", e.Lookup("msgid", messageID))
 }

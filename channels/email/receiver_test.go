@@ -114,7 +114,30 @@ func TestReplyJoinsThread(t *testing.T) {
 			if got := msgs[1].Body; got != "second message" {
 				t.Errorf("reply body: got %q, want the new text without the quoted history", got)
 			}
+			// Anyone with a copy of the thread can write into it: the advocate must see who did.
+			if got := msgs[1].Meta[email.MetaOtherSender]; got != "1" {
+				t.Errorf("other_sender: got %q, want 1 for a reply from another address", got)
+			}
+			if got := msgs[0].Meta[email.MetaOtherSender]; got != "" {
+				t.Errorf("first message other_sender: got %q, want none", got)
+			}
 		})
+	}
+}
+
+func TestOwnReplyNotMarked(t *testing.T) {
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{})
+	first := msgID(1)
+	mustSend(t, r, "ana@sender.example", firstMail(first, "Help", "first message"))
+	mustSend(t, r, "ana@sender.example", "From: Ana <ANA@sender.example>\nSubject: Re: Help\nMessage-ID: <"+msgID(2)+">\n"+
+		"In-Reply-To: <"+first+">\n\nsecond message\n")
+	ids := inboundConvs(t, e)
+	if len(ids) != 2 || ids[0] != ids[1] {
+		t.Fatalf("got conversations %v, want both messages in one", ids)
+	}
+	if got := history(t, e, ids[0])[1].Meta[email.MetaOtherSender]; got != "" {
+		t.Errorf("other_sender: got %q, want none for the contact's own reply", got)
 	}
 }
 

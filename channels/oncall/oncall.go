@@ -16,9 +16,9 @@ import (
 	"time"
 	"unicode"
 
+	twerr "github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/routing"
 	"github.com/twilio/twilio-go"
-	twclient "github.com/twilio/twilio-go/client"
 	twapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
 
@@ -115,11 +115,8 @@ func (p *Pager) Page(ctx context.Context, step string, a routing.Alert) error {
 		return fmt.Errorf("oncall: %w: unknown escalation step %q (want sms or call)", routing.ErrPermanent, step)
 	}
 	if err != nil {
-		var te *twclient.TwilioRestError
-		if errors.As(err, &te) && te.Status >= 400 && te.Status < 500 && te.Status != 429 {
-			return fmt.Errorf("oncall: %s: %w: twilio %d %d", step, routing.ErrPermanent, te.Status, te.Code)
-		}
-		return fmt.Errorf("oncall: %s: %w", step, err)
+		// Twilio's error text quotes the on-call number: pass on the code and status only.
+		return fmt.Errorf("oncall: %w", twerr.Classify(step, err))
 	}
 	p.cfg.Logger.Info("oncall: paged the on-call supervisor", "step", step, "alert", a.ID, "case", a.CaseRef, "sid", sid)
 	return nil

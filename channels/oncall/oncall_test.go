@@ -57,7 +57,12 @@ func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if f.status != 0 {
 		w.WriteHeader(f.status)
-		w.Write([]byte(`{"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": ` + strconv.Itoa(f.status) + `}`))
+		// Like Twilio's, the message text quotes the number it could not reach.
+		code := map[int]string{http.StatusBadRequest: "21211", http.StatusTooManyRequests: "20429"}[f.status]
+		if code == "" {
+			code = "20500"
+		}
+		w.Write([]byte(`{"code": ` + code + `, "message": "The 'To' number ` + r.PostForm.Get("To") + ` is not reachable.", "status": ` + strconv.Itoa(f.status) + `}`))
 		return
 	}
 	w.WriteHeader(http.StatusCreated)
@@ -188,6 +193,10 @@ func TestPageErrors(t *testing.T) {
 			}
 			if got := errors.Is(err, routing.ErrPermanent); got != tt.permanent {
 				t.Errorf("permanent = %v (%v), want %v", got, err, tt.permanent)
+			}
+			// The error is logged and kept with the alert: the on-call phone must not be in it.
+			if strings.Contains(err.Error(), onCall) {
+				t.Errorf("error: got %q, want no phone number in it", err)
 			}
 		})
 	}

@@ -105,16 +105,20 @@ func (c *Channel) stop(ctx context.Context, in inboundSMS, lang string) (string,
 	if err != nil || !first {
 		return "", err
 	}
+	// The opt-out comes first and alone decides the answer: nothing after STOP may reach the
+	// number, whatever else fails.
 	already, err := c.e.OptedOut(ctx, routing.SMS, in.From)
-	if err == nil {
-		err = c.recordInOpen(ctx, in)
-	}
 	if err == nil {
 		err = c.e.OptOut(ctx, routing.SMS, in.From)
 	}
 	if err != nil {
 		c.forget(in.Sid)
 		return "", err
+	}
+	// Showing the STOP to the advocate is best effort: a blocked number has no conversation to
+	// show it in, and a storage error must not undo the opt-out.
+	if err := c.recordInOpen(ctx, in); err != nil && !errors.Is(err, routing.ErrBlocked) {
+		c.log.Warn("STOP not recorded in the open conversation", "err", routing.ErrorMessage(err))
 	}
 	if already {
 		return "", nil

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/channels/twiliosim"
@@ -256,5 +257,22 @@ func TestMMSAttachments(t *testing.T) {
 	}
 	if a := h[0].Attachments[1]; a.ContentType != "image/png" || !strings.HasSuffix(a.URL, "/ME2") {
 		t.Fatalf("got attachment %+v", a)
+	}
+}
+
+// A blocked number still has every right to opt out: its open conversation refuses the STOP as
+// a message, but the opt-out must hold so that nothing reaches the number afterwards.
+func TestBlockedContactCanStop(t *testing.T) {
+	r := newRig(t)
+	r.text(texter, "BEFREE")
+	if err := r.e.Block(r.ctx, texter, time.Now().Add(time.Hour), "abuse"); err != nil {
+		t.Fatal(err)
+	}
+	r.text(texter, "STOP")
+	if !r.optedOut(texter) {
+		t.Fatal("got not opted out, want a blocked number's STOP to opt it out")
+	}
+	if got := r.sent(texter, "outbound-reply"); len(got) != 1 || !strings.Contains(got[0], "you are unsubscribed") {
+		t.Fatalf("got replies %q, want the STOP confirmation", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
+	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -64,7 +65,8 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 	p.SetStatusCallbackEvent([]string{"initiated", "ringing", "answered", "completed"})
 	call, err := c.cfg.Calls.CreateCall(p)
 	if err != nil || call.Sid == nil {
-		c.log.Error("voice: advocate call refused", "conversation", conv.ID, "advocate", adv.ID, "err", err)
+		// Twilio's error text quotes the advocate's number: log the code and status only.
+		c.log.Error("voice: advocate call refused", "conversation", conv.ID, "advocate", adv.ID, "err", twilio.Classify("advocate call", err))
 		c.requeue(ctx, conv.ID, adv.ID, "error")
 		return routing.Errorf(routing.EInternal, "your phone could not be rung; the call went back to the queue")
 	}
@@ -122,7 +124,7 @@ func (c *Channel) hangUp(callSid string) {
 	p := &openapi.UpdateCallParams{}
 	p.SetStatus("completed")
 	if _, err := c.cfg.Calls.UpdateCall(callSid, p); err != nil {
-		c.log.Warn("voice: hang-up refused", "call", callSid, "err", err)
+		c.log.Warn("voice: hang-up refused", "call", callSid, "err", twilio.Classify("hang up", err))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/twilio/twilio-go/twiml"
 
+	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/openhotline/hotline/routing"
@@ -103,7 +104,12 @@ func (f *fakeCalls) CreateCall(p *openapi.CreateCallParams) (*openapi.ApiV2010Ca
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail {
-		return nil, fmt.Errorf("twilio: 500")
+		// Like Twilio's, the message quotes the number it could not call.
+		to := ""
+		if p.To != nil {
+			to = *p.To
+		}
+		return nil, &client.TwilioRestError{Code: 20500, Status: 500, Message: "Could not call " + to}
 	}
 	f.created = append(f.created, p)
 	sid := fmt.Sprintf("CA%032d", len(f.created))

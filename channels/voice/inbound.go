@@ -104,6 +104,10 @@ func (c *Channel) openConversation(ctx context.Context, wh webhook, l lang, rela
 	}
 	if wh.CallSid != "" {
 		in.ThreadKeys = []string{"call:" + wh.CallSid}
+		// The engine records the call as seen in the same step that opens its conversation, so
+		// a webhook retried after our index below was lost finds that conversation again
+		// instead of opening a ghost one.
+		in.ExternalID = "call:" + wh.CallSid
 	}
 	res, err := c.eng.Inbound(ctx, in)
 	if err != nil {
@@ -118,7 +122,7 @@ func (c *Channel) openConversation(ctx context.Context, wh webhook, l lang, rela
 			c.log.Warn("voice: call index not recorded", "conversation", id, "err", err)
 		}
 	}
-	c.log.Info("voice: call queued", "conversation", id, "call", wh.CallSid, "language", string(l), "relay", relay)
+	c.log.Info("voice: call queued", "conversation", id, "call", wh.CallSid, "language", string(l), "relay", relay, "repeat", res.Duplicate)
 	return id, nil
 }
 

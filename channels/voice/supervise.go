@@ -9,6 +9,7 @@ import (
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
+	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -78,7 +79,8 @@ func (c *Channel) Supervise(ctx context.Context, sup routing.Advocate, convID, m
 	p.SetStatusCallbackEvent([]string{"ringing", "answered", "completed"})
 	call, err := c.cfg.Calls.CreateCall(p)
 	if err != nil || call.Sid == nil {
-		c.log.Error("voice: supervisor call refused", "conversation", conv.ID, "supervisor", sup.ID, "err", err)
+		// Twilio's error text quotes the supervisor's number: log the code and status only.
+		c.log.Error("voice: supervisor call refused", "conversation", conv.ID, "supervisor", sup.ID, "err", twilio.Classify("supervisor call", err))
 		return "", routing.Errorf(routing.EInternal, "your phone could not be rung; try again")
 	}
 	c.publishSupervisor(ctx, conv.ID, sup.ID, conv.Advocate, mode, "calling")

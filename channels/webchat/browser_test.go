@@ -88,6 +88,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	openInSpanish(t, ctx, r)
 	conv := acceptOffer(t, r, "bea")
 	chatBothWays(t, ctx, r, conv)
+	failAndRetry(t, ctx, r, conv)
 	cutAndResume(t, ctx, r, conv)
 	quickExit(t, ctx, r, conv, neutral.URL, referers)
 }
@@ -148,6 +149,31 @@ func chatBothWays(t *testing.T, ctx context.Context, r *rig, conv string) {
 	r.send("bea", conv, "Estoy aquí para ayudarte.")
 	must(t, chromedp.Do(ctx, logHas("Estoy aquí para ayudarte.")))
 
+}
+
+// failAndRetry makes storing a message fail on our side: the widget marks it not sent with a
+// button, and the button sends it again once storage works.
+func failAndRetry(t *testing.T, ctx context.Context, r *rig, conv string) {
+	key := r.e.Key("conv", conv)
+	rdb := r.e.Redis()
+	must(t, rdb.Rename(r.ctx, key, key+":saved").Err())
+	must(t, rdb.Set(r.ctx, key, "not a conversation", 0).Err())
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#ohc-input"), "mi jefe tiene mi pasaporte"),
+		chromedp.KeyEvent(kb.Enter),
+		waitJS(`(() => { const li = document.querySelector('.ohc-failed');
+			return !!li && li.textContent.includes('No enviado') && li.querySelector('.ohc-retry').textContent === 'Enviar de nuevo'; })()`),
+	))
+	must(t, rdb.Rename(r.ctx, key+":saved", key).Err())
+	must(t, chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('.ohc-retry').click()`),
+		waitJS(`!document.querySelector('.ohc-failed, .ohc-pending, .ohc-retry')`),
+	))
+	hist, err := r.e.MessagesAfter(r.ctx, conv, "")
+	must(t, err)
+	if n := len(hist); n != 3 || hist[n-1].Body != "mi jefe tiene mi pasaporte" {
+		t.Fatalf("stored: got %d messages, want the retried one stored once after the first two", n)
+	}
 }
 
 // cutAndResume drops the line; the advocate writes meanwhile; the widget resumes and shows each

@@ -182,7 +182,7 @@ func (c *conn) start(ctx context.Context, f Frame) bool {
 	}
 	res, err := c.ch.e.Inbound(ctx, in)
 	if err != nil {
-		c.engineError("start", err)
+		c.engineError("start", "", err)
 		return true
 	}
 	conv := res.Conversation.ID
@@ -252,7 +252,7 @@ func (c *conn) message(ctx context.Context, conv string, f Frame) bool {
 		return true
 	}
 	if err != nil {
-		c.engineError("message", err)
+		c.engineError("message", f.ClientID, err)
 	}
 	return true
 }
@@ -300,17 +300,20 @@ func (c *conn) finish(ctx context.Context, conv, reason string) {
 	c.ch.log.Info("chat ended by visitor", "conversation", conv, "reason", reason)
 }
 
-// engineError answers a failed engine call with what the visitor may know.
-func (c *conn) engineError(op string, err error) {
+// engineError answers a failed engine call with what the visitor may know. clientID names the
+// message that failed, if one did, so that the widget can stop waiting for its echo.
+func (c *conn) engineError(op, clientID string, err error) {
+	f := errFrame(CodeInternal, "something went wrong on our side; please try again")
 	switch routing.ErrorCode(err) {
 	case routing.EForbidden:
-		c.sendError(CodeBlocked, "the hotline cannot take this chat; please call or text instead")
+		f = errFrame(CodeBlocked, "the hotline cannot take this chat; please call or text instead")
 	case routing.EInvalid:
-		c.sendError(CodeInvalid, routing.ErrorMessage(err))
+		f = errFrame(CodeInvalid, routing.ErrorMessage(err))
 	default:
 		c.ch.log.Error("chat: "+op, "conn", c.id, "err", err)
-		c.sendError(CodeInternal, "something went wrong on our side; please try again")
 	}
+	f.ClientID = clientID
+	c.send(item{x: f})
 }
 
 // cleanup runs once the reader stopped.

@@ -239,8 +239,9 @@ function onMessage(f) {
   const p = f.client_id && pending.get(f.client_id);
   if (p) {
     pending.delete(f.client_id);
-    p.li.classList.remove('ohc-pending');
+    p.li.classList.remove('ohc-pending', 'ohc-failed');
     p.li.querySelector('.ohc-state').textContent = '';
+    p.li.querySelector('.ohc-retry')?.remove();
     p.li.dataset.id = f.id;
     return;
   }
@@ -296,6 +297,10 @@ function onEnd(reason) {
 }
 
 function onError(f) {
+  if (f.code === 'internal' && f.client_id && pending.has(f.client_id)) {
+    failed(f.client_id);
+    return showAlert(t('err_internal'));
+  }
   if (f.client_id && pending.has(f.client_id)) {
     const p = pending.get(f.client_id);
     pending.delete(f.client_id);
@@ -305,6 +310,23 @@ function onError(f) {
   }
   if (f.code === 'resume_failed') return onEnd('closed');
   showAlert(t(`err_${f.code}`, { max: conf.max_length }));
+}
+
+// failed marks a message our side could not store: it stays in the log with a button that sends
+// it again under the same client_id (stored once however often it arrives). It stays pending, so
+// a reconnect sends it too.
+function failed(id) {
+  const p = pending.get(id);
+  p.li.classList.replace('ohc-pending', 'ohc-failed');
+  p.li.querySelector('.ohc-state').textContent = t('not_sent');
+  if (p.li.querySelector('.ohc-retry')) return;
+  const retry = h('button', { type: 'button', class: 'ohc-retry', text: t('retry'), onclick: () => {
+    retry.remove();
+    p.li.classList.replace('ohc-failed', 'ohc-pending');
+    p.li.querySelector('.ohc-state').textContent = t('sending');
+    if (ws && ws.readyState === WebSocket.OPEN && session) ws.send(JSON.stringify({ type: 'message', body: p.body, client_id: id }));
+  } });
+  p.li.append(retry);
 }
 
 function showAlert(text) {
