@@ -1,0 +1,137 @@
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/openhotline/hotline/"
+
+// packages maps each package directory (relative to the module root) to its non-test files.
+func packages(t *testing.T) map[string][]string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := map[string][]string{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			rel, _ := filepath.Rel(root, filepath.Dir(path))
+			pkgs[filepath.ToSlash(rel)] = append(pkgs[filepath.ToSlash(rel)], path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("found only %d packages: the walk is not looking at the module", len(pkgs))
+	}
+	return pkgs
+}
+
+// layer names the architectural layer of a package directory.
+func layer(dir string) string {
+	switch {
+	case dir == "routing" || strings.HasPrefix(dir, "routing/"):
+		return "routing"
+	case dir == "channels/twilio":
+		return "twilio"
+	case strings.HasPrefix(dir, "channels/"):
+		return "channel"
+	case dir == "gateway" || strings.HasPrefix(dir, "gateway/"):
+		return "gateway"
+	case strings.HasPrefix(dir, "cmd/"):
+		return "cmd"
+	}
+	return dir
+}
+
+// allowed says which layers a layer may import (besides config and locales, and itself).
+var allowed = map[string][]string{
+	"routing":     {},
+	"config":      {},
+	"locales":     {},
+	"interpreter": {"routing"},
+	"twilio":      {"routing"},
+	"channel":     {"routing", "twilio", "interpreter"},
+	"gateway":     {"routing", "twilio", "channel", "interpreter"},
+	"bench":       {"routing", "twilio", "channel", "interpreter"},
+	"cmd":         {"routing", "twilio", "channel", "interpreter", "gateway", "bench"},
+}
+
+func TestImportRules(t *testing.T) {
+	fset := token.NewFileSet()
+	for dir, files := range packages(t) {
+		from := layer(dir)
+		may, known := allowed[from]
+		if !known {
+			if from == "internal/archtest" {
+				continue
+			}
+			t.Errorf("package %s is in no layer of DESIGN.md §2: add it to the rules", dir)
+			continue
+		}
+		for _, f := range files {
+			af, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range af.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				dep, ok := strings.CutPrefix(path, module)
+				if !ok {
+					continue
+				}
+				to := layer(dep)
+				if to == from || to == "config" || to == "locales" {
+					if from == "channel" && to == "channel" && dep != dir && !strings.HasPrefix(dep, dir+"/") && !strings.HasPrefix(dir, dep+"/") {
+						t.Errorf("%s imports %s: channels are independent adapters", f, dep)
+					}
+					continue
+				}
+				ok = false
+				for _, a := range may {
+					ok = ok || a == to
+				}
+				if !ok {
+					t.Errorf("%s (%s) imports %s (%s): against DESIGN.md §2", f, from, dep, to)
+				}
+			}
+		}
+	}
+}
+
+func TestEveryPackageHasAComment(t *testing.T) {
+	fset := token.NewFileSet()
+	for dir, files := range packages(t) {
+		found := false
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			af, err := parser.ParseFile(fset, f, src, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = found || (af.Doc != nil && strings.TrimSpace(af.Doc.Text()) != "")
+		}
+		if !found {
+			t.Errorf("package %s has no package comment", dir)
+		}
+	}
+}
