@@ -144,10 +144,24 @@ func maskValue(key, val string) string {
 	case "contact", "phone", "email", "address", "caller", "callee", "number", "from_number", "to_number":
 		return MaskContact(val)
 	}
-	if timeKey(strings.ToLower(key)) {
+	if timeKey(strings.ToLower(key)) || idKey(strings.ToLower(key), val) {
 		return val
 	}
 	return maskText(val)
+}
+
+var reStreamID = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+
+// idKey keeps ids the consoles match on (a message id is a stream id, digits and a dash, that
+// the phone pattern would otherwise hide), and counters such as seconds.
+func idKey(k, val string) bool {
+	switch k {
+	case "mid", "message", "last_event_id":
+		return reStreamID.MatchString(val)
+	case "seconds", "waited", "handled", "priority":
+		return true
+	}
+	return false
 }
 
 var (

@@ -36,7 +36,7 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr}), nil, &out, &logs)
+		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr, "HOTLINE_SMTP_ADDR": freeAddr(t)}), nil, &out, &logs)
 	}()
 	deadline := time.Now().Add(60 * time.Second) // argon2id at full cost for three demo accounts is slow under -race
 	for {
