@@ -35,9 +35,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	switch which {
-	case "sms", "chat", "routing", "all":
+	case "sms", "chat", "routing", "alert", "all":
 	default:
-		return fmt.Errorf("bench: unknown workload %q: want sms, chat, routing or all", which)
+		return fmt.Errorf("bench: unknown workload %q: want sms, chat, routing, alert or all", which)
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -139,6 +139,21 @@ func runBenches(ctx context.Context, which string, scale, processes int, rdb red
 			engines = append(engines, e)
 		}
 		res, err := bench.Routing(ctx, engines, bench.RoutingOptions{Conversations: 2000 * scale, Progress: progress})
+		if err != nil {
+			return rep, err
+		}
+		rep.Add(res)
+	}
+	if which == "alert" || which == "all" {
+		var engines []*routing.Engine
+		for range max(1, processes) {
+			e, err := engine()
+			if err != nil {
+				return rep, err
+			}
+			engines = append(engines, e)
+		}
+		res, err := bench.Alert(ctx, engines, bench.AlertOptions{Flags: 200 * scale, Progress: progress})
 		if err != nil {
 			return rep, err
 		}

@@ -29,7 +29,7 @@ const usage = `usage:
   hotline advocate add --id ID ...    create an account (see hotline advocate add -h)
   hotline advocate list               list accounts
   hotline advocate disable --id ID    disable an account
-  hotline bench [sms|chat|routing|all] [--json FILE] [--scale N] [--duration D]
+  hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
                                       measure against same-run baselines (uses HOTLINE_REDIS_URL,
                                       else an in-process Redis; a real Redis gives real figures);
                                       --duration soaks, printing heap and goroutines
