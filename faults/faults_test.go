@@ -99,7 +99,7 @@ func TestKillOneOfThree(t *testing.T) {
 	}
 
 	// ana's console moves from C to B and resumes; a text and a chat message arrive meanwhile.
-	last := ana.lastID()
+	last, before := ana.lastID(), ana
 	ana.conn.Close()
 	textVia(c, contact1, "sms 1.5 after the kill")
 	ana = dialConsole(t, b, signIn(t, b, "ana"), last)
@@ -133,9 +133,15 @@ func TestKillOneOfThree(t *testing.T) {
 		}
 	}
 	ana.drain(300 * time.Millisecond)
+	frames := append(before.all(), ana.all()...)
+	for _, body := range accepted {
+		if n := countSeen(frames, body); body != "sms 2.0" && n != 1 {
+			t.Errorf("text %q reached ana's consoles as %d messages, want 1", body, n)
+		}
+	}
 	for _, mid := range replies {
-		if n := countStatus(ana.all(), mid, "delivered"); n > 1 {
-			t.Errorf("reply %s reported delivered %d times on the last console, want at most 1", mid, n)
+		if n := countStatus(frames, mid, "delivered"); n != 1 {
+			t.Errorf("reply %s reported delivered %d times, want 1", mid, n)
 		}
 	}
 	dead, err := rdb.XLen(context.Background(), "{"+prefix+"}:outbox:dead").Result()
@@ -211,6 +217,23 @@ func countStatus(frames []map[string]any, mid, status string) int {
 		d, _ := f["data"].(map[string]any)
 		if f["type"] == "message.status" && str(d, "mid") == mid && str(d, "status") == status {
 			ids[str(f, "id")] = true
+		}
+	}
+	return len(ids)
+}
+
+// countSeen counts the distinct messages with this body a console saw, live or on accepting.
+func countSeen(frames []map[string]any, body string) int {
+	ids := map[string]bool{}
+	for _, f := range frames {
+		if m := msg(f); f["type"] == "message" && str(m, "body") == body {
+			ids[str(m, "id")] = true
+		}
+		ms, _ := f["messages"].([]any)
+		for _, m := range ms {
+			if mm, _ := m.(map[string]any); str(mm, "body") == body {
+				ids[str(mm, "id")] = true
+			}
 		}
 	}
 	return len(ids)
