@@ -82,8 +82,33 @@ func TestKillOneOfThree(t *testing.T) {
 	pending := str(offer, "conversation")
 	beto.send(map[string]any{"type": "presence", "status": "available", "ref": "p2"})
 	beto.await("presence ok", wait, isType("ok"))
+
+	// Live texts keep arriving through A while it dies; those it answered 200 count as accepted.
+	live := make(chan string, 1000)
+	go func() {
+		defer close(live)
+		for i := 0; ; i++ {
+			body := fmt.Sprintf("live %d", i)
+			if a.sms(t, contact1, body) != http.StatusOK {
+				return
+			}
+			live <- body
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		select {
+		case body := <-live:
+			accepted = append(accepted, body)
+		case <-time.After(wait):
+			t.Fatalf("live texts through A: only %d accepted", i)
+		}
+	}
 	a.kill()
 	killedAt := time.Now()
+	for body := range live { // closed by the first text A did not accept
+		accepted = append(accepted, body)
+	}
+	t.Logf("%d texts accepted through A before the kill", len(accepted))
 
 	// The pending offer times out on the survivors' timers and goes to beto.
 	ana.await("offer withdrawn", wait, func(f map[string]any) bool {

@@ -113,6 +113,12 @@ func TestRedisRestart(t *testing.T) {
 	rs.kill()
 	x.waitStatus(t, http.StatusServiceUnavailable, wait)
 	y.waitStatus(t, http.StatusServiceUnavailable, wait)
+	// A text while Redis is down must be refused (Twilio retries), or else kept.
+	if got := y.sms(t, contact, "during the outage"); got == http.StatusOK {
+		texts = append(texts, "during the outage")
+	} else {
+		t.Logf("a text while Redis was down: status %d", got)
+	}
 	ana.conn.Close()
 	rs.start()
 	x.waitStatus(t, http.StatusOK, wait)
