@@ -3,8 +3,12 @@ package faults
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +35,7 @@ func startPrivateRedis(t *testing.T) *privateRedis {
 	if err != nil {
 		t.Skip("redis-server is not installed: the Redis restart test needs a Redis of its own to restart")
 	}
-	r := &privateRedis{t: t, bin: bin, dir: t.TempDir(), addr: freeAddr(t)}
+	r := &privateRedis{t: t, bin: bin, dir: t.TempDir(), addr: stablePort(t)}
 	r.start()
 	t.Cleanup(r.kill)
 	return r
@@ -45,6 +49,12 @@ func (r *privateRedis) start() {
 	r.cmd = exec.Command(r.bin, "--port", port, "--bind", "127.0.0.1", "--dir", r.dir, "--save", "",
 		"--appendonly", "yes", "--appendfsync", "always")
 	r.done = make(chan struct{})
+	logf, err := os.OpenFile(filepath.Join(r.dir, "redis.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer logf.Close()
+	r.cmd.Stdout, r.cmd.Stderr = logf, logf
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("start redis-server: %v", err)
 	}
@@ -59,11 +69,33 @@ func (r *privateRedis) start() {
 		if err == nil {
 			return
 		}
+		select {
+		case <-r.done:
+			deadline = time.Time{}
+		default:
+		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("redis-server on %s did not answer: %v", r.addr, err)
+			b, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
+			r.t.Fatalf("redis-server on %s did not answer: %v\n%s", r.addr, err, tail(b, 2000))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// stablePort returns a free loopback address whose port lies below the kernel's ephemeral range
+// (32768 and up by default), so that no outgoing connection takes it while Redis is down and the
+// restarted server can bind it again.
+func stablePort(t *testing.T) string {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free port between 20000 and 32000")
+	return ""
 }
 
 // kill stops redis-server with SIGKILL: only what the append-only file holds survives.
