@@ -98,6 +98,7 @@ func TestMaskEventData(t *testing.T) {
 		{"reason", "write to a@b.org", "write to a•••@b.org"},
 		{"detail", "21610: +1 555 123 7788 opted out", "21610: •••• 7788 opted out"},
 		{"contact", "+15551237788", "•••• 7788"},
+		{"mid", "1763820009000-0", "1763820009000-0"},
 	}
 	for _, tt := range tests {
 		if got := maskValue(tt.key, tt.val); got != tt.want {

@@ -138,7 +138,8 @@ func MaskContact(addr string) string {
 
 // maskValue masks event data that names a contact or looks like a phone number or an email
 // address: event data comes from every channel and must not leak identifiers to consoles.
-// Millisecond timestamps are kept where the key says they are times.
+// Millisecond timestamps are kept where the key says they are times, and message ids under "mid"
+// (the console matches delivery statuses to messages by them).
 func maskValue(key, val string) string {
 	switch strings.ToLower(key) {
 	case "contact", "phone", "email", "address", "caller", "callee", "number", "from_number", "to_number":
