@@ -130,13 +130,9 @@ func runBenches(ctx context.Context, which string, scale, processes int, rdb red
 		}
 	}
 	if which == "routing" || which == "all" {
-		var engines []*routing.Engine
-		for range max(1, processes) {
-			e, err := engine()
-			if err != nil {
-				return rep, err
-			}
-			engines = append(engines, e)
+		engines, err := nEngines(max(1, processes), engine)
+		if err != nil {
+			return rep, err
 		}
 		res, err := bench.Routing(ctx, engines, bench.RoutingOptions{Conversations: 2000 * scale, Progress: progress})
 		if err != nil {
@@ -145,13 +141,9 @@ func runBenches(ctx context.Context, which string, scale, processes int, rdb red
 		rep.Add(res)
 	}
 	if which == "alert" || which == "all" {
-		var engines []*routing.Engine
-		for range max(1, processes) {
-			e, err := engine()
-			if err != nil {
-				return rep, err
-			}
-			engines = append(engines, e)
+		engines, err := nEngines(max(1, processes), engine)
+		if err != nil {
+			return rep, err
 		}
 		res, err := bench.Alert(ctx, engines, bench.AlertOptions{Flags: 200 * scale, Progress: progress})
 		if err != nil {
@@ -160,4 +152,17 @@ func runBenches(ctx context.Context, which string, scale, processes int, rdb red
 		rep.Add(res)
 	}
 	return rep, nil
+}
+
+// nEngines builds n engines on one Redis, as n processes would run.
+func nEngines(n int, engine func() (*routing.Engine, error)) ([]*routing.Engine, error) {
+	engines := make([]*routing.Engine, 0, n)
+	for range n {
+		e, err := engine()
+		if err != nil {
+			return nil, err
+		}
+		engines = append(engines, e)
+	}
+	return engines, nil
 }
