@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // hotlineBin is the hotline binary TestMain builds once for the package.
@@ -48,16 +49,9 @@ const (
 	password = "correct horse battery staple"
 )
 
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr returns a loopback address for a process the test starts (see routingtest.FreeAddr:
+// below the ephemeral range, so no client connection takes it first).
+func freeAddr(t *testing.T) string { return routingtest.FreeAddr(t) }
 
 // cluster is a set of hotline processes sharing one Redis under one prefix.
 type cluster struct {

@@ -3,8 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -82,21 +80,9 @@ func (r *privateRedis) start() {
 	}
 }
 
-// stablePort returns a free loopback address whose port lies below the kernel's ephemeral range
-// (32768 and up by default), so that no outgoing connection takes it while Redis is down and the
-// restarted server can bind it again.
-func stablePort(t *testing.T) string {
-	t.Helper()
-	for i := 0; i < 100; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
-		if l, err := net.Listen("tcp", addr); err == nil {
-			l.Close()
-			return addr
-		}
-	}
-	t.Fatal("no free port between 20000 and 32000")
-	return ""
-}
+// stablePort returns a loopback address below the ephemeral range, so that no outgoing
+// connection takes it while Redis is down and the restarted server can bind it again.
+func stablePort(t *testing.T) string { return routingtest.FreeAddr(t) }
 
 // kill stops redis-server with SIGKILL: only what the append-only file holds survives.
 func (r *privateRedis) kill() {

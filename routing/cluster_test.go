@@ -3,9 +3,9 @@ package routing_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,12 +27,9 @@ func startCluster(t *testing.T) *redis.ClusterClient {
 	dir := t.TempDir()
 	var addrs []string
 	for i := range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
+		// Below the ephemeral range: no client connection of another test can take it first.
+		addr0 := routingtest.FreeAddr(t)
+		port, _ := strconv.Atoi(addr0[strings.LastIndexByte(addr0, ':')+1:])
 		nodeDir := filepath.Join(dir, fmt.Sprint(i))
 		cmd := exec.Command(server, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
 			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", i)), "--save", "", "--appendonly", "no",

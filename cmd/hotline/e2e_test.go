@@ -19,6 +19,8 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/gorilla/websocket"
+
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // TestEndToEndThroughTheConsole runs `hotline serve` as wired for production (every channel,
@@ -116,14 +118,8 @@ func TestEndToEndThroughTheConsole(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr returns an address below the ephemeral port range (see routingtest.FreeAddr).
+func freeAddr(t *testing.T) string { return routingtest.FreeAddr(t) }
 
 func waitReady(t *testing.T, base string, logs *lockedBuffer) {
 	t.Helper()
