@@ -42,6 +42,7 @@ type testServer struct {
 
 type serverOpts struct {
 	engine *routing.Engine
+	voice  VoiceControl
 	now    func() time.Time
 	demo   bool
 	routes []Route
@@ -68,7 +69,7 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 	cfg.Redis.URL = "redis://test" // not dev mode: demo accounts only when asked
 	logs, out := &syncBuffer{}, &syncBuffer{}
 	s, err := New(cfg, Deps{Engine: o.engine, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Out: out,
-		Now: o.now, DemoAccounts: o.demo, Routes: o.routes, PublicRate: o.rate})
+		Now: o.now, DemoAccounts: o.demo, Routes: o.routes, PublicRate: o.rate, Voice: o.voice})
 	if err != nil {
 		tb.Fatalf("gateway.New: %v", err)
 	}

@@ -251,3 +251,21 @@ func TestSlowChannelDoesNotHoldUpOthers(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestUndeliveredStatusIsFinal(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	m, err := r.e.Send(r.ctx, "ana", c, "the carrier will drop this")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusUndelivered, "30003"); err != nil {
+		t.Fatalf("undelivered: %v", err)
+	}
+	r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusSent, "") // a late callback
+	h, _ := r.e.History(r.ctx, c, "", 10)
+	if last := h[len(h)-1]; last.Status != routing.StatusUndelivered {
+		t.Fatalf("status: got %q, want undelivered to stand", last.Status)
+	}
+	wantCode(t, r.e.SetMessageStatus(r.ctx, c, m.ID, "lost", ""), routing.EInvalid)
+}
