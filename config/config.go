@@ -60,6 +60,10 @@ type Routing struct {
 	EscalateAfter     time.Duration // HOTLINE_ESCALATE_AFTER, default 60s
 	PresenceTTL       time.Duration // HOTLINE_PRESENCE_TTL, default 15s
 	UrgentFanout      int           // HOTLINE_URGENT_FANOUT, default 3
+	// OutboxTakeover is how long a delivery may stay unacknowledged by the process that took it
+	// before another process takes it over (that process is presumed dead). HOTLINE_OUTBOX_TAKEOVER,
+	// default 30s; it must exceed the slowest provider call (Twilio's REST calls time out at 10s).
+	OutboxTakeover time.Duration
 }
 
 // Twilio configures the telephony provider. With no credentials, the local stand-in is used.
@@ -137,6 +141,7 @@ func Load(getenv func(string) string) (Config, error) {
 			EscalateAfter:     p.dur("HOTLINE_ESCALATE_AFTER", 60*time.Second),
 			PresenceTTL:       p.dur("HOTLINE_PRESENCE_TTL", 15*time.Second),
 			UrgentFanout:      p.int("HOTLINE_URGENT_FANOUT", 3),
+			OutboxTakeover:    p.dur("HOTLINE_OUTBOX_TAKEOVER", 30*time.Second),
 		},
 		Twilio: Twilio{
 			AccountSID:   p.str("HOTLINE_TWILIO_ACCOUNT_SID", ""),
@@ -256,6 +261,7 @@ func (c Config) Validate() []string {
 		"HOTLINE_OFFER_TIMEOUT_RELAY": c.Routing.RelayOfferTimeout,
 		"HOTLINE_ESCALATE_AFTER":      c.Routing.EscalateAfter,
 		"HOTLINE_PRESENCE_TTL":        c.Routing.PresenceTTL,
+		"HOTLINE_OUTBOX_TAKEOVER":     c.Routing.OutboxTakeover,
 		"HOTLINE_RETENTION":           c.Data.Retention,
 	} {
 		if d <= 0 {

@@ -21,7 +21,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal("empty environment is not dev mode with the Twilio stand-in")
 	}
 	if c.Routing.VoiceOfferTimeout != 20*time.Second || c.Routing.TextOfferTimeout != 45*time.Second ||
-		c.Routing.RelayOfferTimeout != 60*time.Second || c.Routing.TextCapacity != 3 {
+		c.Routing.RelayOfferTimeout != 60*time.Second || c.Routing.TextCapacity != 3 ||
+		c.Routing.OutboxTakeover != 30*time.Second {
 		t.Fatalf("routing defaults: got %+v", c.Routing)
 	}
 	if c.SMTP.Addresses[0] != "help@hotline.localhost" {
@@ -38,6 +39,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"token without sid", map[string]string{"HOTLINE_TWILIO_AUTH_TOKEN": "x"}, "HOTLINE_TWILIO_AUTH_TOKEN is set but HOTLINE_TWILIO_ACCOUNT_SID is empty"},
 		{"sid without token", map[string]string{"HOTLINE_TWILIO_ACCOUNT_SID": "AC123"}, "HOTLINE_TWILIO_ACCOUNT_SID is set but HOTLINE_TWILIO_AUTH_TOKEN is empty"},
 		{"bad duration", map[string]string{"HOTLINE_OFFER_TIMEOUT_VOICE": "soon"}, "HOTLINE_OFFER_TIMEOUT_VOICE \"soon\" is not a duration"},
+		{"zero takeover", map[string]string{"HOTLINE_OUTBOX_TAKEOVER": "0s"}, "HOTLINE_OUTBOX_TAKEOVER must be a positive duration"},
 		{"bad number", map[string]string{"HOTLINE_TEXT_CAPACITY": "three"}, "HOTLINE_TEXT_CAPACITY \"three\" is not a whole number"},
 		{"capacity range", map[string]string{"HOTLINE_TEXT_CAPACITY": "0"}, "HOTLINE_TEXT_CAPACITY must be between 1 and 20"},
 		{"short key", map[string]string{"HOTLINE_DATA_KEY": "abcd"}, "HOTLINE_DATA_KEY must decode to 32 bytes"},

@@ -33,6 +33,7 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_ESCALATE_AFTER", c.Routing.EscalateAfter.String())
 	row("HOTLINE_PRESENCE_TTL", c.Routing.PresenceTTL.String())
 	row("HOTLINE_URGENT_FANOUT", fmt.Sprint(c.Routing.UrgentFanout))
+	row("HOTLINE_OUTBOX_TAKEOVER", c.Routing.OutboxTakeover.String())
 	if c.TwilioSim() {
 		row("HOTLINE_TWILIO_ACCOUNT_SID", "(empty: local Twilio stand-in)")
 	} else {

@@ -82,7 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		chans.mail.Close()
 		return err
 	}
-	dispatcher := routing.NewDispatcher(eng, chans.deliverers, routing.DispatcherConfig{})
+	dispatcher := routing.NewDispatcher(eng, chans.deliverers, routing.DispatcherConfig{ClaimIdle: cfg.Routing.OutboxTakeover})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return eng.Run(ctx) })
 	g.Go(func() error { return dispatcher.Run(ctx) })
