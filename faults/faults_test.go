@@ -2,31 +2,50 @@ package faults
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/channels/twiliosim"
+	"github.com/openhotline/hotline/channels/twiliosim/twiliosimtest"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 const wait = 15 * time.Second // bound on any single thing the tests wait for
 
-// TestKillOneOfThree kills -9 one of three processes during live SMS and chat traffic: every SMS
-// its webhook accepted reaches the advocate exactly once, every reply is delivered exactly once
-// and none is dead-lettered, the advocate's offer pending at the kill times out and goes to the
-// next advocate, and the console and the chat visitor resume on the survivors.
+// TestKillOneOfThree kills -9 one of three processes during live SMS, chat and voice traffic.
+// The processes sit behind a load balancer (front) as in production, with the Twilio stand-in
+// outside them, so calls and Twilio's webhooks outlive the process that answered them. It shows:
+// every text a process accepted reaches the advocate exactly once; every reply reaches the phone
+// exactly once, including one the dead process was sending when it died; nothing is
+// dead-lettered; the offer pending at the kill times out on the survivors' timers and goes to the
+// next advocate; a call answered through the dead process ends into wrap-up on the survivors and
+// a caller who waited through the kill is answered; consoles and the chat visitor resume on the
+// survivors.
 func TestKillOneOfThree(t *testing.T) {
 	rdb, prefix := routingtest.Redis(t)
 	redisURL := routingtest.RedisURL(t)
 	if redisURL == "" {
 		t.Skip("separate hotline processes need a real Redis: none answered and redis-server is not installed")
 	}
-	cl := &cluster{t: t, redis: redisURL, prefix: prefix,
-		extra: []string{"HOTLINE_OFFER_TIMEOUT_TEXT=2s", "HOTLINE_TEXT_CAPACITY=6"}}
-	cl.addAdvocate("ana", "advocate")
-	cl.addAdvocate("beto", "advocate")
-	a, b, c := cl.start("A"), cl.start("B"), cl.start("C")
+	ctx := context.Background()
+	fr := newFront(t)
+	sim := twiliosimtest.New(t, fr.url)
+	toA := newLink(t, sim.URL) // A's road to Twilio, which the test can make hang
+	cl := &cluster{t: t, redis: redisURL, prefix: prefix, public: fr.url, extra: []string{
+		"HOTLINE_OFFER_TIMEOUT_TEXT=2s", "HOTLINE_TEXT_CAPACITY=6", "HOTLINE_OUTBOX_TAKEOVER=2s",
+		"HOTLINE_TWILIO_ACCOUNT_SID=" + sim.AccountSID(), "HOTLINE_TWILIO_AUTH_TOKEN=" + sim.AuthToken()}}
+	cl.addAdvocate("ana", "advocate", "sms,chat")
+	cl.addAdvocate("beto", "advocate", "sms,chat")
+	cl.addAdvocate("cora", "advocate", "voice", "--endpoint", "client:cora")
+	a := cl.start("A", "HOTLINE_TWILIO_API_URL="+toA.url)
+	b := cl.start("B", "HOTLINE_TWILIO_API_URL="+sim.URL)
+	c := cl.start("C", "HOTLINE_TWILIO_API_URL="+sim.URL)
+	fr.add(a, b, c)
+	fr.preferring(a) // Twilio's webhooks reach A first, for as long as it lives
 
 	ana := dialConsole(t, c, signIn(t, c, "ana"), "")
 	ana.await("ana's snapshot", wait, isType("snapshot"))
@@ -37,6 +56,10 @@ func TestKillOneOfThree(t *testing.T) {
 	beto.await("beto's snapshot", wait, isType("snapshot"))
 	beto.send(map[string]any{"type": "presence", "status": "away", "ref": "p"})
 	beto.await("presence ok", wait, isType("ok"))
+	cora := dialConsole(t, a, signIn(t, a, "cora"), "")
+	cora.await("cora's snapshot", wait, isType("snapshot"))
+	cora.send(map[string]any{"type": "presence", "status": "available", "ref": "p"})
+	cora.await("presence ok", wait, isType("ok"))
 
 	// A chat visitor on B, answered by ana on C.
 	vis := dialChat(t, b)
@@ -51,12 +74,35 @@ func TestKillOneOfThree(t *testing.T) {
 	ana.send(map[string]any{"type": "send", "conversation": chatConv, "body": "yes, I am here"})
 	lastChat := str(vis.await("advocate's answer", wait, isFrom("advocate", "yes, I am here")), "id")
 
-	// SMS through A: the first text is offered to ana, who accepts; more follow.
+	// A caller is answered by cora, whose console is on A; a second caller waits in line.
+	call1, err := sim.Call("+15550100011", voiceNumber, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf1, ok := call1.WaitConference(wait)
+	if !ok {
+		t.Fatalf("the first caller never reached a conference; heard %q", call1.Info().Said())
+	}
+	call1Conv := acceptNext(t, cora, "voice")
+	if _, ok := sim.WaitCall(wait, func(ci twiliosim.CallInfo) bool { return ci.To == "client:cora" && ci.Conference == conf1 }); !ok {
+		t.Fatal("cora's phone never joined the first caller's conference")
+	}
+	call2, err := sim.Call("+15550100012", voiceNumber, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf2, ok := call2.WaitConference(wait)
+	if !ok {
+		t.Fatalf("the second caller never reached a conference; heard %q", call2.Info().Said())
+	}
+
+	// SMS: the first text is offered to ana, who accepts; more follow; her replies are delivered.
 	const contact1, contact2 = "+15550100001", "+15550100002"
 	accepted := []string{}
 	textVia := func(n *node, from, body string) {
 		t.Helper()
-		if got := n.sms(t, from, body); got != http.StatusOK {
+		fr.preferring(n)
+		if got := text(ctx, sim, from, body); got != http.StatusOK {
 			t.Fatalf("text %q through %s: status %d, want 200", body, n.name, got)
 		}
 		accepted = append(accepted, body)
@@ -68,13 +114,13 @@ func TestKillOneOfThree(t *testing.T) {
 	}
 	var replies []string
 	for i := 0; i < 3; i++ {
-		replies = append(replies, reply(t, ana, smsConv, fmt.Sprintf("reply %d", i)))
+		replies = append(replies, reply(t, ana, smsConv, fmt.Sprintf("reply %d", i)).id)
 	}
 	for _, mid := range replies {
 		awaitStatus(t, ana, mid, "delivered")
 	}
 
-	// A second contact's text is offered to ana, who lets the offer run; then A dies.
+	// A second contact's text is offered to ana, who lets the offer run.
 	textVia(a, contact2, "sms 2.0")
 	offer := ana.await("offer of the second contact", wait, func(f map[string]any) bool {
 		return f["type"] == "offer" && f["conversation"] != smsConv && f["conversation"] != chatConv
@@ -83,32 +129,61 @@ func TestKillOneOfThree(t *testing.T) {
 	beto.send(map[string]any{"type": "presence", "status": "available", "ref": "p2"})
 	beto.await("presence ok", wait, isType("ok"))
 
-	// Live texts keep arriving through A while it dies; those it answered 200 count as accepted.
+	// Twilio stops answering A; ana replies until A is left holding one of her replies.
+	toA.hold()
+	var inFlight string
+	for i := 0; inFlight == ""; i++ {
+		if i == 40 {
+			t.Fatal("A took none of 40 replies")
+		}
+		r := reply(t, ana, smsConv, fmt.Sprintf("reply in flight? %d", i))
+		replies = append(replies, r.id)
+		if until(wait, func() bool {
+			return len(bodiesTo(sim, contact1, r.body)) > 0 || slices.Contains(toA.heldBodies(), r.body)
+		}) &&
+			slices.Contains(toA.heldBodies(), r.body) {
+			inFlight = r.body
+		}
+	}
+
+	// Live texts keep arriving through the front while A dies; those answered 200 count as
+	// accepted, whichever process answered them.
+	stop := make(chan struct{})
 	live := make(chan string, 1000)
 	go func() {
 		defer close(live)
 		for i := 0; ; i++ {
-			body := fmt.Sprintf("live %d", i)
-			if a.sms(t, contact1, body) != http.StatusOK {
+			select {
+			case <-stop:
 				return
+			default:
 			}
-			live <- body
+			body := fmt.Sprintf("live %d", i)
+			if text(ctx, sim, contact1, body) == http.StatusOK {
+				live <- body
+			}
 		}
 	}()
-	for i := 0; i < 5; i++ {
-		select {
-		case body := <-live:
-			accepted = append(accepted, body)
-		case <-time.After(wait):
-			t.Fatalf("live texts through A: only %d accepted", i)
+	takeLive := func(n int, what string) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			select {
+			case body := <-live:
+				accepted = append(accepted, body)
+			case <-time.After(wait):
+				t.Fatalf("live texts %s: only %d accepted", what, i)
+			}
 		}
 	}
+	takeLive(5, "before the kill")
 	a.kill()
 	killedAt := time.Now()
-	for body := range live { // closed by the first text A did not accept
+	takeLive(5, "after the kill")
+	close(stop)
+	for body := range live {
 		accepted = append(accepted, body)
 	}
-	t.Logf("%d texts accepted through A before the kill", len(accepted))
+	t.Logf("%d texts accepted; A was holding %q when it died", len(accepted), inFlight)
 
 	// The pending offer times out on the survivors' timers and goes to beto.
 	ana.await("offer withdrawn", wait, func(f map[string]any) bool {
@@ -123,6 +198,24 @@ func TestKillOneOfThree(t *testing.T) {
 		t.Errorf("the second contact's text is in beto's conversation %d times, want 1", n)
 	}
 
+	// The first caller hangs up: Twilio's status callback reaches a survivor, the call goes to
+	// wrap-up, and cora, back on C, closes it and is offered the caller who waited.
+	call1.Hangup()
+	last := cora.lastID()
+	cora = dialConsole(t, c, signIn(t, c, "cora"), last)
+	cora.await("first call in wrap-up", wait, isEvent("conversation.wrapup", call1Conv))
+	cora.send(map[string]any{"type": "close", "conversation": call1Conv, "disposition": "general", "ref": "close1"})
+	acceptNext(t, cora, "voice") // the offer may come before or after the close's ok
+	if !slices.ContainsFunc(cora.all(), func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == "close1" }) {
+		t.Fatal("closing the first call was not confirmed")
+	}
+	if _, ok := sim.WaitCall(wait, func(ci twiliosim.CallInfo) bool { return ci.To == "client:cora" && ci.Conference == conf2 }); !ok {
+		t.Fatal("cora's phone never joined the second caller's conference")
+	}
+	if info := call2.Info(); !info.Ended.IsZero() {
+		t.Fatalf("the second caller's call ended (%s) before cora answered", info.Status)
+	}
+
 	// ana's console moves from C to B and resumes; a text and a chat message arrive meanwhile.
 	last, before := ana.lastID(), ana
 	ana.conn.Close()
@@ -131,7 +224,7 @@ func TestKillOneOfThree(t *testing.T) {
 	ana.await("missed text", wait, func(f map[string]any) bool {
 		return f["type"] == "message" && str(msg(f), "body") == "sms 1.5 after the kill"
 	})
-	replies = append(replies, reply(t, ana, smsConv, "reply after the kill"))
+	replies = append(replies, reply(t, ana, smsConv, "reply after the kill").id)
 	ana.send(map[string]any{"type": "send", "conversation": chatConv, "body": "still here"})
 
 	// The visitor moves from B to C and resumes with what it missed.
@@ -144,9 +237,14 @@ func TestKillOneOfThree(t *testing.T) {
 	ana.await("visitor's message after resume", wait, func(f map[string]any) bool {
 		return f["type"] == "message" && f["conversation"] == chatConv && str(msg(f), "body") == "thank you"
 	})
-	awaitStatus(t, ana, replies[len(replies)-1], "delivered")
+	for _, mid := range replies { // some were reported to ana's console on C, before the move
+		if countStatus(before.all(), mid, "delivered") == 0 {
+			awaitStatus(t, ana, mid, "delivered")
+		}
+	}
 
-	// Every accepted text is stored once; every reply delivered once; nothing dead-lettered.
+	// Every accepted text is stored once and seen once; every reply reached the phone once and
+	// was reported delivered once; nothing is dead-lettered.
 	ana.send(map[string]any{"type": "history", "conversation": smsConv, "limit": 200, "ref": "h"})
 	hist := ana.await("history", wait, isType("history"))
 	for _, body := range accepted {
@@ -169,10 +267,56 @@ func TestKillOneOfThree(t *testing.T) {
 			t.Errorf("reply %s reported delivered %d times, want 1", mid, n)
 		}
 	}
-	dead, err := rdb.XLen(context.Background(), "{"+prefix+"}:outbox:dead").Result()
+	for _, m := range hist["messages"].([]any) {
+		if mm, _ := m.(map[string]any); mm["from"] == "advocate" {
+			if n := len(bodiesTo(sim, contact1, str(mm, "body"))); n != 1 {
+				t.Errorf("reply %q reached the phone %d times, want 1", str(mm, "body"), n)
+			}
+		}
+	}
+	dead, err := rdb.XLen(ctx, "{"+prefix+"}:outbox:dead").Result()
 	if err != nil || dead != 0 {
 		t.Errorf("dead letters: %d (%v), want 0", dead, err)
 	}
+}
+
+const voiceNumber = "+18883737888"
+
+// text sends an SMS from a phone through the stand-in and returns the status the hotline's
+// webhook answered (0 when it could not be reached): 200 means the hotline accepted it.
+func text(ctx context.Context, sim *twiliosimtest.Server, from, body string) int {
+	_, err := sim.SendSMS(ctx, from, "233733", body)
+	var we *twiliosim.WebhookError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &we):
+		return we.Status
+	}
+	return 0
+}
+
+// bodiesTo returns the messages with this body the stand-in carried to number.
+func bodiesTo(sim *twiliosimtest.Server, number, body string) []twiliosim.Message {
+	var out []twiliosim.Message
+	for _, m := range sim.MessagesTo(number) {
+		if m.Body == body {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// until polls cond, which reads the test's own records, until it holds or within passes.
+func until(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }
 
 // acceptNext accepts the next offer on channel ch and returns its conversation.
@@ -188,13 +332,15 @@ func acceptNext(t *testing.T, c *console, ch string) string {
 	return conv
 }
 
-// reply sends a message to the contact and returns its message id.
-func reply(t *testing.T, c *console, conv, body string) string {
+type sentReply struct{ id, body string }
+
+// reply sends a message to the contact and returns it.
+func reply(t *testing.T, c *console, conv, body string) sentReply {
 	t.Helper()
 	ref := fmt.Sprintf("s%d", time.Now().UnixNano())
 	c.send(map[string]any{"type": "send", "conversation": conv, "body": body, "ref": ref})
 	f := c.await("sent", wait, func(f map[string]any) bool { return f["type"] == "sent" && f["ref"] == ref })
-	return str(msg(f), "id")
+	return sentReply{id: str(msg(f), "id"), body: body}
 }
 
 // awaitStatus waits for a message.status event, looking first at the frames already read.

@@ -59,15 +59,20 @@ type cluster struct {
 	redis  string
 	prefix string
 	extra  []string
+	// public is the address of the load balancer in front of the processes, when there is one:
+	// every process's HOTLINE_PUBLIC_URL, and the origin browsers show. Empty: each process is
+	// its own public URL (and mounts its own Twilio stand-in unless extra names an account).
+	public string
 }
 
 // node is one running `hotline serve` process.
 type node struct {
-	name string
-	url  string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
+	name   string
+	url    string // where the test reaches the process itself
+	origin string // the public origin its pages are served under
+	cmd    *exec.Cmd
+	log    string
+	done   chan struct{}
 }
 
 func (c *cluster) env(extra ...string) []string {
@@ -92,28 +97,34 @@ func (c *cluster) run(args ...string) string {
 }
 
 // addAdvocate creates an account through the CLI, as an operator would.
-func (c *cluster) addAdvocate(id, role string) {
+// channels is a comma-separated list; more adds flags (such as --endpoint).
+func (c *cluster) addAdvocate(id, role, channels string, more ...string) {
 	c.t.Helper()
 	pw := filepath.Join(c.t.TempDir(), "pw")
 	if err := os.WriteFile(pw, []byte(password+"\n"), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
-	c.run("advocate", "add", "--id", id, "--role", role, "--languages", "en,es", "--channels", "sms,chat",
-		"--password-file", pw)
+	c.run(append([]string{"advocate", "add", "--id", id, "--role", role, "--languages", "en,es", "--channels", channels,
+		"--password-file", pw}, more...)...)
 }
 
-// start starts a `hotline serve` process and waits until it is ready. It is killed when the test
-// ends, whatever happens.
-func (c *cluster) start(name string) *node {
+// start starts a `hotline serve` process with extra settings of its own and waits until it is
+// ready. It is killed when the test ends, whatever happens.
+func (c *cluster) start(name string, extra ...string) *node {
 	c.t.Helper()
 	addr := freeAddr(c.t)
 	n := &node{name: name, url: "http://" + addr, log: filepath.Join(c.t.TempDir(), name+".log"), done: make(chan struct{})}
+	n.origin = n.url
+	if c.public != "" {
+		n.origin = c.public
+	}
 	logf, err := os.Create(n.log)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	n.cmd = exec.Command(hotlineBin, "serve")
-	n.cmd.Env = c.env("HOTLINE_HTTP_ADDR="+addr, "HOTLINE_SMTP_ADDR="+freeAddr(c.t), "HOTLINE_PUBLIC_URL="+n.url)
+	n.cmd.Env = c.env(append([]string{"HOTLINE_HTTP_ADDR=" + addr, "HOTLINE_SMTP_ADDR=" + freeAddr(c.t),
+		"HOTLINE_PUBLIC_URL=" + n.origin}, extra...)...)
 	n.cmd.Stdout, n.cmd.Stderr = logf, logf
 	if err := n.cmd.Start(); err != nil {
 		logf.Close()
@@ -233,7 +244,7 @@ type console struct {
 // dialConsole opens the console websocket on n and says hello with lastID.
 func dialConsole(t *testing.T, n *node, ck *http.Cookie, lastID string) *console {
 	t.Helper()
-	h := http.Header{"Origin": {n.url}, "Cookie": {ck.Name + "=" + ck.Value}}
+	h := http.Header{"Origin": {n.origin}, "Cookie": {ck.Name + "=" + ck.Value}}
 	conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.url, "http")+"/console/ws", h)
 	if err != nil {
 		status := 0
@@ -343,7 +354,7 @@ type visitor struct {
 
 func dialChat(t *testing.T, n *node) *visitor {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.url, "http")+"/chat/ws", nil)
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.url, "http")+"/chat/ws", http.Header{"Origin": {n.origin}})
 	if err != nil {
 		t.Fatalf("dial chat on %s: %v", n.name, err)
 	}

@@ -99,7 +99,7 @@ func (r *privateRedis) kill() {
 func TestRedisRestart(t *testing.T) {
 	rs := startPrivateRedis(t)
 	cl := &cluster{t: t, redis: rs.url(), prefix: routingtest.Prefix(), extra: []string{"HOTLINE_TEXT_CAPACITY=6"}}
-	cl.addAdvocate("ana", "advocate")
+	cl.addAdvocate("ana", "advocate", "sms,chat")
 	x, y := cl.start("X"), cl.start("Y")
 
 	ck := signIn(t, x, "ana")
@@ -125,7 +125,7 @@ func TestRedisRestart(t *testing.T) {
 	ana.await("last text before", wait, func(f map[string]any) bool {
 		return f["type"] == "message" && str(msg(f), "body") == "before 3"
 	})
-	mid := reply(t, ana, conv, "reply before")
+	mid := reply(t, ana, conv, "reply before").id
 	awaitStatus(t, ana, mid, "delivered")
 
 	rs.kill()
@@ -161,5 +161,5 @@ func TestRedisRestart(t *testing.T) {
 	ana.await("text after the restart", wait, func(f map[string]any) bool {
 		return f["type"] == "message" && f["conversation"] == conv && str(msg(f), "body") == "after 0"
 	})
-	awaitStatus(t, ana, reply(t, ana, conv, "reply after"), "delivered")
+	awaitStatus(t, ana, reply(t, ana, conv, "reply after").id, "delivered")
 }
