@@ -200,6 +200,11 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	if last := msgs[len(msgs)-1]; last.Direction != routing.Out || last.Body != "Yes. Are you safe right now?" {
 		t.Fatalf("last stored message: got %s %q, want the advocate's reply", last.Direction, last.Body)
 	}
+	// The carrier could not deliver the reply: the advocate sees that, and why, on the message.
+	if err := s.engine.SetMessageStatus(ctx, id, msgs[len(msgs)-1].ID, routing.StatusUndelivered, "Twilio error 30003"); err != nil {
+		t.Fatal(err)
+	}
+	until(t, adv, "the reply marked not delivered", `[...document.querySelectorAll(".msg.out.failed .meta")].some(m => m.textContent.endsWith("not delivered (Twilio error 30003)"))`)
 
 	// Flag the case: the supervisor gets an alert and acknowledges it.
 	step(t, adv, "flag", chromedp.Click(chromedp.CSS(conv+" button.flag")),

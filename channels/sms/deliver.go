@@ -57,10 +57,13 @@ func (c *Channel) serveStatus(w http.ResponseWriter, r *http.Request) {
 		status = routing.StatusSent
 	case "delivered":
 		status = routing.StatusDelivered
-	case "failed", "undelivered":
-		status, detail = routing.StatusFailed, st
+	case "failed", "undelivered": // Twilio refused it, or the carrier could not deliver it
+		status = routing.StatusFailed
+		if st == "undelivered" {
+			status = routing.StatusUndelivered
+		}
 		if code := r.PostForm.Get("ErrorCode"); code != "" && len(code) <= 8 {
-			detail += ": Twilio error " + code
+			detail = "Twilio error " + code
 		}
 	default: // queued, accepted, sending, scheduled, read…: nothing to show yet
 		w.WriteHeader(http.StatusNoContent)

@@ -118,7 +118,8 @@ func TestDeliveryFailures(t *testing.T) {
 	}{
 		{"unsubscribed at Twilio", func(s *twiliosim.Sim) { s.FailMessagesTo(texter, twilio.CodeUnsubscribed) }, true, ""},
 		{"invalid number", func(s *twiliosim.Sim) { s.FailMessagesTo(texter, twilio.CodeInvalidTo) }, true, ""},
-		{"undelivered", func(s *twiliosim.Sim) { s.UndeliverableTo(texter, "undelivered") }, false, routing.StatusFailed},
+		{"undelivered", func(s *twiliosim.Sim) { s.UndeliverableTo(texter, "undelivered") }, false, routing.StatusUndelivered},
+		{"failed after acceptance", func(s *twiliosim.Sim) { s.UndeliverableTo(texter, "failed") }, false, routing.StatusFailed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,9 +143,9 @@ func TestDeliveryFailures(t *testing.T) {
 				return
 			}
 			if _, ok := r.sim.WaitCallback(wait, func(cb twiliosim.Callback) bool {
-				return cb.Params.Get("MessageStatus") == "undelivered" && cb.Status/100 == 2
+				return cb.Params.Get("MessageStatus") == tc.status && cb.Status/100 == 2
 			}); !ok {
-				t.Fatalf("no undelivered callback accepted: %+v", r.sim.Callbacks())
+				t.Fatalf("no %s callback accepted: %+v", tc.status, r.sim.Callbacks())
 			}
 			for _, h := range r.history(c.ID) {
 				if h.ID == m.ID && h.Status != tc.status {

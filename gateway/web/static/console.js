@@ -68,7 +68,7 @@ function onFrame(f) {
     case 'history': return onHistory(f);
     case 'message': return addMessage(f.message);
     case 'sent': return addMessage(f.message);
-    case 'message.status': return setStatus(f.conversation, f.data?.mid, f.data?.status);
+    case 'message.status': return setStatus(f.conversation, f.data?.mid, f.data?.status, f.data?.detail);
     case 'typing': return onTyping(f);
     case 'conversation.wrapup': return onWrapup(f);
     case 'conversation.closed': case 'conversation.abandoned': return dropConv(f.conversation);
@@ -184,11 +184,12 @@ function addMessage(m) {
   if (m.direction === 'in') s.el.querySelector('.typing').textContent = '';
 }
 
-function setStatus(convID, mid, status) {
+function setStatus(convID, mid, status, detail) {
   const s = state.convs.get(convID);
   const m = s?.msgs.get(mid);
   if (!m) return;
   m.status = status;
+  m.detail = detail || '';
   const el = s.el?.querySelector(`[data-msg="${mid}"]`);
   if (el) el.replaceWith(msgEl(m));
 }
@@ -217,11 +218,19 @@ function onUpdated(f) {
   renderConv(s);
 }
 
+const notDelivered = new Set(['blocked', 'failed', 'undelivered']);
+
+// msgEl shows a message with its time, author and, for replies, the delivery status in the
+// advocate's language, with the provider's reason when it was not delivered.
 function msgEl(m) {
   const when = m.at ? clock(new Date(m.at)) : '';
   const who = m.direction === 'out' ? (m.author || '') : '';
-  const status = m.status && m.direction === 'out' ? ` · ${m.status === 'blocked' ? t('message_blocked') : m.status}` : '';
-  return h(`div.msg.${m.direction}${m.status === 'blocked' || m.status === 'failed' ? '.' + m.status : ''}`, { 'data-msg': m.id },
+  let status = '';
+  if (m.status && m.direction === 'out') {
+    status = ` · ${t('msg_status_' + m.status)}`;
+    if (notDelivered.has(m.status) && m.detail) status += ` (${m.detail})`;
+  }
+  return h(`div.msg.${m.direction}${notDelivered.has(m.status) ? '.failed' : ''}`, { 'data-msg': m.id },
     m.body, h('span.meta', { text: `${when} ${who}${status}`.trim() }));
 }
 
