@@ -86,7 +86,16 @@ func (s *Server) session(c echo.Context) (Session, error) {
 		}
 		return Session{}, err
 	}
+	// The server slid the session; the cookie slides with it, so an advocate working through a
+	// long shift is not signed out at a fixed hour after signing in.
+	c.SetCookie(s.sessionCookie(ck.Value))
 	return sess, nil
+}
+
+// sessionCookie is the cookie that carries a session token for the session's lifetime.
+func (s *Server) sessionCookie(token string) *http.Cookie {
+	return &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(s.sessions.ttl.Seconds())}
 }
 
 func sessionOf(c echo.Context) Session { s, _ := c.Get(ctxSession).(Session); return s }
@@ -167,10 +176,7 @@ func (s *Server) postLogin(c echo.Context) error {
 		return err
 	}
 	s.limits.Reset(ctx, "login-acct", account, failWindow)
-	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(s.sessions.ttl.Seconds()),
-	})
+	c.SetCookie(s.sessionCookie(token))
 	s.log.Info("signed in", "advocate", adv.ID, "role", string(adv.Role))
 	next := safeNext(c.FormValue("next"))
 	if next == "" {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,4 +292,42 @@ func statusOfRes(res *http.Response) int {
 		return 0
 	}
 	return res.StatusCode
+}
+
+// TestSessionSlides: a session in use outlives the TTL counted from sign-in, in Redis and in the
+// browser's cookie alike; an idle one ends.
+func TestSessionSlides(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := mustServer(t, serverOpts{now: clock})
+	ck := mustAccount(t, s, "ana")
+	for range 3 { // three 8-hour stretches of work: 24 hours, twice the 12-hour session
+		advance(8 * time.Hour)
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/api/me", nil)
+		req.AddCookie(ck)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("session in use: got %d, want 200", res.StatusCode)
+		}
+		var renewed *http.Cookie
+		for _, c := range res.Cookies() {
+			if c.Name == sessionCookie {
+				renewed = c
+			}
+		}
+		if renewed == nil || renewed.Value != ck.Value || renewed.MaxAge != int((12*time.Hour).Seconds()) {
+			t.Fatalf("session cookie not renewed for 12h: %+v", renewed)
+		}
+	}
+	advance(13 * time.Hour)
+	if got, _ := get(t, s, "/api/me", ck); got != http.StatusUnauthorized {
+		t.Fatalf("after 13 idle hours: got %d, want 401", got)
+	}
 }
