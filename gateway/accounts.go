@@ -60,7 +60,9 @@ func (a *Accounts) Create(ctx context.Context, adv routing.Advocate, password st
 	return a.SetPassword(ctx, adv.ID, password)
 }
 
-// SetPassword replaces an account's password. Errors: EInvalid for a password shorter than 12.
+// SetPassword replaces an account's password and signs the account out everywhere, so that a
+// password changed because it leaked also ends whatever the leak opened. Errors: EInvalid for a
+// password shorter than 12.
 func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 	if len([]rune(password)) < minPassword {
 		return routing.Errorf(routing.EInvalid, "password must be at least %d characters", minPassword)
@@ -68,7 +70,7 @@ func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 	if err := a.engine.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
 		return fmt.Errorf("gateway: store password for %s: %w", id, err)
 	}
-	return nil
+	return endSessions(ctx, a.engine, id)
 }
 
 // Verify checks a password and returns the profile. A wrong password, an unknown account and a
@@ -99,7 +101,8 @@ func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Adv
 	return adv, nil
 }
 
-// Disable marks an account disabled: it can no longer sign in and receives no offers.
+// Disable marks an account disabled: it can no longer sign in, receives no offers, and is
+// signed out everywhere (its open consoles close at their next session check).
 func (a *Accounts) Disable(ctx context.Context, id string) error {
 	adv, err := a.engine.Advocate(ctx, id)
 	if err != nil {
@@ -107,6 +110,9 @@ func (a *Accounts) Disable(ctx context.Context, id string) error {
 	}
 	adv.Disabled = true
 	if err := a.engine.PutAdvocate(ctx, adv); err != nil {
+		return err
+	}
+	if err := endSessions(ctx, a.engine, id); err != nil {
 		return err
 	}
 	_ = a.engine.SetStatus(ctx, id, routing.Offline)

@@ -23,22 +23,29 @@ const (
 	writeWait  = 10 * time.Second
 	hardLimit  = 1 << 20 // larger frames close the connection; smaller ones over maxFrame get an error frame
 	catchBatch = 500
-	frameRate  = 20 // frames per second a console may send, with bursts of frameBurst
-	frameBurst = 40
+	// sessionRecheck is how often an open console re-reads its session: that slides the session
+	// while the console is in use, and closes the console (code closeSignedOut) within this long
+	// of its account being disabled, its password changed, or the session expiring.
+	sessionRecheck = 30 * time.Second
+	closeSignedOut = 4401
+	frameRate      = 20 // frames per second a console may send, with bursts of frameBurst
+	frameBurst     = 40
 )
 
 // client is one console websocket. The reader goroutine handles frames and queues replies on
 // out; the writer goroutine alone writes to the socket and alone owns last and held.
 type client struct {
-	s      *Server
-	conn   *websocket.Conn
-	sess   Session
-	events chan routing.Event
-	lag    chan struct{}
-	out    chan []byte
-	resume chan string
-	done   chan struct{}
-	once   sync.Once
+	s       *Server
+	conn    *websocket.Conn
+	sess    Session
+	token   string    // the session cookie's token
+	recheck time.Time // when the reader next re-reads the session
+	events  chan routing.Event
+	lag     chan struct{}
+	out     chan []byte
+	resume  chan string
+	done    chan struct{}
+	once    sync.Once
 
 	started bool
 	last    string          // id of the newest event considered
@@ -77,8 +84,12 @@ func (s *Server) consoleWS(c echo.Context) error {
 	if err != nil {
 		return nil // the upgrader has answered
 	}
+	token := ""
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		token = ck.Value
+	}
 	cl := &client{
-		s: s, conn: conn, sess: sessionOf(c),
+		s: s, conn: conn, sess: sessionOf(c), token: token, recheck: time.Now().Add(s.sessionRecheck),
 		events: make(chan routing.Event, 512), lag: make(chan struct{}, 1),
 		out: make(chan []byte, 64), resume: make(chan string, 1), done: make(chan struct{}),
 		held: map[string]bool{},
@@ -103,12 +114,35 @@ func (s *Server) consoleWS(c echo.Context) error {
 	return nil
 }
 
+var errSignedOut = errors.New("gateway: console signed out")
+
+// signedIn re-reads the console's session once every sessionRecheck (reader goroutine only). When
+// the session is gone it closes the console with closeSignedOut and reports false; the page then
+// finds itself signed out and shows the sign-in form. A Redis outage signs nobody out.
+func (cl *client) signedIn(ctx context.Context) bool {
+	if time.Now().Before(cl.recheck) {
+		return true
+	}
+	cl.recheck = time.Now().Add(cl.s.sessionRecheck)
+	_, err := cl.s.sessions.Get(ctx, cl.token)
+	if routing.ErrorCode(err) != routing.EUnauthorized {
+		return true
+	}
+	cl.s.log.Info("console closed: signed out", "advocate", cl.sess.Advocate)
+	cl.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeSignedOut, "signed out"),
+		time.Now().Add(writeWait))
+	return false
+}
+
 func (cl *client) readLoop(ctx context.Context) {
 	conn := cl.conn
 	conn.SetReadLimit(hardLimit)
 	conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error {
 		conn.SetReadDeadline(time.Now().Add(pongWait))
+		if !cl.signedIn(ctx) {
+			return errSignedOut
+		}
 		cl.s.engine.Heartbeat(ctx, cl.sess.Advocate)
 		return nil
 	})
@@ -119,6 +153,9 @@ func (cl *client) readLoop(ctx context.Context) {
 			return
 		}
 		conn.SetReadDeadline(time.Now().Add(pongWait))
+		if !cl.signedIn(ctx) {
+			return
+		}
 		if !limit.Allow() {
 			cl.fail("", bad("too many frames; slow down"))
 			continue

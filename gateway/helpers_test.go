@@ -48,6 +48,8 @@ type serverOpts struct {
 	routes []Route
 	rate   int
 	env    map[string]string
+	// recheck overrides how often open consoles re-read their session.
+	recheck time.Duration
 }
 
 // mustServer starts a gateway on 127.0.0.1:0 over a fresh engine (or the given one) and stops it
@@ -74,6 +76,9 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 		tb.Fatalf("gateway.New: %v", err)
 	}
 	s.accounts.cost = argonCost{time: 1, memory: 8 * 1024, threads: 1} // real argon2id, test-sized
+	if o.recheck > 0 {
+		s.sessionRecheck = o.recheck
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()

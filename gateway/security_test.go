@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
@@ -298,11 +300,9 @@ func statusOfRes(res *http.Response) int {
 // browser's cookie alike; an idle one ends.
 func TestSessionSlides(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	s := mustServer(t, serverOpts{now: clock})
+	clock := routingtest.NewClock()
+	advance := clock.Advance
+	s := mustServer(t, serverOpts{now: clock.Now})
 	ck := mustAccount(t, s, "ana")
 	for range 3 { // three 8-hour stretches of work: 24 hours, twice the 12-hour session
 		advance(8 * time.Hour)
@@ -329,5 +329,53 @@ func TestSessionSlides(t *testing.T) {
 	advance(13 * time.Hour)
 	if got, _ := get(t, s, "/api/me", ck); got != http.StatusUnauthorized {
 		t.Fatalf("after 13 idle hours: got %d, want 401", got)
+	}
+}
+
+// TestSignedOutEverywhere: disabling an account or changing its password ends its sessions: the
+// cookie stops working at once and an open console is closed with "signed out" at its next
+// session check, while other accounts' consoles carry on.
+func TestSignedOutEverywhere(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"disable", "new password"} {
+		t.Run(how, func(t *testing.T) {
+			s := mustServer(t, serverOpts{recheck: time.Nanosecond})
+			ck, beto := mustAccount(t, s, "ana"), mustAccount(t, s, "beto")
+			ana := dialConsole(t, s, ck, "")
+			ana.await("snapshot", isType("snapshot"))
+			other := dialConsole(t, s, beto, "")
+			other.await("snapshot", isType("snapshot"))
+			ctx := context.Background()
+			var err error
+			if how == "disable" {
+				err = s.accounts.Disable(ctx, "ana")
+			} else {
+				err = s.accounts.SetPassword(ctx, "ana", "a brand new passphrase")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := get(t, s, "/api/me", ck); got != http.StatusUnauthorized {
+				t.Fatalf("cookie after %s: got %d, want 401", how, got)
+			}
+			ana.conn.WriteJSON(map[string]any{"type": "heartbeat", "ref": "hb"})
+			ana.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for {
+				_, data, err := ana.conn.ReadMessage()
+				if err == nil {
+					if strings.Contains(string(data), `"ref":"hb"`) {
+						t.Fatalf("the console of a signed-out account answered a frame: %s", data)
+					}
+					continue
+				}
+				var ce *websocket.CloseError
+				if !errors.As(err, &ce) || ce.Code != closeSignedOut {
+					t.Fatalf("console after %s: got %v, want close %d", how, err, closeSignedOut)
+				}
+				break
+			}
+			other.sendFrame(map[string]any{"type": "heartbeat", "ref": "hb"})
+			other.await("beto's console still answers", func(f map[string]any) bool { return f["ref"] == "hb" })
+		})
 	}
 }

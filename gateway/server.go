@@ -69,15 +69,17 @@ type Server struct {
 	now      func() time.Time
 	accounts *Accounts
 	sessions *Sessions
-	limits   *Limiter
-	hub      *Hub
-	stats    *Stats
-	text     *Texts
-	dir      *Directory
-	origins  map[string]bool
-	secure   bool
-	metrics  *metrics.Metrics
-	voice    VoiceControl
+	// sessionRecheck is how often open consoles re-read their session (tests shorten it).
+	sessionRecheck time.Duration
+	limits         *Limiter
+	hub            *Hub
+	stats          *Stats
+	text           *Texts
+	dir            *Directory
+	origins        map[string]bool
+	secure         bool
+	metrics        *metrics.Metrics
+	voice          VoiceControl
 }
 
 // New builds the gateway and binds its listener on cfg.HTTP.Addr (":0" picks a free port; URL
@@ -115,12 +117,12 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		log:      deps.Logger,
 		now:      deps.Now,
 		accounts: NewAccounts(deps.Engine),
-		sessions: NewSessions(deps.Engine, deps.SessionTTL, deps.Now),
-		limits:   NewLimiter(deps.Engine, deps.Now),
-		text:     texts,
-		dir:      dir,
-		voice:    deps.Voice,
-		metrics:  deps.Metrics,
+		sessions: NewSessions(deps.Engine, deps.SessionTTL, deps.Now), sessionRecheck: sessionRecheck,
+		limits:  NewLimiter(deps.Engine, deps.Now),
+		text:    texts,
+		dir:     dir,
+		voice:   deps.Voice,
+		metrics: deps.Metrics,
 	}
 	s.hub = NewHub(deps.Engine, deps.Logger)
 	s.stats = NewStats(deps.Engine, deps.Logger, deps.Now)

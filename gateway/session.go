@@ -48,6 +48,9 @@ func (s *Sessions) Start(ctx context.Context, adv routing.Advocate) (string, err
 	pipe := s.engine.Redis().TxPipeline()
 	pipe.HSet(ctx, key, "advocate", adv.ID, "role", string(adv.Role), "expires", exp.UnixMilli())
 	pipe.Expire(ctx, key, s.ttl)
+	idx := sessionIndex(s.engine, adv.ID)
+	pipe.SAdd(ctx, idx, key)
+	pipe.Expire(ctx, idx, s.ttl)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return "", fmt.Errorf("gateway: store session: %w", err)
 	}
@@ -75,6 +78,7 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 	pipe := s.engine.Redis().Pipeline()
 	pipe.HSet(ctx, key, "expires", exp.UnixMilli())
 	pipe.Expire(ctx, key, s.ttl)
+	pipe.Expire(ctx, sessionIndex(s.engine, vals["advocate"]), s.ttl) // outlives every session it lists
 	if _, err := pipe.Exec(ctx); err != nil {
 		return Session{}, fmt.Errorf("gateway: extend session: %w", err)
 	}
@@ -87,6 +91,25 @@ func (s *Sessions) End(ctx context.Context, token string) error {
 		return nil
 	}
 	return s.engine.Redis().Del(ctx, s.key(token)).Err()
+}
+
+// endSessions signs an account out everywhere: every session it holds is deleted, and its open
+// consoles close at their next session check.
+func endSessions(ctx context.Context, e *routing.Engine, advocateID string) error {
+	idx := sessionIndex(e, advocateID)
+	keys, err := e.Redis().SMembers(ctx, idx).Result()
+	if err != nil {
+		return fmt.Errorf("gateway: list sessions: %w", err)
+	}
+	if err := e.Redis().Del(ctx, append(keys, idx)...).Err(); err != nil {
+		return fmt.Errorf("gateway: end sessions: %w", err)
+	}
+	return nil
+}
+
+// sessionIndex is the set of an account's session keys.
+func sessionIndex(e *routing.Engine, advocateID string) string {
+	return e.Key("sessions-of", advocateID)
 }
 
 func (s *Sessions) key(token string) string {
