@@ -12,7 +12,7 @@ import (
 // Line is one thing that happened on a call, in order: what the caller heard (say, play), what
 // they pressed (digits), and where the call went (redirect, dial, conference, hangup).
 type Line struct {
-	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, leave, hangup, reject, error, unsupported
+	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, leave, hangup, reject, no-answer, error, unsupported
 	Text     string
 	Language string
 	At       time.Time
@@ -22,7 +22,7 @@ type Line struct {
 type CallInfo struct {
 	Sid, From, To string
 	Direction     string // "inbound" (placed by the driver) or "outbound-api" (created through REST)
-	Status        string // queued, ringing, in-progress, completed, failed
+	Status        string // queued, ringing, in-progress, completed, failed, no-answer
 	Conference    string // friendly name of the conference the call is in, if any
 	Gathering     bool   // waiting for digits
 	SendDigits    string
@@ -226,6 +226,20 @@ func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
 	s.mu.Unlock()
 	go c.run(first, target, strings.ToUpper(form.Get("Method")))
 	writeJSON(w, http.StatusCreated, view)
+}
+
+// NoAnswer makes calls the hotline places to number ring out unanswered (status no-answer), as
+// an advocate's phone left ringing does.
+func (s *Sim) NoAnswer(number string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noAnswer[number] = true
+}
+
+func (s *Sim) unanswered(number string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.noAnswer[number]
 }
 
 // expandEvents splits "initiated ringing" style values, as Twilio accepts both forms.

@@ -122,6 +122,15 @@ func (s *Sim) joinConference(c *call, name string, o participantOpts) {
 	s.notifyLocked()
 }
 
+// conferenceStarted reports whether the named conference has started (a second participant
+// joined).
+func (s *Sim) conferenceStarted(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cf := s.confLocked(name)
+	return cf != nil && cf.status != "init"
+}
+
 // leaveConference removes c from its conference; the conference ends when it empties or when a
 // participant with endConferenceOnExit leaves, and the others are then sent on.
 func (s *Sim) leaveConference(c *call, reason string) {

@@ -17,6 +17,11 @@ func (c *call) run(first *document, firstURL, method string) {
 	if c.direction == "outbound-api" {
 		c.setStatus("initiated")
 		c.setStatus("ringing")
+		if c.sim.unanswered(c.to) {
+			c.line(Line{Kind: "no-answer"})
+			c.setStatus("no-answer")
+			return
+		}
 	} else {
 		c.setStatus("ringing")
 	}
@@ -292,6 +297,9 @@ func (c *call) conference(d *document, n node) (*document, bool) {
 		events:         strings.Fields(n.attr("statusCallbackEvent", "start end")),
 	})
 	c.line(Line{Kind: "conference", Text: n.Text})
+	if w := n.attr("waitUrl", ""); w != "" && !c.sim.conferenceStarted(n.Text) {
+		c.hold(c.resolve(d, w), n.attr("waitMethod", "POST"))
+	}
 	for ctl := range c.ctl {
 		switch ctl.kind {
 		case ctlKick:
@@ -307,4 +315,25 @@ func (c *call) conference(d *document, n node) (*document, bool) {
 		}
 	}
 	return nil, true
+}
+
+// hold plays the conference's wait URL to a caller waiting alone, as Twilio does. Twilio plays it
+// again and again until the conference starts; the stand-in fetches it once, records what it says
+// and plays, and does not follow its Redirect, so a waiting call makes one request, not a loop.
+func (c *call) hold(target, method string) {
+	doc := c.fetch(target, method, nil)
+	if doc == nil {
+		return
+	}
+	for _, v := range doc.verbs {
+		switch v.Name {
+		case "Say":
+			c.line(Line{Kind: "say", Text: v.Text, Language: v.attr("language", "en-US")})
+		case "Play":
+			c.line(Line{Kind: "play", Text: v.Text})
+		case "Pause", "Redirect":
+		default: // Twilio allows only Say, Play, Pause and Redirect in a wait URL's answer
+			c.line(Line{Kind: "error", Text: "wait URL " + pathOf(target) + " answered with <" + v.Name + ">, which Twilio does not play while waiting"})
+		}
+	}
 }

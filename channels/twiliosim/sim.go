@@ -63,6 +63,7 @@ type Sim struct {
 	confs       []*conference
 	failTo      map[string]int // number → Twilio error code for CreateMessage
 	deliverFail map[string]string
+	noAnswer    map[string]bool // numbers whose calls ring out
 	mismatches  []string
 	closed      bool
 }
@@ -101,6 +102,7 @@ func New(cfg Config) (*Sim, error) {
 		callBySid:   map[string]*call{},
 		failTo:      map[string]int{},
 		deliverFail: map[string]string{},
+		noAnswer:    map[string]bool{},
 	}
 	s.hooks = newCallbackQueue(s)
 	if err := s.loadContract(); err != nil {

@@ -118,26 +118,6 @@ func (l *line) callIn(from string, digits ...string) (*twiliosim.Call, routing.C
 	return call, l.conv(id)
 }
 
-// hold fetches the wait URL as Twilio does while the caller waits and returns what is said.
-func (l *line) hold(convID, lang string) []string {
-	l.t.Helper()
-	u := l.public + voice.PathWait + "?" + url.Values{"c": {convID}, "l": {lang}, "n": {"0"}}.Encode()
-	form := url.Values{"CallSid": {"CA" + strings.Repeat("1", 32)}, "AccountSid": {l.sim.AccountSID()}}
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	twilio.SignRequest(req, l.sim.AuthToken(), u, form)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatalf("wait URL: %v", err)
-	}
-	defer resp.Body.Close()
-	var said []string
-	for _, s := range sayings(l.t, resp) {
-		said = append(said, s)
-	}
-	return said
-}
-
 func TestEndToEndSpanishCallWithVietnameseInterpreter(t *testing.T) {
 	l := newLine(t)
 
@@ -152,8 +132,9 @@ func TestEndToEndSpanishCallWithVietnameseInterpreter(t *testing.T) {
 	if conv.Language != "es" || conv.State != routing.Queued {
 		t.Fatalf("conversation %s/%s, want es/queued", conv.Language, conv.State)
 	}
-	if hold := strings.Join(l.hold(conv.ID, "es"), " "); !strings.Contains(hold, "próxima persona en la fila") {
-		t.Errorf("waiting caller hears %q, want their place in Spanish", hold)
+	// The conference plays its wait URL to the caller waiting alone: their place, in Spanish.
+	if !call.WaitSay(waitFor, "próxima persona en la fila") {
+		t.Errorf("waiting caller hears %q, want their place in Spanish", call.Info().Said())
 	}
 
 	// A Spanish-speaking advocate comes on, is offered the call and accepts; the gateway
@@ -212,6 +193,42 @@ func TestEndToEndSpanishCallWithVietnameseInterpreter(t *testing.T) {
 		if !slices.Contains(evs, want) {
 			t.Errorf("events %v lack %s", evs, want)
 		}
+	}
+}
+
+// TestEndToEndAdvocatePhoneRingsOut: the advocate accepts but their phone is not answered; the
+// stand-in reports no-answer, the miss is counted, and the caller is back in line and offered
+// to the next advocate, still in their conference.
+func TestEndToEndAdvocatePhoneRingsOut(t *testing.T) {
+	l := newLine(t)
+	call, conv := l.callIn("+15551239879", "1")
+	l.sim.NoAnswer("client:tomas")
+	tomas := routing.Advocate{ID: "tomas", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:tomas"}
+	mustOK(t, l.eng.PutAdvocate(l.ctx, tomas))
+	mustOK(t, l.eng.Heartbeat(l.ctx, tomas.ID))
+	mustOK(t, l.eng.SetStatus(l.ctx, tomas.ID, routing.Available))
+	accepted, err := l.eng.Accept(l.ctx, tomas.ID, conv.ID)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.ch.Connect(l.ctx, accepted, tomas))
+	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == "client:tomas" && c.Status == "no-answer" }); !ok {
+		t.Fatal("the advocate's phone never rang out")
+	}
+	l.eventually("the caller back in line", func() bool { return l.conv(conv.ID).State == routing.Queued })
+	if evs := eventTypes(t, l.eng, conv.ID); !slices.Contains(evs, voice.EvAdvocateMissed) {
+		t.Errorf("events %v lack %s", evs, voice.EvAdvocateMissed)
+	}
+	if info := call.Info(); !info.Ended.IsZero() || info.Conference != voice.ConferenceName(conv.ID) {
+		t.Fatalf("the caller's call: status %s in %q, want still waiting in the conference", info.Status, info.Conference)
+	}
+	// The next advocate gets the call.
+	una := routing.Advocate{ID: "una", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:una"}
+	mustOK(t, l.eng.PutAdvocate(l.ctx, una))
+	mustOK(t, l.eng.Heartbeat(l.ctx, una.ID))
+	mustOK(t, l.eng.SetStatus(l.ctx, una.ID, routing.Available))
+	if o, _ := l.eng.Offers(l.ctx, "una"); len(o) != 1 || o[0].ConversationID != conv.ID {
+		t.Errorf("offers to una = %v, want the call that rang out", o)
 	}
 }
 
