@@ -113,10 +113,8 @@ func (c *call) exec(d *document) *document {
 			return next
 		}
 		switch v.Name {
-		case "Say":
-			c.line(Line{Kind: "say", Text: v.Text, Language: v.attr("language", "en-US")})
-		case "Play":
-			c.line(Line{Kind: "play", Text: v.Text})
+		case "Say", "Play":
+			c.sound(v)
 		case "Pause":
 			c.line(Line{Kind: "pause", Text: v.attr("length", "1")})
 		case "Gather":
@@ -185,12 +183,7 @@ func (c *call) redirectTo(d *document, ctl control) *document {
 // false when no digits came and the call falls through to the next verb.
 func (c *call) gather(d *document, v node) (*document, bool) {
 	for _, n := range v.Children {
-		switch n.Name {
-		case "Say":
-			c.line(Line{Kind: "say", Text: n.Text, Language: n.attr("language", "en-US")})
-		case "Play":
-			c.line(Line{Kind: "play", Text: n.Text})
-		}
+		c.sound(n)
 	}
 	digits, next, stop := c.collect(d, v)
 	if stop {
@@ -327,13 +320,21 @@ func (c *call) hold(target, method string) {
 	}
 	for _, v := range doc.verbs {
 		switch v.Name {
-		case "Say":
-			c.line(Line{Kind: "say", Text: v.Text, Language: v.attr("language", "en-US")})
-		case "Play":
-			c.line(Line{Kind: "play", Text: v.Text})
+		case "Say", "Play":
+			c.sound(v)
 		case "Pause", "Redirect":
 		default: // Twilio allows only Say, Play, Pause and Redirect in a wait URL's answer
 			c.line(Line{Kind: "error", Text: "wait URL " + pathOf(target) + " answered with <" + v.Name + ">, which Twilio does not play while waiting"})
 		}
+	}
+}
+
+// sound records what a Say or Play verb makes the caller hear.
+func (c *call) sound(v node) {
+	switch v.Name {
+	case "Say":
+		c.line(Line{Kind: "say", Text: v.Text, Language: v.attr("language", "en-US")})
+	case "Play":
+		c.line(Line{Kind: "play", Text: v.Text})
 	}
 }

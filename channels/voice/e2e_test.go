@@ -81,6 +81,16 @@ func newLine(t *testing.T) *line {
 	return &line{t: t, ctx: context.Background(), eng: eng, clock: clock, sim: sim, ch: ch, plan: plan, public: hotline.URL}
 }
 
+// available signs a voice advocate in and makes them available.
+func (l *line) available(adv routing.Advocate) routing.Advocate {
+	l.t.Helper()
+	adv.Role, adv.Channels = routing.RoleAdvocate, []routing.Channel{routing.Voice}
+	mustOK(l.t, l.eng.PutAdvocate(l.ctx, adv))
+	mustOK(l.t, l.eng.Heartbeat(l.ctx, adv.ID))
+	mustOK(l.t, l.eng.SetStatus(l.ctx, adv.ID, routing.Available))
+	return adv
+}
+
 // eventually polls cond until it holds.
 func (l *line) eventually(what string, cond func() bool) {
 	l.t.Helper()
@@ -139,10 +149,7 @@ func TestEndToEndSpanishCallWithVietnameseInterpreter(t *testing.T) {
 
 	// A Spanish-speaking advocate comes on, is offered the call and accepts; the gateway
 	// connects them and their client is dialled into the same conference.
-	sofia := routing.Advocate{ID: "sofia", Name: "Sofía", Role: routing.RoleAdvocate, Languages: []string{"en", "es"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:sofia"}
-	mustOK(t, l.eng.PutAdvocate(l.ctx, sofia))
-	mustOK(t, l.eng.Heartbeat(l.ctx, sofia.ID))
-	mustOK(t, l.eng.SetStatus(l.ctx, sofia.ID, routing.Available))
+	sofia := l.available(routing.Advocate{ID: "sofia", Name: "Sofía", Languages: []string{"en", "es"}, VoiceEndpoint: "client:sofia"})
 	accepted, err := l.eng.Accept(l.ctx, sofia.ID, conv.ID)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
@@ -203,10 +210,7 @@ func TestEndToEndAdvocatePhoneRingsOut(t *testing.T) {
 	l := newLine(t)
 	call, conv := l.callIn("+15551239879", "1")
 	l.sim.NoAnswer("client:tomas")
-	tomas := routing.Advocate{ID: "tomas", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:tomas"}
-	mustOK(t, l.eng.PutAdvocate(l.ctx, tomas))
-	mustOK(t, l.eng.Heartbeat(l.ctx, tomas.ID))
-	mustOK(t, l.eng.SetStatus(l.ctx, tomas.ID, routing.Available))
+	tomas := l.available(routing.Advocate{ID: "tomas", Languages: []string{"en"}, VoiceEndpoint: "client:tomas"})
 	accepted, err := l.eng.Accept(l.ctx, tomas.ID, conv.ID)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
@@ -223,10 +227,7 @@ func TestEndToEndAdvocatePhoneRingsOut(t *testing.T) {
 		t.Fatalf("the caller's call: status %s in %q, want still waiting in the conference", info.Status, info.Conference)
 	}
 	// The next advocate gets the call.
-	una := routing.Advocate{ID: "una", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:una"}
-	mustOK(t, l.eng.PutAdvocate(l.ctx, una))
-	mustOK(t, l.eng.Heartbeat(l.ctx, una.ID))
-	mustOK(t, l.eng.SetStatus(l.ctx, una.ID, routing.Available))
+	l.available(routing.Advocate{ID: "una", Languages: []string{"en"}, VoiceEndpoint: "client:una"})
 	if o, _ := l.eng.Offers(l.ctx, "una"); len(o) != 1 || o[0].ConversationID != conv.ID {
 		t.Errorf("offers to una = %v, want the call that rang out", o)
 	}
