@@ -29,27 +29,31 @@ func (e *Engine) newAlert(cfg CasesConfig, d caseDoc, source string, now time.Ti
 	}
 }
 
-// writeAlert queues the writes that store a new alert.
+// writeAlert queues the writes that store a new alert with its escalation ladder, in the same
+// transaction as the case: a process dying right after the flag cannot leave an alert that never
+// escalates.
 func (e *Engine) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) {
 	z := redis.Z{Score: float64(a.RaisedAt.UnixMilli()), Member: a.ID}
 	p.Set(ctx, e.keys.alertDoc(a.ID), mustJSON(a), 0)
 	p.ZAdd(ctx, e.keys.alertList(), z)
 	p.ZAdd(ctx, e.keys.alertsOpen(), z)
 	p.HIncrBy(ctx, e.keys.caseStats(), "alerts_raised", 1)
+	e.writeLadder(ctx, p, a, a.RaisedAt)
 }
 
-// startAlert schedules the alert's escalation ladder from base (when it was raised, or when it
-// became urgent) and tells every console. The alert is already stored, so a failure here is
-// logged rather than failing the flag: the advocate must not flag twice.
-func (e *Engine) startAlert(ctx context.Context, a alertDoc, base time.Time, upgraded bool) {
+// writeLadder queues the timers of the alert's rungs not yet climbed, counted from base (when it
+// was raised, or when it became urgent).
+func (e *Engine) writeLadder(ctx context.Context, p redis.Pipeliner, a alertDoc, base time.Time) {
 	for _, s := range a.Ladder {
-		if slices.Contains(a.Escalated, s.Step) {
-			continue
-		}
-		if err := e.Schedule(ctx, timerEscalate, a.ID+"|"+s.Step, base.Add(s.After)); err != nil {
-			e.log.Error("cases: scheduling alert escalation failed", "alert", a.ID, "step", s.Step, "err", err)
+		if !slices.Contains(a.Escalated, s.Step) {
+			p.ZAdd(ctx, e.keys.timers(), timerZ(base.Add(s.After), timerEscalate+"|"+a.ID+"|"+s.Step))
 		}
 	}
+}
+
+// announceAlert tells every console about an alert already stored with its ladder. A failure is
+// logged rather than failing the flag: the advocate must not flag twice.
+func (e *Engine) announceAlert(ctx context.Context, a alertDoc, upgraded bool) {
 	data := e.alertData(a.Alert)
 	if upgraded {
 		data["upgraded"] = "1"
@@ -73,14 +77,17 @@ func (e *Engine) upgradeAlert(ctx context.Context, cfg CasesConfig, alertID stri
 			return nil, err
 		}
 		a.Urgency, a.Ladder, changed = Urgent, cfg.Ladder, true
-		return func(p redis.Pipeliner) { p.Set(ctx, key, mustJSON(a), 0) }, nil
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, key, mustJSON(a), 0)
+			e.writeLadder(ctx, p, a, e.now())
+		}, nil
 	})
 	if err != nil {
 		e.log.Error("cases: upgrading alert failed", "alert", alertID, "err", err)
 		return
 	}
 	if changed {
-		e.startAlert(ctx, a, e.now(), true)
+		e.announceAlert(ctx, a, true)
 	}
 }
 
@@ -290,13 +297,6 @@ func (e *Engine) recordStep(ctx context.Context, alertID string, st AlertStep) (
 		}, nil
 	})
 	return a, err
-}
-
-// scheduleSLA sets (or moves) the case's SLA timer to its due time.
-func (e *Engine) scheduleSLA(ctx context.Context, c Case) {
-	if err := e.Schedule(ctx, timerSLA, c.ID, c.DueAt); err != nil {
-		e.log.Error("cases: scheduling SLA clock failed", "case", c.ID, "err", err)
-	}
 }
 
 // checkSLA runs when a case falls due (timer arg: case id): a case nobody acknowledged is marked

@@ -232,6 +232,7 @@ func (e *Engine) openNewCase(ctx context.Context, cfg CasesConfig, n newCase) (C
 			p.Set(ctx, e.keys.contactCase(n.contactKey), d.ID, 0)
 		}
 		e.writeAlert(ctx, p, a)
+		p.ZAdd(ctx, e.keys.timers(), timerZ(d.DueAt, timerSLA+"|"+d.ID)) // the SLA clock
 		p.HIncrBy(ctx, e.keys.caseStats(), "cases_opened", 1)
 		return nil
 	})
@@ -242,8 +243,7 @@ func (e *Engine) openNewCase(ctx context.Context, cfg CasesConfig, n newCase) (C
 	if err != nil {
 		return Case{}, err
 	}
-	e.scheduleSLA(ctx, c)
-	e.startAlert(ctx, a, now, false)
+	e.announceAlert(ctx, a, false)
 	e.publishCase(ctx, EvCaseFlagged, c, n.report)
 	return c, nil
 }
@@ -291,6 +291,9 @@ func (e *Engine) addReport(ctx context.Context, cfg CasesConfig, id string, in C
 			if fresh != nil {
 				e.writeAlert(ctx, p, *fresh)
 			}
+			if dueChanged {
+				p.ZAdd(ctx, e.keys.timers(), timerZ(d.DueAt, timerSLA+"|"+d.ID))
+			}
 		}, nil
 	})
 	if err != nil {
@@ -300,12 +303,9 @@ func (e *Engine) addReport(ctx context.Context, cfg CasesConfig, id string, in C
 	if err != nil {
 		return Case{}, err
 	}
-	if dueChanged {
-		e.scheduleSLA(ctx, c)
-	}
 	switch {
 	case fresh != nil:
-		e.startAlert(ctx, *fresh, fresh.RaisedAt, false)
+		e.announceAlert(ctx, *fresh, false)
 	case upgraded:
 		e.upgradeAlert(ctx, cfg, d.AlertID)
 	}
