@@ -40,10 +40,44 @@ func advocate(ctx context.Context, sub string, args []string, getenv func(string
 		if err := acc.Disable(ctx, *id); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "disabled %s\n", *id)
+		fmt.Fprintf(stdout, "disabled %s and signed it out everywhere\n", *id)
 		return nil
+	case "password":
+		return advocatePassword(ctx, acc, eng, args, stdin, stdout)
 	}
-	return fmt.Errorf("unknown advocate subcommand %q (add, list, disable)", sub)
+	return fmt.Errorf("unknown advocate subcommand %q (add, list, disable, password)", sub)
+}
+
+// advocatePassword sets a new password for an account (a forgotten or leaked one); the account
+// is signed out everywhere.
+func advocatePassword(ctx context.Context, acc *gateway.Accounts, eng *routing.Engine, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("advocate password", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	id := fs.String("id", "", "account id (required)")
+	pwFile := fs.String("password-file", "", "read the new password from this file (- for stdin)")
+	pwStdin := fs.Bool("password-stdin", false, "read the new password from the first line of stdin")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := eng.Advocate(ctx, *id); err != nil {
+		return fmt.Errorf("advocate password: %w", err)
+	}
+	if *pwStdin {
+		*pwFile = "-"
+	}
+	// Neither flag: a random password is generated and printed once.
+	pw, generated, err := readPassword(*pwFile, stdin)
+	if err != nil {
+		return err
+	}
+	if err := acc.SetPassword(ctx, *id, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new password set for %s; it is signed out everywhere\n", *id)
+	if generated {
+		fmt.Fprintf(stdout, "password (shown once): %s\n", pw)
+	}
+	return nil
 }
 
 func advocateAdd(ctx context.Context, acc *gateway.Accounts, args []string, stdin io.Reader, stdout io.Writer) error {

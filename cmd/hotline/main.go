@@ -1,6 +1,6 @@
 // Command hotline runs OpenHotline: `hotline serve` (the default) starts the gateway, the routing
 // engine and the outbox dispatcher; `hotline config check` prints the effective configuration;
-// `hotline advocate add|list|disable` manages accounts.
+// `hotline advocate add|list|disable|password` manages accounts.
 package main
 
 import (
@@ -28,7 +28,8 @@ const usage = `usage:
   hotline config check                print the effective configuration or its errors
   hotline advocate add --id ID ...    create an account (see hotline advocate add -h)
   hotline advocate list               list accounts
-  hotline advocate disable --id ID    disable an account
+  hotline advocate disable --id ID    disable an account and sign it out everywhere
+  hotline advocate password --id ID   set a new password (signs the account out everywhere)
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
                                       measure against same-run baselines (uses HOTLINE_REDIS_URL,
                                       else an in-process Redis; a real Redis gives real figures);
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return configCheck(getenv, stdout)
 	case "advocate":
 		if len(args) < 2 {
-			return fmt.Errorf("advocate needs add, list or disable; %s", usage)
+			return fmt.Errorf("advocate needs add, list, disable or password; %s", usage)
 		}
 		return advocate(ctx, args[1], args[2:], getenv, stdin, stdout, log)
 	case "bench":

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openhotline/hotline/gateway"
+	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
 
@@ -80,6 +82,18 @@ func TestAdvocateAddListDisable(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "password (shown once): ") {
 		t.Fatalf("got %q, want the generated password printed once", out.String())
+	}
+	out.Reset()
+	args = []string{"advocate", "password", "--id", "sam", "--password-stdin"}
+	if err := run(ctx, args, e, strings.NewReader("a new passphrase for sam\n"), &out, &errOut); err != nil {
+		t.Fatalf("advocate password: %v", err)
+	}
+	acc := gateway.NewAccounts(routingtest.Engine(t, routing.Config{Prefix: prefix, DataKey: bytes.Repeat([]byte{7}, 32)}))
+	if _, err := acc.Verify(ctx, "sam", "a new passphrase for sam"); err != nil {
+		t.Fatalf("signing in with the new password: %v", err)
+	}
+	if err := run(ctx, []string{"advocate", "password", "--id", "nobody", "--password-stdin"}, e, strings.NewReader("whatever it is long\n"), &out, &errOut); err == nil {
+		t.Fatal("new password for an unknown account: got nil error")
 	}
 	out.Reset()
 	if err := run(ctx, []string{"advocate", "disable", "--id", "maria"}, e, nil, &out, &errOut); err != nil {
