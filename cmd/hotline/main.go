@@ -30,8 +30,10 @@ const usage = `usage:
   hotline advocate list               list accounts
   hotline advocate disable --id ID    disable an account
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
+                [--processes N] [--flags N]
                                       measure against same-run baselines (uses HOTLINE_REDIS_URL,
                                       else an in-process Redis; a real Redis gives real figures);
+                                      alert starts N hotline serve processes (default 3);
                                       --duration soaks, printing heap and goroutines
 `
 
