@@ -50,6 +50,13 @@ func TestBenchRefusesUnknownWorkload(t *testing.T) {
 	}
 }
 
+func TestBenchNeedsNoDataKeyOnASharedRedis(t *testing.T) {
+	cfg, err := benchConfig(env(map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0"}))
+	if err != nil || cfg.Redis.URL != "redis://127.0.0.1:6379/0" {
+		t.Fatalf("got %v, %q; want the Redis URL and no error: the bench brings its own key", err, cfg.Redis.URL)
+	}
+}
+
 // TestBenchAlertAcrossThreeProcesses runs `hotline bench alert` as a user would, on three
 // `hotline serve` processes and a real Redis: every flag reaches every supervisor's websocket.
 func TestBenchAlertAcrossThreeProcesses(t *testing.T) {
