@@ -161,7 +161,7 @@ func soak(ctx context.Context, d time.Duration, stdout io.Writer, round func() (
 			slowest = max(slowest, r.P99)
 		}
 		line := fmt.Sprintf("%-8s %8d %12.1f %12.1f %11d  %-12s", time.Since(start).Round(time.Second), n,
-			float64(m.HeapAlloc)/(1<<20), float64(m.Sys)/(1<<20), runtime.NumGoroutine(), slowest)
+			float64(m.HeapAlloc)/(1<<20), float64(m.Sys)/(1<<20), runtime.NumGoroutine(), slowest.Round(10*time.Microsecond))
 		if nodes != nil {
 			line += "  " + nodes(ctx)
 		}

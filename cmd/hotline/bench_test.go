@@ -43,6 +43,22 @@ func TestSoakPrintsRoundsUntilTheDuration(t *testing.T) {
 	}
 }
 
+func TestSoakShowsTheNodesOnEachLine(t *testing.T) {
+	var out bytes.Buffer
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	// One round: it ends the soak as an interrupt would.
+	err := soak(ctx, time.Hour, &out, func() (bench.Report, error) { stop(); return bench.Report{}, nil },
+		func(context.Context) string { return "52 48 50 MiB, 61 61 60 goroutines" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], "nodes") || !strings.HasSuffix(lines[1], "61 61 60 goroutines") {
+		t.Fatalf("got:\n%s\nwant a nodes column with each node's figures", out.String())
+	}
+}
+
 func TestBenchRefusesUnknownWorkload(t *testing.T) {
 	err := run(context.Background(), []string{"bench", "nope"}, env(nil), nil, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "unknown workload") {

@@ -226,7 +226,7 @@ func figure(v string, unit float64) string {
 func (n *node) metrics(ctx context.Context, names ...string) map[string]string {
 	out := map[string]string{}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.url+"/metrics", nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
 	if err != nil {
 		return out
 	}
