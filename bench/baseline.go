@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -38,6 +39,61 @@ func BareHTTP(n, conc int) Result {
 		io.Copy(io.Discard, resp.Body)
 		return resp.Body.Close()
 	})
+}
+
+// echoServer runs a bare gorilla websocket echo server on a loopback port until stop: the floor
+// for figures that end at a websocket.
+func echoServer(ctx context.Context) (url string, stop func(), err error) {
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{}}
+	return serve(ctx, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			t, b, err := ws.ReadMessage()
+			if err != nil || ws.WriteMessage(t, b) != nil {
+				return
+			}
+		}
+	}))
+}
+
+// runEcho measures the echo server holding o.Visitors connections, o.Senders sending at once,
+// with the memory each connection costs.
+func runEcho(ctx context.Context, o ChatOptions) (Result, error) {
+	url, stop, err := echoServer(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer stop()
+	cs := newClients()
+	defer cs.close()
+	before := heapNow()
+	if err := cs.dial(ctx, url, o.Visitors, nil); err != nil {
+		return Result{}, err
+	}
+	held := heapNow()
+	res := cs.time(ctx, ChatEchoBaseline, o.Messages, o.Senders)
+	perConn(&res, before, held, o.Visitors)
+	return res, nil
+}
+
+// echoOneAtATime measures n round trips through the echo server on conns connections, one in
+// flight at a time.
+func echoOneAtATime(ctx context.Context, name string, conns, n int) (Result, error) {
+	url, stop, err := echoServer(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer stop()
+	cs := newClients()
+	defer cs.close()
+	if err := cs.dial(ctx, url, conns, nil); err != nil {
+		return Result{}, err
+	}
+	return cs.time(ctx, name, n, 1), nil
 }
 
 // Run calls op n times from conc goroutines and measures each call.

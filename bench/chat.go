@@ -168,19 +168,18 @@ func (cs *clients) close() {
 	}
 }
 
-// time sends o.Messages messages from random clients, o.Senders at once, each waiting for its
-// echo.
-func (cs *clients) time(ctx context.Context, name string, o ChatOptions) Result {
+// time sends n messages from random clients, senders at once, each waiting for its echo.
+func (cs *clients) time(ctx context.Context, name string, n, senders int) Result {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var failed, next atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range o.Senders {
+	for range senders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(o.Messages) && ctx.Err() == nil {
+			for next.Add(1) <= int64(n) && ctx.Err() == nil {
 				d, err := cs.roundTrip(cs.conns[rand.IntN(len(cs.conns))])
 				if err != nil {
 					failed.Add(1)
@@ -227,36 +226,4 @@ func (cs *clients) roundTrip(c *client) (time.Duration, error) {
 	case <-time.After(10 * time.Second):
 		return 0, errNoEcho
 	}
-}
-
-// runEcho measures a bare gorilla echo server holding o.Visitors connections.
-func runEcho(ctx context.Context, o ChatOptions) (Result, error) {
-	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{}}
-	url, stop, err := serve(ctx, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		for {
-			t, b, err := ws.ReadMessage()
-			if err != nil || ws.WriteMessage(t, b) != nil {
-				return
-			}
-		}
-	}))
-	if err != nil {
-		return Result{}, err
-	}
-	defer stop()
-	cs := newClients()
-	defer cs.close()
-	before := heapNow()
-	if err := cs.dial(ctx, url, o.Visitors, nil); err != nil {
-		return Result{}, err
-	}
-	held := heapNow()
-	res := cs.time(ctx, ChatEchoBaseline, o)
-	perConn(&res, before, held, o.Visitors)
-	return res, nil
 }

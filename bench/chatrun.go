@@ -55,7 +55,7 @@ func runChat(ctx context.Context, e *routing.Engine, o ChatOptions) (Result, err
 	if err := waitBusy(ctx, e, ids, min(o.Visitors, o.Advocates*e.Config().TextCapacity)); err != nil {
 		return Result{}, err
 	}
-	res := cs.time(ctx, ChatMessage, o)
+	res := cs.time(ctx, ChatMessage, o.Messages, o.Senders)
 	perConn(&res, before, held, o.Visitors)
 	res.Extra["advocate_replies_delivered"] = float64(cs.replies.Load())
 	return res, nil

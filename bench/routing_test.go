@@ -39,22 +39,3 @@ func TestRoutingBenchSmall(t *testing.T) {
 		t.Fatalf("report lacks the workload:\n%s", buf.String())
 	}
 }
-
-func TestAlertBenchSmall(t *testing.T) {
-	rdb, prefix := routingtest.Redis(t)
-	var engines []*routing.Engine
-	for range 3 {
-		e, err := routing.New(rdb, routing.Config{Prefix: prefix, DataKey: routingtest.DataKey})
-		if err != nil {
-			t.Fatal(err)
-		}
-		engines = append(engines, e)
-	}
-	res, err := Alert(context.Background(), engines, AlertOptions{Flags: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Ops != 30 || res.Errors != 0 {
-		t.Fatalf("alert bench: got %d arrivals and %d errors, want 30 (10 flags × 3 processes) and 0", res.Ops, res.Errors)
-	}
-}

@@ -99,6 +99,10 @@ func TestMaskEventData(t *testing.T) {
 		{"detail", "21610: +1 555 123 7788 opted out", "21610: •••• 7788 opted out"},
 		{"contact", "+15551237788", "•••• 7788"},
 		{"mid", "1763820009000-0", "1763820009000-0"},
+		{"case", "01M82YGD773KMG78462893KFED", "01M82YGD773KMG78462893KFED"},
+		{"alert", "01M82YHQMGM16861641KQ4R3VY", "01M82YHQMGM16861641KQ4R3VY"},
+		{"conversation", "01JDB7W5Q8K3ZC9V2N4M6P8R0T", "01JDB7W5Q8K3ZC9V2N4M6P8R0T"},
+		{"case", "+15551237788", "•••• 7788"},
 	}
 	for _, tt := range tests {
 		if got := maskValue(tt.key, tt.val); got != tt.want {

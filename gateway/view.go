@@ -151,14 +151,20 @@ func maskValue(key, val string) string {
 	return maskText(val)
 }
 
-var reStreamID = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+var (
+	reStreamID = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+	reULID     = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
+)
 
-// idKey keeps ids the consoles match on (a message id is a stream id, digits and a dash, that
-// the phone pattern would otherwise hide), and counters such as seconds.
+// idKey keeps ids the consoles match on, which the phone pattern would otherwise hide: a message
+// id is a stream id, digits and a dash; a case, alert or conversation id is a ULID, and about one
+// in two hundred holds a run of seven digits. And counters such as seconds.
 func idKey(k, val string) bool {
 	switch k {
 	case "mid", "message", "last_event_id":
 		return reStreamID.MatchString(val)
+	case "alert", "case", "conversation":
+		return reULID.MatchString(val)
 	case "seconds", "waited", "handled", "priority":
 		return true
 	}

@@ -31,8 +31,10 @@ const usage = `usage:
   hotline advocate disable --id ID    disable an account and sign it out everywhere
   hotline advocate password --id ID   set a new password (signs the account out everywhere)
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
+                [--processes N] [--flags N]
                                       measure against same-run baselines (uses HOTLINE_REDIS_URL,
                                       else an in-process Redis; a real Redis gives real figures);
+                                      alert starts N hotline serve processes (default 3);
                                       --duration soaks, printing heap and goroutines
 `
 

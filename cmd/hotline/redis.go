@@ -74,16 +74,29 @@ func sentinelClient(rawURL string) (redis.UniversalClient, error) {
 	return redis.NewFailoverClient(opt), nil
 }
 
-// inMemoryRedis starts miniredis. miniredis expires keys only when told time has passed, so a
-// goroutine moves its clock forward every second.
+// inMemoryRedis starts miniredis for this process alone.
 func inMemoryRedis(ctx context.Context, log *slog.Logger) (redis.UniversalClient, func(), error) {
-	m := miniredis.NewMiniRedis()
-	if err := m.Start(); err != nil {
+	m, stop, err := startMiniredis(ctx)
+	if err != nil {
 		return nil, nil, fmt.Errorf("in-process Redis: %w", err)
 	}
 	log.Warn("HOTLINE_REDIS_URL is empty: using an in-process, in-memory Redis; nothing is kept after exit and only this process can use it")
-	tctx, stop := context.WithCancel(ctx)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	return rdb, func() { rdb.Close(); stop() }, nil
+}
+
+// startMiniredis starts miniredis on a loopback port, where other processes can reach it too.
+// miniredis expires keys only when told time has passed, so a goroutine moves its clock forward
+// every second until stop.
+func startMiniredis(ctx context.Context) (*miniredis.Miniredis, func(), error) {
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, nil, err
+	}
+	tctx, cancel := context.WithCancel(ctx)
+	ticking := make(chan struct{})
 	go func() {
+		defer close(ticking)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -95,6 +108,5 @@ func inMemoryRedis(ctx context.Context, log *slog.Logger) (redis.UniversalClient
 			}
 		}
 	}()
-	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	return rdb, func() { stop(); rdb.Close(); m.Close() }, nil
+	return m, func() { cancel(); <-ticking; m.Close() }, nil
 }
