@@ -63,17 +63,12 @@ func echoServer(ctx context.Context) (url string, stop func(), err error) {
 // runEcho measures the echo server holding o.Visitors connections, o.Senders sending at once,
 // with the memory each connection costs.
 func runEcho(ctx context.Context, o ChatOptions) (Result, error) {
-	url, stop, err := echoServer(ctx)
+	before := heapNow()
+	cs, stop, err := dialEcho(ctx, o.Visitors)
 	if err != nil {
 		return Result{}, err
 	}
 	defer stop()
-	cs := newClients()
-	defer cs.close()
-	before := heapNow()
-	if err := cs.dial(ctx, url, o.Visitors, nil); err != nil {
-		return Result{}, err
-	}
 	held := heapNow()
 	res := cs.time(ctx, ChatEchoBaseline, o.Messages, o.Senders)
 	perConn(&res, before, held, o.Visitors)
@@ -83,17 +78,27 @@ func runEcho(ctx context.Context, o ChatOptions) (Result, error) {
 // echoOneAtATime measures n round trips through the echo server on conns connections, one in
 // flight at a time.
 func echoOneAtATime(ctx context.Context, name string, conns, n int) (Result, error) {
-	url, stop, err := echoServer(ctx)
+	cs, stop, err := dialEcho(ctx, conns)
 	if err != nil {
 		return Result{}, err
 	}
 	defer stop()
-	cs := newClients()
-	defer cs.close()
-	if err := cs.dial(ctx, url, conns, nil); err != nil {
-		return Result{}, err
-	}
 	return cs.time(ctx, name, n, 1), nil
+}
+
+// dialEcho starts the echo server and opens conns connections to it; stop closes both.
+func dialEcho(ctx context.Context, conns int) (*clients, func(), error) {
+	url, stopServer, err := echoServer(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs := newClients()
+	stop := func() { cs.close(); stopServer() }
+	if err := cs.dial(ctx, url, conns, nil); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return cs, stop, nil
 }
 
 // Run calls op n times from conc goroutines and measures each call.
