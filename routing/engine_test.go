@@ -1,10 +1,12 @@
 package routing_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 func TestInboundOpensAndThreads(t *testing.T) {
@@ -435,5 +437,58 @@ func TestRetriedCallWebhookOpensOneConversation(t *testing.T) {
 	}
 	if w, _ := r.e.Waiting(r.ctx); len(w) != 1 {
 		t.Fatalf("waiting: got %d conversations, want 1", len(w))
+	}
+}
+
+// TestStoppingProcessReleasesItsTimers: a process stopping while its timer handler runs hands
+// the timer straight back; another process fires it at its next tick, not after the 30 s
+// redelivery delay (the clock does not move).
+func TestStoppingProcessReleasesItsTimers(t *testing.T) {
+	clock := routingtest.NewClock()
+	_, prefix := routingtest.Redis(t)
+	cfg := routing.Config{Prefix: prefix, Now: clock.Now, TickInterval: time.Millisecond}
+	a, b := routingtest.Engine(t, cfg), routingtest.Engine(t, cfg)
+	started := make(chan struct{})
+	a.HandleTimer("remind", func(ctx context.Context, arg string) error {
+		close(started)
+		<-ctx.Done() // a slow page through Twilio, cut short by the stop
+		return ctx.Err()
+	})
+	fired := make(chan string, 1)
+	b.HandleTimer("remind", func(ctx context.Context, arg string) error { fired <- arg; return nil })
+	ctx := context.Background()
+	if err := a.Schedule(ctx, "remind", "case-1", clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("process A never claimed the timer")
+	}
+	if err := b.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case arg := <-fired:
+		t.Fatalf("process B fired %q while A held it", arg)
+	default:
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case arg := <-fired:
+		if arg != "case-1" {
+			t.Fatalf("fired %q, want case-1", arg)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the timer A let go never fired on B")
 	}
 }

@@ -19,9 +19,45 @@ type timerSet struct {
 	e        *Engine
 	mu       sync.RWMutex
 	handlers map[string]TimerFunc
+
+	heldMu sync.Mutex
+	held   map[string]bool // claimed by this process and not finished: released on stop
 }
 
-func newTimerSet(e *Engine) *timerSet { return &timerSet{e: e, handlers: map[string]TimerFunc{}} }
+func newTimerSet(e *Engine) *timerSet {
+	return &timerSet{e: e, handlers: map[string]TimerFunc{}, held: map[string]bool{}}
+}
+
+func (ts *timerSet) hold(member string, on bool) {
+	ts.heldMu.Lock()
+	defer ts.heldMu.Unlock()
+	if on {
+		ts.held[member] = true
+	} else {
+		delete(ts.held, member)
+	}
+}
+
+// release hands the timers this process claimed but did not finish back to every process at
+// once, instead of after the redelivery delay: a process stopping gracefully keeps no one waiting.
+func (ts *timerSet) release() {
+	ts.heldMu.Lock()
+	members := make([]redis.Z, 0, len(ts.held))
+	for m := range ts.held {
+		members = append(members, redis.Z{Score: 0, Member: m})
+	}
+	ts.held = map[string]bool{}
+	ts.heldMu.Unlock()
+	if len(members) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// XX: a timer acknowledged meanwhile stays gone.
+	if err := ts.e.rdb.ZAddXX(ctx, ts.e.keys.inflight(), members...).Err(); err != nil {
+		ts.e.log.Warn("routing: releasing claimed timers failed; they fire after the redelivery delay", "count", len(members), "err", err)
+	}
+}
 
 var builtinTimers = map[string]bool{"offer": true, "esc": true, "purge": true, "retry": true}
 
@@ -70,11 +106,14 @@ func (e *Engine) tick(ctx context.Context, spawn func(func())) error {
 	due, _ := r[1].([]any)
 	for _, d := range due {
 		m, _ := d.(string)
+		e.timers.hold(m, true)
 		spawn(func() { e.fire(ctx, m) })
 	}
 	return nil
 }
 
+// fire runs a claimed timer's handler and acknowledges it. A timer the stop interrupted stays
+// held, for release; one that failed otherwise is retried after the redelivery delay.
 func (e *Engine) fire(ctx context.Context, member string) {
 	kind, arg, _ := strings.Cut(member, "|")
 	e.timers.mu.RLock()
@@ -82,15 +121,23 @@ func (e *Engine) fire(ctx context.Context, member string) {
 	e.timers.mu.RUnlock()
 	if f == nil {
 		// Another process may handle this kind; leave it in flight to be handed out again.
+		e.timers.hold(member, false)
 		return
 	}
 	if err := f(ctx, arg); err != nil {
-		e.log.Warn("routing: timer handler failed; will retry", "kind", kind, "err", err)
+		if ctx.Err() == nil {
+			e.log.Warn("routing: timer handler failed; will retry", "kind", kind, "err", err)
+			e.timers.hold(member, false)
+		}
 		return
 	}
 	if err := e.rdb.ZRem(ctx, e.keys.inflight(), member).Err(); err != nil {
 		e.log.Warn("routing: timer ack failed", "kind", kind, "err", err)
+		if ctx.Err() != nil {
+			return
+		}
 	}
+	e.timers.hold(member, false)
 }
 
 // Run ticks every TickInterval until ctx ends. Timer handlers run on a few goroutines of their
@@ -101,6 +148,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer t.Stop()
 	slots := make(chan struct{}, 8)
 	var wg sync.WaitGroup
+	defer e.timers.release() // after the handlers: what they did not finish goes to the others now
 	defer wg.Wait()
 	spawn := func(f func()) {
 		select {
