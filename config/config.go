@@ -74,6 +74,7 @@ type Twilio struct {
 	ShortCode    string   // HOTLINE_SMS_SHORT_CODE, default 233733
 	VoiceNumber  string   // HOTLINE_VOICE_NUMBER, default +18883737888
 	RelayCallers []string // HOTLINE_RELAY_CALLER_IDS: caller ids of relay (TTY/711) services
+	HoldMusic    string   // HOTLINE_HOLD_MUSIC_URL: audio (mp3/wav URL Twilio can fetch) played to waiting callers; empty = silence
 }
 
 // SMTP configures email in and out.
@@ -150,6 +151,7 @@ func Load(getenv func(string) string) (Config, error) {
 			ShortCode:    p.str("HOTLINE_SMS_SHORT_CODE", "233733"),
 			VoiceNumber:  p.str("HOTLINE_VOICE_NUMBER", "+18883737888"),
 			RelayCallers: p.list("HOTLINE_RELAY_CALLER_IDS"),
+			HoldMusic:    p.str("HOTLINE_HOLD_MUSIC_URL", ""),
 		},
 		SMTP: SMTP{
 			Addr:      p.str("HOTLINE_SMTP_ADDR", "127.0.0.1:2525"),
@@ -230,6 +232,11 @@ func (c Config) Validate() []string {
 	if c.Twilio.APIURL != "" {
 		if u, err := url.Parse(c.Twilio.APIURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			add("HOTLINE_TWILIO_API_URL %q must be an absolute http(s) URL", c.Twilio.APIURL)
+		}
+	}
+	if c.Twilio.HoldMusic != "" {
+		if u, err := url.Parse(c.Twilio.HoldMusic); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			add("HOTLINE_HOLD_MUSIC_URL %q must be an absolute http(s) URL Twilio can fetch", c.Twilio.HoldMusic)
 		}
 	}
 	if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {

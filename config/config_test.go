@@ -48,6 +48,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"bad public url", map[string]string{"HOTLINE_PUBLIC_URL": "hotline.org"}, "HOTLINE_PUBLIC_URL"},
 		{"bad addr", map[string]string{"HOTLINE_HTTP_ADDR": "8080"}, "HOTLINE_HTTP_ADDR"},
 		{"bad proxy", map[string]string{"HOTLINE_TRUSTED_PROXIES": "10.0.0.1"}, "HOTLINE_TRUSTED_PROXIES"},
+		{"bad hold music", map[string]string{"HOTLINE_HOLD_MUSIC_URL": "hold.mp3"}, "HOTLINE_HOLD_MUSIC_URL"},
 		{"bad api url", map[string]string{"HOTLINE_TWILIO_API_URL": "nope"}, "HOTLINE_TWILIO_API_URL"},
 		{"bad relay scheme", map[string]string{"HOTLINE_SMTP_RELAY": "http://mail.example.org"}, "HOTLINE_SMTP_RELAY must look like smtp://"},
 		{"bad relay tls", map[string]string{"HOTLINE_SMTP_RELAY": "smtp://mail.example.org?tls=sometimes"}, "HOTLINE_SMTP_RELAY tls=\"sometimes\""},

@@ -44,6 +44,11 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_SMS_SHORT_CODE", c.Twilio.ShortCode)
 	row("HOTLINE_VOICE_NUMBER", c.Twilio.VoiceNumber)
 	row("HOTLINE_RELAY_CALLER_IDS", fmt.Sprintf("(%d configured)", len(c.Twilio.RelayCallers)))
+	if c.Twilio.HoldMusic == "" {
+		row("HOTLINE_HOLD_MUSIC_URL", "(empty: silence between messages)")
+	} else {
+		row("HOTLINE_HOLD_MUSIC_URL", c.Twilio.HoldMusic)
+	}
 	row("HOTLINE_SMTP_ADDR", c.SMTP.Addr)
 	row("HOTLINE_SMTP_DOMAIN", c.SMTP.Domain)
 	row("HOTLINE_EMAIL_ADDRESSES", fmt.Sprintf("(%d configured)", len(c.SMTP.Addresses)))

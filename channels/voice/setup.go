@@ -27,6 +27,7 @@ func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slo
 		PublicURL:    cfg.HTTP.PublicURL,
 		Number:       cfg.Twilio.VoiceNumber,
 		RelayCallers: cfg.Twilio.RelayCallers,
+		HoldMusic:    cfg.Twilio.HoldMusic,
 		NameEN:       cfg.Hotline.Name,
 		Logger:       log,
 	}

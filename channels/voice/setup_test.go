@@ -1,7 +1,10 @@
 package voice
 
 import (
+	"slices"
 	"testing"
+
+	"github.com/twilio/twilio-go/twiml"
 
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/routing"
@@ -31,6 +34,18 @@ func TestNewFromConfig(t *testing.T) {
 	ch, err = NewFromConfig(prod, eng, &fakeCalls{}, nil)
 	if err != nil || ch.Interpreters() != nil {
 		t.Errorf("production without a line: %v, catalog %v; want a channel without interpreter", err, ch.Interpreters() != nil)
+	}
+	// Hold music between the messages a waiting caller hears, instead of silence.
+	music := load(map[string]string{"HOTLINE_HOLD_MUSIC_URL": "https://cdn.example.org/hold.mp3"})
+	ch, err = NewFromConfig(music, eng, &fakeCalls{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ch.waitTwiML("", english, 0, 1), func(v twiml.Element) bool {
+		p, ok := v.(*twiml.VoicePlay)
+		return ok && p.Url == "https://cdn.example.org/hold.mp3"
+	}) {
+		t.Error("HOTLINE_HOLD_MUSIC_URL is not played to waiting callers")
 	}
 	// A provider code list naming an unknown language is refused, naming the setting.
 	bad := load(map[string]string{"HOTLINE_INTERPRETER_NUMBER": "+18005550100", "HOTLINE_INTERPRETER_ACCOUNT": "1", "HOTLINE_INTERPRETER_LANGUAGE_CODES": "xx=1"})
