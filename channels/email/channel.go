@@ -60,7 +60,7 @@ func (ch *Channel) Deliver(ctx context.Context, c routing.Conversation, m routin
 	if err != nil {
 		return fmt.Errorf("email: conversation %s: %w", c.ID, err)
 	}
-	id := ch.messageID(c.ID, m.ID)
+	id := replyID(ch.engine, ch.cfg.Domain, c.ID, m.ID)
 	// Record our Message-ID before sending, so the answer to it threads however fast it comes.
 	ttl := ch.engine.Config().Retention + 30*24*time.Hour
 	if err := ch.engine.Redis().Set(ctx, sentKey(ch.engine, id), c.ID, ttl).Err(); err != nil {
@@ -188,10 +188,10 @@ func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]s
 	return nil, nil
 }
 
-// messageID is the reply's Message-ID: derived from the message so that a retried delivery
-// repeats it, opaque so that it reveals nothing.
-func (ch *Channel) messageID(convID, msgID string) string {
-	return ch.engine.Lookup("email-reply", convID+"/"+msgID)[:32] + "@" + ch.cfg.Domain
+// replyID is a reply's Message-ID: derived from the message so that a retried delivery repeats
+// it (and a bounce can be traced back to it), opaque so that it reveals nothing.
+func replyID(e *routing.Engine, domain, convID, msgID string) string {
+	return e.Lookup("email-reply", convID+"/"+msgID)[:32] + "@" + domain
 }
 
 var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|aw|sv|rv|res)\s*(\[\d+\])?\s*:\s*)+`)

@@ -65,6 +65,16 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("reply status: got %s %q, want out, sent", last.Direction, last.Status)
 	}
 
+	// A delivery receipt for the reply marks it delivered; nobody is offered a conversation.
+	before := len(inboundConvs(t, e))
+	mustSend(t, r, "", dsn(ours, "delivered", "2.0.0"))
+	if m := history(t, e, conv.ID); m[len(m)-1].Status != routing.StatusDelivered {
+		t.Errorf("reply status after a delivery receipt: got %q, want delivered", m[len(m)-1].Status)
+	}
+	if n := len(inboundConvs(t, e)); n != before {
+		t.Errorf("a delivery receipt was stored as a message (%d inbound, want %d)", n, before)
+	}
+
 	// Ana answers from her mail client: it joins the same conversation.
 	answer := "From: Ana <ana@sender.example>\nTo: help@hotline.test\nSubject: Re: Necesito ayuda\n" +
 		"Message-ID: <" + msgID(2) + ">\nIn-Reply-To: <" + ours + ">\nReferences: <" + first + "> <" + ours + ">\n\n" +
@@ -85,6 +95,75 @@ func TestEndToEnd(t *testing.T) {
 	if !slices.Equal(ids, []string{conv.ID, conv.ID, conv.ID}) {
 		t.Errorf("conversations of the three inbound messages: got %v, want all %s", ids, conv.ID)
 	}
+}
+
+// TestBounceMarksTheReplyUndelivered: the recipient's server refuses a reply after the relay
+// took it; the bounce comes back to the hotline's address, marks that reply undelivered with the
+// reason's status code, and opens no conversation from the mailer daemon.
+func TestBounceMarksTheReplyUndelivered(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{})
+	s := startSink(t)
+	d := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.Email: newChannel(t, e, s.url())},
+		routing.DispatcherConfig{Consumer: "bounce"})
+	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
+		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSend(t, r, "ana@sender.example", firstMail(msgID(1), "Help", "Please help me."))
+	conv := lastConv(t, e)
+	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Send(ctx, "rosa", conv.ID, "We are here. Are you safe?"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := parsed(t, s.wait(t, 1))
+	ours := strings.Trim(reply.Header.Get("Message-ID"), "<>")
+	after, _ := e.LastEventID(ctx)
+
+	mustSend(t, r, "", dsn(ours, "failed", "5.1.1"))
+	msgs := history(t, e, conv.ID)
+	if last := msgs[len(msgs)-1]; last.Direction != routing.Out || last.Status != routing.StatusUndelivered {
+		t.Fatalf("reply after the bounce: %s %q, want out, undelivered", last.Direction, last.Status)
+	}
+	evs, _, err := e.ReadEvents(ctx, after, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(evs, func(ev routing.Event) bool {
+		return ev.Type == routing.EvStatus && ev.Data["status"] == routing.StatusUndelivered && ev.Data["detail"] == "bounced (5.1.1)"
+	}) {
+		t.Errorf("no message.status event saying why: %+v", evs)
+	}
+	if ids := inboundConvs(t, e); len(ids) != 1 {
+		t.Errorf("the bounce was stored as a message: inbound messages in %v", ids)
+	}
+
+	// A bounce about mail the hotline never sent is kept as a message, marked automatic.
+	mustSend(t, r, "", dsn("someone-else@elsewhere.example", "failed", "5.1.1"))
+	if ids := inboundConvs(t, e); len(ids) != 2 {
+		t.Errorf("a foreign bounce was dropped: inbound messages in %v", ids)
+	}
+}
+
+// dsn is a delivery status notification (RFC 3464) about the message with Message-ID id.
+func dsn(id, action, status string) string {
+	return "From: Mail Delivery System <MAILER-DAEMON@relay.example>\nTo: help@hotline.test\n" +
+		"Subject: Delivery Status Notification\nMessage-ID: <" + msgID(99) + ">\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n\n" +
+		"--BB\nContent-Type: text/plain\n\nThis is an automatically generated delivery status notification.\n\n" +
+		"--BB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example\n\n" +
+		"Final-Recipient: rfc822; ana@sender.example\nAction: " + action + "\nStatus: " + status + "\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 <ana@sender.example>: Recipient address rejected\n\n" +
+		"--BB\nContent-Type: text/rfc822-headers\n\nFrom: Hotline <help@hotline.test>\n" +
+		"To: ana@sender.example\nMessage-ID: <" + id + ">\nSubject: Re: Help\n\n--BB--\n"
 }
 
 func TestAcknowledgement(t *testing.T) {

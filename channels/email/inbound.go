@@ -35,6 +35,18 @@ func ThreadKey(messageID string) string { return "email:" + messageID }
 // deliver parses raw and stores it through the engine; its error is the SMTP answer.
 func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string) error {
 	m := r.parse(raw, envelopeFrom)
+	if m.Report != nil {
+		// A bounce or receipt for one of our replies marks that reply; it is not a message from
+		// anyone, and must not open a conversation an advocate has to answer.
+		handled, err := r.report(ctx, m.Report)
+		if err != nil {
+			r.log.Error("email: recording a delivery report failed; sender told to retry", "err", err)
+			return errTryLater
+		}
+		if handled {
+			return nil
+		}
+	}
 	in := r.inbound(ctx, m)
 	res, err := r.engine.Inbound(ctx, in)
 	if routing.ErrorCode(err) == routing.EConflict && in.ConversationID != "" {

@@ -32,6 +32,7 @@ type Mail struct {
 	Truncated   bool     // Text was cut at maxText
 	Malformed   bool     // the MIME structure could not be read; Text is the raw message made readable
 	Auto        bool     // an automatic message (out-of-office, bounce), not written by a person
+	Report      *Report  // set when the message is a delivery status notification
 	Attachments []routing.Attachment
 }
 
@@ -111,6 +112,10 @@ func fromEnvelope(env *enmime.Envelope, maxAttachment int64) Mail {
 		References: parseIDs(strings.Join(env.Root.Header.Values("References"), " ")),
 		Text:       readable(textOf(env.Text)),
 		Auto:       automatic(env.Root.Header.Get),
+		Report:     reportOf(env.Root),
+	}
+	if m.Report != nil {
+		m.Auto = true
 	}
 	if len(m.References) > maxRefs {
 		m.References = m.References[len(m.References)-maxRefs:]

@@ -240,7 +240,8 @@ func TestParseRelayURL(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{multipartAlt, htmlOnly, withAttachment, reply, "", "From: <>\r\n\r\n", "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x--"} {
+	for _, s := range []string{multipartAlt, htmlOnly, withAttachment, reply, "", "From: <>\r\n\r\n", "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x--",
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nX: y\r\n\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <a@b>\r\n\r\n--B--"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -250,6 +251,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if m.MessageID == "" {
 			t.Fatal("no MessageID")
+		}
+		if r := m.Report; r != nil && (r.OriginalID == "" || r.Action == "" || !m.Auto) {
+			t.Fatalf("incomplete delivery report %+v (auto %v)", r, m.Auto)
 		}
 		for _, a := range m.Attachments {
 			if int64(len(a.Data)) > 1024 || (a.Data == nil) == (a.Refused == "") && a.Size > 0 {
