@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -189,6 +190,63 @@ func TestAdvocateWhoDoesNotAnswerPutsTheCallBackInLine(t *testing.T) {
 				t.Errorf("the advocate who missed the call is offered it again at once: %v", o)
 			}
 		})
+	}
+}
+
+// TestCallNeverConnectedGoesBackInLine: the process connecting an accepted call dies before
+// Twilio has the advocate's leg; the connection check fires on the shared timers and puts the
+// caller back in line instead of leaving them on hold with nobody coming.
+func TestCallNeverConnectedGoesBackInLine(t *testing.T) {
+	r := newRig(t, nil)
+	r.calls.hang, r.calls.hanging = make(chan struct{}), make(chan struct{}, 1)
+	t.Cleanup(func() { close(r.calls.hang) })
+	ana := r.advocate("ana", []string{"en"}, "+15557770002", "")
+	_, conv := r.callIn(sid(31), "+15551230042", "1")
+	accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	go r.ch.Connect(context.Background(), accepted, ana) // never gets past CreateCall
+	<-r.calls.hanging
+
+	r.clock.Advance(connectCheckAfter - time.Second)
+	if err := r.eng.Tick(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.conv(conv.ID); c.State != routing.Active {
+		t.Fatalf("before the check is due: state %s, want active", c.State)
+	}
+	r.clock.Advance(2 * time.Second)
+	if err := r.eng.Tick(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := r.conv(conv.ID)
+	if c.State != routing.Queued || c.Advocate != "" {
+		t.Fatalf("after the check: state %s advocate %q, want queued with nobody", c.State, c.Advocate)
+	}
+	if !slices.Contains(r.events(conv.ID), EvAdvocateMissed) {
+		t.Errorf("events %v lack %s", r.events(conv.ID), EvAdvocateMissed)
+	}
+}
+
+// TestConnectedCallIsLeftAlone: the same check on a call whose leg was placed changes nothing.
+func TestConnectedCallIsLeftAlone(t *testing.T) {
+	r := newRig(t, nil)
+	ana := r.advocate("ana", []string{"en"}, "+15557770002", "")
+	_, conv := r.callIn(sid(32), "+15551230043", "1")
+	accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	if err := r.ch.Connect(r.ctx, accepted, ana); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(connectCheckAfter + time.Second)
+	if err := r.eng.Tick(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.conv(conv.ID); c.State != routing.Active || c.Advocate != "ana" {
+		t.Fatalf("after the check: state %s advocate %q, want still active with ana", c.State, c.Advocate)
 	}
 }
 

@@ -113,6 +113,7 @@ func New(cfg Config) (*Channel, error) {
 		}
 	}
 	c.mux = c.routes()
+	cfg.Engine.HandleTimer(timerConnectCheck, c.checkConnected)
 	return c, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/twilio/twilio-go/twiml"
@@ -55,6 +56,12 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 		c.requeue(ctx, conv.ID, adv.ID, "error")
 		return err
 	}
+	// Should this process die before Twilio has the advocate's call, another one puts the caller
+	// back in line (checkConnected).
+	at := c.eng.Config().Now().Add(connectCheckAfter)
+	if err := c.eng.Schedule(ctx, timerConnectCheck, conv.ID+"|"+adv.ID+"|"+leg, at); err != nil {
+		c.log.Warn("voice: connection check not scheduled", "conversation", conv.ID, "err", err)
+	}
 	p := &openapi.CreateCallParams{}
 	p.SetTo(adv.VoiceEndpoint)
 	p.SetFrom(c.cfg.Number)
@@ -73,6 +80,40 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaAdvocateCall: *call.Sid}); err != nil {
 		c.log.Warn("voice: advocate call not recorded", "conversation", conv.ID, "err", err)
 	}
+	return nil
+}
+
+// timerConnectCheck checks, connectCheckAfter after an advocate accepted a call, that their leg
+// was placed: longer than Twilio's request timeout, so only a process that died in between leaves
+// a leg without a call.
+const (
+	timerConnectCheck = "voice-connect"
+	connectCheckAfter = twilio.RequestTimeout + 20*time.Second
+)
+
+// checkConnected runs on any process (timer arg "conversation|advocate|leg"): when the accepted
+// call is still waiting for an advocate's leg that was never placed, because the process
+// connecting it died, the call goes back in line instead of leaving the caller on hold with
+// nobody coming.
+func (c *Channel) checkConnected(ctx context.Context, arg string) error {
+	parts := strings.Split(arg, "|")
+	if len(parts) != 3 {
+		return nil
+	}
+	convID, advID, leg := parts[0], parts[1], parts[2]
+	conv, err := c.eng.Conversation(ctx, convID)
+	if routing.ErrorCode(err) == routing.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if conv.State != routing.Active || conv.Advocate != advID || conv.Meta[MetaAdvocateLeg] != leg ||
+		conv.Meta[MetaAdvocateCall] != "" || conv.Meta[MetaAnsweredAt] != "" {
+		return nil // connected, answered, or moved on
+	}
+	c.log.Warn("voice: an accepted call was never connected to its advocate; back in line", "conversation", convID, "advocate", advID)
+	c.requeue(ctx, convID, advID, "not_connected")
 	return nil
 }
 

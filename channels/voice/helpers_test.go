@@ -98,9 +98,18 @@ type fakeCalls struct {
 	created []*openapi.CreateCallParams
 	updated map[string]string
 	fail    bool
+	// hang, when set, holds every CreateCall until it is closed and then fails it: a process
+	// stuck (or dead) before Twilio has the call.
+	hang    chan struct{}
+	hanging chan struct{} // receives when a CreateCall starts hanging
 }
 
 func (f *fakeCalls) CreateCall(p *openapi.CreateCallParams) (*openapi.ApiV2010Call, error) {
+	if f.hang != nil {
+		f.hanging <- struct{}{}
+		<-f.hang
+		return nil, &client.TwilioRestError{Code: 20500, Status: 500, Message: "the process died"}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail {
