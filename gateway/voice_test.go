@@ -11,6 +11,7 @@ import (
 
 // fakeVoice records what the consoles asked of the voice channel.
 type fakeVoice struct {
+	catalog    *interpreter.Catalog // nil: no interpreter line
 	mu         sync.Mutex
 	connected  []string // "advocate conversation"
 	connectErr error
@@ -43,7 +44,7 @@ func (f *fakeVoice) Supervise(ctx context.Context, sup routing.Advocate, convID,
 	return "CA2", nil
 }
 
-func (f *fakeVoice) Interpreters() *interpreter.Catalog { return nil }
+func (f *fakeVoice) Interpreters() *interpreter.Catalog { return f.catalog }
 
 func (f *fakeVoice) calls() (connected, interp, supervised []string) {
 	f.mu.Lock()

@@ -445,7 +445,7 @@ function openInterpreter(id) {
 function showLanguages(results) {
   const d = $('interp-dialog');
   $('interp-results').replaceChildren(...results.map((l) => h('li', {},
-    h('button', { type: 'button', text: `${document.documentElement.lang === 'es' ? l.es : l.en} (${l.code})`, onclick: () => {
+    h('button', { type: 'button', 'data-code': l.code, text: `${document.documentElement.lang === 'es' ? l.es : l.en} (${l.code})`, onclick: () => {
       conn.send({ type: 'interpreter', conversation: d.dataset.conv, language: l.code });
       d.close('cancel');
     } }))));
