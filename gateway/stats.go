@@ -147,31 +147,31 @@ type QueueStat struct {
 	OldestWaitS float64 `json:"oldest_wait_s"`
 }
 
-// Queues returns every class that has had a queue, with its waiting count and oldest wait.
+// Queues returns every class that has had a queue (so the supervisor's table keeps its rows),
+// with its waiting count and oldest wait as routing holds them now, not as counted from events.
 func (st *Stats) Queues(ctx context.Context) ([]QueueStat, error) {
-	rdb := st.engine.Redis()
-	classes, err := rdb.SMembers(ctx, st.key("classes")).Result()
+	seen, err := st.engine.Redis().SMembers(ctx, st.key("classes")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("gateway: queues: %w", err)
 	}
-	sort.Strings(classes)
-	now := st.now()
-	out := make([]QueueStat, 0, len(classes))
-	for _, class := range classes {
-		q := QueueStat{Class: class}
-		q.Channel, q.Language, _ = strings.Cut(class, ":")
-		if q.Waiting, err = rdb.ZCard(ctx, st.key("waiting", class)).Result(); err != nil {
-			return nil, err
-		}
-		oldest, err := rdb.ZRangeWithScores(ctx, st.key("waiting", class), 0, 0).Result()
-		if err != nil {
-			return nil, err
-		}
-		if len(oldest) == 1 {
-			q.OldestWaitS = max(0, float64(now.UnixMilli()-int64(oldest[0].Score))/1000)
-		}
+	live, err := st.engine.Queues(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: queues: %w", err)
+	}
+	byClass := map[string]QueueStat{}
+	for _, class := range seen {
+		ch, lang, _ := strings.Cut(class, ":")
+		byClass[class] = QueueStat{Class: class, Channel: ch, Language: lang}
+	}
+	for _, q := range live {
+		byClass[q.Class] = QueueStat{Class: q.Class, Channel: string(q.Channel), Language: q.Language,
+			Waiting: int64(q.Waiting), OldestWaitS: q.OldestWait.Seconds()}
+	}
+	out := make([]QueueStat, 0, len(byClass))
+	for _, q := range byClass {
 		out = append(out, q)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	return out, nil
 }
 

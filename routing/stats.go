@@ -56,11 +56,38 @@ func (e *Engine) Stats(ctx context.Context) (Stats, error) {
 		s.Counts[k], _ = strconv.ParseInt(v, 10, 64)
 	}
 	s.Answer, s.Handle, s.Abandon = histogram(hists["answer"].Val()), histogram(hists["handle"].Val()), histogram(hists["abandon"].Val())
+	queues, err := e.queues(ctx, classes.Val())
+	if err != nil {
+		return Stats{}, err
+	}
+	s.Queues = queues
+	for _, id := range lease.Val() {
+		st, err := e.rdb.HGet(ctx, e.keys.adv(id), "status").Result()
+		if err == nil {
+			s.Advocates[Status(st)]++
+			s.Alive++
+		}
+	}
+	return s, nil
+}
+
+// Queues returns every routing class that has had a queue, with the conversations waiting in it
+// now and the longest wait, read from the queues themselves.
+func (e *Engine) Queues(ctx context.Context) ([]QueueStat, error) {
+	classes, err := e.rdb.SMembers(ctx, e.keys.classes()).Result()
+	if err != nil {
+		return nil, wrap("queues", err)
+	}
+	return e.queues(ctx, classes)
+}
+
+func (e *Engine) queues(ctx context.Context, classes []string) ([]QueueStat, error) {
 	now := e.now()
-	for _, cls := range classes.Val() {
+	out := make([]QueueStat, 0, len(classes))
+	for _, cls := range classes {
 		z, err := e.rdb.ZRangeWithScores(ctx, e.keys.queue(cls), 0, -1).Result()
 		if err != nil {
-			return Stats{}, wrap("stats queue", err)
+			return nil, wrap("stats queue", err)
 		}
 		ch, lang, _ := strings.Cut(cls, ":")
 		q := QueueStat{Class: cls, Channel: Channel(ch), Language: lang, Waiting: len(z)}
@@ -70,17 +97,10 @@ func (e *Engine) Stats(ctx context.Context) (Stats, error) {
 				q.OldestWait = w
 			}
 		}
-		s.Queues = append(s.Queues, q)
+		out = append(out, q)
 	}
-	slices.SortFunc(s.Queues, func(a, b QueueStat) int { return strings.Compare(a.Class, b.Class) })
-	for _, id := range lease.Val() {
-		st, err := e.rdb.HGet(ctx, e.keys.adv(id), "status").Result()
-		if err == nil {
-			s.Advocates[Status(st)]++
-			s.Alive++
-		}
-	}
-	return s, nil
+	slices.SortFunc(out, func(a, b QueueStat) int { return strings.Compare(a.Class, b.Class) })
+	return out, nil
 }
 
 // HistogramBounds are the bucket bounds (seconds) the scripts keep; lua/lib.lua has the same list.
