@@ -125,17 +125,7 @@ func (s *Sim) CallInfo(sid string) (CallInfo, bool) {
 
 // WaitCall waits until some call satisfies match and returns its snapshot.
 func (s *Sim) WaitCall(timeout time.Duration, match func(CallInfo) bool) (CallInfo, bool) {
-	var found CallInfo
-	ok := s.waitFor(timeout, func() bool {
-		for _, c := range s.calls {
-			if snap := c.snapshotLocked(); match(snap) {
-				found = snap
-				return true
-			}
-		}
-		return false
-	})
-	return found, ok
+	return waitFirst(s, timeout, func() []*call { return s.calls }, (*call).snapshotLocked, match)
 }
 
 func (c *call) snapshotLocked() CallInfo {

@@ -60,17 +60,7 @@ func (s *Sim) Conferences() []Conference {
 
 // WaitConference waits until a conference satisfies match and returns its snapshot.
 func (s *Sim) WaitConference(timeout time.Duration, match func(Conference) bool) (Conference, bool) {
-	var found Conference
-	ok := s.waitFor(timeout, func() bool {
-		for _, cf := range s.confs {
-			if snap := cf.snapshot(); match(snap) {
-				found = snap
-				return true
-			}
-		}
-		return false
-	})
-	return found, ok
+	return waitFirst(s, timeout, func() []*conference { return s.confs }, (*conference).snapshot, match)
 }
 
 func (cf *conference) snapshot() Conference {

@@ -63,17 +63,7 @@ func (s *Sim) MessagesTo(number string) []Message {
 
 // WaitMessage waits until a carried message satisfies match and returns it.
 func (s *Sim) WaitMessage(timeout time.Duration, match func(Message) bool) (Message, bool) {
-	var found Message
-	ok := s.waitFor(timeout, func() bool {
-		for _, m := range s.messages {
-			if match(*m) {
-				found = *m
-				return true
-			}
-		}
-		return false
-	})
-	return found, ok
+	return waitFirst(s, timeout, func() []*Message { return s.messages }, func(m *Message) Message { return *m }, match)
 }
 
 var messageErrors = map[int]string{

@@ -228,6 +228,22 @@ func (s *Sim) waitFor(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
+// waitFirst waits until one of the items list returns (read under the Sim's lock), as snap
+// copies it, satisfies match, and returns that copy.
+func waitFirst[E, T any](s *Sim, timeout time.Duration, list func() []E, snap func(E) T, match func(T) bool) (T, bool) {
+	var found T
+	ok := s.waitFor(timeout, func() bool {
+		for _, e := range list() {
+			if v := snap(e); match(v) {
+				found = v
+				return true
+			}
+		}
+		return false
+	})
+	return found, ok
+}
+
 // newSid returns a 34-character SID with the given two-letter prefix.
 func newSid(prefix string) string {
 	b := make([]byte, 16)
