@@ -292,17 +292,10 @@ func (s *Sim) fetchCall(w http.ResponseWriter, sid string) {
 
 func (s *Sim) listCalls(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.mu.Lock()
-	var list []map[string]any
-	for i := len(s.calls) - 1; i >= 0; i-- {
-		c := s.calls[i]
-		if (q.Get("To") == "" || q.Get("To") == c.to) && (q.Get("From") == "" || q.Get("From") == c.from) &&
-			(q.Get("Status") == "" || q.Get("Status") == c.info.Status) {
-			list = append(list, s.callJSON(c))
-		}
-	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, page(r, "calls", list))
+	writeList(s, w, r, "calls", func() []*call { return s.calls }, func(c *call) bool {
+		return (q.Get("To") == "" || q.Get("To") == c.to) && (q.Get("From") == "" || q.Get("From") == c.from) &&
+			(q.Get("Status") == "" || q.Get("Status") == c.info.Status)
+	}, s.callJSON)
 }
 
 func (s *Sim) callJSON(c *call) map[string]any {

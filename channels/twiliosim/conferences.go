@@ -365,16 +365,9 @@ func (s *Sim) fetchConference(w http.ResponseWriter, key string) {
 
 func (s *Sim) listConferences(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.mu.Lock()
-	var list []map[string]any
-	for i := len(s.confs) - 1; i >= 0; i-- {
-		cf := s.confs[i]
-		if (q.Get("FriendlyName") == "" || q.Get("FriendlyName") == cf.name) && (q.Get("Status") == "" || q.Get("Status") == cf.status) {
-			list = append(list, s.conferenceJSON(cf))
-		}
-	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, page(r, "conferences", list))
+	writeList(s, w, r, "conferences", func() []*conference { return s.confs }, func(cf *conference) bool {
+		return (q.Get("FriendlyName") == "" || q.Get("FriendlyName") == cf.name) && (q.Get("Status") == "" || q.Get("Status") == cf.status)
+	}, s.conferenceJSON)
 }
 
 // updateConference ends a conference (Status=completed), sending every participant on.

@@ -170,16 +170,24 @@ func (s *Sim) fetchMessage(w http.ResponseWriter, sid string) {
 
 func (s *Sim) listMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	writeList(s, w, r, "messages", func() []*Message { return s.messages }, func(m *Message) bool {
+		return (q.Get("To") == "" || q.Get("To") == m.To) && (q.Get("From") == "" || q.Get("From") == m.From)
+	}, s.messageJSON)
+}
+
+// writeList answers a list request with the items keep accepts, newest first as Twilio lists
+// them, as one page; items is read and viewed under the Sim's lock.
+func writeList[E any](s *Sim, w http.ResponseWriter, r *http.Request, key string, items func() []E, keep func(E) bool, view func(E) map[string]any) {
 	s.mu.Lock()
 	var list []map[string]any
-	for i := len(s.messages) - 1; i >= 0; i-- { // newest first, as Twilio lists
-		m := s.messages[i]
-		if (q.Get("To") == "" || q.Get("To") == m.To) && (q.Get("From") == "" || q.Get("From") == m.From) {
-			list = append(list, s.messageJSON(m))
+	all := items()
+	for i := len(all) - 1; i >= 0; i-- {
+		if keep(all[i]) {
+			list = append(list, view(all[i]))
 		}
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, page(r, "messages", list))
+	writeJSON(w, http.StatusOK, page(r, key, list))
 }
 
 // page wraps a whole list as Twilio's single last page.
