@@ -2,6 +2,9 @@ package email_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -192,4 +195,66 @@ func TestAcknowledgement(t *testing.T) {
 	if n := s.count(); n != 1 {
 		t.Errorf("got %d messages at the relay, want only the one acknowledgement", n)
 	}
+}
+
+// TestDevOutbox: on the embedded defaults the hotline's replies go to the development outbox,
+// a real SMTP server, and its page shows them, newest first, with the address and the text.
+func TestDevOutbox(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{})
+	box, err := email.NewDevOutbox("help@hotline.test", "127.0.0.1:2525")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { box.Close() })
+	d := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.Email: newChannel(t, e, box.RelayURL())},
+		routing.DispatcherConfig{Consumer: "outbox"})
+	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
+		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSend(t, r, "ana@sender.example", firstMail(msgID(1), "Help <now>", "Please help me."))
+	conv := lastConv(t, e)
+	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"We are here.", "Are you safe right now?"} {
+		if _, err := e.Send(ctx, "rosa", conv.ID, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := box.Mail()
+	if len(got) != 2 || !strings.HasPrefix(got[0].Body, "Are you safe right now?") || got[1].Subject != "Re: Help <now>" ||
+		!slices.Equal(got[0].To, []string{"ana@sender.example"}) {
+		t.Fatalf("outbox holds %+v, want both replies to ana, newest first", got)
+	}
+	if m := history(t, e, conv.ID); m[len(m)-1].Status != routing.StatusSent {
+		t.Errorf("reply status %q, want sent", m[len(m)-1].Status)
+	}
+
+	srv := httptest.NewServer(box.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/sim/mail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	html := string(page)
+	first, second := strings.Index(html, "Are you safe right now?"), strings.Index(html, "We are here.")
+	if res.StatusCode != http.StatusOK || first < 0 || second < first || !strings.Contains(html, "ana@sender.example") ||
+		!strings.Contains(html, "Re: Help &lt;now&gt;") {
+		t.Fatalf("outbox page (%d) does not show the replies newest first, escaped:\n%s", res.StatusCode, html)
+	}
+	res, err = http.Get(srv.URL + "/sim/mail/outbox.css")
+	if err != nil || res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("outbox stylesheet: %v %v", res, err)
+	}
+	res.Body.Close()
 }

@@ -26,7 +26,15 @@ type channelSet struct {
 	voice      *voice.Channel
 	chat       *webchat.Chat
 	mail       *email.Receiver
-	sim        *twiliosim.Sim // nil against real Twilio
+	sim        *twiliosim.Sim   // nil against real Twilio
+	outbox     *email.DevOutbox // the development stand-in for the mail relay; nil when one is set
+}
+
+// close releases what the channels hold besides the goroutines ctx stops.
+func (set *channelSet) close() {
+	if set.outbox != nil {
+		set.outbox.Close()
+	}
 }
 
 // buildChannels builds the channels on eng. clientIP is the gateway's rule for a request's
@@ -91,14 +99,31 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		gateway.Route{Method: "*", Path: "/chat/*", Handler: chat, Public: true},
 		gateway.Route{Method: "GET", Path: "/", Handler: chat, Public: true})
 
-	// Email in and out.
+	// Email in and out. On the embedded defaults with no relay, replies go to a development
+	// outbox shown at /sim/mail rather than failing.
 	mailCfg := email.FromConfig(cfg)
+	if mailCfg.RelayURL == "" && cfg.Dev() {
+		address := "help@" + cfg.SMTP.Domain
+		if len(cfg.SMTP.Addresses) > 0 {
+			address = cfg.SMTP.Addresses[0]
+		}
+		if set.outbox, err = email.NewDevOutbox(address, cfg.SMTP.Addr); err != nil {
+			return nil, err
+		}
+		mailCfg.RelayURL, mailCfg.Acknowledge = set.outbox.RelayURL(), true
+		set.routes = append(set.routes,
+			gateway.Route{Method: "GET", Path: "/sim/mail", Handler: set.outbox.Handler()},
+			gateway.Route{Method: "GET", Path: "/sim/mail/outbox.css", Handler: set.outbox.Handler()})
+		log.Info("no mail relay configured: the hotline's email replies go to the development outbox; open /sim/mail to read them")
+	}
 	if set.mail, err = email.NewReceiver(mailCfg, eng); err != nil {
+		set.close()
 		return nil, err
 	}
 	mailCh, err := email.NewChannel(mailCfg, eng)
 	if err != nil {
 		set.mail.Close()
+		set.close()
 		return nil, err
 	}
 	set.deliverers[routing.Email] = mailCh
@@ -109,6 +134,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	tip, err := tipform.New(tipCfg, eng)
 	if err != nil {
 		set.mail.Close()
+		set.close()
 		return nil, err
 	}
 	set.routes = append(set.routes,
@@ -129,6 +155,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	}
 	if err := eng.EnableCases(ctx, routing.CasesConfig{}, pager); err != nil {
 		set.mail.Close()
+		set.close()
 		return nil, err
 	}
 	return set, nil

@@ -76,6 +76,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	if err != nil {
 		return err
 	}
+	defer chans.close()
 	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log),
 		Routes: chans.routes, Voice: chans.voice})
 	if err != nil {

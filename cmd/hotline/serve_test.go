@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -35,8 +36,9 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	var out, logs lockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	smtpAddr := freeAddr(t)
 	go func() {
-		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr, "HOTLINE_SMTP_ADDR": freeAddr(t)}), nil, &out, &logs)
+		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr, "HOTLINE_SMTP_ADDR": smtpAddr}), nil, &out, &logs)
 	}()
 	deadline := time.Now().Add(60 * time.Second) // argon2id at full cost for three demo accounts is slow under -race
 	for {
@@ -58,6 +60,22 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 		t.Errorf("GET /metrics: %v %v", err, res)
 	} else {
 		res.Body.Close()
+	}
+	// With no mail relay, an email's acknowledgement goes to the development outbox's page.
+	sendMail(t, smtpAddr, "someone@example.org", "help@hotline.localhost", "<first@example.org>", "", "Help", "I need advice.")
+	mailBy := time.Now().Add(15 * time.Second)
+	for page := ""; !strings.Contains(page, "Thank you for writing to us"); {
+		if time.Now().After(mailBy) {
+			cancel()
+			t.Fatalf("the acknowledgement never reached /sim/mail:\n%s", page)
+		}
+		res, err := http.Get("http://" + addr + "/sim/mail")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			page = string(b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
 	select {
