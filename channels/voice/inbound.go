@@ -30,54 +30,63 @@ func (c *Channel) incoming(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	if c.isRelay(wh.From) {
 		retry := c.url(PathIncoming, url.Values{"r": {strconv.Itoa(wh.Retry + 1)}})
-		c.queue(r.Context(), w, wh, english, true, retry)
+		c.queue(r.Context(), w, wh, choice{lang: english, relay: true}, retry)
 		return
 	}
 	c.writeTwiML(w, c.menuTwiML(1, false)...)
 }
 
-// menu takes the caller's language choice: 1 English, 2 Spanish, 7 relay operator, nothing
-// English. Anything else is asked again once, then means English.
+// choice is what a call is queued as: the line's language, a relay call, or another language
+// spoken through an interpreter.
+type choice struct {
+	lang        lang
+	relay       bool
+	interpreter bool
+}
+
+// menu takes the caller's language choice: 1 English, 2 Spanish, 3 another language (queued in
+// English, marked for an interpreter), 7 relay operator, nothing English. Anything else is asked
+// again once, then means English.
 func (c *Channel) menu(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	pick := wh.Choice // carried over a retry after a failure of ours
 	if pick == "" {
 		pick = wh.Digits
 	}
-	if pick != "1" && pick != "2" && pick != "7" {
+	if pick != "1" && pick != "2" && pick != "3" && pick != "7" {
 		if (pick != "" || wh.BadDigits) && wh.Attempt < 2 {
 			c.writeTwiML(w, c.menuTwiML(wh.Attempt+1, true)...)
 			return
 		}
 		pick = "1" // no answer, or a second odd one: English
 	}
-	l, relay := english, pick == "7"
+	ch := choice{lang: english, relay: pick == "7", interpreter: pick == "3"}
 	if pick == "2" {
-		l = spanish
+		ch.lang = spanish
 	}
 	retry := c.url(PathMenu, url.Values{"d": {pick}, "r": {strconv.Itoa(wh.Retry + 1)}, "t": {strconv.Itoa(wh.Attempt)}})
-	c.queue(r.Context(), w, wh, l, relay, retry)
+	c.queue(r.Context(), w, wh, ch, retry)
 }
 
 // queue opens the call's conversation and puts the caller in its conference. When our side
 // fails the caller hears that we are trying and the step is retried; a blocked caller is told
 // the line cannot take the call.
-func (c *Channel) queue(ctx context.Context, w http.ResponseWriter, wh webhook, l lang, relay bool, retryURL string) {
-	convID, err := c.openConversation(ctx, wh, l, relay)
+func (c *Channel) queue(ctx context.Context, w http.ResponseWriter, wh webhook, ch choice, retryURL string) {
+	convID, err := c.openConversation(ctx, wh, ch)
 	switch {
 	case errors.Is(err, routing.ErrBlocked):
 		c.log.Info("voice: blocked caller refused", "call", wh.CallSid)
 		c.writeTwiML(w, c.blockedTwiML()...)
 	case err != nil:
 		c.log.Error("voice: call not queued", "call", wh.CallSid, "retry", wh.Retry, "err", err)
-		c.writeTwiML(w, c.troubleTwiML(retryURL, l, wh.Retry)...)
+		c.writeTwiML(w, c.troubleTwiML(retryURL, ch.lang, wh.Retry)...)
 	default:
-		c.writeTwiML(w, c.queueTwiML(convID, l, relay)...)
+		c.writeTwiML(w, c.queueTwiML(convID, ch.lang, ch.relay)...)
 	}
 }
 
 // openConversation records the call with routing, once per CallSid.
-func (c *Channel) openConversation(ctx context.Context, wh webhook, l lang, relay bool) (string, error) {
+func (c *Channel) openConversation(ctx context.Context, wh webhook, ch choice) (string, error) {
 	rdb := c.eng.Redis()
 	if wh.CallSid != "" {
 		id, err := rdb.Get(ctx, c.callKey(wh.CallSid)).Result()
@@ -92,11 +101,15 @@ func (c *Channel) openConversation(ctx context.Context, wh webhook, l lang, rela
 		Channel:         routing.Voice,
 		Contact:         contactOf(wh.From),
 		NewConversation: true,
-		Language:        string(l),
+		Language:        string(ch.lang),
 		NoMessage:       true,
 		Meta:            map[string]string{MetaCallSid: wh.CallSid},
 	}
-	if relay {
+	if ch.interpreter {
+		// Any advocate can take it and bring in the interpreter line; the tag tells them to.
+		in.Tags = []string{routing.TagInterpreter}
+	}
+	if ch.relay {
 		// A relay service's number is shared by every relay user: never a contact to look up,
 		// opt out or block.
 		in.Contact = ""
@@ -122,7 +135,8 @@ func (c *Channel) openConversation(ctx context.Context, wh webhook, l lang, rela
 			c.log.Warn("voice: call index not recorded", "conversation", id, "err", err)
 		}
 	}
-	c.log.Info("voice: call queued", "conversation", id, "call", wh.CallSid, "language", string(l), "relay", relay, "repeat", res.Duplicate)
+	c.log.Info("voice: call queued", "conversation", id, "call", wh.CallSid, "language", string(ch.lang), "relay", ch.relay,
+		"interpreter", ch.interpreter, "repeat", res.Duplicate)
 	return id, nil
 }
 

@@ -29,11 +29,11 @@ func TestIncomingCallGreetsInBothLanguagesAndAsksForOne(t *testing.T) {
 	if len(es) == 0 || !strings.Contains(es[0], "Línea Nacional contra la Trata de Personas") {
 		t.Errorf("Spanish greeting = %q, want the Spanish name first", es)
 	}
-	if !containsAll(en, "9-1-1", "press 1", "press 7") {
-		t.Errorf("English prompts %q lack the 911 notice, the English choice or the relay choice", en)
+	if !containsAll(en, "9-1-1", "press 1", "press 3", "interpreter", "press 7") {
+		t.Errorf("English prompts %q lack the 911 notice, the English, other-language or relay choice", en)
 	}
-	if !containsAll(es, "9-1-1", "oprima 2") {
-		t.Errorf("Spanish prompts %q lack the 911 notice or the Spanish choice", es)
+	if !containsAll(es, "9-1-1", "oprima 2", "oprima 3", "intérprete") {
+		t.Errorf("Spanish prompts %q lack the 911 notice, the Spanish or other-language choice", es)
 	}
 	for _, s := range doc.All("Say") {
 		if s.Attr("language") == "es-MX" && s.Attr("voice") != "Polly.Mia" {
@@ -56,16 +56,18 @@ func TestIncomingCallGreetsInBothLanguagesAndAsksForOne(t *testing.T) {
 
 func TestMenuBranches(t *testing.T) {
 	tests := []struct {
-		name      string
-		digits    string // "" = no key pressed
-		wantLang  string
-		wantSay   string // BCP 47 of the hold message
-		wantRelay bool
+		name       string
+		digits     string // "" = no key pressed
+		wantLang   string
+		wantSay    string // BCP 47 of the hold message
+		wantRelay  bool
+		wantInterp bool
 	}{
-		{"1 English", "1", "en", "en-US", false},
-		{"2 Spanish", "2", "es", "es-MX", false},
-		{"7 relay operator", "7", "en", "en-US", true},
-		{"no answer means English", "", "en", "en-US", false},
+		{"1 English", "1", "en", "en-US", false, false},
+		{"2 Spanish", "2", "es", "es-MX", false, false},
+		{"3 another language: an interpreter is needed", "3", "en", "en-US", false, true},
+		{"7 relay operator", "7", "en", "en-US", true, false},
+		{"no answer means English", "", "en", "en-US", false, false},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +81,9 @@ func TestMenuBranches(t *testing.T) {
 			}
 			if got := conv.Has(routing.TagRelay); got != tt.wantRelay {
 				t.Errorf("relay tag = %v, want %v", got, tt.wantRelay)
+			}
+			if got := conv.Has(routing.TagInterpreter); got != tt.wantInterp {
+				t.Errorf("interpreter tag = %v, want %v", got, tt.wantInterp)
 			}
 			if got := conv.Meta[MetaCallSid]; got != sid(100+i) {
 				t.Errorf("meta call_sid = %q, want %q", got, sid(100+i))

@@ -22,6 +22,7 @@ type prompts struct {
 	Greeting   string // %s: the hotline's name
 	Danger     string
 	Menu       string
+	OtherLang  string
 	Relay      string
 	Invalid    string
 	Hold       string
@@ -48,6 +49,7 @@ func englishPrompts() prompts {
 		Greeting:   "Thank you for calling the %s. This call is confidential.",
 		Danger:     "If you are in immediate danger, hang up and call 9-1-1.",
 		Menu:       "For English, press 1.",
+		OtherLang:  "For another language, press 3, and an interpreter will join the call.",
 		Relay:      "If you are a relay operator, press 7.",
 		Invalid:    "Sorry, that is not an option.",
 		Hold:       "Please hold while we connect you with an advocate.",
@@ -67,6 +69,7 @@ func spanishPrompts() prompts {
 		Greeting:   "Gracias por llamar a la %s. Esta llamada es confidencial.",
 		Danger:     "Si está en peligro inmediato, cuelgue y llame al 9-1-1.",
 		Menu:       "Para español, oprima 2.",
+		OtherLang:  "Para otro idioma, oprima 3, y un intérprete se unirá a la llamada.",
 		Relay:      "",
 		Invalid:    "Lo sentimos, esa opción no es válida.",
 		Hold:       "Por favor espere mientras le comunicamos con una persona de nuestro equipo.",

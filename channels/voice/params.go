@@ -33,7 +33,7 @@ type webhook struct {
 	Retry        int    // r: retries after a failure of ours
 	Mode         string // m: supervisor mode
 	Leg          string // k: the nonce of an advocate's leg
-	Choice       string // d: a menu choice carried over a retry (1, 2 or 7)
+	Choice       string // d: a menu choice carried over a retry (1, 2, 3 or 7)
 }
 
 // parseWebhook reads a webhook's form and query. It never fails: what cannot be trusted is
@@ -53,7 +53,7 @@ func parseWebhook(form, query url.Values) webhook {
 		Retry:        number(query.Get("r"), 0, 99, 0),
 		Mode:         mode(query.Get("m")),
 		Leg:          token(query.Get("k"), maxSid),
-		Choice:       choice(query.Get("d")),
+		Choice:       menuPick(query.Get("d")),
 	}
 	if d, ok := form["Digits"]; ok {
 		w.HasDigits = true
@@ -130,9 +130,9 @@ func advocateID(s string) string {
 	return s
 }
 
-func choice(s string) string {
+func menuPick(s string) string {
 	switch s {
-	case "1", "2", "7":
+	case "1", "2", "3", "7":
 		return s
 	}
 	return ""

@@ -52,7 +52,8 @@ func (c *Channel) menuTwiML(attempt int, invalid bool) []twiml.Element {
 			c.say(spanish, es.Danger),
 		)
 	}
-	says = append(says, c.say(english, en.Menu), c.say(spanish, es.Menu), c.say(english, en.Relay))
+	says = append(says, c.say(english, en.Menu), c.say(spanish, es.Menu),
+		c.say(english, en.OtherLang), c.say(spanish, es.OtherLang), c.say(english, en.Relay))
 	action := c.url(PathMenu, url.Values{"t": {strconv.Itoa(attempt)}})
 	return []twiml.Element{
 		&twiml.VoiceGather{
