@@ -7,7 +7,7 @@ const strings = {
     gathering: "The line is waiting for you to press a key.", badNumber: "Enter a phone number such as +15551234567.",
     failed: "Could not reach the hotline:", you: "You", hotline: "Hotline",
     status: { queued: "queued", ringing: "ringing…", "in-progress": "connected", completed: "call ended", failed: "call failed", initiated: "dialling…" },
-    kinds: { say: "Heard", play: "Audio", pause: "Pause", digits: "You pressed", redirect: "Redirect", dial: "Dialling", conference: "Waiting room", leave: "Left", hangup: "Hung up", reject: "Rejected", error: "Error", senddigits: "Tones", unsupported: "Not simulated" },
+    kinds: { say: "Heard", play: "Audio", pause: "Pause", digits: "You pressed", redirect: "Redirect", dial: "Dialling", conference: "Waiting room", leave: "Left", hangup: "Hung up", reject: "Rejected", error: "Error", senddigits: "Tones", unsupported: "Not simulated", "no-answer": "No answer" },
     inConference: "on hold for an advocate",
   },
   es: {
@@ -17,7 +17,7 @@ const strings = {
     gathering: "La línea espera que oprima una tecla.", badNumber: "Escriba un número como +15551234567.",
     failed: "No se pudo contactar la línea:", you: "Usted", hotline: "Línea",
     status: { queued: "en cola", ringing: "timbrando…", "in-progress": "conectado", completed: "llamada terminada", failed: "la llamada falló", initiated: "marcando…" },
-    kinds: { say: "Escuchó", play: "Audio", pause: "Pausa", digits: "Oprimió", redirect: "Redirección", dial: "Marcando", conference: "Sala de espera", leave: "Salió", hangup: "Colgó", reject: "Rechazada", error: "Error", senddigits: "Tonos", unsupported: "No simulado" },
+    kinds: { say: "Escuchó", play: "Audio", pause: "Pausa", digits: "Oprimió", redirect: "Redirección", dial: "Marcando", conference: "Sala de espera", leave: "Salió", hangup: "Colgó", reject: "Rechazada", error: "Error", senddigits: "Tonos", unsupported: "No simulado", "no-answer": "Sin respuesta" },
     inConference: "en espera de una persona de apoyo",
   },
 };
