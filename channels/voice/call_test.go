@@ -227,6 +227,10 @@ func TestCallNeverConnectedGoesBackInLine(t *testing.T) {
 	if !slices.Contains(r.events(conv.ID), EvAdvocateMissed) {
 		t.Errorf("events %v lack %s", r.events(conv.ID), EvAdvocateMissed)
 	}
+	// The node failed, not ana: it is not counted against her.
+	if p, err := r.eng.Presence(r.ctx, "ana"); err != nil || p.Missed != 0 {
+		t.Errorf("ana's missed count = %d (%v), want 0", p.Missed, err)
+	}
 }
 
 // TestConnectedCallIsLeftAlone: the same check on a call whose leg was placed changes nothing.

@@ -93,8 +93,8 @@ const (
 
 // checkConnected runs on any process (timer arg "conversation|advocate|leg"): when the accepted
 // call is still waiting for an advocate's leg that was never placed, because the process
-// connecting it died, the call goes back in line instead of leaving the caller on hold with
-// nobody coming.
+// connecting it died, the call goes back to its place in line instead of leaving the caller on
+// hold with nobody coming.
 func (c *Channel) checkConnected(ctx context.Context, arg string) error {
 	parts := strings.Split(arg, "|")
 	if len(parts) != 3 {
@@ -113,7 +113,15 @@ func (c *Channel) checkConnected(ctx context.Context, arg string) error {
 		return nil // connected, answered, or moved on
 	}
 	c.log.Warn("voice: an accepted call was never connected to its advocate; back in line", "conversation", convID, "advocate", advID)
-	c.requeue(ctx, convID, advID, "not_connected")
+	// Back to its place in line; not counted as the advocate's miss: the hotline failed, not them.
+	err = c.eng.Transfer(ctx, advID, convID, routing.Transfer{})
+	if code := routing.ErrorCode(err); code == routing.EConflict || code == routing.EForbidden || code == routing.ENotFound {
+		return nil // it moved on meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	c.publish(ctx, routing.Event{Type: EvAdvocateMissed, Conversation: convID, Advocate: advID, Data: map[string]string{"reason": "not_connected"}})
 	return nil
 }
 
