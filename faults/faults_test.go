@@ -267,12 +267,20 @@ func TestKillOneOfThree(t *testing.T) {
 			t.Errorf("reply %s reported delivered %d times, want 1", mid, n)
 		}
 	}
+	outgoing := 0
 	for _, m := range hist["messages"].([]any) {
-		if mm, _ := m.(map[string]any); mm["from"] == "advocate" {
+		if mm, _ := m.(map[string]any); mm["direction"] == "out" {
+			outgoing++
 			if n := len(bodiesTo(sim, contact1, str(mm, "body"))); n != 1 {
 				t.Errorf("reply %q reached the phone %d times, want 1", str(mm, "body"), n)
 			}
 		}
+	}
+	if outgoing != len(replies) {
+		t.Errorf("the history holds %d replies, want %d", outgoing, len(replies))
+	}
+	if n := len(bodiesTo(sim, contact1, inFlight)); n != 1 {
+		t.Errorf("the reply in flight at the kill reached the phone %d times, want 1", n)
 	}
 	dead, err := rdb.XLen(ctx, "{"+prefix+"}:outbox:dead").Result()
 	if err != nil || dead != 0 {
