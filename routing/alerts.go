@@ -254,6 +254,9 @@ func (e *Engine) escalate(ctx context.Context, pager Pager, arg string) error {
 		e.log.Error("cases: paging the on-call supervisor failed for good", "alert", alertID, "step", step, "err", err)
 		failure = err.Error()
 	}
+	// The page has gone out: record it even if this process is stopping, so it is not sent twice.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	a, err = e.recordStep(ctx, alertID, AlertStep{Step: step, At: e.now(), Failed: failure})
 	if err != nil {
 		return err

@@ -492,3 +492,42 @@ func TestStoppingProcessReleasesItsTimers(t *testing.T) {
 		t.Fatal("the timer A let go never fired on B")
 	}
 }
+
+// TestTimerFinishedDuringStopIsNotRepeated: a handler that completes its work while the process
+// is stopping (the page went out) is acknowledged, so no other process runs it again.
+func TestTimerFinishedDuringStopIsNotRepeated(t *testing.T) {
+	clock := routingtest.NewClock()
+	_, prefix := routingtest.Redis(t)
+	cfg := routing.Config{Prefix: prefix, Now: clock.Now, TickInterval: time.Millisecond}
+	a, b := routingtest.Engine(t, cfg), routingtest.Engine(t, cfg)
+	started := make(chan struct{})
+	a.HandleTimer("page", func(ctx context.Context, arg string) error {
+		close(started)
+		<-ctx.Done()
+		return nil // the page had already gone out
+	})
+	b.HandleTimer("page", func(ctx context.Context, arg string) error {
+		t.Errorf("process B paged %q again", arg)
+		return nil
+	})
+	ctx := context.Background()
+	if err := a.Schedule(ctx, "page", "alert-1", clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("process A never claimed the timer")
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute) // past the redelivery delay too
+	if err := b.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

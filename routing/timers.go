@@ -131,13 +131,14 @@ func (e *Engine) fire(ctx context.Context, member string) {
 		}
 		return
 	}
-	if err := e.rdb.ZRem(ctx, e.keys.inflight(), member).Err(); err != nil {
-		e.log.Warn("routing: timer ack failed", "kind", kind, "err", err)
-		if ctx.Err() != nil {
-			return
-		}
-	}
+	// The work is done: acknowledge even if the stop came meanwhile, or another process would
+	// do it again at once (page the on-call supervisor twice).
 	e.timers.hold(member, false)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := e.rdb.ZRem(actx, e.keys.inflight(), member).Err(); err != nil {
+		e.log.Warn("routing: timer ack failed; it may run again after the redelivery delay", "kind", kind, "err", err)
+	}
 }
 
 // Run ticks every TickInterval until ctx ends. Timer handlers run on a few goroutines of their
