@@ -161,6 +161,10 @@ func (s *Server) postLogin(c echo.Context) error {
 			return s.showLogin(c, http.StatusTooManyRequests, "login_rate_limited", account)
 		}
 	}
+	epoch, err := s.sessions.Epoch(ctx, account)
+	if err != nil {
+		return err
+	}
 	adv, err := s.accounts.Verify(ctx, account, password)
 	if routing.ErrorCode(err) == routing.EUnauthorized {
 		s.limits.Hit(ctx, "login-ip", ip, failPerIP, failWindow)
@@ -171,7 +175,7 @@ func (s *Server) postLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	token, err := s.sessions.Start(ctx, adv)
+	token, err := s.sessions.Start(ctx, adv, epoch)
 	if err != nil {
 		return err
 	}

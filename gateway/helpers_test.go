@@ -107,7 +107,11 @@ func mustAccount(tb testing.TB, s *testServer, id string) *http.Cookie {
 	if err := s.accounts.Create(ctx, adv, testPassword); err != nil && routing.ErrorCode(err) != routing.EConflict {
 		tb.Fatalf("create %s: %v", id, err)
 	}
-	token, err := s.sessions.Start(ctx, adv)
+	epoch, err := s.sessions.Epoch(ctx, adv.ID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	token, err := s.sessions.Start(ctx, adv, epoch)
 	if err != nil {
 		tb.Fatalf("session for %s: %v", id, err)
 	}

@@ -379,3 +379,40 @@ func TestSignedOutEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestSignOutEverywhereCoversOldAndRacingSessions: a session started before sessions carried an
+// epoch, and one started by a sign-in whose password check began before the password changed,
+// both stop working.
+func TestSignOutEverywhereCoversOldAndRacingSessions(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	ck := mustAccount(t, s, "ana")
+	ctx := context.Background()
+	// A session and an account from before epochs: no epoch field, no epoch key.
+	if err := s.engine.Redis().HDel(ctx, s.sessions.key(ck.Value), "epoch").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.engine.Redis().Del(ctx, epochKey(s.engine, "ana")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := get(t, s, "/api/me", ck); got != http.StatusOK {
+		t.Fatalf("old session before the disable: got %d, want 200", got)
+	}
+	// A sign-in that read the epoch, then lost the race to a password change.
+	epoch, err := s.sessions.Epoch(ctx, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.accounts.SetPassword(ctx, "ana", "a brand new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	token, err := s.sessions.Start(ctx, testAccounts["ana"], epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*http.Cookie{"old": ck, "racing": {Name: sessionCookie, Value: token}} {
+		if got, _ := get(t, s, "/api/me", c); got != http.StatusUnauthorized {
+			t.Errorf("%s session after the password change: got %d, want 401", name, got)
+		}
+	}
+}

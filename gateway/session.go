@@ -36,8 +36,23 @@ func NewSessions(e *routing.Engine, ttl time.Duration, now func() time.Time) *Se
 	return &Sessions{engine: e, ttl: ttl, now: now}
 }
 
-// Start creates a session and returns the token for the cookie.
-func (s *Sessions) Start(ctx context.Context, adv routing.Advocate) (string, error) {
+// Epoch returns the account's sign-in epoch: every session carries the epoch it was started in,
+// and ending an account's sessions moves the epoch on. Read it before checking the password, so
+// that a sign-in racing a password change or a disable cannot outlive it.
+func (s *Sessions) Epoch(ctx context.Context, advocateID string) (string, error) {
+	v, err := s.engine.Redis().Get(ctx, epochKey(s.engine, advocateID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "0", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("gateway: read sign-in epoch: %w", err)
+	}
+	return v, nil
+}
+
+// Start creates a session in the given epoch (from Epoch, read before the password was checked)
+// and returns the token for the cookie.
+func (s *Sessions) Start(ctx context.Context, adv routing.Advocate, epoch string) (string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("gateway: session token: %w", err)
@@ -46,19 +61,16 @@ func (s *Sessions) Start(ctx context.Context, adv routing.Advocate) (string, err
 	key := s.key(token)
 	exp := s.now().Add(s.ttl)
 	pipe := s.engine.Redis().TxPipeline()
-	pipe.HSet(ctx, key, "advocate", adv.ID, "role", string(adv.Role), "expires", exp.UnixMilli())
+	pipe.HSet(ctx, key, "advocate", adv.ID, "role", string(adv.Role), "expires", exp.UnixMilli(), "epoch", epoch)
 	pipe.Expire(ctx, key, s.ttl)
-	idx := sessionIndex(s.engine, adv.ID)
-	pipe.SAdd(ctx, idx, key)
-	pipe.Expire(ctx, idx, s.ttl)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return "", fmt.Errorf("gateway: store session: %w", err)
 	}
 	return token, nil
 }
 
-// Get returns the live session for token and extends it. A missing, expired or unknown token is
-// EUnauthorized.
+// Get returns the live session for token and extends it. A missing, expired or unknown token, or
+// one from before its account was signed out everywhere, is EUnauthorized.
 func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 	denied := routing.Errorf(routing.EUnauthorized, "please sign in")
 	if token == "" || len(token) > 100 {
@@ -78,9 +90,20 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 	pipe := s.engine.Redis().Pipeline()
 	pipe.HSet(ctx, key, "expires", exp.UnixMilli())
 	pipe.Expire(ctx, key, s.ttl)
-	pipe.Expire(ctx, sessionIndex(s.engine, vals["advocate"]), s.ttl) // outlives every session it lists
-	if _, err := pipe.Exec(ctx); err != nil {
+	epoch := pipe.Get(ctx, epochKey(s.engine, vals["advocate"])) // last: Exec reports the first error
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Session{}, fmt.Errorf("gateway: extend session: %w", err)
+	}
+	current, mine := epoch.Val(), vals["epoch"]
+	if current == "" {
+		current = "0"
+	}
+	if mine == "" {
+		mine = "0" // started before epochs existed
+	}
+	if current != mine {
+		s.engine.Redis().Del(ctx, key)
+		return Session{}, denied
 	}
 	return Session{Advocate: vals["advocate"], Role: routing.Role(vals["role"]), Expires: exp}, nil
 }
@@ -93,24 +116,17 @@ func (s *Sessions) End(ctx context.Context, token string) error {
 	return s.engine.Redis().Del(ctx, s.key(token)).Err()
 }
 
-// endSessions signs an account out everywhere: every session it holds is deleted, and its open
-// consoles close at their next session check.
+// endSessions signs an account out everywhere by moving its sign-in epoch on: every session it
+// holds, even one being started right now, stops working, and its open consoles close at their
+// next session check.
 func endSessions(ctx context.Context, e *routing.Engine, advocateID string) error {
-	idx := sessionIndex(e, advocateID)
-	keys, err := e.Redis().SMembers(ctx, idx).Result()
-	if err != nil {
-		return fmt.Errorf("gateway: list sessions: %w", err)
-	}
-	if err := e.Redis().Del(ctx, append(keys, idx)...).Err(); err != nil {
+	if err := e.Redis().Incr(ctx, epochKey(e, advocateID)).Err(); err != nil {
 		return fmt.Errorf("gateway: end sessions: %w", err)
 	}
 	return nil
 }
 
-// sessionIndex is the set of an account's session keys.
-func sessionIndex(e *routing.Engine, advocateID string) string {
-	return e.Key("sessions-of", advocateID)
-}
+func epochKey(e *routing.Engine, advocateID string) string { return e.Key("acct-epoch", advocateID) }
 
 func (s *Sessions) key(token string) string {
 	sum := sha256.Sum256([]byte(token))

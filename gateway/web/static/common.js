@@ -62,6 +62,9 @@ export class Console {
     this.queue = [];
     this.connect();
     this.beat = setInterval(() => this.send({ type: 'heartbeat' }), 5000);
+    // The websocket carries no cookies back: a request now and then renews the session cookie,
+    // so a console left open through a long shift is not signed out by the browser.
+    this.renew = setInterval(() => fetch('/api/me', { credentials: 'same-origin' }).catch(() => {}), 30 * 60 * 1000);
   }
   connect() {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/console/ws`);
