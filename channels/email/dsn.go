@@ -17,6 +17,7 @@ import (
 // delivery receipt) says about one message: which one, and what became of it.
 type Report struct {
 	OriginalID string // Message-ID of the reported message, without angle brackets
+	Recipient  string // the first recipient's Final-Recipient address, lower-cased
 	Action     string // failed, delayed, delivered, relayed or expanded (the first recipient's)
 	Status     string // enhanced status code such as 5.1.1; empty when absent or malformed
 }
@@ -42,6 +43,9 @@ func reportOf(root *enmime.Part) *Report {
 				if a := strings.ToLower(strings.TrimSpace(h.Get("Action"))); a != "" {
 					r.Action = a
 					r.Status = reStatus.FindString(strings.TrimSpace(h.Get("Status")))
+					// "rfc822; someone@example.org"
+					_, addr, _ := strings.Cut(h.Get("Final-Recipient"), ";")
+					r.Recipient = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>"))
 				}
 				if err != nil {
 					break
@@ -58,14 +62,23 @@ func reportOf(root *enmime.Part) *Report {
 	return r
 }
 
-// report applies a delivery status notification about one of the hotline's replies to that
-// reply's status: failed becomes undelivered (the relay took it, the recipient's server did
-// not), delivered becomes delivered; delays and relays change nothing. It reports whether the
-// notification was about a reply of ours; the caller stores it as a message otherwise.
-func (r *Receiver) report(ctx context.Context, rep *Report) (handled bool, err error) {
+// report applies a bounce about one of the hotline's replies to that reply: it becomes
+// undelivered (the relay took it, the recipient's server did not). Only a report that looks like
+// a real one counts: sent from the null sender, about the conversation's own address, saying the
+// delivery failed. Anyone who has seen a reply can forge a report, so receipts ("delivered") and
+// delays change nothing, and a report that does not fit is stored as an ordinary (automatic)
+// message for the advocate to read. It reports whether the notification was applied.
+func (r *Receiver) report(ctx context.Context, rep *Report, envelopeFrom string) (handled bool, err error) {
+	if envelopeFrom != NullSender || rep.Action != "failed" {
+		return false, nil
+	}
 	convID, err := r.engine.Redis().Get(ctx, sentKey(r.engine, rep.OriginalID)).Result()
 	if err != nil || convID == "" {
 		return false, nil // not one of ours (or Redis is down: the message is stored as usual)
+	}
+	conv, err := r.engine.Conversation(ctx, convID)
+	if err != nil || !strings.EqualFold(conv.Contact, rep.Recipient) {
+		return false, nil
 	}
 	mid, err := r.findReply(ctx, convID, rep.OriginalID)
 	if err != nil {
@@ -75,21 +88,12 @@ func (r *Receiver) report(ctx context.Context, rep *Report) (handled bool, err e
 		r.log.Info("email: delivery report about a reply no longer kept", "conversation", convID, "action", rep.Action)
 		return true, nil
 	}
-	status, detail := "", ""
-	switch rep.Action {
-	case "failed":
-		status, detail = routing.StatusUndelivered, "bounced"
-		if rep.Status != "" {
-			detail += " (" + rep.Status + ")"
-		}
-	case "delivered":
-		status = routing.StatusDelivered
+	detail := "bounced"
+	if rep.Status != "" {
+		detail += " (" + rep.Status + ")"
 	}
-	r.log.Info("email: delivery report", "conversation", convID, "action", rep.Action, "status", rep.Status)
-	if status == "" {
-		return true, nil
-	}
-	err = r.engine.SetMessageStatus(ctx, convID, mid, status, detail)
+	r.log.Info("email: bounce recorded", "conversation", convID, "status", rep.Status)
+	err = r.engine.SetMessageStatus(ctx, convID, mid, routing.StatusUndelivered, detail)
 	if code := routing.ErrorCode(err); code == routing.ENotFound || code == routing.EInvalid {
 		return true, nil // expired meanwhile
 	}

@@ -68,16 +68,6 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("reply status: got %s %q, want out, sent", last.Direction, last.Status)
 	}
 
-	// A delivery receipt for the reply marks it delivered; nobody is offered a conversation.
-	before := len(inboundConvs(t, e))
-	mustSend(t, r, "", dsn(ours, "delivered", "2.0.0"))
-	if m := history(t, e, conv.ID); m[len(m)-1].Status != routing.StatusDelivered {
-		t.Errorf("reply status after a delivery receipt: got %q, want delivered", m[len(m)-1].Status)
-	}
-	if n := len(inboundConvs(t, e)); n != before {
-		t.Errorf("a delivery receipt was stored as a message (%d inbound, want %d)", n, before)
-	}
-
 	// Ana answers from her mail client: it joins the same conversation.
 	answer := "From: Ana <ana@sender.example>\nTo: help@hotline.test\nSubject: Re: Necesito ayuda\n" +
 		"Message-ID: <" + msgID(2) + ">\nIn-Reply-To: <" + ours + ">\nReferences: <" + first + "> <" + ours + ">\n\n" +
@@ -131,7 +121,23 @@ func TestBounceMarksTheReplyUndelivered(t *testing.T) {
 	ours := strings.Trim(reply.Header.Get("Message-ID"), "<>")
 	after, _ := e.LastEventID(ctx)
 
-	mustSend(t, r, "", dsn(ours, "failed", "5.1.1"))
+	// Reports anyone who saw the reply could forge change nothing and are kept for the advocate
+	// to read: a receipt, one not from the null sender, one about another address.
+	for i, forged := range []struct{ from, raw string }{
+		{"", dsn(ours, "delivered", "2.0.0", "ana@sender.example")},
+		{"someone@elsewhere.example", dsn(ours, "failed", "5.1.1", "ana@sender.example")},
+		{"", dsn(ours, "failed", "5.1.1", "other@sender.example")},
+	} {
+		mustSend(t, r, forged.from, forged.raw)
+		if m := history(t, e, conv.ID); m[len(m)-1].Direction == routing.Out && m[len(m)-1].Status != routing.StatusSent {
+			t.Fatalf("forged report %d changed the reply's status to %q", i, m[len(m)-1].Status)
+		}
+		if n := len(inboundConvs(t, e)); n != 2+i {
+			t.Fatalf("forged report %d: %d inbound messages, want %d (kept as a message)", i, n, 2+i)
+		}
+	}
+
+	mustSend(t, r, "", dsn(ours, "failed", "5.1.1", "Ana@Sender.example"))
 	msgs := history(t, e, conv.ID)
 	if last := msgs[len(msgs)-1]; last.Direction != routing.Out || last.Status != routing.StatusUndelivered {
 		t.Fatalf("reply after the bounce: %s %q, want out, undelivered", last.Direction, last.Status)
@@ -145,25 +151,26 @@ func TestBounceMarksTheReplyUndelivered(t *testing.T) {
 	}) {
 		t.Errorf("no message.status event saying why: %+v", evs)
 	}
-	if ids := inboundConvs(t, e); len(ids) != 1 {
+	if ids := inboundConvs(t, e); len(ids) != 4 {
 		t.Errorf("the bounce was stored as a message: inbound messages in %v", ids)
 	}
 
 	// A bounce about mail the hotline never sent is kept as a message, marked automatic.
-	mustSend(t, r, "", dsn("someone-else@elsewhere.example", "failed", "5.1.1"))
-	if ids := inboundConvs(t, e); len(ids) != 2 {
+	mustSend(t, r, "", dsn("someone-else@elsewhere.example", "failed", "5.1.1", "ana@sender.example"))
+	if ids := inboundConvs(t, e); len(ids) != 5 {
 		t.Errorf("a foreign bounce was dropped: inbound messages in %v", ids)
 	}
 }
 
-// dsn is a delivery status notification (RFC 3464) about the message with Message-ID id.
-func dsn(id, action, status string) string {
+// dsn is a delivery status notification (RFC 3464) about the message with Message-ID id sent to
+// recipient.
+func dsn(id, action, status, recipient string) string {
 	return "From: Mail Delivery System <MAILER-DAEMON@relay.example>\nTo: help@hotline.test\n" +
 		"Subject: Delivery Status Notification\nMessage-ID: <" + msgID(99) + ">\nMIME-Version: 1.0\n" +
 		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n\n" +
 		"--BB\nContent-Type: text/plain\n\nThis is an automatically generated delivery status notification.\n\n" +
 		"--BB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example\n\n" +
-		"Final-Recipient: rfc822; ana@sender.example\nAction: " + action + "\nStatus: " + status + "\n" +
+		"Final-Recipient: rfc822; " + recipient + "\nAction: " + action + "\nStatus: " + status + "\n" +
 		"Diagnostic-Code: smtp; 550 5.1.1 <ana@sender.example>: Recipient address rejected\n\n" +
 		"--BB\nContent-Type: text/rfc822-headers\n\nFrom: Hotline <help@hotline.test>\n" +
 		"To: ana@sender.example\nMessage-ID: <" + id + ">\nSubject: Re: Help\n\n--BB--\n"

@@ -38,7 +38,7 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string)
 	if m.Report != nil {
 		// A bounce or receipt for one of our replies marks that reply; it is not a message from
 		// anyone, and must not open a conversation an advocate has to answer.
-		handled, err := r.report(ctx, m.Report)
+		handled, err := r.report(ctx, m.Report, envelopeFrom)
 		if err != nil {
 			r.log.Error("email: recording a delivery report failed; sender told to retry", "err", err)
 			return errTryLater
