@@ -205,17 +205,21 @@ func (w *alertWatch) read(ctx context.Context, i int, c *consoleConn, acknowledg
 			}
 		case f.Type == "ok" && f.For == "ack_alert":
 			w.acked.Add(1)
+			select {
+			case w.changed <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
 
-// wait returns once every console has read the alert of every flagged case, or when nothing
-// new arrived for patience.
+// wait returns once every console has read the alert of every flagged case and every alert was
+// acknowledged, or when nothing new arrived for patience.
 func (w *alertWatch) wait(ctx context.Context, flagged map[string]time.Time, patience time.Duration) {
 	timer := time.NewTimer(patience)
 	defer timer.Stop()
 	for {
-		if _, missing := w.latencies(flagged); missing == 0 {
+		if _, missing := w.latencies(flagged); missing == 0 && w.acked.Load() >= int64(len(flagged)) {
 			return
 		}
 		select {
