@@ -199,17 +199,25 @@ func TestAdvocateWhoDoesNotAnswerPutsTheCallBackInLine(t *testing.T) {
 func TestCallNeverConnectedGoesBackInLine(t *testing.T) {
 	r := newRig(t, nil)
 	r.calls.hang, r.calls.hanging = make(chan struct{}), make(chan struct{}, 1)
-	t.Cleanup(func() { close(r.calls.hang) })
 	ana := r.advocate("ana", []string{"en"}, "+15557770002", "")
 	_, conv := r.callIn(sid(31), "+15551230042", "1")
 	accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
-	go r.ch.Connect(context.Background(), accepted, ana) // never gets past CreateCall
-	<-r.calls.hanging
+	connected := make(chan struct{})
+	go func() { // never gets past CreateCall until the test ends
+		defer close(connected)
+		r.ch.Connect(context.Background(), accepted, ana)
+	}()
+	t.Cleanup(func() { close(r.calls.hang); <-connected })
+	select {
+	case <-r.calls.hanging:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Connect never asked for the advocate's call")
+	}
 
-	r.clock.Advance(connectCheckAfter - time.Second)
+	r.clock.Advance(connectCheckAfter + 20*time.Second - time.Second) // 20 s: the default ring
 	if err := r.eng.Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +253,7 @@ func TestConnectedCallIsLeftAlone(t *testing.T) {
 	if err := r.ch.Connect(r.ctx, accepted, ana); err != nil {
 		t.Fatal(err)
 	}
-	r.clock.Advance(connectCheckAfter + time.Second)
+	r.clock.Advance(connectCheckAfter + 20*time.Second + time.Second)
 	if err := r.eng.Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}

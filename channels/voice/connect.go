@@ -58,7 +58,7 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 	}
 	// Should this process die before Twilio has the advocate's call, another one puts the caller
 	// back in line (checkConnected).
-	at := c.eng.Config().Now().Add(connectCheckAfter)
+	at := c.eng.Config().Now().Add(connectCheckAfter + c.cfg.Ring)
 	if err := c.eng.Schedule(ctx, timerConnectCheck, conv.ID+"|"+adv.ID+"|"+leg, at); err != nil {
 		c.log.Warn("voice: connection check not scheduled", "conversation", conv.ID, "err", err)
 	}
@@ -78,14 +78,19 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 		return routing.Errorf(routing.EInternal, "your phone could not be rung; the call went back to the queue")
 	}
 	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaAdvocateCall: *call.Sid}); err != nil {
-		c.log.Warn("voice: advocate call not recorded", "conversation", conv.ID, "err", err)
+		// Unrecorded, the call would look never placed to the connection check while it may
+		// still ring: hang it up and put the caller back in line now instead.
+		c.log.Error("voice: advocate call not recorded; hanging it up", "conversation", conv.ID, "err", err)
+		c.hangUp(*call.Sid)
+		c.requeue(ctx, conv.ID, adv.ID, "error")
+		return routing.Errorf(routing.EInternal, "your phone could not be connected; the call went back to the queue")
 	}
 	return nil
 }
 
-// timerConnectCheck checks, connectCheckAfter after an advocate accepted a call, that their leg
-// was placed: longer than Twilio's request timeout, so only a process that died in between leaves
-// a leg without a call.
+// timerConnectCheck checks, connectCheckAfter plus the ring time after an advocate accepted a
+// call, that their leg was placed: longer than Twilio's request timeout and the ringing, so only
+// a process that died in between leaves a leg without a call.
 const (
 	timerConnectCheck = "voice-connect"
 	connectCheckAfter = twilio.RequestTimeout + 20*time.Second
