@@ -205,6 +205,8 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 		t.Fatal(err)
 	}
 	until(t, adv, "the reply marked not delivered", `[...document.querySelectorAll(".msg.out.failed .meta")].some(m => m.textContent.endsWith("not delivered (Twilio error 30003)"))`)
+	step(t, adv, "reload the console", chromedp.Reload())
+	until(t, adv, "the reason still shown after a reload", `[...document.querySelectorAll(".msg.out.failed .meta")].some(m => m.textContent.endsWith("not delivered (Twilio error 30003)"))`)
 
 	// Flag the case: the supervisor gets an alert and acknowledges it.
 	step(t, adv, "flag", chromedp.Click(chromedp.CSS(conv+" button.flag")),

@@ -50,6 +50,7 @@ type msgView struct {
 	Author       string       `json:"author,omitempty"`
 	Body         string       `json:"body"`
 	Status       string       `json:"status,omitempty"`
+	Detail       string       `json:"detail,omitempty"` // why it was not delivered, identifiers masked
 	At           string       `json:"at"`
 	Attachments  []attachView `json:"attachments,omitempty"`
 }
@@ -63,7 +64,7 @@ type attachView struct {
 
 func viewMessage(m routing.Message) msgView {
 	v := msgView{ID: m.ID, Conversation: m.ConversationID, Direction: string(m.Direction), Author: m.Author,
-		Body: m.Body, Status: m.Status, At: stamp(m.At)}
+		Body: m.Body, Status: m.Status, Detail: maskText(m.Detail), At: stamp(m.At)}
 	for _, a := range m.Attachments {
 		v.Attachments = append(v.Attachments, attachView{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Refused: a.Refused})
 	}

@@ -190,8 +190,7 @@ func (e *Engine) decodeMessage(convID, id string, v map[string]any, status strin
 		json.Unmarshal([]byte(meta), &m.Meta)
 	}
 	if status != "" {
-		st, _, _ := strings.Cut(status, "|")
-		m.Status = st
+		m.Status, m.Detail, _ = strings.Cut(status, "|")
 	}
 	return m, nil
 }

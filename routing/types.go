@@ -128,7 +128,8 @@ type Message struct {
 	Body           string
 	Attachments    []Attachment
 	ExternalID     string // provider id (MessageSid, Message-ID) for dedupe
-	Status         string // for Out: queued, sent, delivered, failed, blocked
+	Status         string // for Out: queued, sent, delivered, undelivered, failed, blocked
+	Detail         string // for Out: why it was not delivered, as the provider said (may name an address: mask it for display)
 	Meta           map[string]string
 	At             time.Time
 }
