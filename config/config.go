@@ -62,7 +62,8 @@ type Routing struct {
 	UrgentFanout      int           // HOTLINE_URGENT_FANOUT, default 3
 	// OutboxTakeover is how long a delivery may stay unacknowledged by the process that took it
 	// before another process takes it over (that process is presumed dead). HOTLINE_OUTBOX_TAKEOVER,
-	// default 30s; it must exceed the slowest provider call (Twilio's REST calls time out at 10s).
+	// default 30s; it must exceed the slowest delivery attempt (Twilio's REST calls time out at
+	// 10s, a send to the mail relay at 20s), or a slow delivery is sent twice.
 	OutboxTakeover time.Duration
 }
 

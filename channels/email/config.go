@@ -29,7 +29,7 @@ type Config struct {
 	// (STARTTLS; default mandatory) or smtps://user:pass@host:port (TLS from the first byte).
 	// Empty: replies cannot be sent and fail permanently with a clear reason.
 	RelayURL    string
-	SendTimeout time.Duration // default 30s: one delivery attempt to the relay
+	SendTimeout time.Duration // default 20s: one delivery attempt to the relay (below the outbox takeover, 30s)
 
 	// Acknowledge answers the first message of a new conversation at once, in its thread, saying
 	// it arrived and an advocate will reply (never to automatic mail). FromConfig turns it on
@@ -85,7 +85,7 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.ReadTimeout, 60*time.Second)
 	def(&c.WriteTimeout, 60*time.Second)
-	def(&c.SendTimeout, 30*time.Second)
+	def(&c.SendTimeout, 20*time.Second)
 	def(&c.SessionTimeout, 5*time.Minute)
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = 100
