@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -82,6 +83,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	if err != nil {
 		chans.mail.Close()
 		return err
+	}
+	if cfg.Routing.OutboxTakeover < 25*time.Second {
+		log.Warn("HOTLINE_OUTBOX_TAKEOVER is below the slowest delivery attempt (the mail relay's 20 s): a slow delivery may be taken over and sent twice",
+			"takeover", cfg.Routing.OutboxTakeover.String())
 	}
 	dispatcher := routing.NewDispatcher(eng, chans.deliverers, routing.DispatcherConfig{ClaimIdle: cfg.Routing.OutboxTakeover})
 	g, ctx := errgroup.WithContext(ctx)
