@@ -250,8 +250,11 @@ func (d *Dispatcher) attempt(ctx context.Context, convID, msgID string, ch Chann
 		return fmt.Errorf("%w: no deliverer for channel %q", ErrPermanent, ch)
 	}
 	c, err := d.e.Conversation(ctx, convID)
+	if ErrorCode(err) == ENotFound {
+		return fmt.Errorf("%w: %v", ErrPermanent, err) // purged: nobody left to deliver to
+	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPermanent, err)
+		return err // Redis unreachable for a moment: retried, never given up for that
 	}
 	msgs, err := d.e.readMessages(ctx, convID, func(p redis.Pipeliner) *redis.XMessageSliceCmd {
 		return p.XRangeN(ctx, d.e.keys.msgs(convID), msgID, msgID, 1)

@@ -146,6 +146,38 @@ func TestOutboxRetriesThenDeadLetters(t *testing.T) {
 	}
 }
 
+// TestRedisErrorWhileDeliveringIsRetried: when the conversation cannot be read for a moment
+// (a Redis failover), the reply is retried, not given up as undeliverable.
+func TestRedisErrorWhileDeliveringIsRetried(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	rec := &recorder{}
+	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: rec}, routing.DispatcherConfig{Backoff: time.Second})
+	if _, err := r.e.Send(r.ctx, "ana", c, "after the failover"); err != nil {
+		t.Fatal(err)
+	}
+	// Reading the conversation fails (not "not found"): here, a key of the wrong type.
+	key, rdb := r.e.Key("conv", c), r.e.Redis()
+	if err := rdb.Rename(r.ctx, key, key+":saved").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(r.ctx, key, "unreadable", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	d.Drain(r.ctx)
+	if dead, _ := r.e.DeadLetters(r.ctx, 10); len(dead) != 0 {
+		t.Fatalf("a passing Redis error dead-lettered the reply: %+v", dead)
+	}
+	if err := rdb.Rename(r.ctx, key+":saved", key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(2 * time.Second)
+	d.Drain(r.ctx)
+	if got := rec.sent(); len(got) != 1 {
+		t.Fatalf("after Redis came back: delivered %v, want once", got)
+	}
+}
+
 func TestOptOutBlocksSend(t *testing.T) {
 	r := newRig(t, routing.Config{})
 	c := activeSMS(t, r)
