@@ -149,6 +149,30 @@ func (ch *Chat) endSession(ctx context.Context, conv string) error {
 	return nil
 }
 
+// windDownSession is endSession for a chat that ended on the hotline's side: the token keeps
+// resuming (to the end) for the grace period, then is forgotten.
+func (ch *Chat) windDownSession(ctx context.Context, conv string) error {
+	tokHash, err := ch.rdb.HGet(ctx, ch.sessKey(conv), "tok").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("webchat: wind down session %s: %w", conv, err)
+	}
+	_, err = ch.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, ch.liveKey(conv), ch.pos0Key(conv))
+		p.PExpire(ctx, ch.sessKey(conv), ch.cfg.GracePeriod)
+		if tokHash != "" {
+			p.PExpire(ctx, ch.tokKey(tokHash), ch.cfg.GracePeriod)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("webchat: wind down session %s: %w", conv, err)
+	}
+	if err := ch.e.Unschedule(ctx, graceTimer, conv); err != nil {
+		return fmt.Errorf("webchat: wind down session %s: %w", conv, err)
+	}
+	return nil
+}
+
 // graceExpired runs when a chat's grace timer fires, in one process cluster-wide. A chat with a
 // live connection re-arms the timer; otherwise the visitor has been gone a whole grace period and
 // the conversation is ended (a waiting one is abandoned).

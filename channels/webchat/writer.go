@@ -189,13 +189,15 @@ func (w *writer) settle(ctx context.Context, cv routing.Conversation, state stri
 	}
 }
 
-// end tells the visitor the chat is over, forgets its token, and closes.
+// end tells the visitor the chat is over and closes. The token still resumes for the grace
+// period: the connection may already be dead without our knowing (a dropped network), and the
+// visitor who comes back must still read the last words and the end.
 func (w *writer) end(ctx context.Context, reason string) bool {
 	c := w.c
 	c.waiting.Store(false)
 	c.ended.Store(true)
 	conv, _ := c.session()
-	if err := c.ch.endSession(ctx, conv); err != nil {
+	if err := c.ch.windDownSession(ctx, conv); err != nil {
 		c.ch.log.Error("chat: end session", "conversation", conv, "err", err)
 	}
 	w.frame(endFrame{Type: TypeEnd, Reason: reason})
