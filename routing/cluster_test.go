@@ -3,6 +3,7 @@ package routing_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -27,8 +28,9 @@ func startCluster(t *testing.T) *redis.ClusterClient {
 	dir := t.TempDir()
 	var addrs []string
 	for i := range 3 {
-		// Below the ephemeral range: no client connection of another test can take it first.
-		addr0 := routingtest.FreeAddr(t)
+		// Below the ephemeral range, the cluster bus port (+10000) too: no client connection of
+		// another test can take either first.
+		addr0 := routingtest.FreeClusterAddr(t)
 		port, _ := strconv.Atoi(addr0[strings.LastIndexByte(addr0, ':')+1:])
 		nodeDir := filepath.Join(dir, fmt.Sprint(i))
 		cmd := exec.Command(server, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
@@ -44,7 +46,8 @@ func startCluster(t *testing.T) *redis.ClusterClient {
 		deadline := time.Now().Add(10 * time.Second)
 		for c.Ping(context.Background()).Err() != nil {
 			if time.Now().After(deadline) {
-				t.Fatalf("cluster node %s did not start", addr)
+				log, _ := os.ReadFile(nodeDir + ".log")
+				t.Fatalf("cluster node %s did not start:\n%s", addr, log)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
