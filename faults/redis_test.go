@@ -110,42 +110,15 @@ func (r *privateRedis) kill() {
 // and reply accepted before is still there, and new texts and replies flow.
 func TestRedisRestart(t *testing.T) {
 	rs := startPrivateRedis(t)
-	cl := &cluster{t: t, redis: rs.url(), prefix: routingtest.Prefix(), extra: []string{"HOTLINE_TEXT_CAPACITY=6"}}
-	cl.addAdvocate("ana", "advocate", "sms,chat")
-	x, y := cl.start("X"), cl.start("Y")
-
-	ck := signIn(t, x, "ana")
-	ana := dialConsole(t, x, ck, "")
-	ana.await("snapshot", wait, isType("snapshot"))
-	ana.send(map[string]any{"type": "presence", "status": "available", "ref": "p"})
-	ana.await("presence ok", wait, isType("ok"))
-
-	const contact = "+15550100009"
-	var texts []string
-	textVia := func(n *node, body string) {
-		t.Helper()
-		if got := n.sms(t, contact, body); got != http.StatusOK {
-			t.Fatalf("text %q through %s: status %d, want 200", body, n.name, got)
-		}
-		texts = append(texts, body)
-	}
-	textVia(y, "before 0")
-	conv := acceptNext(t, ana, "sms")
-	for i := 1; i <= 3; i++ {
-		textVia(y, fmt.Sprintf("before %d", i))
-	}
-	ana.await("last text before", wait, func(f map[string]any) bool {
-		return f["type"] == "message" && str(msg(f), "body") == "before 3"
-	})
-	mid := reply(t, ana, conv, "reply before").id
-	awaitStatus(t, ana, mid, "delivered")
+	sc := startSMSScene(t, rs.url(), "+15550100009")
+	x, y, ana := sc.x, sc.y, sc.ana
 
 	rs.kill()
 	x.waitStatus(t, http.StatusServiceUnavailable, wait)
 	y.waitStatus(t, http.StatusServiceUnavailable, wait)
 	// A text while Redis is down must be refused (Twilio retries), or else kept.
-	if got := y.sms(t, contact, "during the outage"); got == http.StatusOK {
-		texts = append(texts, "during the outage")
+	if got := y.sms(t, sc.contact, "during the outage"); got == http.StatusOK {
+		sc.texts = append(sc.texts, "during the outage")
 	} else {
 		t.Logf("a text while Redis was down: status %d", got)
 	}
@@ -155,25 +128,17 @@ func TestRedisRestart(t *testing.T) {
 	y.waitStatus(t, http.StatusOK, wait)
 
 	// Nothing accepted before is lost: the conversation reads back whole on a fresh console.
-	ana = dialConsole(t, y, ck, "")
-	snap := ana.await("snapshot after the restart", wait, isType("snapshot"))
-	if !strings.Contains(fmt.Sprint(snap["conversations"]), conv) {
-		t.Errorf("ana's snapshot after the restart does not hold conversation %s", conv)
-	}
-	ana.send(map[string]any{"type": "history", "conversation": conv, "limit": 200, "ref": "h"})
-	hist := ana.await("history", wait, isType("history"))
-	for _, body := range append(texts, "reply before") {
-		if n := countBodies(hist, body); n != 1 {
-			t.Errorf("message %q is in the conversation %d times after the restart, want 1", body, n)
-		}
+	ana, snap := sc.readBack(y, "the restart")
+	if !strings.Contains(fmt.Sprint(snap["conversations"]), sc.conv) {
+		t.Errorf("ana's snapshot after the restart does not hold conversation %s", sc.conv)
 	}
 
 	// New traffic flows through both processes.
-	textVia(x, "after 0")
+	sc.text(x, "after 0")
 	ana.await("text after the restart", wait, func(f map[string]any) bool {
-		return f["type"] == "message" && f["conversation"] == conv && str(msg(f), "body") == "after 0"
+		return f["type"] == "message" && f["conversation"] == sc.conv && str(msg(f), "body") == "after 0"
 	})
-	awaitStatus(t, ana, reply(t, ana, conv, "reply after").id, "delivered")
+	awaitStatus(t, ana, reply(t, ana, sc.conv, "reply after").id, "delivered")
 }
 
 // TestSentinelFailover runs two processes on a primary, a replica and a Sentinel
@@ -216,32 +181,8 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	awaitReplica()
 
-	cl := &cluster{t: t, redis: "redis-sentinel://" + sentinel.addr + "?master=hl", prefix: routingtest.Prefix(),
-		extra: []string{"HOTLINE_TEXT_CAPACITY=6", "HOTLINE_OUTBOX_TAKEOVER=2s"}}
-	cl.addAdvocate("ana", "advocate", "sms,chat")
-	x, y := cl.start("X"), cl.start("Y")
-	ck := signIn(t, x, "ana")
-	ana := dialConsole(t, x, ck, "")
-	ana.await("snapshot", wait, isType("snapshot"))
-	ana.send(map[string]any{"type": "presence", "status": "available", "ref": "p"})
-	ana.await("presence ok", wait, isType("ok"))
-
-	const contact = "+15550100019"
-	var texts []string
-	textVia := func(n *node, body string) {
-		t.Helper()
-		if got := n.sms(t, contact, body); got != http.StatusOK {
-			t.Fatalf("text %q through %s: status %d, want 200", body, n.name, got)
-		}
-		texts = append(texts, body)
-	}
-	textVia(y, "before 0")
-	conv := acceptNext(t, ana, "sms")
-	for i := 1; i <= 3; i++ {
-		textVia(y, fmt.Sprintf("before %d", i))
-	}
-	mid := reply(t, ana, conv, "reply before").id
-	awaitStatus(t, ana, mid, "delivered")
+	sc := startSMSScene(t, "redis-sentinel://"+sentinel.addr+"?master=hl", "+15550100019", "HOTLINE_OUTBOX_TAKEOVER=2s")
+	x, y := sc.x, sc.y
 	awaitReplica()
 
 	primary.kill()
@@ -251,8 +192,8 @@ func TestSentinelFailover(t *testing.T) {
 		deadline := time.Now().Add(wait)
 		for i := 0; ; i++ {
 			body := fmt.Sprintf("after the failover, through %s, %d", n.name, i)
-			if n.sms(t, contact, body) == http.StatusOK {
-				texts = append(texts, body)
+			if n.sms(t, sc.contact, body) == http.StatusOK {
+				sc.texts = append(sc.texts, body)
 				break
 			}
 			if time.Now().After(deadline) {
@@ -264,22 +205,74 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	x.waitStatus(t, http.StatusOK, wait)
 	y.waitStatus(t, http.StatusOK, wait)
-	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel.addr})
-	defer sc.Close()
-	if addr, err := sc.GetMasterAddrByName(ctx, "hl").Result(); err != nil || len(addr) != 2 || addr[1] != replica.port() {
+	sent := redis.NewSentinelClient(&redis.Options{Addr: sentinel.addr})
+	defer sent.Close()
+	if addr, err := sent.GetMasterAddrByName(ctx, "hl").Result(); err != nil || len(addr) != 2 || addr[1] != replica.port() {
 		t.Fatalf("Sentinel names primary %v (%v), want the replica on port %s", addr, err, replica.port())
 	}
 
 	// Everything accepted is there, read through the other process; a reply goes out.
-	ana.conn.Close()
-	ana = dialConsole(t, y, ck, "")
-	ana.await("snapshot after the failover", wait, isType("snapshot"))
-	ana.send(map[string]any{"type": "history", "conversation": conv, "limit": 200, "ref": "h"})
+	sc.ana.conn.Close()
+	ana, _ := sc.readBack(y, "the failover")
+	awaitStatus(t, ana, reply(t, ana, sc.conv, "reply after").id, "delivered")
+}
+
+// smsScene is two processes on one Redis with ana, on X, answering a contact who texts through Y:
+// four texts and a reply delivered, before the fault.
+type smsScene struct {
+	t       *testing.T
+	x, y    *node
+	ck      *http.Cookie
+	ana     *console
+	contact string
+	conv    string
+	texts   []string // every text accepted, in order
+}
+
+func startSMSScene(t *testing.T, redisURL, contact string, extra ...string) *smsScene {
+	t.Helper()
+	cl := &cluster{t: t, redis: redisURL, prefix: routingtest.Prefix(), extra: append([]string{"HOTLINE_TEXT_CAPACITY=6"}, extra...)}
+	cl.addAdvocate("ana", "advocate", "sms,chat")
+	sc := &smsScene{t: t, contact: contact}
+	sc.x, sc.y = cl.start("X"), cl.start("Y")
+	sc.ck = signIn(t, sc.x, "ana")
+	sc.ana = dialConsole(t, sc.x, sc.ck, "")
+	sc.ana.await("snapshot", wait, isType("snapshot"))
+	sc.ana.send(map[string]any{"type": "presence", "status": "available", "ref": "p"})
+	sc.ana.await("presence ok", wait, isType("ok"))
+	sc.text(sc.y, "before 0")
+	sc.conv = acceptNext(t, sc.ana, "sms")
+	for i := 1; i <= 3; i++ {
+		sc.text(sc.y, fmt.Sprintf("before %d", i))
+	}
+	sc.ana.await("last text before", wait, func(f map[string]any) bool {
+		return f["type"] == "message" && str(msg(f), "body") == "before 3"
+	})
+	awaitStatus(t, sc.ana, reply(t, sc.ana, sc.conv, "reply before").id, "delivered")
+	return sc
+}
+
+// text texts the hotline through n and fails the test unless it was accepted.
+func (sc *smsScene) text(n *node, body string) {
+	sc.t.Helper()
+	if got := n.sms(sc.t, sc.contact, body); got != http.StatusOK {
+		sc.t.Fatalf("text %q through %s: status %d, want 200", body, n.name, got)
+	}
+	sc.texts = append(sc.texts, body)
+}
+
+// readBack opens ana's console on n and checks that every text accepted and the reply before the
+// fault are in the conversation once; it returns the console and its snapshot.
+func (sc *smsScene) readBack(n *node, after string) (*console, map[string]any) {
+	sc.t.Helper()
+	ana := dialConsole(sc.t, n, sc.ck, "")
+	snap := ana.await("snapshot after "+after, wait, isType("snapshot"))
+	ana.send(map[string]any{"type": "history", "conversation": sc.conv, "limit": 200, "ref": "h"})
 	hist := ana.await("history", wait, isType("history"))
-	for _, body := range append(texts, "reply before") {
-		if n := countBodies(hist, body); n != 1 {
-			t.Errorf("message %q is in the conversation %d times after the failover, want 1", body, n)
+	for _, body := range append(sc.texts, "reply before") {
+		if c := countBodies(hist, body); c != 1 {
+			sc.t.Errorf("message %q is in the conversation %d times after %s, want 1", body, c, after)
 		}
 	}
-	awaitStatus(t, ana, reply(t, ana, conv, "reply after").id, "delivered")
+	return ana, snap
 }
