@@ -457,17 +457,7 @@ func TestStoppingProcessReleasesItsTimers(t *testing.T) {
 	fired := make(chan string, 1)
 	b.HandleTimer("remind", func(ctx context.Context, arg string) error { fired <- arg; return nil })
 	ctx := context.Background()
-	if err := a.Schedule(ctx, "remind", "case-1", clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("process A never claimed the timer")
-	}
+	stopA := runClaiming(t, a, "remind", "case-1", clock.Now(), started)
 	if err := b.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -476,10 +466,7 @@ func TestStoppingProcessReleasesItsTimers(t *testing.T) {
 		t.Fatalf("process B fired %q while A held it", arg)
 	default:
 	}
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stopA()
 	if err := b.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -510,24 +497,33 @@ func TestTimerFinishedDuringStopIsNotRepeated(t *testing.T) {
 		t.Errorf("process B paged %q again", arg)
 		return nil
 	})
-	ctx := context.Background()
-	if err := a.Schedule(ctx, "page", "alert-1", clock.Now()); err != nil {
+	runClaiming(t, a, "page", "alert-1", clock.Now(), started)()
+	clock.Advance(time.Minute) // past the redelivery delay too
+	if err := b.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	runCtx, stop := context.WithCancel(ctx)
+}
+
+// runClaiming schedules a timer of kind with arg on a and runs a until the timer's handler has
+// started (it closes started); the function returned stops a and waits for Run to return.
+func runClaiming(t *testing.T, a *routing.Engine, kind, arg string, at time.Time, started <-chan struct{}) func() {
+	t.Helper()
+	if err := a.Schedule(context.Background(), kind, arg, at); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
+	go func() { done <- a.Run(ctx) }()
 	select {
 	case <-started:
 	case <-time.After(5 * time.Second):
+		stop()
 		t.Fatal("process A never claimed the timer")
 	}
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute) // past the redelivery delay too
-	if err := b.Tick(ctx); err != nil {
-		t.Fatal(err)
+	return func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
 	}
 }
