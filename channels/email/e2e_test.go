@@ -100,17 +100,7 @@ func TestBounceMarksTheReplyUndelivered(t *testing.T) {
 	s := startSink(t)
 	d := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.Email: newChannel(t, e, s.url())},
 		routing.DispatcherConfig{Consumer: "bounce"})
-	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
-		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	mustSend(t, r, "ana@sender.example", firstMail(msgID(1), "Help", "Please help me."))
-	conv := lastConv(t, e)
-	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
-		t.Fatal(err)
-	}
+	conv := rosaAnswers(t, e, r, "Help")
 	if _, err := e.Send(ctx, "rosa", conv.ID, "We are here. Are you safe?"); err != nil {
 		t.Fatal(err)
 	}
@@ -160,6 +150,25 @@ func TestBounceMarksTheReplyUndelivered(t *testing.T) {
 	if ids := inboundConvs(t, e); len(ids) != 5 {
 		t.Errorf("a foreign bounce was dropped: inbound messages in %v", ids)
 	}
+}
+
+// rosaAnswers brings an English email advocate on, has ana@sender.example write to the hotline
+// with subject, and has rosa accept the conversation, which it returns.
+func rosaAnswers(t *testing.T, e *routing.Engine, r *email.Receiver, subject string) routing.Conversation {
+	t.Helper()
+	ctx := context.Background()
+	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
+		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSend(t, r, "ana@sender.example", firstMail(msgID(1), subject, "Please help me."))
+	conv := lastConv(t, e)
+	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	return conv
 }
 
 // dsn is a delivery status notification (RFC 3464) about the message with Message-ID id sent to
@@ -217,17 +226,7 @@ func TestDevOutbox(t *testing.T) {
 	t.Cleanup(func() { box.Close() })
 	d := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.Email: newChannel(t, e, box.RelayURL())},
 		routing.DispatcherConfig{Consumer: "outbox"})
-	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
-		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	mustSend(t, r, "ana@sender.example", firstMail(msgID(1), "Help <now>", "Please help me."))
-	conv := lastConv(t, e)
-	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
-		t.Fatal(err)
-	}
+	conv := rosaAnswers(t, e, r, "Help <now>")
 	for _, body := range []string{"We are here.", "Are you safe right now?"} {
 		if _, err := e.Send(ctx, "rosa", conv.ID, body); err != nil {
 			t.Fatal(err)
