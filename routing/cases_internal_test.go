@@ -7,9 +7,10 @@ import (
 )
 
 func TestCaseRefsAreUniqueAndReadable(t *testing.T) {
+	s := mustSealer(t, 1)
 	seen := map[string]int64{}
 	for n := int64(1); n <= 200000; n++ {
-		ref := caseRef("NHTH", n)
+		ref := s.caseRef("NHTH", n)
 		if prev, dup := seen[ref]; dup {
 			t.Fatalf("cases %d and %d share reference %s", prev, n, ref)
 		}
@@ -18,9 +19,42 @@ func TestCaseRefsAreUniqueAndReadable(t *testing.T) {
 			t.Fatalf("reference %q is not NHTH- and six Crockford characters", ref)
 		}
 	}
-	if a, b := caseRef("NHTH", 1), caseRef("NHTH", 2); a[5:8] == b[5:8] {
+	if a, b := s.caseRef("NHTH", 1), s.caseRef("NHTH", 2); a[5:8] == b[5:8] {
 		t.Errorf("consecutive references %s and %s look alike: they reveal the case count", a, b)
 	}
+}
+
+// TestCaseRefsNeedTheKey: with the multiplier that used to scatter references (public in the
+// source), anyone could multiply a reference by its inverse and read the case count. Now the
+// same sequence number gives unrelated references under two data keys, and no fixed
+// multiplier maps sequence numbers to references.
+func TestCaseRefsNeedTheKey(t *testing.T) {
+	a, b := mustSealer(t, 1), mustSealer(t, 2)
+	same := 0
+	for n := int64(1); n <= 1000; n++ {
+		if a.caseRef("X", n) == b.caseRef("X", n) {
+			same++
+		}
+	}
+	if same > 1 {
+		t.Errorf("%d of 1000 references are the same under two data keys: they do not depend on the key", same)
+	}
+	// Were refs n*m mod 2^30 for some m, ref(2) would be 2*ref(1) mod 2^30.
+	v := func(n int64) uint64 { return uint64(a.permute30(uint32(n))) }
+	if v(2) == 2*v(1)&(1<<30-1) && v(3) == 3*v(1)&(1<<30-1) {
+		t.Error("references are a fixed multiple of the sequence number: the case count can be read back")
+	}
+}
+
+func mustSealer(t *testing.T, seed byte) *sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	key[0] = seed
+	s, err := newSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // FuzzTipNormalize feeds the tip form's fields through validation: it never panics, and what it

@@ -158,24 +158,6 @@ func (e *Engine) openCase(d caseDoc) (Case, error) {
 	return c, nil
 }
 
-// crockford is Crockford's base32: no I, L, O or U, so a reference reads well over the phone.
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// refSpread scatters sequence numbers over the 30-bit space so that references do not reveal
-// how many cases the hotline has; an odd multiplier is a bijection modulo 2^30.
-const refSpread = 0x2F0A2B5
-
-// caseRef turns the n-th case into a six-character reference, unique for the first 2^30 cases.
-func caseRef(prefix string, n int64) string {
-	v := uint64(n) * refSpread & (1<<30 - 1)
-	var b [6]byte
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = crockford[v&31]
-		v >>= 5
-	}
-	return prefix + "-" + string(b[:])
-}
-
 // getString returns a string key's value, "" when missing.
 func (e *Engine) getString(ctx context.Context, key string) (string, error) {
 	v, err := e.rdb.Get(ctx, key).Result()
@@ -207,7 +189,7 @@ func (e *Engine) openNewCase(ctx context.Context, cfg CasesConfig, n newCase) (C
 	}
 	now := n.report.At
 	d := caseDoc{Case: Case{
-		ID: e.NewID(), Ref: caseRef(cfg.RefPrefix, seq), Type: n.in.Type, Indicators: n.in.Indicators,
+		ID: e.NewID(), Ref: e.seal.caseRef(cfg.RefPrefix, seq), Type: n.in.Type, Indicators: n.in.Indicators,
 		Urgency: n.in.Urgency, State: CaseOpen, Summary: e.Seal(n.in.Summary), CreatedBy: n.report.By,
 		CreatedAt: now, DueAt: now.Add(cfg.sla(n.in.Urgency)), Language: n.language,
 	}, ContactKey: n.contactKey, TipContact: n.tipContact}
