@@ -76,6 +76,10 @@ type Twilio struct {
 	VoiceNumber  string   // HOTLINE_VOICE_NUMBER, default +18883737888
 	RelayCallers []string // HOTLINE_RELAY_CALLER_IDS: caller ids of relay (TTY/711) services
 	HoldMusic    string   // HOTLINE_HOLD_MUSIC_URL: audio (mp3/wav URL Twilio can fetch) played to waiting callers; empty = silence
+	// StandIn runs the local Twilio stand-in (its fake REST API, /sim and /sim/mail) although a
+	// shared Redis is configured: for multi-process tests and demos, never for a hotline people
+	// reach. HOTLINE_TWILIO_STANDIN; on the embedded defaults the stand-in runs without it.
+	StandIn bool
 }
 
 // SMTP configures email in and out.
@@ -113,7 +117,8 @@ type Hotline struct {
 // Dev reports whether the process runs on embedded defaults: no Redis URL and no Twilio account.
 func (c Config) Dev() bool { return c.Redis.URL == "" }
 
-// TwilioSim reports whether the local Twilio stand-in replaces Twilio.
+// TwilioSim reports whether the local Twilio stand-in replaces Twilio. Validate refuses a
+// shared Redis without Twilio credentials unless the stand-in was asked for by name.
 func (c Config) TwilioSim() bool { return c.Twilio.AccountSID == "" && c.Twilio.AuthToken == "" }
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests) and
@@ -153,6 +158,7 @@ func Load(getenv func(string) string) (Config, error) {
 			VoiceNumber:  p.str("HOTLINE_VOICE_NUMBER", "+18883737888"),
 			RelayCallers: p.list("HOTLINE_RELAY_CALLER_IDS"),
 			HoldMusic:    p.str("HOTLINE_HOLD_MUSIC_URL", ""),
+			StandIn:      p.bool("HOTLINE_TWILIO_STANDIN"),
 		},
 		SMTP: SMTP{
 			Addr:      p.str("HOTLINE_SMTP_ADDR", "127.0.0.1:2525"),
@@ -226,6 +232,14 @@ func (c Config) Validate() []string {
 		} else {
 			add("HOTLINE_TWILIO_ACCOUNT_SID is set but HOTLINE_TWILIO_AUTH_TOKEN is empty")
 		}
+	}
+	switch {
+	case c.Redis.URL != "" && c.TwilioSim() && !c.Twilio.StandIn:
+		// A shared Redis and a data key look like production: there, the stand-in would answer
+		// the public with a fake telephone company and a webhook secret anyone can read.
+		add("HOTLINE_TWILIO_ACCOUNT_SID and HOTLINE_TWILIO_AUTH_TOKEN are empty but HOTLINE_REDIS_URL is set: a hotline on a shared Redis needs its Twilio account (set HOTLINE_TWILIO_STANDIN=1 only to run the local Twilio stand-in on purpose, in tests and demos)")
+	case c.Twilio.StandIn && !c.TwilioSim():
+		add("HOTLINE_TWILIO_STANDIN is set but so are the Twilio credentials: choose one")
 	}
 	if c.Twilio.AccountSID != "" && !strings.HasPrefix(c.Twilio.AccountSID, "AC") {
 		add("HOTLINE_TWILIO_ACCOUNT_SID %q must start with AC", mask(c.Twilio.AccountSID))
@@ -368,6 +382,19 @@ func (p *parser) int(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// bool reads 1/true/yes/on or 0/false/no/off; empty is false.
+func (p *parser) bool(name string) bool {
+	switch v := strings.ToLower(strings.TrimSpace(p.getenv(name))); v {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	default:
+		p.errs = append(p.errs, fmt.Sprintf("%s %q must be 1 or 0 (true/false, yes/no, on/off)", name, v))
+		return false
+	}
 }
 
 func (p *parser) dur(name string, def time.Duration) time.Duration {

@@ -44,6 +44,9 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"capacity range", map[string]string{"HOTLINE_TEXT_CAPACITY": "0"}, "HOTLINE_TEXT_CAPACITY must be between 1 and 20"},
 		{"short key", map[string]string{"HOTLINE_DATA_KEY": "abcd"}, "HOTLINE_DATA_KEY must decode to 32 bytes"},
 		{"redis without key", map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0"}, "HOTLINE_DATA_KEY is empty but HOTLINE_REDIS_URL is set"},
+		{"stand-in on a shared redis", map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}, "HOTLINE_TWILIO_ACCOUNT_SID and HOTLINE_TWILIO_AUTH_TOKEN are empty but HOTLINE_REDIS_URL is set"},
+		{"stand-in and credentials", map[string]string{"HOTLINE_TWILIO_STANDIN": "1", "HOTLINE_TWILIO_ACCOUNT_SID": "AC123", "HOTLINE_TWILIO_AUTH_TOKEN": "x"}, "HOTLINE_TWILIO_STANDIN is set but so are the Twilio credentials"},
+		{"bad flag", map[string]string{"HOTLINE_TWILIO_STANDIN": "please"}, "HOTLINE_TWILIO_STANDIN \"please\" must be 1 or 0"},
 		{"bad redis", map[string]string{"HOTLINE_REDIS_URL": "mysql://x", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}, "HOTLINE_REDIS_URL"},
 		{"bad public url", map[string]string{"HOTLINE_PUBLIC_URL": "hotline.org"}, "HOTLINE_PUBLIC_URL"},
 		{"bad addr", map[string]string{"HOTLINE_HTTP_ADDR": "8080"}, "HOTLINE_HTTP_ADDR"},
@@ -99,5 +102,28 @@ func TestRedisPasswordNeverShown(t *testing.T) {
 	_, err := Load(env(map[string]string{"HOTLINE_REDIS_URL": "redis://:p%zzsecret@host:6379", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}))
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("got %v, want an error that hides the URL", err)
+	}
+}
+
+// TestStandInOnASharedRedisIsAskedForByName: the stand-in on a shared Redis (a production-shaped
+// run) starts only when HOTLINE_TWILIO_STANDIN says so, and config check says it is not for a
+// live hotline.
+func TestStandInOnASharedRedisIsAskedForByName(t *testing.T) {
+	c, err := Load(env(map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",
+		"HOTLINE_DATA_KEY": strings.Repeat("ab", 32), "HOTLINE_TWILIO_STANDIN": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.TwilioSim() {
+		t.Fatal("TwilioSim() is false with no credentials")
+	}
+	var out strings.Builder
+	c.Print(&out)
+	if !strings.Contains(out.String(), "NOT FOR A LIVE HOTLINE") {
+		t.Fatalf("config check does not warn about the stand-in:\n%s", out.String())
+	}
+	// On the embedded defaults the stand-in needs no flag.
+	if _, err := Load(env(nil)); err != nil {
+		t.Fatalf("embedded defaults: %v", err)
 	}
 }

@@ -34,7 +34,9 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_PRESENCE_TTL", c.Routing.PresenceTTL.String())
 	row("HOTLINE_URGENT_FANOUT", fmt.Sprint(c.Routing.UrgentFanout))
 	row("HOTLINE_OUTBOX_TAKEOVER", c.Routing.OutboxTakeover.String())
-	if c.TwilioSim() {
+	if c.TwilioSim() && c.Twilio.StandIn {
+		row("HOTLINE_TWILIO_ACCOUNT_SID", "(empty: local Twilio stand-in, HOTLINE_TWILIO_STANDIN is set: NOT FOR A LIVE HOTLINE)")
+	} else if c.TwilioSim() {
 		row("HOTLINE_TWILIO_ACCOUNT_SID", "(empty: local Twilio stand-in)")
 	} else {
 		row("HOTLINE_TWILIO_ACCOUNT_SID", mask(c.Twilio.AccountSID))

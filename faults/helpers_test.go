@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -79,7 +80,11 @@ func (c *cluster) env(extra ...string) []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + c.t.TempDir(),
 		"HOTLINE_REDIS_URL=" + c.redis, "HOTLINE_REDIS_PREFIX=" + c.prefix, "HOTLINE_DATA_KEY=" + dataKey}
 	env = append(env, c.extra...)
-	return append(env, extra...)
+	env = append(env, extra...)
+	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "HOTLINE_TWILIO_ACCOUNT_SID=") }) {
+		env = append(env, "HOTLINE_TWILIO_STANDIN=1") // each process mounts its own stand-in, on purpose
+	}
+	return env
 }
 
 // run runs a hotline command to completion and returns its output.

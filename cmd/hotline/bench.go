@@ -55,8 +55,11 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 // of its own, under a fresh prefix: it needs no HOTLINE_DATA_KEY, even on a shared Redis.
 func benchConfig(getenv func(string) string) (config.Config, error) {
 	return config.Load(func(k string) string {
-		if k == "HOTLINE_DATA_KEY" {
+		switch {
+		case k == "HOTLINE_DATA_KEY":
 			return strings.Repeat("00", 32)
+		case k == "HOTLINE_TWILIO_STANDIN" && getenv("HOTLINE_TWILIO_ACCOUNT_SID") == "":
+			return "1" // the bench is no live hotline: its traffic goes to the stand-in
 		}
 		return getenv(k)
 	})

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -46,7 +49,10 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Twilio, or its local stand-in mounted on this server when no account is configured.
 	twCfg := cfg.Twilio
 	if cfg.TwilioSim() {
-		sim, err := twiliosim.New(twiliosim.Config{HotlineURL: public, NoContract: true, Logger: log})
+		// The stand-in's webhook secret comes from the data key: a constant one in the source
+		// would let anyone sign a webhook, and every process on a shared Redis derives the same.
+		sim, err := twiliosim.New(twiliosim.Config{HotlineURL: public, NoContract: true, Logger: log,
+			AuthToken: standInToken(cfg.Data.Key)})
 		if err != nil {
 			return nil, fmt.Errorf("twilio stand-in: %w", err)
 		}
@@ -166,4 +172,11 @@ func originOf(u string) string {
 		return r.URL.Scheme + "://" + r.URL.Host
 	}
 	return u
+}
+
+// standInToken derives the local Twilio stand-in's auth token from the data key.
+func standInToken(dataKey []byte) string {
+	h := hmac.New(sha256.New, dataKey)
+	h.Write([]byte("openhotline twilio stand-in token v1"))
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }

@@ -23,6 +23,12 @@ func TestConfigCheck(t *testing.T) {
 		{name: "defaults", env: map[string]string{}, wantOut: "configuration OK"},
 		{name: "bad capacity", env: map[string]string{"HOTLINE_TEXT_CAPACITY": "0"}, wantErr: "HOTLINE_TEXT_CAPACITY"},
 		{name: "shared redis without key", env: map[string]string{"HOTLINE_REDIS_URL": "redis://x:6379"}, wantErr: "HOTLINE_DATA_KEY"},
+		// A production-shaped run (shared Redis, data key) without Twilio credentials would put the
+		// fake telephone company and /sim on the internet: refused unless asked for by name.
+		{name: "stand-in in production", env: map[string]string{"HOTLINE_REDIS_URL": "redis://x:6379",
+			"HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}, wantErr: "HOTLINE_TWILIO_STANDIN"},
+		{name: "stand-in asked for", env: map[string]string{"HOTLINE_REDIS_URL": "redis://x:6379",
+			"HOTLINE_DATA_KEY": strings.Repeat("ab", 32), "HOTLINE_TWILIO_STANDIN": "1"}, wantOut: "NOT FOR A LIVE HOTLINE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,9 +64,10 @@ func TestAdvocateAddListDisable(t *testing.T) {
 	}
 	_, prefix := routingtest.Redis(t)
 	e := env(map[string]string{
-		"HOTLINE_REDIS_URL":    url,
-		"HOTLINE_REDIS_PREFIX": prefix,
-		"HOTLINE_DATA_KEY":     strings.Repeat("07", 32),
+		"HOTLINE_REDIS_URL":      url,
+		"HOTLINE_REDIS_PREFIX":   prefix,
+		"HOTLINE_DATA_KEY":       strings.Repeat("07", 32),
+		"HOTLINE_TWILIO_STANDIN": "1",
 	})
 	ctx := context.Background()
 	var out, errOut bytes.Buffer

@@ -42,6 +42,7 @@ func openEngine(ctx context.Context, getenv func(string) string, log *slog.Logge
 		key = make([]byte, 32)
 		rand.Read(key)
 		log.Warn("HOTLINE_DATA_KEY is empty: using a random key for this run only; content sealed now cannot be read after a restart")
+		cfg.Data.Key = key // what else derives from the key (the stand-in's token) uses the same
 	}
 	eng, err := routing.New(rdb, routing.Config{
 		Prefix:            cfg.Redis.Prefix,

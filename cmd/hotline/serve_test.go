@@ -6,10 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openhotline/hotline/channels/twilio"
+	"github.com/openhotline/hotline/channels/twiliosim"
 )
 
 type lockedBuffer struct {
@@ -60,6 +64,20 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 		t.Errorf("GET /metrics: %v %v", err, res)
 	} else {
 		res.Body.Close()
+	}
+	// The stand-in's webhook secret is not the constant in its source: a text signed with that
+	// constant is refused, as one signed by anybody else would be.
+	form := url.Values{"From": {"+15550100077"}, "To": {"233733"}, "Body": {"BEFREE"}, "MessageSid": {"SM" + strings.Repeat("7", 32)}}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/twilio/sms", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	twilio.SignRequest(req, twiliosim.DevAuthToken, "http://"+addr+"/twilio/sms", form)
+	if res, err := http.DefaultClient.Do(req); err != nil {
+		t.Errorf("POST /twilio/sms: %v", err)
+	} else {
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("a text signed with the stand-in's public constant token got %d, want 403", res.StatusCode)
+		}
 	}
 	// With no mail relay, an email's acknowledgement goes to the development outbox's page.
 	sendMail(t, smtpAddr, "someone@example.org", "help@hotline.localhost", "<first@example.org>", "", "Help", "I need advice.")
