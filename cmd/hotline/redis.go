@@ -10,6 +10,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/gateway/metrics"
 )
 
 // openRedis connects to HOTLINE_REDIS_URL: redis:// or rediss:// (one server),
@@ -29,7 +31,37 @@ func openRedis(ctx context.Context, rawURL string, log *slog.Logger) (redis.Univ
 		rdb.Close()
 		return nil, nil, fmt.Errorf("HOTLINE_REDIS_URL: Redis does not answer: %w", err)
 	}
+	if err := checkEviction(pctx, rdb, log); err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
 	return rdb, func() { rdb.Close() }, nil
+}
+
+// checkEviction refuses a Redis that deletes keys when it runs out of memory. Everything the
+// hotline knows lives there: an evicted dedupe record stores a retried text twice, an evicted
+// session signs an advocate out, an evicted queue entry leaves a person waiting forever.
+func checkEviction(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) error {
+	mems, err := metrics.ReadRedisMemory(ctx, rdb)
+	if err != nil {
+		log.Warn("could not read Redis's maxmemory-policy; make sure it is noeviction (see the README)", "err", err)
+		return nil
+	}
+	for _, m := range mems {
+		switch {
+		case m.Evicts():
+			return fmt.Errorf("HOTLINE_REDIS_URL: Redis is set to delete keys when full (maxmemory %d bytes, maxmemory-policy %s): "+
+				"the hotline would lose dedupe records, sessions and queued conversations; set maxmemory-policy noeviction "+
+				"(a full Redis then refuses writes, which the hotline reports, and nothing accepted is lost)", m.Max, m.Policy)
+		case m.Policy != "noeviction":
+			log.Warn("Redis's maxmemory-policy is not noeviction; it deletes nothing while maxmemory is 0, but set noeviction before anyone sets a limit",
+				"policy", m.Policy)
+		}
+		if m.EvictedKeys > 0 {
+			log.Warn("Redis has evicted keys since it started: some hotline state may have been lost", "evicted_keys", m.EvictedKeys)
+		}
+	}
+	return nil
 }
 
 func redisClient(rawURL string) (redis.UniversalClient, error) {

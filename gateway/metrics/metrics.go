@@ -52,9 +52,12 @@ func New(engine *routing.Engine, log *slog.Logger) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.sockets, m.scrapeErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&cluster{engine: engine, log: log, failed: m.scrapeErr})
+		&cluster{engine: engine, log: log, failed: m.scrapeErr}, &redisMemory{rdb: engine.Redis()})
 	return m
 }
+
+// scrapeTimeout bounds the Redis reads of one scrape.
+const scrapeTimeout = 3 * time.Second
 
 // Handler serves /metrics.
 func (m *Metrics) Handler() http.Handler {
@@ -108,7 +111,7 @@ func (c *cluster) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *cluster) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	s, err := c.engine.Stats(ctx)
 	if err != nil {

@@ -63,3 +63,50 @@ func TestClusterFigures(t *testing.T) {
 		t.Fatal("metrics carry an identifier")
 	}
 }
+
+// TestRedisMemoryHeadroom: /metrics shows how full Redis is and whether it may evict, so an
+// operator is warned before the hotline loses state.
+func TestRedisMemoryHeadroom(t *testing.T) {
+	e := routingtest.Engine(t, routing.Config{})
+	if _, err := ReadRedisMemory(context.Background(), e.Redis()); err != nil {
+		t.Skipf("this Redis does not report its memory (the in-process fallback): %v", err)
+	}
+	out := scrape(t, New(e, nil))
+	for _, want := range []string{`hotline_redis_memory_used_bytes{primary="0"}`, `hotline_redis_memory_max_bytes{primary="0"}`,
+		`hotline_redis_evicting_policy{policy=`, `hotline_redis_evicted_keys_total{primary="0"}`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestParseRedisInfo(t *testing.T) {
+	tests := []struct {
+		name     string
+		info     string
+		want     RedisMemory
+		evicts   bool
+		headroom bool
+	}{
+		{"noeviction with a limit", "# Memory\r\nused_memory:1048576\r\nmaxmemory:4194304\r\nmaxmemory_policy:noeviction\r\n# Stats\r\nevicted_keys:0\r\n",
+			RedisMemory{Used: 1 << 20, Max: 4 << 20, Policy: "noeviction"}, false, true},
+		{"volatile-lru with a limit", "used_memory:10\r\nmaxmemory:100\r\nmaxmemory_policy:volatile-lru\r\nevicted_keys:7\r\n",
+			RedisMemory{Used: 10, Max: 100, Policy: "volatile-lru", EvictedKeys: 7}, true, true},
+		{"allkeys-lru without a limit", "used_memory:10\r\nmaxmemory:0\r\nmaxmemory_policy:allkeys-lru\r\n",
+			RedisMemory{Used: 10, Policy: "allkeys-lru"}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseRedisInfo(tt.info)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || got.Evicts() != tt.evicts {
+				t.Fatalf("got %+v (evicts %v), want %+v (evicts %v)", got, got.Evicts(), tt.want, tt.evicts)
+			}
+		})
+	}
+	if _, err := parseRedisInfo("# Clients\r\nconnected_clients:1\r\n"); err == nil {
+		t.Error("an INFO without maxmemory_policy was taken as a Redis that cannot evict")
+	}
+}
