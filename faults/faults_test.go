@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -19,8 +18,9 @@ const wait = 15 * time.Second // bound on any single thing the tests wait for
 // TestKillOneOfThree kills -9 one of three processes during live SMS, chat and voice traffic.
 // The processes sit behind a load balancer (front) as in production, with the Twilio stand-in
 // outside them, so calls and Twilio's webhooks outlive the process that answered them. It shows:
-// every text a process accepted reaches the advocate exactly once; every reply reaches the phone
-// exactly once, including one the dead process was sending when it died; nothing is
+// every text a process accepted reaches the advocate exactly once, and so does every text refused
+// while A died, once Twilio retries it (an accepted one retried is not doubled); every reply
+// reaches the phone exactly once, including one the dead process was sending when it died; nothing is
 // dead-lettered; the offer pending at the kill times out on the survivors' timers and goes to the
 // next advocate; a call answered through the dead process ends into wrap-up on the survivors and
 // a caller who waited through the kill is answered; consoles and the chat visitor resume on the
@@ -146,12 +146,13 @@ func TestKillOneOfThree(t *testing.T) {
 		}
 	}
 
-	// Live texts keep arriving through the front while A dies; those answered 200 count as
-	// accepted, whichever process answered them.
+	// Live texts keep arriving through the front while A dies, whichever process answers them;
+	// each is accepted or refused, and Twilio retries those refused.
+	live := newFaultTexts(t, sim)
 	stop := make(chan struct{})
-	live := make(chan string, 1000)
+	acceptedLive := make(chan string, 1000)
 	go func() {
-		defer close(live)
+		defer close(acceptedLive)
 		for i := 0; ; i++ {
 			select {
 			case <-stop:
@@ -159,8 +160,8 @@ func TestKillOneOfThree(t *testing.T) {
 			default:
 			}
 			body := fmt.Sprintf("live %d", i)
-			if text(ctx, sim, contact1, body) == http.StatusOK {
-				live <- body
+			if live.send(ctx, nil, contact1, body) == http.StatusOK {
+				acceptedLive <- body
 			}
 		}
 	}()
@@ -168,8 +169,7 @@ func TestKillOneOfThree(t *testing.T) {
 		t.Helper()
 		for i := 0; i < n; i++ {
 			select {
-			case body := <-live:
-				accepted = append(accepted, body)
+			case <-acceptedLive:
 			case <-time.After(wait):
 				t.Fatalf("live texts %s: only %d accepted", what, i)
 			}
@@ -180,10 +180,11 @@ func TestKillOneOfThree(t *testing.T) {
 	killedAt := time.Now()
 	takeLive(5, "after the kill")
 	close(stop)
-	for body := range live {
-		accepted = append(accepted, body)
+	for range acceptedLive {
 	}
-	t.Logf("%d texts accepted; A was holding %q when it died", len(accepted), inFlight)
+	live.retry(ctx, "live through the kill")
+	accepted = append(accepted, live.bodies()...)
+	t.Logf("%d texts accepted in all; A was holding %q when it died", len(accepted), inFlight)
 
 	// The pending offer times out on the survivors' timers and goes to beto.
 	ana.await("offer withdrawn", wait, func(f map[string]any) bool {
@@ -243,8 +244,8 @@ func TestKillOneOfThree(t *testing.T) {
 		}
 	}
 
-	// Every accepted text is stored once and seen once; every reply reached the phone once and
-	// was reported delivered once; nothing is dead-lettered.
+	// Every text accepted, at once or on Twilio's retry, is stored once and seen once; every reply
+	// reached the phone once and was reported delivered once; nothing is dead-lettered.
 	ana.send(map[string]any{"type": "history", "conversation": smsConv, "limit": 200, "ref": "h"})
 	hist := ana.await("history", wait, isType("history"))
 	for _, body := range accepted {
@@ -293,15 +294,7 @@ const voiceNumber = "+18883737888"
 // text sends an SMS from a phone through the stand-in and returns the status the hotline's
 // webhook answered (0 when it could not be reached): 200 means the hotline accepted it.
 func text(ctx context.Context, sim *twiliosimtest.Server, from, body string) int {
-	_, err := sim.SendSMS(ctx, from, "233733", body)
-	var we *twiliosim.WebhookError
-	switch {
-	case err == nil:
-		return http.StatusOK
-	case errors.As(err, &we):
-		return we.Status
-	}
-	return 0
+	return postSMS(ctx, sim, twiliosim.InboundSMS{From: from, To: "233733", Body: body})
 }
 
 // bodiesTo returns the messages with this body the stand-in carried to number.
