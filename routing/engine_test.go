@@ -161,11 +161,11 @@ func TestDeclineAndTimeoutKeepPlace(t *testing.T) {
 	if st := r.state(first); st != routing.Queued {
 		t.Fatalf("timed-out conversation is %s, want queued", st)
 	}
+	// ana's offer of the second timed out too: both are back in line, each in its place.
 	w, _ := r.e.Waiting(r.ctx)
-	if len(w) == 0 || w[0].ID != first {
-		t.Fatalf("waiting head: got %v, want %s", w, first)
+	if len(w) != 2 || w[0].ID != first || w[1].ID != second {
+		t.Fatalf("waiting: got %v, want %s then %s", w, first, second)
 	}
-	_ = second
 	if err := r.e.Decline(r.ctx, "ana", first); routing.ErrorCode(err) != routing.EConflict {
 		t.Fatalf("declining a withdrawn offer: got %v, want conflict", err)
 	}

@@ -120,7 +120,6 @@ func TestBrowserSubmitBothLanguages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, tipform.Config{})
-			r.needCases()
 			ctx := browser(t)
 			actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(r.srv.URL + "/tip?lang=es")}
 			if tt.switchLang {

@@ -10,8 +10,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,7 +84,14 @@ func startRedisServer() (string, error) {
 		return "", err
 	}
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
+	// The server lives as long as the test binary, which has no hook after its last test: the
+	// kernel kills it when the thread that started it ends. The thread is locked for the start,
+	// and a Go thread that is not left locked lives as long as its process.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		return "", err
 	}
 	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
