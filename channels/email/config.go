@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,11 @@ type Config struct {
 	WriteTimeout       time.Duration // default 60s
 	SessionTimeout     time.Duration // default 5m: one SMTP connection, from greeting to close
 	MaxConnections     int           // default 100: more are answered 421 and closed
+	// ParseTimeout bounds the reading of one message's MIME structure (default 20s): past it the
+	// message is refused with 554. ParseWorkers bounds how many messages are read at once
+	// (default half the CPUs, at least 1), so that hostile mail cannot take every core.
+	ParseTimeout time.Duration
+	ParseWorkers int
 
 	// RelayURL is where replies go: smtp://user:pass@host:port?tls=none|opportunistic|mandatory
 	// (STARTTLS; default mandatory) or smtps://user:pass@host:port (TLS from the first byte).
@@ -89,6 +95,10 @@ func (c *Config) setDefaults() {
 	def(&c.SessionTimeout, 5*time.Minute)
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = 100
+	}
+	def(&c.ParseTimeout, 20*time.Second)
+	if c.ParseWorkers <= 0 {
+		c.ParseWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	if c.HotlineName == "" {
 		c.HotlineName = "National Human Trafficking Hotline"

@@ -32,9 +32,8 @@ const (
 // ThreadKey is the routing thread key for a Message-ID (without angle brackets).
 func ThreadKey(messageID string) string { return "email:" + messageID }
 
-// deliver parses raw and stores it through the engine; its error is the SMTP answer.
-func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string) error {
-	m := r.parse(raw, envelopeFrom)
+// deliver stores m, parsed from raw, through the engine; its error is the SMTP answer.
+func (r *Receiver) deliver(ctx context.Context, raw []byte, m Mail, envelopeFrom string) error {
 	if m.Report != nil {
 		// A bounce or receipt for one of our replies marks that reply; it is not a message from
 		// anyone, and must not open a conversation an advocate has to answer.

@@ -28,6 +28,9 @@ type Receiver struct {
 	log    *slog.Logger
 	addrs  map[string]bool
 
+	parsers chan struct{}             // one token per parse in flight (ParseWorkers)
+	parseFn func([]byte, string) Mail // r.parse; tests stand in a slow parser
+
 	mu   sync.Mutex
 	base context.Context // the Run context, so that shutting down cancels deliveries in flight
 }
@@ -36,7 +39,9 @@ type Receiver struct {
 // and returns a Receiver; Run serves.
 func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
 	cfg.setDefaults()
-	r := &Receiver{cfg: cfg, engine: e, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background()}
+	r := &Receiver{cfg: cfg, engine: e, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background(),
+		parsers: make(chan struct{}, cfg.ParseWorkers)}
+	r.parseFn = r.parse
 	for _, a := range cfg.Addresses {
 		r.addrs[normalizeAddr(a)] = true
 	}
@@ -154,9 +159,13 @@ func (s *session) Data(rd io.Reader) error {
 	if err != nil {
 		return err
 	}
+	m, err := s.r.boundedParse(s.r.baseContext(), raw, s.from)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(s.r.baseContext(), 30*time.Second)
 	defer cancel()
-	return s.r.deliver(ctx, raw, s.from)
+	return s.r.deliver(ctx, raw, m, s.from)
 }
 
 func normalizeAddr(a string) string {
