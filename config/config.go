@@ -87,6 +87,10 @@ type SMTP struct {
 
 	MaxMessageBytes    int64 // HOTLINE_SMTP_MAX_BYTES: larger mail is refused with 552, default 10 MiB
 	MaxAttachmentBytes int64 // HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES: larger attachments are not kept, default 5 MiB
+
+	MaxConnections int           // HOTLINE_SMTP_MAX_CONNS: SMTP sessions at once, default 100
+	MaxConnsPerIP  int           // HOTLINE_SMTP_MAX_CONNS_PER_IP: sessions one IP address may hold, default 10
+	IdleTimeout    time.Duration // HOTLINE_SMTP_IDLE_TIMEOUT: a connection silent this long is closed, default 30s
 }
 
 // Interpreter is the tele-interpreting provider's line and dial plan. An empty Number means no
@@ -162,6 +166,10 @@ func Load(getenv func(string) string) (Config, error) {
 
 			MaxMessageBytes:    int64(p.int("HOTLINE_SMTP_MAX_BYTES", 10<<20)),
 			MaxAttachmentBytes: int64(p.int("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", 5<<20)),
+
+			MaxConnections: p.int("HOTLINE_SMTP_MAX_CONNS", 100),
+			MaxConnsPerIP:  p.int("HOTLINE_SMTP_MAX_CONNS_PER_IP", 10),
+			IdleTimeout:    p.dur("HOTLINE_SMTP_IDLE_TIMEOUT", 30*time.Second),
 		},
 		Hotline: Hotline{
 			Name:   p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
@@ -255,6 +263,12 @@ func (c Config) Validate() []string {
 	}
 	if c.SMTP.MaxAttachmentBytes < 0 {
 		add("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES must be positive, got %d", c.SMTP.MaxAttachmentBytes)
+	}
+	if c.SMTP.MaxConnections < 0 || c.SMTP.MaxConnsPerIP < 0 || (c.SMTP.MaxConnections > 0 && c.SMTP.MaxConnsPerIP > c.SMTP.MaxConnections) {
+		add("HOTLINE_SMTP_MAX_CONNS_PER_IP (%d) must be positive and at most HOTLINE_SMTP_MAX_CONNS (%d)", c.SMTP.MaxConnsPerIP, c.SMTP.MaxConnections)
+	}
+	if c.SMTP.IdleTimeout < 0 {
+		add("HOTLINE_SMTP_IDLE_TIMEOUT must be positive, got %s", c.SMTP.IdleTimeout)
 	}
 	if c.Routing.TextCapacity < 1 || c.Routing.TextCapacity > 20 {
 		add("HOTLINE_TEXT_CAPACITY must be between 1 and 20, got %d", c.Routing.TextCapacity)

@@ -25,6 +25,8 @@ type Config struct {
 	WriteTimeout       time.Duration // default 60s
 	SessionTimeout     time.Duration // default 5m: one SMTP connection, from greeting to close
 	MaxConnections     int           // default 100: more are answered 421 and closed
+	MaxConnsPerIP      int           // default 10: more from one IP address are answered 421 and closed
+	IdleTimeout        time.Duration // default 30s: a connection silent this long is closed
 	// ParseTimeout bounds the reading of one message's MIME structure (default 20s): past it the
 	// message is refused with 554. ParseWorkers bounds how many messages are read at once
 	// (default half the CPUs, at least 1), so that hostile mail cannot take every core.
@@ -56,6 +58,9 @@ func FromConfig(c config.Config) Config {
 		Addresses:          c.SMTP.Addresses,
 		MaxMessageBytes:    c.SMTP.MaxMessageBytes,
 		MaxAttachmentBytes: c.SMTP.MaxAttachmentBytes,
+		MaxConnections:     c.SMTP.MaxConnections,
+		MaxConnsPerIP:      c.SMTP.MaxConnsPerIP,
+		IdleTimeout:        c.SMTP.IdleTimeout,
 		RelayURL:           c.SMTP.RelayURL,
 		Acknowledge:        c.SMTP.RelayURL != "", // no relay, nothing could leave
 
@@ -97,6 +102,10 @@ func (c *Config) setDefaults() {
 		c.MaxConnections = 100
 	}
 	def(&c.ParseTimeout, 20*time.Second)
+	def(&c.IdleTimeout, 30*time.Second)
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = 10
+	}
 	if c.ParseWorkers <= 0 {
 		c.ParseWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}

@@ -59,7 +59,7 @@ func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("email: listen on %s (HOTLINE_SMTP_ADDR): %w", cfg.Addr, err)
 	}
-	r.ln = newLimitListener(ln, cfg.MaxConnections, cfg.SessionTimeout)
+	r.ln = newLimitListener(ln, cfg.MaxConnections, cfg.MaxConnsPerIP, cfg.SessionTimeout, cfg.IdleTimeout)
 	return r, nil
 }
 
