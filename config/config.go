@@ -6,6 +6,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -91,6 +92,11 @@ type SMTP struct {
 	MaxConnections int           // HOTLINE_SMTP_MAX_CONNS: SMTP sessions at once, default 100
 	MaxConnsPerIP  int           // HOTLINE_SMTP_MAX_CONNS_PER_IP: sessions one IP address may hold, default 10
 	IdleTimeout    time.Duration // HOTLINE_SMTP_IDLE_TIMEOUT: a connection silent this long is closed, default 30s
+
+	// TLSCert and TLSKey are PEM files (HOTLINE_SMTP_TLS_CERT, HOTLINE_SMTP_TLS_KEY) the receiver
+	// offers STARTTLS with; both or neither. Load checks that they load.
+	TLSCert string
+	TLSKey  string
 }
 
 // Interpreter is the tele-interpreting provider's line and dial plan. An empty Number means no
@@ -170,6 +176,8 @@ func Load(getenv func(string) string) (Config, error) {
 			MaxConnections: p.int("HOTLINE_SMTP_MAX_CONNS", 100),
 			MaxConnsPerIP:  p.int("HOTLINE_SMTP_MAX_CONNS_PER_IP", 10),
 			IdleTimeout:    p.dur("HOTLINE_SMTP_IDLE_TIMEOUT", 30*time.Second),
+			TLSCert:        p.str("HOTLINE_SMTP_TLS_CERT", ""),
+			TLSKey:         p.str("HOTLINE_SMTP_TLS_KEY", ""),
 		},
 		Hotline: Hotline{
 			Name:   p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
@@ -269,6 +277,16 @@ func (c Config) Validate() []string {
 	}
 	if c.SMTP.IdleTimeout < 0 {
 		add("HOTLINE_SMTP_IDLE_TIMEOUT must be positive, got %s", c.SMTP.IdleTimeout)
+	}
+	switch {
+	case c.SMTP.TLSCert != "" && c.SMTP.TLSKey == "":
+		add("HOTLINE_SMTP_TLS_CERT is set but HOTLINE_SMTP_TLS_KEY is empty")
+	case c.SMTP.TLSKey != "" && c.SMTP.TLSCert == "":
+		add("HOTLINE_SMTP_TLS_KEY is set but HOTLINE_SMTP_TLS_CERT is empty")
+	case c.SMTP.TLSCert != "":
+		if _, err := tls.LoadX509KeyPair(c.SMTP.TLSCert, c.SMTP.TLSKey); err != nil {
+			add("HOTLINE_SMTP_TLS_CERT / HOTLINE_SMTP_TLS_KEY do not load as a PEM certificate and its key: %v", err)
+		}
 	}
 	if c.Routing.TextCapacity < 1 || c.Routing.TextCapacity > 20 {
 		add("HOTLINE_TEXT_CAPACITY must be between 1 and 20, got %d", c.Routing.TextCapacity)

@@ -33,6 +33,9 @@ type Config struct {
 	ParseTimeout time.Duration
 	ParseWorkers int
 
+	// TLSCert and TLSKey are PEM files: when set, the receiver offers STARTTLS with them.
+	TLSCert, TLSKey string
+
 	// RelayURL is where replies go: smtp://user:pass@host:port?tls=none|opportunistic|mandatory
 	// (STARTTLS; default mandatory) or smtps://user:pass@host:port (TLS from the first byte).
 	// Empty: replies cannot be sent and fail permanently with a clear reason.
@@ -61,6 +64,8 @@ func FromConfig(c config.Config) Config {
 		MaxConnections:     c.SMTP.MaxConnections,
 		MaxConnsPerIP:      c.SMTP.MaxConnsPerIP,
 		IdleTimeout:        c.SMTP.IdleTimeout,
+		TLSCert:            c.SMTP.TLSCert,
+		TLSKey:             c.SMTP.TLSKey,
 		RelayURL:           c.SMTP.RelayURL,
 		Acknowledge:        c.SMTP.RelayURL != "", // no relay, nothing could leave
 

@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,13 @@ func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
 	s.ReadTimeout = cfg.ReadTimeout
 	s.WriteTimeout = cfg.WriteTimeout
 	s.ErrorLog = slogPrinter{r.log}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("email: STARTTLS certificate (HOTLINE_SMTP_TLS_CERT, HOTLINE_SMTP_TLS_KEY): %w", err)
+		}
+		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	r.server = s
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
