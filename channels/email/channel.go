@@ -90,9 +90,8 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	msg.Subject(replySubject(subject, ch.cfg.HotlineName, es))
 	msg.SetMessageIDWithValue(id)
 	msg.SetDate()
-	if pid := parent[MetaMessageID]; pid != "" {
+	if pid, refs := ch.threading(parent); pid != "" {
 		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+pid+">")
-		refs := strings.Fields(parent[MetaReferences])
 		refs = append(refs, pid)
 		if len(refs) > maxRefs {
 			refs = refs[len(refs)-maxRefs:]
@@ -104,6 +103,20 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body+"\n\n"+ch.signature(es))
 	return msg, nil
+}
+
+// threading opens the Message-ID and References a stored message carries; messages stored
+// before they were sealed carry them in clear under the old keys.
+func (ch *Channel) threading(meta map[string]string) (id string, refs []string) {
+	id, err := ch.engine.Open(meta[MetaMessageID])
+	if err != nil || id == "" {
+		return meta[legacyMessageID], strings.Fields(meta[legacyReferences])
+	}
+	r, err := ch.engine.Open(meta[MetaReferences])
+	if err != nil {
+		r = ""
+	}
+	return id, strings.Fields(r)
 }
 
 func (ch *Channel) send(ctx context.Context, msg *gomail.Msg) error {
@@ -165,7 +178,7 @@ func relayError(err error) error {
 func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]string, error) {
 	if b, err := ch.engine.Redis().Get(ctx, parentKey(ch.engine, convID)).Bytes(); err == nil {
 		var meta map[string]string
-		if json.Unmarshal(b, &meta) == nil && meta[MetaMessageID] != "" {
+		if json.Unmarshal(b, &meta) == nil && (meta[MetaMessageID] != "" || meta[legacyMessageID] != "") {
 			return meta, nil
 		}
 	}
@@ -176,7 +189,7 @@ func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]s
 			return nil, err
 		}
 		for i := len(msgs) - 1; i >= 0; i-- {
-			if msgs[i].Direction == routing.In && msgs[i].Meta[MetaMessageID] != "" {
+			if msgs[i].Direction == routing.In && (msgs[i].Meta[MetaMessageID] != "" || msgs[i].Meta[legacyMessageID] != "") {
 				return msgs[i].Meta, nil
 			}
 		}

@@ -13,20 +13,25 @@ import (
 )
 
 // Message metadata keys stored with each inbound message, read back by the Channel to thread
-// replies. Routing keeps metadata in clear, so the subject (which is content) is sealed with the
-// engine's data key: read it with Engine.Open.
+// replies. Routing keeps metadata in clear, so the subject (which is content) and the Message-ID
+// and References (which name the sender's mail host and often the sender) are sealed with the
+// engine's data key: read them with Engine.Open. Threading looks Message-IDs up by HMAC only.
 const (
 	MetaSubject    = "subject_sealed"
-	MetaMessageID  = "message_id"
-	MetaReferences = "references" // space-separated, oldest first, without angle brackets
-	MetaMalformed  = "malformed"  // "1": the MIME structure could not be read
-	MetaTrimmed    = "trimmed"    // "1": quoted history was cut
-	MetaTruncated  = "truncated"  // "1": the text was cut at the size limit
-	MetaAuto       = "auto"       // "1": sent by a program (out-of-office, bounce), not the person
+	MetaMessageID  = "message_id_sealed"
+	MetaReferences = "references_sealed" // space-separated, oldest first, without angle brackets
+	MetaMalformed  = "malformed"         // "1": the MIME structure could not be read
+	MetaTrimmed    = "trimmed"           // "1": quoted history was cut
+	MetaTruncated  = "truncated"         // "1": the text was cut at the size limit
+	MetaAuto       = "auto"              // "1": sent by a program (out-of-office, bounce), not the person
 	// MetaOtherSender is "1" when a reply joined a thread by its headers but came from another
 	// address than the conversation's contact: anyone holding a copy of a reply can answer it,
 	// so the advocate must see that this message may not be the survivor's.
 	MetaOtherSender = "other_sender"
+
+	// Where messages stored before the Message-ID was sealed keep it, in clear.
+	legacyMessageID  = "message_id"
+	legacyReferences = "references"
 )
 
 // ThreadKey is the routing thread key for a Message-ID (without angle brackets).
@@ -124,14 +129,14 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 		Channel:      routing.Email,
 		Contact:      m.From,
 		Body:         body,
-		ExternalID:   m.MessageID,
+		ExternalID:   r.engine.Lookup("email-message-id", m.MessageID), // a repeat is still stored once
 		LanguageHint: DetectLanguage(m.Subject + "\n" + m.Text),
 		ThreadKeys:   []string{ThreadKey(m.MessageID)},
 		Attachments:  m.Attachments,
 		MessageMeta: map[string]string{
 			MetaSubject:    r.engine.Seal(m.Subject),
-			MetaMessageID:  m.MessageID,
-			MetaReferences: strings.Join(chain(m), " "),
+			MetaMessageID:  r.engine.Seal(m.MessageID),
+			MetaReferences: r.engine.Seal(strings.Join(chain(m), " ")),
 		},
 	}
 	for k, on := range map[string]bool{MetaMalformed: m.Malformed, MetaTrimmed: m.Trimmed, MetaTruncated: m.Truncated, MetaAuto: m.Auto} {
