@@ -97,6 +97,9 @@ type SMTP struct {
 	// offers STARTTLS with; both or neither. Load checks that they load.
 	TLSCert string
 	TLSKey  string
+
+	AuthservID string // HOTLINE_SMTP_AUTHSERV_ID: the receiving MTA whose Authentication-Results header is trusted
+	VerifyDKIM bool   // HOTLINE_SMTP_VERIFY_DKIM: check DKIM signatures here (DNS lookups), default true
 }
 
 // Interpreter is the tele-interpreting provider's line and dial plan. An empty Number means no
@@ -178,6 +181,8 @@ func Load(getenv func(string) string) (Config, error) {
 			IdleTimeout:    p.dur("HOTLINE_SMTP_IDLE_TIMEOUT", 30*time.Second),
 			TLSCert:        p.str("HOTLINE_SMTP_TLS_CERT", ""),
 			TLSKey:         p.str("HOTLINE_SMTP_TLS_KEY", ""),
+			AuthservID:     p.str("HOTLINE_SMTP_AUTHSERV_ID", ""),
+			VerifyDKIM:     p.bool("HOTLINE_SMTP_VERIFY_DKIM", true),
 		},
 		Hotline: Hotline{
 			Name:   p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
@@ -400,6 +405,19 @@ func (p *parser) int(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+func (p *parser) bool(name string, def bool) bool {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("%s %q must be true or false", name, v))
+		return def
+	}
+	return b
 }
 
 func (p *parser) dur(name string, def time.Duration) time.Duration {

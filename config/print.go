@@ -58,6 +58,8 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_SMTP_MAX_CONNS", fmt.Sprint(c.SMTP.MaxConnections))
 	row("HOTLINE_SMTP_MAX_CONNS_PER_IP", fmt.Sprint(c.SMTP.MaxConnsPerIP))
 	row("HOTLINE_SMTP_IDLE_TIMEOUT", c.SMTP.IdleTimeout.String())
+	row("HOTLINE_SMTP_AUTHSERV_ID", orNone(c.SMTP.AuthservID != "", c.SMTP.AuthservID, "(empty: no upstream Authentication-Results trusted)"))
+	row("HOTLINE_SMTP_VERIFY_DKIM", fmt.Sprint(c.SMTP.VerifyDKIM))
 	row("HOTLINE_SMTP_TLS_CERT", orNone(c.SMTP.TLSCert != "", c.SMTP.TLSCert, "(empty: no STARTTLS)"))
 	row("HOTLINE_INTERPRETER_NUMBER", orNone(c.Interpreter.Number != "", "(set)", "(empty: no interpreter line)"))
 	row("HOTLINE_INTERPRETER_ACCOUNT", orNone(c.Interpreter.Account != "", "(set)", ""))

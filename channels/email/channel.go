@@ -189,7 +189,9 @@ func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]s
 			return nil, err
 		}
 		for i := len(msgs) - 1; i >= 0; i-- {
-			if msgs[i].Direction == routing.In && (msgs[i].Meta[MetaMessageID] != "" || msgs[i].Meta[legacyMessageID] != "") {
+			mm := msgs[i].Meta
+			if msgs[i].Direction == routing.In && (mm[MetaMessageID] != "" || mm[legacyMessageID] != "") &&
+				mm[MetaOtherSender] == "" && mm[MetaAuth] != AuthFail {
 				return msgs[i].Meta, nil
 			}
 		}

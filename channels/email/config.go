@@ -1,8 +1,10 @@
 package email
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -36,6 +38,14 @@ type Config struct {
 	// TLSCert and TLSKey are PEM files: when set, the receiver offers STARTTLS with them.
 	TLSCert, TLSKey string
 
+	// AuthservID is the authserv-id of the receiving MTA in front of the hotline: its
+	// Authentication-Results header (SPF, DKIM, DMARC) is trusted, and no other. Empty: none is.
+	AuthservID string
+	// VerifyDKIM checks DKIM signatures here, looking keys up with LookupTXT (default: the
+	// system resolver).
+	VerifyDKIM bool
+	LookupTXT  func(ctx context.Context, name string) ([]string, error)
+
 	// RelayURL is where replies go: smtp://user:pass@host:port?tls=none|opportunistic|mandatory
 	// (STARTTLS; default mandatory) or smtps://user:pass@host:port (TLS from the first byte).
 	// Empty: replies cannot be sent and fail permanently with a clear reason.
@@ -66,6 +76,8 @@ func FromConfig(c config.Config) Config {
 		IdleTimeout:        c.SMTP.IdleTimeout,
 		TLSCert:            c.SMTP.TLSCert,
 		TLSKey:             c.SMTP.TLSKey,
+		AuthservID:         c.SMTP.AuthservID,
+		VerifyDKIM:         c.SMTP.VerifyDKIM,
 		RelayURL:           c.SMTP.RelayURL,
 		Acknowledge:        c.SMTP.RelayURL != "", // no relay, nothing could leave
 
@@ -122,6 +134,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HotlineText == "" {
 		c.HotlineText = "233733"
+	}
+	if c.LookupTXT == nil {
+		c.LookupTXT = net.DefaultResolver.LookupTXT
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -28,6 +28,11 @@ const (
 	// address than the conversation's contact: anyone holding a copy of a reply can answer it,
 	// so the advocate must see that this message may not be the survivor's.
 	MetaOtherSender = "other_sender"
+	// MetaAuth is the sender authentication verdict (AuthPass, AuthFail, AuthNone) and
+	// MetaAuthMethod what decided it (dmarc, dkim, spf). Only AuthPass means the From address
+	// is the sender's own; anything else may be forged.
+	MetaAuth       = "auth"
+	MetaAuthMethod = "auth_method"
 
 	// Where messages stored before the Message-ID was sealed keep it, in clear.
 	legacyMessageID  = "message_id"
@@ -36,6 +41,10 @@ const (
 
 // ThreadKey is the routing thread key for a Message-ID (without angle brackets).
 func ThreadKey(messageID string) string { return "email:" + messageID }
+
+// TagUnverified marks a conversation that a message joined whose From no domain vouched for:
+// it may not come from the contact, whatever address it shows.
+const TagUnverified = "unverified-sender"
 
 // deliver stores m, parsed from raw, through the engine; its error is the SMTP answer.
 func (r *Receiver) deliver(ctx context.Context, raw []byte, m Mail, envelopeFrom string) error {
@@ -72,12 +81,20 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, m Mail, envelopeFrom
 		return errTryLater
 	}
 	r.log.Info("email: message received", "conversation", res.Conversation.ID, "created", res.Created,
-		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed)
+		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed,
+		"auth", m.Auth.String())
 	if !res.Duplicate {
 		r.rememberThread(ctx, m.MessageID, res.Conversation.ID)
 	}
-	if !res.Duplicate && !m.Auto {
+	if !res.Duplicate && !m.Auto && in.MessageMeta[MetaOtherSender] == "" && m.Auth.Result != AuthFail {
+		// Replies answer the contact's own latest message, never one another address or a
+		// forger wrote (its subject would be echoed to the contact).
 		r.rememberParent(ctx, res.Conversation.ID, in.MessageMeta)
+	}
+	if !res.Created && !res.Duplicate && !m.Auto && !m.Auth.Verified() {
+		if err := r.engine.Tag(ctx, res.Conversation.ID, 0, TagUnverified); err != nil {
+			r.log.Warn("email: conversation not marked for an unverified sender", "conversation", res.Conversation.ID, "err", err)
+		}
 	}
 	if r.cfg.Acknowledge && res.Created && !m.Auto && in.Contact != "" {
 		r.acknowledge(ctx, res.Conversation)
@@ -137,7 +154,14 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 			MetaSubject:    r.engine.Seal(m.Subject),
 			MetaMessageID:  r.engine.Seal(m.MessageID),
 			MetaReferences: r.engine.Seal(strings.Join(chain(m), " ")),
+			MetaAuth:       m.Auth.Result,
 		},
+	}
+	if in.MessageMeta[MetaAuth] == "" {
+		in.MessageMeta[MetaAuth] = AuthNone
+	}
+	if m.Auth.Method != "" {
+		in.MessageMeta[MetaAuthMethod] = m.Auth.Method
 	}
 	for k, on := range map[string]bool{MetaMalformed: m.Malformed, MetaTrimmed: m.Trimmed, MetaTruncated: m.Truncated, MetaAuto: m.Auto} {
 		if on {

@@ -35,6 +35,7 @@ type Mail struct {
 	Auto        bool     // an automatic message (out-of-office, bounce), not written by a person
 	Report      *Report  // set when the message is a delivery status notification
 	Attachments []routing.Attachment
+	Auth        Verdict // whether the From is genuine; set by the Receiver, not by Parse
 }
 
 const (

@@ -173,6 +173,7 @@ func (s *session) Data(rd io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(s.r.baseContext(), 30*time.Second)
 	defer cancel()
+	m.Auth = s.r.authenticate(ctx, raw, m.From)
 	return s.r.deliver(ctx, raw, m, s.from)
 }
 
