@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -80,9 +81,14 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	if err := msg.FromFormat(ch.cfg.HotlineName, ch.cfg.Addresses[0]); err != nil {
 		return nil, fmt.Errorf("email: %w: hotline address: %v", routing.ErrPermanent, err)
 	}
-	if err := msg.To(c.Contact); err != nil {
+	// The stored address is net/mail's unquoted form ("john doe@example.com" for
+	// "\"john doe\"@example.com"): mail.Address quotes the local part again where it must be,
+	// in the To header and in RCPT TO alike.
+	to := &mail.Address{Address: c.Contact}
+	if _, err := mail.ParseAddress(to.String()); err != nil {
 		return nil, fmt.Errorf("email: %w: the contact's address is not valid", routing.ErrPermanent)
 	}
+	msg.ToMailAddress(to)
 	subject, err := ch.engine.Open(parent[MetaSubject])
 	if err != nil {
 		subject = "" // sealed under an older key: reply without the original subject
