@@ -32,3 +32,14 @@ func TestSMTPTLSSettingsNamed(t *testing.T) {
 		})
 	}
 }
+
+func TestSMTPDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.MaxConnections != 100 || c.SMTP.MaxConnsPerIP != 10 || c.SMTP.IdleTimeout.Seconds() != 30 || !c.SMTP.VerifyDKIM ||
+		c.SMTP.AuthservID != "" || c.SMTP.TLSCert != "" {
+		t.Errorf("got %+v, want 100 sessions, 10 per IP, 30s idle, DKIM checked, no upstream trusted, no STARTTLS", c.SMTP)
+	}
+}
