@@ -6,6 +6,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -91,6 +92,18 @@ type SMTP struct {
 
 	MaxMessageBytes    int64 // HOTLINE_SMTP_MAX_BYTES: larger mail is refused with 552, default 10 MiB
 	MaxAttachmentBytes int64 // HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES: larger attachments are not kept, default 5 MiB
+
+	MaxConnections int           // HOTLINE_SMTP_MAX_CONNS: SMTP sessions at once, default 100
+	MaxConnsPerIP  int           // HOTLINE_SMTP_MAX_CONNS_PER_IP: sessions one IP address may hold, default 10
+	IdleTimeout    time.Duration // HOTLINE_SMTP_IDLE_TIMEOUT: a connection silent this long is closed, default 30s
+
+	// TLSCert and TLSKey are PEM files (HOTLINE_SMTP_TLS_CERT, HOTLINE_SMTP_TLS_KEY) the receiver
+	// offers STARTTLS with; both or neither. Load checks that they load.
+	TLSCert string
+	TLSKey  string
+
+	AuthservID string // HOTLINE_SMTP_AUTHSERV_ID: the receiving MTA whose Authentication-Results header is trusted
+	VerifyDKIM bool   // HOTLINE_SMTP_VERIFY_DKIM: check DKIM signatures here (DNS lookups), default true
 }
 
 // Interpreter is the tele-interpreting provider's line and dial plan. An empty Number means no
@@ -158,7 +171,7 @@ func Load(getenv func(string) string) (Config, error) {
 			VoiceNumber:  p.str("HOTLINE_VOICE_NUMBER", "+18883737888"),
 			RelayCallers: p.list("HOTLINE_RELAY_CALLER_IDS"),
 			HoldMusic:    p.str("HOTLINE_HOLD_MUSIC_URL", ""),
-			StandIn:      p.bool("HOTLINE_TWILIO_STANDIN"),
+			StandIn:      p.bool("HOTLINE_TWILIO_STANDIN", false),
 		},
 		SMTP: SMTP{
 			Addr:      p.str("HOTLINE_SMTP_ADDR", "127.0.0.1:2525"),
@@ -168,6 +181,14 @@ func Load(getenv func(string) string) (Config, error) {
 
 			MaxMessageBytes:    int64(p.int("HOTLINE_SMTP_MAX_BYTES", 10<<20)),
 			MaxAttachmentBytes: int64(p.int("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", 5<<20)),
+
+			MaxConnections: p.int("HOTLINE_SMTP_MAX_CONNS", 100),
+			MaxConnsPerIP:  p.int("HOTLINE_SMTP_MAX_CONNS_PER_IP", 10),
+			IdleTimeout:    p.dur("HOTLINE_SMTP_IDLE_TIMEOUT", 30*time.Second),
+			TLSCert:        p.str("HOTLINE_SMTP_TLS_CERT", ""),
+			TLSKey:         p.str("HOTLINE_SMTP_TLS_KEY", ""),
+			AuthservID:     p.str("HOTLINE_SMTP_AUTHSERV_ID", ""),
+			VerifyDKIM:     p.bool("HOTLINE_SMTP_VERIFY_DKIM", true),
 		},
 		Hotline: Hotline{
 			Name:   p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
@@ -269,6 +290,22 @@ func (c Config) Validate() []string {
 	}
 	if c.SMTP.MaxAttachmentBytes < 0 {
 		add("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES must be positive, got %d", c.SMTP.MaxAttachmentBytes)
+	}
+	if c.SMTP.MaxConnections < 0 || c.SMTP.MaxConnsPerIP < 0 || (c.SMTP.MaxConnections > 0 && c.SMTP.MaxConnsPerIP > c.SMTP.MaxConnections) {
+		add("HOTLINE_SMTP_MAX_CONNS_PER_IP (%d) must be positive and at most HOTLINE_SMTP_MAX_CONNS (%d)", c.SMTP.MaxConnsPerIP, c.SMTP.MaxConnections)
+	}
+	if c.SMTP.IdleTimeout < 0 {
+		add("HOTLINE_SMTP_IDLE_TIMEOUT must be positive, got %s", c.SMTP.IdleTimeout)
+	}
+	switch {
+	case c.SMTP.TLSCert != "" && c.SMTP.TLSKey == "":
+		add("HOTLINE_SMTP_TLS_CERT is set but HOTLINE_SMTP_TLS_KEY is empty")
+	case c.SMTP.TLSKey != "" && c.SMTP.TLSCert == "":
+		add("HOTLINE_SMTP_TLS_KEY is set but HOTLINE_SMTP_TLS_CERT is empty")
+	case c.SMTP.TLSCert != "":
+		if _, err := tls.LoadX509KeyPair(c.SMTP.TLSCert, c.SMTP.TLSKey); err != nil {
+			add("HOTLINE_SMTP_TLS_CERT / HOTLINE_SMTP_TLS_KEY do not load as a PEM certificate and its key: %v", err)
+		}
 	}
 	if c.Routing.TextCapacity < 1 || c.Routing.TextCapacity > 20 {
 		add("HOTLINE_TEXT_CAPACITY must be between 1 and 20, got %d", c.Routing.TextCapacity)
@@ -384,16 +421,18 @@ func (p *parser) int(name string, def int) int {
 	return n
 }
 
-// bool reads 1/true/yes/on or 0/false/no/off; empty is false.
-func (p *parser) bool(name string) bool {
+// bool reads 1/true/yes/on or 0/false/no/off (any case); empty is def.
+func (p *parser) bool(name string, def bool) bool {
 	switch v := strings.ToLower(strings.TrimSpace(p.getenv(name))); v {
-	case "", "0", "false", "no", "off":
+	case "":
+		return def
+	case "0", "f", "false", "no", "off":
 		return false
-	case "1", "true", "yes", "on":
+	case "1", "t", "true", "yes", "on":
 		return true
 	default:
-		p.errs = append(p.errs, fmt.Sprintf("%s %q must be 1 or 0 (true/false, yes/no, on/off)", name, v))
-		return false
+		p.errs = append(p.errs, fmt.Sprintf("%s %q must be true or false (1/0, yes/no, on/off)", name, v))
+		return def
 	}
 }
 

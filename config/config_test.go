@@ -46,7 +46,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"redis without key", map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0"}, "HOTLINE_DATA_KEY is empty but HOTLINE_REDIS_URL is set"},
 		{"stand-in on a shared redis", map[string]string{"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}, "HOTLINE_TWILIO_ACCOUNT_SID and HOTLINE_TWILIO_AUTH_TOKEN are empty but HOTLINE_REDIS_URL is set"},
 		{"stand-in and credentials", map[string]string{"HOTLINE_TWILIO_STANDIN": "1", "HOTLINE_TWILIO_ACCOUNT_SID": "AC123", "HOTLINE_TWILIO_AUTH_TOKEN": "x"}, "HOTLINE_TWILIO_STANDIN is set but so are the Twilio credentials"},
-		{"bad flag", map[string]string{"HOTLINE_TWILIO_STANDIN": "please"}, "HOTLINE_TWILIO_STANDIN \"please\" must be 1 or 0"},
+		{"bad flag", map[string]string{"HOTLINE_TWILIO_STANDIN": "please"}, "HOTLINE_TWILIO_STANDIN \"please\" must be true or false"},
 		{"bad redis", map[string]string{"HOTLINE_REDIS_URL": "mysql://x", "HOTLINE_DATA_KEY": strings.Repeat("ab", 32)}, "HOTLINE_REDIS_URL"},
 		{"bad public url", map[string]string{"HOTLINE_PUBLIC_URL": "hotline.org"}, "HOTLINE_PUBLIC_URL"},
 		{"bad addr", map[string]string{"HOTLINE_HTTP_ADDR": "8080"}, "HOTLINE_HTTP_ADDR"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -80,9 +81,14 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	if err := msg.FromFormat(ch.cfg.HotlineName, ch.cfg.Addresses[0]); err != nil {
 		return nil, fmt.Errorf("email: %w: hotline address: %v", routing.ErrPermanent, err)
 	}
-	if err := msg.To(c.Contact); err != nil {
+	// The stored address is net/mail's unquoted form ("john doe@example.com" for
+	// "\"john doe\"@example.com"): mail.Address quotes the local part again where it must be,
+	// in the To header and in RCPT TO alike.
+	to := &mail.Address{Address: c.Contact}
+	if _, err := mail.ParseAddress(to.String()); err != nil {
 		return nil, fmt.Errorf("email: %w: the contact's address is not valid", routing.ErrPermanent)
 	}
+	msg.ToMailAddress(to)
 	subject, err := ch.engine.Open(parent[MetaSubject])
 	if err != nil {
 		subject = "" // sealed under an older key: reply without the original subject
@@ -90,9 +96,8 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	msg.Subject(replySubject(subject, ch.cfg.HotlineName, es))
 	msg.SetMessageIDWithValue(id)
 	msg.SetDate()
-	if pid := parent[MetaMessageID]; pid != "" {
+	if pid, refs := ch.threading(parent); pid != "" {
 		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+pid+">")
-		refs := strings.Fields(parent[MetaReferences])
 		refs = append(refs, pid)
 		if len(refs) > maxRefs {
 			refs = refs[len(refs)-maxRefs:]
@@ -104,6 +109,20 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body+"\n\n"+ch.signature(es))
 	return msg, nil
+}
+
+// threading opens the Message-ID and References a stored message carries; messages stored
+// before they were sealed carry them in clear under the old keys.
+func (ch *Channel) threading(meta map[string]string) (id string, refs []string) {
+	id, err := ch.engine.Open(meta[MetaMessageID])
+	if err != nil || id == "" {
+		return meta[legacyMessageID], strings.Fields(meta[legacyReferences])
+	}
+	r, err := ch.engine.Open(meta[MetaReferences])
+	if err != nil {
+		r = ""
+	}
+	return id, strings.Fields(r)
 }
 
 func (ch *Channel) send(ctx context.Context, msg *gomail.Msg) error {
@@ -165,7 +184,7 @@ func relayError(err error) error {
 func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]string, error) {
 	if b, err := ch.engine.Redis().Get(ctx, parentKey(ch.engine, convID)).Bytes(); err == nil {
 		var meta map[string]string
-		if json.Unmarshal(b, &meta) == nil && meta[MetaMessageID] != "" {
+		if json.Unmarshal(b, &meta) == nil && (meta[MetaMessageID] != "" || meta[legacyMessageID] != "") {
 			return meta, nil
 		}
 	}
@@ -176,7 +195,9 @@ func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]s
 			return nil, err
 		}
 		for i := len(msgs) - 1; i >= 0; i-- {
-			if msgs[i].Direction == routing.In && msgs[i].Meta[MetaMessageID] != "" {
+			mm := msgs[i].Meta
+			if msgs[i].Direction == routing.In && (mm[MetaMessageID] != "" || mm[legacyMessageID] != "") &&
+				mm[MetaOtherSender] == "" && mm[MetaAuth] != AuthFail {
 				return msgs[i].Meta, nil
 			}
 		}

@@ -1,9 +1,12 @@
 package email
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +27,24 @@ type Config struct {
 	WriteTimeout       time.Duration // default 60s
 	SessionTimeout     time.Duration // default 5m: one SMTP connection, from greeting to close
 	MaxConnections     int           // default 100: more are answered 421 and closed
+	MaxConnsPerIP      int           // default 10: more from one IP address are answered 421 and closed
+	IdleTimeout        time.Duration // default 30s: a connection silent this long is closed
+	// ParseTimeout bounds the reading of one message's MIME structure (default 20s): past it the
+	// message is refused with 554. ParseWorkers bounds how many messages are read at once
+	// (default half the CPUs, at least 1), so that hostile mail cannot take every core.
+	ParseTimeout time.Duration
+	ParseWorkers int
+
+	// TLSCert and TLSKey are PEM files: when set, the receiver offers STARTTLS with them.
+	TLSCert, TLSKey string
+
+	// AuthservID is the authserv-id of the receiving MTA in front of the hotline: its
+	// Authentication-Results header (SPF, DKIM, DMARC) is trusted, and no other. Empty: none is.
+	AuthservID string
+	// VerifyDKIM checks DKIM signatures here, looking keys up with LookupTXT (default: the
+	// system resolver).
+	VerifyDKIM bool
+	LookupTXT  func(ctx context.Context, name string) ([]string, error)
 
 	// RelayURL is where replies go: smtp://user:pass@host:port?tls=none|opportunistic|mandatory
 	// (STARTTLS; default mandatory) or smtps://user:pass@host:port (TLS from the first byte).
@@ -50,6 +71,13 @@ func FromConfig(c config.Config) Config {
 		Addresses:          c.SMTP.Addresses,
 		MaxMessageBytes:    c.SMTP.MaxMessageBytes,
 		MaxAttachmentBytes: c.SMTP.MaxAttachmentBytes,
+		MaxConnections:     c.SMTP.MaxConnections,
+		MaxConnsPerIP:      c.SMTP.MaxConnsPerIP,
+		IdleTimeout:        c.SMTP.IdleTimeout,
+		TLSCert:            c.SMTP.TLSCert,
+		TLSKey:             c.SMTP.TLSKey,
+		AuthservID:         c.SMTP.AuthservID,
+		VerifyDKIM:         c.SMTP.VerifyDKIM,
 		RelayURL:           c.SMTP.RelayURL,
 		Acknowledge:        c.SMTP.RelayURL != "", // no relay, nothing could leave
 
@@ -90,6 +118,14 @@ func (c *Config) setDefaults() {
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = 100
 	}
+	def(&c.ParseTimeout, 20*time.Second)
+	def(&c.IdleTimeout, 30*time.Second)
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = 10
+	}
+	if c.ParseWorkers <= 0 {
+		c.ParseWorkers = max(1, runtime.GOMAXPROCS(0)/2)
+	}
 	if c.HotlineName == "" {
 		c.HotlineName = "National Human Trafficking Hotline"
 	}
@@ -98,6 +134,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HotlineText == "" {
 		c.HotlineText = "233733"
+	}
+	if c.LookupTXT == nil {
+		c.LookupTXT = net.DefaultResolver.LookupTXT
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -7,6 +7,14 @@
 // message to routing.Engine.Inbound, threaded by Message-ID, In-Reply-To and References, then by
 // the sender's open conversation. Spanish text gives a Spanish language hint.
 //
+// Hostile input is bounded before it costs much: sessions per IP address, silence on a
+// connection, the nesting and number of MIME parts (pre-scanned before enmime, whose time doubles
+// with each level; refused with 554/552), and the parse itself, which runs in a few workers under
+// a deadline. Each message gets a sender authentication verdict (MetaAuth: the trusted MTA's
+// Authentication-Results, and DKIM checked here); a message whose From no domain vouched for
+// never joins a conversation unmarked (TagUnverified on the conversation, MetaOtherSender when
+// it shows another address), and replies go only to the conversation's first contact address.
+//
 // Channel is the routing.Deliverer for email: it sends an advocate's reply through the
 // configured relay (wneessen/go-mail) with In-Reply-To and References under the sender's last
 // message, a Message-ID on the hotline's domain that the sender's answer threads back to, and a

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/openhotline/hotline/channels/email"
 	"github.com/openhotline/hotline/routing"
 )
@@ -263,4 +265,54 @@ func TestDevOutbox(t *testing.T) {
 		t.Fatalf("outbox stylesheet: %v %v", res, err)
 	}
 	res.Body.Close()
+}
+
+// The outbox page shows mail as text only, never as HTML, and may not be framed or run script.
+func TestDevOutboxNeverRendersMailHTML(t *testing.T) {
+	box, err := email.NewDevOutbox("help@hotline.test", "127.0.0.1:2525")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { box.Close() })
+	addr := strings.TrimSuffix(strings.TrimPrefix(box.RelayURL(), "smtp://"), "?tls=none")
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, raw := range []string{
+		"From: x@evil.example\r\nSubject: <img src=x onerror=alert(1)>\r\nMessage-ID: <a1@evil.example>\r\n\r\nplain <script>alert(2)</script>\r\n",
+		"From: x@evil.example\r\nSubject: html\r\nMessage-ID: <a2@evil.example>\r\nContent-Type: text/html\r\n\r\n<p>styled</p><script>alert(3)</script><iframe src=\"https://evil.example\"></iframe>\r\n",
+	} {
+		if err := c.SendMail("x@evil.example", []string{"ana@sender.example"}, strings.NewReader(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(box.Handler())
+	defer srv.Close()
+	for _, path := range []string{"/sim/mail", "/sim/mail/outbox.css"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		csp := res.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") ||
+			res.Header.Get("X-Frame-Options") != "DENY" || res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s headers: got CSP %q, X-Frame-Options %q, Cache-Control %q", path, csp, res.Header.Get("X-Frame-Options"), res.Header.Get("Cache-Control"))
+		}
+		if path != "/sim/mail" {
+			continue
+		}
+		html := string(page)
+		for _, bad := range []string{"<script", "<img", "<iframe"} {
+			if strings.Contains(html, bad) {
+				t.Errorf("the page holds %q from a mail as markup:\n%s", bad, html)
+			}
+		}
+		if !strings.Contains(html, "&lt;script&gt;alert(2)&lt;/script&gt;") || !strings.Contains(html, "styled") {
+			t.Errorf("the page does not show the mail text escaped:\n%s", html)
+		}
+	}
 }

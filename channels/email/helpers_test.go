@@ -116,6 +116,7 @@ type sink struct {
 	got    chan struct{}
 	refuse *smtp.SMTPError // answer RCPT with this when set
 	addr   string
+	wire   bytes.Buffer // every byte the sink was sent, under mu
 }
 
 type sunk struct {
@@ -135,9 +136,42 @@ func startSink(t *testing.T) *sink {
 		t.Fatalf("listen: %v", err)
 	}
 	s.addr = l.Addr().String()
-	go srv.Serve(l)
+	go srv.Serve(recordingListener{l, s})
 	t.Cleanup(func() { srv.Close() })
 	return s
+}
+
+// sent returns every byte the sink was sent, commands included.
+func (s *sink) sent() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wire.String()
+}
+
+type recordingListener struct {
+	net.Listener
+	s *sink
+}
+
+func (l recordingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return recordingConn{c, l.s}, nil
+}
+
+type recordingConn struct {
+	net.Conn
+	s *sink
+}
+
+func (c recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.s.mu.Lock()
+	c.s.wire.Write(p[:n])
+	c.s.mu.Unlock()
+	return n, err
 }
 
 func (s *sink) url() string { return "smtp://" + s.addr + "?tls=none" }

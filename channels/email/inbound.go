@@ -13,28 +13,41 @@ import (
 )
 
 // Message metadata keys stored with each inbound message, read back by the Channel to thread
-// replies. Routing keeps metadata in clear, so the subject (which is content) is sealed with the
-// engine's data key: read it with Engine.Open.
+// replies. Routing keeps metadata in clear, so the subject (which is content) and the Message-ID
+// and References (which name the sender's mail host and often the sender) are sealed with the
+// engine's data key: read them with Engine.Open. Threading looks Message-IDs up by HMAC only.
 const (
 	MetaSubject    = "subject_sealed"
-	MetaMessageID  = "message_id"
-	MetaReferences = "references" // space-separated, oldest first, without angle brackets
-	MetaMalformed  = "malformed"  // "1": the MIME structure could not be read
-	MetaTrimmed    = "trimmed"    // "1": quoted history was cut
-	MetaTruncated  = "truncated"  // "1": the text was cut at the size limit
-	MetaAuto       = "auto"       // "1": sent by a program (out-of-office, bounce), not the person
+	MetaMessageID  = "message_id_sealed"
+	MetaReferences = "references_sealed" // space-separated, oldest first, without angle brackets
+	MetaMalformed  = "malformed"         // "1": the MIME structure could not be read
+	MetaTrimmed    = "trimmed"           // "1": quoted history was cut
+	MetaTruncated  = "truncated"         // "1": the text was cut at the size limit
+	MetaAuto       = "auto"              // "1": sent by a program (out-of-office, bounce), not the person
 	// MetaOtherSender is "1" when a reply joined a thread by its headers but came from another
 	// address than the conversation's contact: anyone holding a copy of a reply can answer it,
 	// so the advocate must see that this message may not be the survivor's.
 	MetaOtherSender = "other_sender"
+	// MetaAuth is the sender authentication verdict (AuthPass, AuthFail, AuthNone) and
+	// MetaAuthMethod what decided it (dmarc, dkim, spf). Only AuthPass means the From address
+	// is the sender's own; anything else may be forged.
+	MetaAuth       = "auth"
+	MetaAuthMethod = "auth_method"
+
+	// Where messages stored before the Message-ID was sealed keep it, in clear.
+	legacyMessageID  = "message_id"
+	legacyReferences = "references"
 )
 
 // ThreadKey is the routing thread key for a Message-ID (without angle brackets).
 func ThreadKey(messageID string) string { return "email:" + messageID }
 
-// deliver parses raw and stores it through the engine; its error is the SMTP answer.
-func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string) error {
-	m := r.parse(raw, envelopeFrom)
+// TagUnverified marks a conversation that a message joined whose From no domain vouched for:
+// it may not come from the contact, whatever address it shows.
+const TagUnverified = "unverified-sender"
+
+// deliver stores m, parsed from raw, through the engine; its error is the SMTP answer.
+func (r *Receiver) deliver(ctx context.Context, raw []byte, m Mail, envelopeFrom string) error {
 	if m.Report != nil {
 		// A bounce or receipt for one of our replies marks that reply; it is not a message from
 		// anyone, and must not open a conversation an advocate has to answer.
@@ -68,12 +81,20 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, envelopeFrom string)
 		return errTryLater
 	}
 	r.log.Info("email: message received", "conversation", res.Conversation.ID, "created", res.Created,
-		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed)
+		"duplicate", res.Duplicate, "bytes", len(raw), "attachments", len(m.Attachments), "malformed", m.Malformed,
+		"auth", m.Auth.String())
 	if !res.Duplicate {
 		r.rememberThread(ctx, m.MessageID, res.Conversation.ID)
 	}
-	if !res.Duplicate && !m.Auto {
+	if !res.Duplicate && !m.Auto && in.MessageMeta[MetaOtherSender] == "" && m.Auth.Result != AuthFail {
+		// Replies answer the contact's own latest message, never one another address or a
+		// forger wrote (its subject would be echoed to the contact).
 		r.rememberParent(ctx, res.Conversation.ID, in.MessageMeta)
+	}
+	if !res.Created && !res.Duplicate && !m.Auto && !m.Auth.Verified() {
+		if err := r.engine.Tag(ctx, res.Conversation.ID, 0, TagUnverified); err != nil {
+			r.log.Warn("email: conversation not marked for an unverified sender", "conversation", res.Conversation.ID, "err", err)
+		}
 	}
 	if r.cfg.Acknowledge && res.Created && !m.Auto && in.Contact != "" {
 		r.acknowledge(ctx, res.Conversation)
@@ -125,15 +146,22 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 		Channel:      routing.Email,
 		Contact:      m.From,
 		Body:         body,
-		ExternalID:   m.MessageID,
+		ExternalID:   r.engine.Lookup("email-message-id", m.MessageID), // a repeat is still stored once
 		LanguageHint: DetectLanguage(m.Subject + "\n" + m.Text),
 		ThreadKeys:   []string{ThreadKey(m.MessageID)},
 		Attachments:  m.Attachments,
 		MessageMeta: map[string]string{
 			MetaSubject:    r.engine.Seal(m.Subject),
-			MetaMessageID:  m.MessageID,
-			MetaReferences: strings.Join(chain(m), " "),
+			MetaMessageID:  r.engine.Seal(m.MessageID),
+			MetaReferences: r.engine.Seal(strings.Join(chain(m), " ")),
+			MetaAuth:       m.Auth.Result,
 		},
+	}
+	if in.MessageMeta[MetaAuth] == "" {
+		in.MessageMeta[MetaAuth] = AuthNone
+	}
+	if m.Auth.Method != "" {
+		in.MessageMeta[MetaAuthMethod] = m.Auth.Method
 	}
 	for k, on := range map[string]bool{MetaMalformed: m.Malformed, MetaTrimmed: m.Trimmed, MetaTruncated: m.Truncated, MetaAuto: m.Auto} {
 		if on {

@@ -2,10 +2,13 @@ package email_test
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/openhotline/hotline/channels/email"
 )
@@ -73,5 +76,82 @@ func TestSessionDeadlineEndsBusySender(t *testing.T) {
 	}
 	if took := time.Since(start); took >= 5*time.Second {
 		t.Fatalf("session still open after %v, want it closed after 500ms", took)
+	}
+}
+
+// dialFrom connects to the receiver from a given loopback address (Linux answers all of
+// 127/8) and returns the first reply line.
+func dialFrom(t *testing.T, r *email.Receiver, ip string) (net.Conn, string) {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	conn, err := d.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatalf("dial from %s: %v", ip, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatalf("first reply to %s: %v", ip, err)
+	}
+	return conn, line
+}
+
+// One address opening connection after connection and saying nothing (a slowloris) gets its
+// share and no more: another sender still gets in and delivers.
+func TestOneAddressCannotTakeEverySlot(t *testing.T) {
+	e := newEngine(t)
+	r := startReceiver(t, e, email.Config{}) // defaults: 100 sessions, 10 per address
+	welcomed, turned := 0, 0
+	for range 100 {
+		switch _, line := dialFrom(t, r, "127.0.0.1"); {
+		case strings.HasPrefix(line, "220 "):
+			welcomed++
+		case strings.HasPrefix(line, "421 4.7.0"):
+			turned++
+		default:
+			t.Fatalf("got %q, want 220 or 421 4.7.0", line)
+		}
+	}
+	if welcomed != 10 || turned != 90 {
+		t.Errorf("one address: got %d welcomed and %d turned away, want 10 and 90", welcomed, turned)
+	}
+	if _, line := dialFrom(t, r, "127.0.0.2"); !strings.HasPrefix(line, "220 ") {
+		t.Fatalf("another address: got %q, want 220", line)
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}}
+	conn, err := d.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	c := smtp.NewClient(conn)
+	defer c.Close()
+	raw := strings.ReplaceAll(firstMail(msgID(1), "Help", "please answer"), "\n", "\r\n")
+	if err := c.SendMail("ana@sender.example", []string{hotlineAddr}, strings.NewReader(raw)); err != nil {
+		t.Fatalf("another sender's mail: %v", err)
+	}
+	if n := len(inboundConvs(t, e)); n != 1 {
+		t.Errorf("got %d messages stored, want 1", n)
+	}
+}
+
+// A client that starts a message and then goes silent is hung up on after the idle timeout,
+// though each command line has a longer ReadTimeout.
+func TestSilentClientClosedAfterIdleTimeout(t *testing.T) {
+	r := startReceiver(t, newEngine(t), email.Config{IdleTimeout: 300 * time.Millisecond, ReadTimeout: time.Hour})
+	conn, rd, line := greet(t, r)
+	if !strings.HasPrefix(line, "220 ") {
+		t.Fatalf("greeting: got %q", line)
+	}
+	for _, cmd := range []string{"HELO x.example", "MAIL FROM:<a@sender.example>", "RCPT TO:<" + hotlineAddr + ">", "DATA"} {
+		conn.Write([]byte(cmd + "\r\n"))
+		if _, err := rd.ReadString('\n'); err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+	}
+	conn.Write([]byte("Subject: half a message\r\n"))
+	// Say nothing more: the receiver must hang up rather than hold the slot for the session.
+	if _, err := io.ReadAll(rd); err != nil {
+		t.Fatalf("got %v, want the receiver to close the silent connection", err)
 	}
 }

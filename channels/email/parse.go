@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jaytaylor/html2text"
 	"github.com/jhillyerd/enmime"
 	"github.com/jhillyerd/enmime/mediatype"
 	"golang.org/x/text/encoding/charmap"
@@ -34,6 +35,7 @@ type Mail struct {
 	Auto        bool     // an automatic message (out-of-office, bounce), not written by a person
 	Report      *Report  // set when the message is a delivery status notification
 	Attachments []routing.Attachment
+	Auth        Verdict // whether the From is genuine; set by the Receiver, not by Parse
 }
 
 const (
@@ -41,6 +43,9 @@ const (
 	maxRefs  = 20      // References kept (the newest)
 	maxIDLen = 250     // a longer Message-ID is not a Message-ID
 	maxName  = 200     // attachment file name length
+	// maxHTML bounds the HTML made into text when a message has no plain text part: what
+	// follows is cut (with a note), so that no HTML body costs more than a moment to read.
+	maxHTML = 512 << 10
 )
 
 // NullSender is the envelope sender of bounces and delivery notifications (MAIL FROM:<>).
@@ -49,8 +54,13 @@ const NullSender = "<>"
 // Parse reads a raw message leniently. It never fails: what cannot be parsed as MIME is kept as
 // readable text (Malformed), so that an accepted message is never lost. envelopeFrom is the
 // SMTP MAIL FROM, used when the From header has no usable address. Attachments larger than
-// maxAttachment are listed with a refusal note instead of their content.
+// maxAttachment are listed with a refusal note instead of their content. A message whose MIME
+// structure is nested or split beyond reason (maxMIMEDepth, maxMIMEParts) never reaches the MIME
+// parser, whose time grows exponentially with nesting: it is kept as text too.
 func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
+	if err := scanStructure(raw, maxMIMEDepth, maxMIMEParts); err != nil {
+		return finish(parseMalformed(raw), raw, envelopeFrom)
+	}
 	var m Mail
 	env, err := enmime.NewParser(
 		enmime.MaxStoredPartErrors(20),
@@ -58,6 +68,8 @@ func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
 		// declared charset, take undeclared 8-bit text as UTF-8, and repair what is not (textOf).
 		enmime.DisableCharacterDetection(true),
 		enmime.SetCustomParseMediaType(utf8Default),
+		// HTML is made text below, from a bounded prefix.
+		enmime.DisableTextConversion(true),
 	).ReadEnvelope(bytes.NewReader(raw))
 	if err != nil || env == nil || env.Root == nil {
 		m = parseMalformed(raw)
@@ -70,6 +82,11 @@ func Parse(raw []byte, envelopeFrom string, maxAttachment int64) Mail {
 			}
 		}
 	}
+	return finish(m, raw, envelopeFrom)
+}
+
+// finish fills what a parse left empty and trims the text.
+func finish(m Mail, raw []byte, envelopeFrom string) Mail {
 	if m.From == "" {
 		m.From = strings.Trim(envelopeFrom, "<> ")
 	}
@@ -110,7 +127,7 @@ func fromEnvelope(env *enmime.Envelope, maxAttachment int64) Mail {
 		MessageID:  firstID(env.Root.Header.Get("Message-ID")),
 		InReplyTo:  parseIDs(env.Root.Header.Get("In-Reply-To")),
 		References: parseIDs(strings.Join(env.Root.Header.Values("References"), " ")),
-		Text:       readable(textOf(env.Text)),
+		Text:       readable(textOf(bodyText(env))),
 		Auto:       automatic(env.Root.Header.Get),
 		Report:     reportOf(env.Root),
 	}
@@ -134,6 +151,26 @@ func fromEnvelope(env *enmime.Envelope, maxAttachment int64) Mail {
 		}
 	}
 	return m
+}
+
+// bodyText is the message's plain text, or its HTML made text when it has none. Only the first
+// maxHTML bytes of HTML are converted.
+func bodyText(env *enmime.Envelope) string {
+	if env.Text != "" || env.HTML == "" {
+		return env.Text
+	}
+	h, cut := env.HTML, 0
+	if len(h) > maxHTML {
+		h, cut = strings.ToValidUTF8(h[:maxHTML], ""), len(h)-maxHTML
+	}
+	t, err := html2text.FromString(h)
+	if err != nil {
+		return ""
+	}
+	if cut > 0 {
+		t += fmt.Sprintf("\n[… %s more of HTML not shown]", humanBytes(int64(cut)))
+	}
+	return t
 }
 
 // attachment keeps a part's content, or refuses it with a note the advocate sees.

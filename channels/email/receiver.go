@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,9 @@ type Receiver struct {
 	log    *slog.Logger
 	addrs  map[string]bool
 
+	parsers chan struct{}             // one token per parse in flight (ParseWorkers)
+	parseFn func([]byte, string) Mail // r.parse; tests stand in a slow parser
+
 	mu   sync.Mutex
 	base context.Context // the Run context, so that shutting down cancels deliveries in flight
 }
@@ -36,7 +40,9 @@ type Receiver struct {
 // and returns a Receiver; Run serves.
 func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
 	cfg.setDefaults()
-	r := &Receiver{cfg: cfg, engine: e, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background()}
+	r := &Receiver{cfg: cfg, engine: e, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background(),
+		parsers: make(chan struct{}, cfg.ParseWorkers)}
+	r.parseFn = r.parse
 	for _, a := range cfg.Addresses {
 		r.addrs[normalizeAddr(a)] = true
 	}
@@ -49,12 +55,19 @@ func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
 	s.ReadTimeout = cfg.ReadTimeout
 	s.WriteTimeout = cfg.WriteTimeout
 	s.ErrorLog = slogPrinter{r.log}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("email: STARTTLS certificate (HOTLINE_SMTP_TLS_CERT, HOTLINE_SMTP_TLS_KEY): %w", err)
+		}
+		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	r.server = s
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("email: listen on %s (HOTLINE_SMTP_ADDR): %w", cfg.Addr, err)
 	}
-	r.ln = newLimitListener(ln, cfg.MaxConnections, cfg.SessionTimeout)
+	r.ln = newLimitListener(ln, cfg.MaxConnections, cfg.MaxConnsPerIP, cfg.SessionTimeout, cfg.IdleTimeout)
 	return r, nil
 }
 
@@ -154,9 +167,14 @@ func (s *session) Data(rd io.Reader) error {
 	if err != nil {
 		return err
 	}
+	m, err := s.r.boundedParse(s.r.baseContext(), raw, s.from)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(s.r.baseContext(), 30*time.Second)
 	defer cancel()
-	return s.r.deliver(ctx, raw, s.from)
+	m.Auth = s.r.authenticate(ctx, raw, m.From)
+	return s.r.deliver(ctx, raw, m, s.from)
 }
 
 func normalizeAddr(a string) string {

@@ -65,8 +65,8 @@ func TestReceiveMultipartWithAttachment(t *testing.T) {
 	if want := "Subject: Need help\n\nMy employer keeps my passport and I cannot leave the farm."; m.Body != want {
 		t.Errorf("body: got %q, want %q", m.Body, want)
 	}
-	if m.ExternalID != id || m.Meta[email.MetaMessageID] != id {
-		t.Errorf("ids: got external %q meta %v", m.ExternalID, m.Meta)
+	if got, err := e.Open(m.Meta[email.MetaMessageID]); err != nil || got != id || m.ExternalID == id {
+		t.Errorf("ids: got external %q, sealed Message-ID opening to %q (%v), want %q sealed", m.ExternalID, got, err, id)
 	}
 	if subject, err := e.Open(m.Meta[email.MetaSubject]); err != nil || subject != "Need help" || strings.Contains(m.Meta[email.MetaSubject], "Need help") {
 		t.Errorf("subject: got %q sealed as %q (%v), want Need help sealed", subject, m.Meta[email.MetaSubject], err)
