@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 func FuzzDecodeFrame(f *testing.F) {
@@ -146,6 +148,46 @@ func TestPasswordHash(t *testing.T) {
 	for _, tt := range tests {
 		if got := checkPassword(tt.encoded, tt.password); got != tt.want {
 			t.Errorf("checkPassword(%.30q, %q): got %v, want %v", tt.encoded, tt.password, got, tt.want)
+		}
+	}
+}
+
+// TestEmailSenderWarnings: an email another address sent into the contact's thread, or one
+// whose domain disowns it, reaches the console marked, with a warning text in every language.
+func TestEmailSenderWarnings(t *testing.T) {
+	texts, err := LoadTexts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		meta map[string]string
+		want string
+	}{
+		{"another address", map[string]string{"other_sender": "1", "auth": "pass"}, "other"},
+		{"forged", map[string]string{"auth": "fail", "auth_method": "dmarc"}, "forged"},
+		{"verified", map[string]string{"auth": "pass"}, ""},
+		{"nothing to tell", map[string]string{"auth": "none"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := viewMessage(routing.Message{ID: "1-0", Direction: routing.In, Body: "hi", Meta: tt.meta})
+			if v.Sender != tt.want {
+				t.Fatalf("got sender %q, want %q", v.Sender, tt.want)
+			}
+			if v.Sender == "" {
+				return
+			}
+			for _, lang := range []string{"en", "es"} {
+				if texts.All(lang)["msg_sender_"+v.Sender] == "" {
+					t.Errorf("locale %s has no warning for sender %q", lang, v.Sender)
+				}
+			}
+		})
+	}
+	for _, lang := range []string{"en", "es"} {
+		if texts.All(lang)["badge_unverified-sender"] == "" {
+			t.Errorf("locale %s has no badge for an unverified sender", lang)
 		}
 	}
 }

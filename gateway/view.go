@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/openhotline/hotline/channels/email"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -53,6 +54,9 @@ type msgView struct {
 	Detail       string       `json:"detail,omitempty"` // why it was not delivered, identifiers masked
 	At           string       `json:"at"`
 	Attachments  []attachView `json:"attachments,omitempty"`
+	// Sender warns that an email may not be the contact's: "other" (another address answered
+	// their thread) or "forged" (the sender's domain disowns it: SPF/DKIM/DMARC failed).
+	Sender string `json:"sender,omitempty"`
 }
 
 type attachView struct {
@@ -65,6 +69,12 @@ type attachView struct {
 func viewMessage(m routing.Message) msgView {
 	v := msgView{ID: m.ID, Conversation: m.ConversationID, Direction: string(m.Direction), Author: m.Author,
 		Body: m.Body, Status: m.Status, Detail: maskText(m.Detail), At: stamp(m.At)}
+	switch {
+	case m.Meta[email.MetaOtherSender] == "1":
+		v.Sender = "other"
+	case m.Meta[email.MetaAuth] == email.AuthFail:
+		v.Sender = "forged"
+	}
 	for _, a := range m.Attachments {
 		v.Attachments = append(v.Attachments, attachView{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Refused: a.Refused})
 	}

@@ -141,7 +141,7 @@ export function tagsOf(v) {
 export function badges(t, channel, tags) {
   const out = [h(`span.badge.${channel}`, { text: t('badge_' + channel) })];
   for (const tag of tagsOf(tags)) {
-    if (['relay', 'urgent', 'minor', 'interpreter', 'danger'].includes(tag)) {
+    if (['relay', 'urgent', 'minor', 'interpreter', 'danger', 'unverified-sender'].includes(tag)) {
       out.push(h(`span.badge.${tag}`, { text: t.raw['badge_' + tag] ? t('badge_' + tag) : tag }));
     }
   }

@@ -230,8 +230,9 @@ function msgEl(m) {
     status = ` · ${t('msg_status_' + m.status)}`;
     if (notDelivered.has(m.status) && m.detail) status += ` (${m.detail})`;
   }
+  const warn = m.sender ? [h('span.sender-warning', { text: t('msg_sender_' + m.sender) })] : [];
   return h(`div.msg.${m.direction}${notDelivered.has(m.status) ? '.failed' : ''}`, { 'data-msg': m.id },
-    m.body, h('span.meta', { text: `${when} ${who}${status}`.trim() }));
+    ...warn, m.body, h('span.meta', { text: `${when} ${who}${status}`.trim() }));
 }
 
 function renderConvs() {
