@@ -2,15 +2,17 @@ package tipform
 
 import (
 	"context"
+	_ "embed"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // countScript counts a hit in a fixed window: the first hit starts the window.
-var countScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`)
+//
+//go:embed limit.lua
+var countLua string
+
+var countScript = redis.NewScript(countLua)
 
 // allow counts a submission from ip and reports whether it is within the limit. The IP is kept
 // only as an HMAC, for the length of the window.
