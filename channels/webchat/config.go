@@ -22,6 +22,7 @@ type Config struct {
 	MaxFrameBytes     int64         // default 16 KiB: larger frames close the connection (1009)
 	MessagesPerMinute int           // default 30 per connection; twice that closes the connection
 	ConnectionsPerIP  int           // default 20 concurrent connections from one address
+	StartsPerMinute   int           // default 10 chats started per minute from one address; generous: a shelter or a library shares one
 	PingInterval      time.Duration // default 25s
 	PongWait          time.Duration // default 60s: a connection silent this long is dropped
 	WriteWait         time.Duration // default 10s
@@ -58,6 +59,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ConnectionsPerIP <= 0 {
 		c.ConnectionsPerIP = 20
+	}
+	if c.StartsPerMinute <= 0 {
+		c.StartsPerMinute = 10
 	}
 	if c.NeutralURL == "" {
 		c.NeutralURL = "https://www.weather.gov/"

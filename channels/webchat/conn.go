@@ -170,6 +170,18 @@ func (c *conn) handle(ctx context.Context, f Frame) bool {
 }
 
 func (c *conn) start(ctx context.Context, f Frame) bool {
+	ok, err := c.ch.admitStart(ctx, c.ip)
+	if err != nil {
+		c.ch.log.Error("chat: start limit", "conn", c.id, "err", err)
+		c.sendError(CodeInternal, "the chat could not be opened; please try again")
+		return true
+	}
+	if !ok {
+		c.ch.log.Warn("chat: start refused, too many from one address this minute", "conn", c.id)
+		c.sendError(CodeTooManyChats, "too many chats were started from this network in the last minute; wait a minute and try again")
+		c.closeWith(websocket.CloseTryAgainLater, CodeTooManyChats)
+		return false
+	}
 	in := routing.Inbound{
 		Channel:         routing.Chat,
 		Language:        f.Language,
