@@ -18,6 +18,7 @@ type Config struct {
 	ClientIP func(r *http.Request) string
 
 	GracePeriod       time.Duration // default 2m: how long a dropped visitor may take to come back
+	EmptyGracePeriod  time.Duration // default 30s (at most GracePeriod): the same for a chat in which the visitor wrote nothing yet
 	MaxMessageLength  int           // default 2000 characters per message
 	MaxFrameBytes     int64         // default 16 KiB: larger frames close the connection (1009)
 	MessagesPerMinute int           // default 30 per connection; twice that closes the connection
@@ -41,6 +42,8 @@ func (c *Config) setDefaults() {
 		}
 	}
 	def(&c.GracePeriod, 2*time.Minute)
+	def(&c.EmptyGracePeriod, 30*time.Second)
+	c.EmptyGracePeriod = min(c.EmptyGracePeriod, c.GracePeriod)
 	def(&c.PingInterval, 25*time.Second)
 	def(&c.PongWait, 60*time.Second)
 	def(&c.WriteWait, 10*time.Second)

@@ -33,6 +33,7 @@ type conn struct {
 	lang    string
 
 	waiting atomic.Bool // in line: the queue loop refreshes its place
+	spoke   bool        // the visitor's writing is recorded in the session (reader only)
 	ended   atomic.Bool // the chat is over; do not arm the grace timer on close
 
 	msgs   bucket // visitor messages per minute
@@ -265,6 +266,14 @@ func (c *conn) message(ctx context.Context, conv string, f Frame) bool {
 	}
 	if err != nil {
 		c.engineError("message", f.ClientID, err)
+		return true
+	}
+	if !c.spoke {
+		if err := c.ch.markSpoke(ctx, conv); err != nil {
+			c.ch.log.Warn("chat: record the first message", "conversation", conv, "err", err)
+		} else {
+			c.spoke = true
+		}
 	}
 	return true
 }

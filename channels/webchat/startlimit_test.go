@@ -49,6 +49,7 @@ func TestChatStartsPerAddressAreLimited(t *testing.T) {
 	if sessions > limit || len(waiting) > limit {
 		t.Errorf("%d starts from one address: %d sessions, %d conversations waiting; want at most %d", flood, sessions, len(waiting), limit)
 	}
+	t.Logf("%d starts from one address: %d sessions, %d refused, %d waiting", flood, sessions, refused, len(waiting))
 	if sessions+refused != flood {
 		t.Errorf("%d sessions + %d refused, want %d answers", sessions, refused, flood)
 	}
