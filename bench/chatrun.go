@@ -19,6 +19,7 @@ func runChat(ctx context.Context, e *routing.Engine, o ChatOptions) (Result, err
 	defer cancel()
 	ch, err := webchat.New(e, webchat.Config{
 		ConnectionsPerIP:  o.Visitors + 100,
+		StartsPerMinute:   o.Visitors + 100, // every simulated visitor comes from loopback
 		MessagesPerMinute: 1 << 20,
 		Logger:            slog.New(slog.DiscardHandler),
 	})

@@ -38,6 +38,9 @@ type HTTP struct {
 	PublicURL      string   // HOTLINE_PUBLIC_URL: the URL Twilio and browsers use to reach us (no trailing slash)
 	Origins        []string // HOTLINE_ALLOWED_ORIGINS: extra websocket origins besides PublicURL
 	TrustedProxies []string // HOTLINE_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+	// ChatStartsPerMinute is HOTLINE_CHAT_STARTS_PER_MINUTE: web chats one address may start
+	// per minute, default 10.
+	ChatStartsPerMinute int
 }
 
 // Redis says where the routing state lives. An empty URL means an in-process Redis.
@@ -144,6 +147,8 @@ func Load(getenv func(string) string) (Config, error) {
 			PublicURL:      strings.TrimRight(p.str("HOTLINE_PUBLIC_URL", ""), "/"),
 			Origins:        p.list("HOTLINE_ALLOWED_ORIGINS"),
 			TrustedProxies: p.list("HOTLINE_TRUSTED_PROXIES"),
+
+			ChatStartsPerMinute: p.int("HOTLINE_CHAT_STARTS_PER_MINUTE", 10),
 		},
 		Redis: Redis{
 			URL:    p.str("HOTLINE_REDIS_URL", ""),
@@ -234,6 +239,9 @@ func (c Config) Validate() []string {
 		if _, _, err := net.ParseCIDR(p); err != nil {
 			add("HOTLINE_TRUSTED_PROXIES entry %q is not a CIDR such as 10.0.0.0/8", p)
 		}
+	}
+	if c.HTTP.ChatStartsPerMinute < 1 {
+		add("HOTLINE_CHAT_STARTS_PER_MINUTE must be at least 1, got %d", c.HTTP.ChatStartsPerMinute)
 	}
 	if c.Redis.URL != "" && !validRedisURL(c.Redis.URL) {
 		add("HOTLINE_REDIS_URL must be redis://, rediss://, redis-sentinel://, or a comma-separated list of host:port for a cluster (the value is not shown: it may hold a password)")

@@ -14,6 +14,7 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_PUBLIC_URL", c.HTTP.PublicURL)
 	row("HOTLINE_ALLOWED_ORIGINS", strings.Join(c.HTTP.Origins, ","))
 	row("HOTLINE_TRUSTED_PROXIES", strings.Join(c.HTTP.TrustedProxies, ","))
+	row("HOTLINE_CHAT_STARTS_PER_MINUTE", fmt.Sprint(c.HTTP.ChatStartsPerMinute))
 	if c.Redis.URL == "" {
 		row("HOTLINE_REDIS_URL", "(empty: in-process Redis, nothing kept after exit)")
 	} else {

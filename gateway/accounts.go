@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/argon2"
@@ -21,10 +24,28 @@ import (
 type Accounts struct {
 	engine *routing.Engine
 	cost   argonCost
+	// hashing holds one token per argon2id check running in this process. Each check holds
+	// cost.memory (64 MiB) while it runs: a burst of sign-ins must take turns, not add up.
+	hashing chan struct{}
+	waiting atomic.Int64 // sign-ins waiting for a turn
+	// hashWait is how long a sign-in waits for a turn before it is told to try again.
+	hashWait time.Duration
+	// onHash, when set (tests), runs as each sign-in's argon2id computation starts.
+	onHash func()
 }
 
 // NewAccounts returns the account store on the engine's Redis.
-func NewAccounts(e *routing.Engine) *Accounts { return &Accounts{engine: e, cost: defaultCost} }
+func NewAccounts(e *routing.Engine) *Accounts {
+	return &Accounts{engine: e, cost: defaultCost, hashing: make(chan struct{}, hashSlots()), hashWait: 2 * time.Second}
+}
+
+// hashSlots is how many password checks run at once: one per core, between 2 and 4, so that
+// sign-ins keep a steady pace and their memory stays under 4 × 64 MiB.
+func hashSlots() int { return min(max(runtime.GOMAXPROCS(0), 2), 4) }
+
+// ErrBusy is returned by Verify when too many password checks are waiting already: the password
+// was not checked, and the person should try again in a moment.
+var ErrBusy = errors.New("gateway: too many sign-ins at once")
 
 // argonCost are argon2id's work factors. Each hash records its own, so they can be raised later
 // without breaking existing passwords.
@@ -75,17 +96,25 @@ func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 
 // Verify checks a password and returns the profile. A wrong password, an unknown account and a
 // disabled one all give the same EUnauthorized, so the answer does not reveal which accounts exist.
+// ErrBusy means the password could not be checked in time because of other sign-ins.
 func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Advocate, error) {
 	denied := routing.Errorf(routing.EUnauthorized, "wrong account name or password")
 	stored, err := a.engine.Redis().HGet(ctx, a.key(id), "hash").Result()
-	if errors.Is(err, redis.Nil) {
-		hashPassword(password, a.cost) // spend the time a real check takes: timing does not reveal accounts
-		return routing.Advocate{}, denied
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return routing.Advocate{}, fmt.Errorf("gateway: read password of %s: %w", id, err)
 	}
-	if !checkPassword(stored, password) {
+	var ok bool
+	err = a.turn(ctx, func() {
+		if stored == "" {
+			hashPassword(password, a.cost) // spend the time a real check takes: timing does not reveal accounts
+			return
+		}
+		ok = checkPassword(stored, password)
+	})
+	if err != nil {
+		return routing.Advocate{}, err
+	}
+	if !ok {
 		return routing.Advocate{}, denied
 	}
 	adv, err := a.engine.Advocate(ctx, id)
@@ -120,6 +149,33 @@ func (a *Accounts) Disable(ctx context.Context, id string) error {
 }
 
 func (a *Accounts) key(id string) string { return a.engine.Key("acct", id) }
+
+// turn runs check, an argon2id computation, once one of the process's hashing slots is free;
+// ErrBusy when none frees up within hashWait.
+func (a *Accounts) turn(ctx context.Context, check func()) error {
+	a.waiting.Add(1)
+	t := time.NewTimer(a.hashWait)
+	defer t.Stop()
+	select {
+	case a.hashing <- struct{}{}:
+		a.waiting.Add(-1)
+	case <-t.C:
+		a.waiting.Add(-1)
+		return ErrBusy
+	case <-ctx.Done():
+		a.waiting.Add(-1)
+		return fmt.Errorf("gateway: sign-in: %w", ctx.Err())
+	}
+	defer func() { <-a.hashing }()
+	if a.onHash != nil {
+		a.onHash()
+	}
+	check()
+	return nil
+}
+
+// waitingForHash is the number of sign-ins waiting for a hashing slot.
+func (a *Accounts) waitingForHash() int64 { return a.waiting.Load() }
 
 // hashPassword returns "argon2id$v=19$m=…,t=…,p=…$salt$hash" (base64, no padding).
 func hashPassword(password string, c argonCost) string {

@@ -203,7 +203,6 @@ func (s *Server) apiCases(c echo.Context) error {
 
 func (s *Server) apiI18n(c echo.Context) error {
 	lang := s.text.Lang(c.Param("lang"), "")
-	c.Response().Header().Set("Cache-Control", "max-age=300")
 	return c.JSON(http.StatusOK, s.text.All(lang))
 }
 

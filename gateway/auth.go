@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"context"
+	"errors"
 	"html/template"
 	"net/http"
 	"strings"
@@ -19,7 +21,8 @@ const (
 	ctxCSRF       = "csrf"
 )
 
-// Sign-in throttling: wrong passwords per account and per client IP in a 15-minute window.
+// Sign-in throttling: wrong passwords per account and per client IP in a 15-minute window. An
+// attempt is counted before its password is checked and given back when it succeeds.
 const (
 	failWindow     = 15 * time.Minute
 	failPerAccount = 5
@@ -147,39 +150,43 @@ func (s *Server) postLogin(c echo.Context) error {
 	ctx := c.Request().Context()
 	account := strings.ToLower(strings.TrimSpace(c.FormValue("account")))
 	password := c.FormValue("password")
-	ip := c.RealIP()
-	for _, lim := range []struct {
-		scope, subject string
-		max            int
-	}{{"login-ip", ip, failPerIP}, {"login-acct", account, failPerAccount}} {
-		over, err := s.limits.Over(ctx, lim.scope, lim.subject, lim.max, failWindow)
-		if err != nil {
-			return err
-		}
-		if over {
-			s.log.Warn("sign-in throttled", "scope", lim.scope)
-			return s.showLogin(c, http.StatusTooManyRequests, "login_rate_limited", account)
-		}
-	}
-	epoch, err := s.sessions.Epoch(ctx, account)
+	attempts, ok, err := s.takeSignIn(ctx, c.RealIP(), account)
 	if err != nil {
 		return err
 	}
+	if !ok {
+		return s.showLogin(c, http.StatusTooManyRequests, "login_rate_limited", account)
+	}
+	epoch, err := s.sessions.Epoch(ctx, account)
+	if err != nil {
+		s.giveBack(ctx, attempts...)
+		return err
+	}
 	adv, err := s.accounts.Verify(ctx, account, password)
-	if routing.ErrorCode(err) == routing.EUnauthorized {
-		s.limits.Hit(ctx, "login-ip", ip, failPerIP, failWindow)
-		s.limits.Hit(ctx, "login-acct", account, failPerAccount, failWindow)
+	switch {
+	case routing.ErrorCode(err) == routing.EUnauthorized:
+		// A failure: both attempts stay counted.
 		s.log.Info("sign-in refused")
 		return s.showLogin(c, http.StatusUnauthorized, "login_failed", account)
-	}
-	if err != nil {
+	case errors.Is(err, ErrBusy):
+		// Nothing was checked, so nothing counts against the person.
+		s.giveBack(ctx, attempts...)
+		s.log.Warn("sign-in refused: too many password checks waiting")
+		return s.showLogin(c, http.StatusTooManyRequests, "login_rate_limited", account)
+	case err != nil:
+		s.giveBack(ctx, attempts...)
 		return err
 	}
 	token, err := s.sessions.Start(ctx, adv, epoch)
 	if err != nil {
 		return err
 	}
-	s.limits.Reset(ctx, "login-acct", account, failWindow)
+	// A success forgets the account's failures and does not count against the address (an
+	// office of advocates behind one address signs in all morning).
+	if err := s.limits.Reset(ctx, "login-acct", account, failWindow); err != nil {
+		s.log.Warn("sign-in: reset the account's failures", "err", err.Error())
+	}
+	s.giveBack(ctx, attempts[0])
 	c.SetCookie(s.sessionCookie(token))
 	s.log.Info("signed in", "advocate", adv.ID, "role", string(adv.Role))
 	next := safeNext(c.FormValue("next"))
@@ -193,6 +200,45 @@ func (s *Server) postLogin(c echo.Context) error {
 		next += "?lang=" + lang // the console speaks the language chosen at sign-in
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// takeSignIn counts a sign-in attempt against the client address and the account before the
+// password is checked, so that however many arrive at once (on any process) no more than the
+// limit are checked. ok is false when either limit is spent; then nothing stays counted against
+// the address for it. attempts are the address's and the account's, in that order.
+func (s *Server) takeSignIn(ctx context.Context, ip, account string) (attempts []Attempt, ok bool, err error) {
+	byIP, ok, err := s.limits.Take(ctx, "login-ip", ip, failPerIP, failWindow)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		s.log.Warn("sign-in throttled", "scope", "login-ip")
+		return nil, false, nil
+	}
+	byAccount, ok, err := s.limits.Take(ctx, "login-acct", account, failPerAccount, failWindow)
+	if err != nil {
+		s.giveBack(ctx, byIP)
+		return nil, false, err
+	}
+	if !ok {
+		// A locked account's attempts are refused unchecked: they spend nothing of the address's.
+		s.giveBack(ctx, byIP)
+		s.log.Warn("sign-in throttled", "scope", "login-acct")
+		return nil, false, nil
+	}
+	return []Attempt{byIP, byAccount}, true, nil
+}
+
+// giveBack uncounts attempts that did not turn out to be failures. The request may be gone, so
+// it does not use its context.
+func (s *Server) giveBack(ctx context.Context, attempts ...Attempt) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, a := range attempts {
+		if err := a.GiveBack(ctx); err != nil {
+			s.log.Warn("sign-in: give back an attempt", "err", err.Error())
+		}
+	}
 }
 
 func (s *Server) postLogout(c echo.Context) error {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -53,6 +54,7 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 		HSTSMaxAge:         31536000,
 		ReferrerPolicy:     "no-referrer",
 	}))
+	e.Use(noStoreAPI)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
@@ -91,6 +93,19 @@ func strictPage(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
+// noStoreAPI keeps every /api answer (queues, cases, names; errors and unknown paths included)
+// out of browser and proxy caches: a shared computer must not hand it to the next person.
+func noStoreAPI(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if p := c.Request().URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
+			h := c.Response().Header()
+			h.Set("Cache-Control", "no-store")
+			h.Set("Pragma", "no-cache")
+		}
 		return next(c)
 	}
 }

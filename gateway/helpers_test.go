@@ -50,6 +50,10 @@ type serverOpts struct {
 	env    map[string]string
 	// recheck overrides how often open consoles re-read their session.
 	recheck time.Duration
+	// onHash runs as each sign-in's password hash starts.
+	onHash func()
+	// hashWait overrides how long a sign-in waits for a hashing slot.
+	hashWait time.Duration
 }
 
 // mustServer starts a gateway on 127.0.0.1:0 over a fresh engine (or the given one) and stops it
@@ -76,6 +80,10 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 		tb.Fatalf("gateway.New: %v", err)
 	}
 	s.accounts.cost = argonCost{time: 1, memory: 8 * 1024, threads: 1} // real argon2id, test-sized
+	s.accounts.onHash = o.onHash
+	if o.hashWait > 0 {
+		s.accounts.hashWait = o.hashWait
+	}
 	if o.recheck > 0 {
 		s.sessionRecheck = o.recheck
 	}
@@ -258,6 +266,13 @@ func signIn(tb testing.TB, s *testServer, c *http.Client, account, password stri
 // signInHeaders is signIn that also returns the Set-Cookie headers of the answer.
 func signInHeaders(tb testing.TB, s *testServer, c *http.Client, account, password string) (int, string, []string) {
 	tb.Helper()
+	res := postLogin(tb, s, c, account, password, loginForm(tb, s, c))
+	return res.StatusCode, res.Header.Get("Location"), res.Header.Values("Set-Cookie")
+}
+
+// loginForm fetches the sign-in page with c and returns its CSRF token.
+func loginForm(tb testing.TB, s *testServer, c *http.Client) string {
+	tb.Helper()
 	res, err := c.Get(s.URL() + "/login")
 	if err != nil {
 		tb.Fatalf("GET /login: %v", err)
@@ -269,10 +284,27 @@ func signInHeaders(tb testing.TB, s *testServer, c *http.Client, account, passwo
 	if m == nil {
 		tb.Fatalf("sign-in page has no CSRF field")
 	}
-	res, err = c.PostForm(s.URL()+"/login", url.Values{"account": {account}, "password": {password}, "csrf": {m[1]}})
+	return m[1]
+}
+
+// postLoginForm submits the sign-in form fetched by loginForm and returns the status. It may run
+// outside the test's goroutine: it reports failures with Errorf.
+func postLoginForm(tb testing.TB, s *testServer, c *http.Client, account, password, csrf string) int {
+	res, err := c.PostForm(s.URL()+"/login", url.Values{"account": {account}, "password": {password}, "csrf": {csrf}})
+	if err != nil {
+		tb.Errorf("POST /login: %v", err)
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func postLogin(tb testing.TB, s *testServer, c *http.Client, account, password, csrf string) *http.Response {
+	tb.Helper()
+	res, err := c.PostForm(s.URL()+"/login", url.Values{"account": {account}, "password": {password}, "csrf": {csrf}})
 	if err != nil {
 		tb.Fatalf("POST /login: %v", err)
 	}
 	res.Body.Close()
-	return res.StatusCode, res.Header.Get("Location"), res.Header.Values("Set-Cookie")
+	return res
 }

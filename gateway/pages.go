@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,7 +30,7 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 		e.POST(path, h, append([]echo.MiddlewareFunc{strictPage}, m...)...)
 	}
 	static, _ := fs.Sub(webFS, "web/static")
-	get("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
+	get("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticFiles(static))))
 	if root {
 		get("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console") })
 	}
@@ -69,4 +70,18 @@ func (s *Server) page(name string, roles ...routing.Role) echo.HandlerFunc {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.HTMLBlob(http.StatusOK, body)
 	}
+}
+
+// staticFiles serves the files of fsys and nothing else: a folder, however spelled, answers 404,
+// never a listing of what is in it (which http.FileServer would give).
+func staticFiles(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := fs.Stat(fsys, strings.TrimPrefix(r.URL.Path, "/"))
+		if err != nil || st.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }

@@ -2,7 +2,7 @@ package gateway
 
 import (
 	"context"
-	"errors"
+	_ "embed"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -30,21 +30,47 @@ func NewLimiter(e *routing.Engine, now func() time.Time) *Limiter {
 // still within limit. subject is hashed before it becomes part of a key, so a key never holds an
 // IP address or an account name in clear.
 func (l *Limiter) Hit(ctx context.Context, scope, subject string, limit int, window time.Duration) (bool, error) {
-	n, err := l.count(ctx, scope, subject, window, 1)
+	n, err := l.incr(ctx, l.key(scope, subject, window), window)
 	if err != nil {
 		return false, err
 	}
 	return n <= int64(limit), nil
 }
 
-// Over reports whether (scope, subject) is already over limit in the current window, without
-// counting.
-func (l *Limiter) Over(ctx context.Context, scope, subject string, limit int, window time.Duration) (bool, error) {
-	n, err := l.count(ctx, scope, subject, window, 0)
+// Attempt is one attempt counted by Take, which its caller may give back.
+type Attempt struct {
+	l   *Limiter
+	key string
+}
+
+//go:embed giveback.lua
+var giveBackLua string
+
+var giveBackScript = redis.NewScript(giveBackLua)
+
+// Take counts one attempt for (scope, subject) before the work it guards, and reports whether it
+// is within limit. The count goes up first and is compared after, in Redis, so however many
+// attempts arrive at once, on however many processes, at most limit get true in a window. Give
+// an attempt back when it turned out not to count (the work did not happen, or succeeded).
+func (l *Limiter) Take(ctx context.Context, scope, subject string, limit int, window time.Duration) (Attempt, bool, error) {
+	a := Attempt{l: l, key: l.key(scope, subject, window)}
+	n, err := l.incr(ctx, a.key, window)
 	if err != nil {
-		return false, err
+		return Attempt{}, false, err
 	}
-	return n >= int64(limit), nil
+	return a, n <= int64(limit), nil
+}
+
+// GiveBack uncounts the attempt in the window it was counted in. Errors are logged by the
+// caller's choice: a lost give-back only leaves the count one higher until the window ends.
+func (a Attempt) GiveBack(ctx context.Context) error {
+	if a.l == nil {
+		return nil
+	}
+	if err := giveBackScript.Run(ctx, a.l.engine.Redis(), []string{a.key}).Err(); err != nil {
+		return fmt.Errorf("gateway: rate limit give back: %w", err)
+	}
+	return nil
 }
 
 // Reset forgets the count for (scope, subject) in the current window (a successful sign-in).
@@ -57,18 +83,9 @@ func (l *Limiter) key(scope, subject string, window time.Duration) string {
 	return l.engine.Key("rl", scope, l.engine.Lookup("ratelimit", subject), strconv.FormatInt(slot, 10))
 }
 
-func (l *Limiter) count(ctx context.Context, scope, subject string, window time.Duration, by int64) (int64, error) {
-	key := l.key(scope, subject, window)
-	rdb := l.engine.Redis()
-	if by == 0 {
-		n, err := rdb.Get(ctx, key).Int64()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return 0, fmt.Errorf("gateway: rate limit: %w", err)
-		}
-		return n, nil
-	}
-	pipe := rdb.TxPipeline()
-	incr := pipe.IncrBy(ctx, key, by)
+func (l *Limiter) incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+	pipe := l.engine.Redis().TxPipeline()
+	incr := pipe.Incr(ctx, key)
 	pipe.Expire(ctx, key, window+time.Second)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("gateway: rate limit: %w", err)

@@ -109,3 +109,18 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestWidgetFolderIsNotListed: the widget's folder, however spelled, lists none of its files.
+func TestWidgetFolderIsNotListed(t *testing.T) {
+	r := newRig(t, Config{})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/chat/", "/chat//", "/chat/./", "/chat/web/", "/chat/widget.js/"} {
+		resp, err := noRedirect.Get(r.srv.URL + path)
+		must(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK || strings.Contains(string(b), "widget") {
+			t.Errorf("GET %s: got %d %q, want no listing", path, resp.StatusCode, b)
+		}
+	}
+}

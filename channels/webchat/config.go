@@ -18,10 +18,12 @@ type Config struct {
 	ClientIP func(r *http.Request) string
 
 	GracePeriod       time.Duration // default 2m: how long a dropped visitor may take to come back
+	EmptyGracePeriod  time.Duration // default 30s (at most GracePeriod): the same for a chat in which the visitor wrote nothing yet
 	MaxMessageLength  int           // default 2000 characters per message
 	MaxFrameBytes     int64         // default 16 KiB: larger frames close the connection (1009)
 	MessagesPerMinute int           // default 30 per connection; twice that closes the connection
 	ConnectionsPerIP  int           // default 20 concurrent connections from one address
+	StartsPerMinute   int           // default 10 chats started per minute from one address; generous: a shelter or a library shares one
 	PingInterval      time.Duration // default 25s
 	PongWait          time.Duration // default 60s: a connection silent this long is dropped
 	WriteWait         time.Duration // default 10s
@@ -40,6 +42,8 @@ func (c *Config) setDefaults() {
 		}
 	}
 	def(&c.GracePeriod, 2*time.Minute)
+	def(&c.EmptyGracePeriod, 30*time.Second)
+	c.EmptyGracePeriod = min(c.EmptyGracePeriod, c.GracePeriod)
 	def(&c.PingInterval, 25*time.Second)
 	def(&c.PongWait, 60*time.Second)
 	def(&c.WriteWait, 10*time.Second)
@@ -58,6 +62,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ConnectionsPerIP <= 0 {
 		c.ConnectionsPerIP = 20
+	}
+	if c.StartsPerMinute <= 0 {
+		c.StartsPerMinute = 10
 	}
 	if c.NeutralURL == "" {
 		c.NeutralURL = "https://www.weather.gov/"

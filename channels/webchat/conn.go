@@ -33,6 +33,7 @@ type conn struct {
 	lang    string
 
 	waiting atomic.Bool // in line: the queue loop refreshes its place
+	spoke   bool        // the visitor's writing is recorded in the session (reader only)
 	ended   atomic.Bool // the chat is over; do not arm the grace timer on close
 
 	msgs   bucket // visitor messages per minute
@@ -170,6 +171,18 @@ func (c *conn) handle(ctx context.Context, f Frame) bool {
 }
 
 func (c *conn) start(ctx context.Context, f Frame) bool {
+	ok, err := c.ch.admitStart(ctx, c.ip)
+	if err != nil {
+		c.ch.log.Error("chat: start limit", "conn", c.id, "err", err)
+		c.sendError(CodeInternal, "the chat could not be opened; please try again")
+		return true
+	}
+	if !ok {
+		c.ch.log.Warn("chat: start refused, too many from one address this minute", "conn", c.id)
+		c.sendError(CodeTooManyChats, "too many chats were started from this network in the last minute; wait a minute and try again")
+		c.closeWith(websocket.CloseTryAgainLater, CodeTooManyChats)
+		return false
+	}
 	in := routing.Inbound{
 		Channel:         routing.Chat,
 		Language:        f.Language,
@@ -253,6 +266,14 @@ func (c *conn) message(ctx context.Context, conv string, f Frame) bool {
 	}
 	if err != nil {
 		c.engineError("message", f.ClientID, err)
+		return true
+	}
+	if !c.spoke {
+		if err := c.ch.markSpoke(ctx, conv); err != nil {
+			c.ch.log.Warn("chat: record the first message", "conversation", conv, "err", err)
+		} else {
+			c.spoke = true
+		}
 	}
 	return true
 }

@@ -44,6 +44,7 @@ const (
 	CodeResume        = "resume_failed"        // unknown or expired token
 	CodeRateLimited   = "rate_limited"         // too many messages per minute
 	CodeTooManyConns  = "too_many_connections" // too many connections from one address
+	CodeTooManyChats  = "too_many_chats"       // too many chats started from one address this minute
 	CodeInternal      = "internal"             // our fault; try again
 	CodeBlocked       = "blocked"              // the hotline cannot take this chat
 	CodeNotAvailable  = "unavailable"          // the chat cannot be opened right now

@@ -58,6 +58,12 @@ func TestGracePeriod(t *testing.T) {
 	back := a.dial()
 	backToken := back.start("en").Token
 	backConv := a.convOf(backToken)
+	// Both wrote: the whole grace period is theirs (an empty chat gets a short one).
+	for _, v := range []*visitor{gone, back} {
+		id := v.say("hello?")
+		for f := v.until(TypeMessage); f.ClientID != id; f = v.until(TypeMessage) {
+		}
+	}
 
 	gone.drop()
 	back.drop()
@@ -96,4 +102,49 @@ func (r *rig) waitReleased(conv string) {
 		must(r.t, err)
 		return n == 0
 	}, "the connection of %s is released", conv)
+}
+
+// TestEmptyChatLeavesTheLineSoon: a chat in which the visitor wrote nothing and whose connection
+// went away leaves the line after the short grace (30 s by default), not the whole grace period,
+// so a flood of started-and-dropped chats does not hold advocates' offers; one whose visitor
+// wrote keeps the whole period, and a silent visitor whose widget comes back keeps the place.
+func TestEmptyChatLeavesTheLineSoon(t *testing.T) {
+	r := newRig(t, Config{})
+	silent := r.dial()
+	silentToken := silent.start("en").Token
+	silentConv := r.convOf(silentToken)
+	wrote := r.dial()
+	wroteConv := r.convOf(wrote.start("en").Token)
+	id := wrote.say("I need to talk to someone")
+	for f := wrote.until(TypeMessage); f.ClientID != id; f = wrote.until(TypeMessage) {
+	}
+	blip := r.dial()
+	blipToken := blip.start("en").Token
+	blipConv := r.convOf(blipToken)
+
+	for _, v := range []*visitor{silent, wrote, blip} {
+		v.drop()
+	}
+	for _, c := range []string{silentConv, wroteConv, blipConv} {
+		r.waitReleased(c)
+	}
+	back := r.dial()
+	back.send(map[string]any{"type": "resume", "token": blipToken})
+	back.until(TypeSession)
+
+	r.clock.Advance(31 * time.Second)
+	must(t, r.e.Tick(r.ctx))
+	if c := r.conv(silentConv); c.State != routing.Abandoned || c.EndReason != reasonGone {
+		t.Errorf("empty chat 31 s after its visitor went: got %s %q, want abandoned %q", c.State, c.EndReason, reasonGone)
+	}
+	for name, conv := range map[string]string{"chat whose visitor wrote": wroteConv, "silent visitor who came back": blipConv} {
+		if st := r.conv(conv).State; st != routing.Queued {
+			t.Errorf("%s, 31 s on: got %s, want queued", name, st)
+		}
+	}
+	v := r.dial()
+	v.send(map[string]any{"type": "resume", "token": silentToken})
+	if e := v.until(TypeError); e.Code != CodeResume {
+		t.Errorf("resume of the abandoned empty chat: got %q, want %q", e.Code, CodeResume)
+	}
 }

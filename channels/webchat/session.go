@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,9 +21,11 @@ import (
 //
 //	chat:tok:<sha256(token)>  string → conversation id; expires a grace period after the visitor's
 //	                          last connection went away (refreshed while one is open)
-//	chat:sess:<conv>          hash: tok (the token hash), lang; removed when the chat ends
+//	chat:sess:<conv>          hash: tok (the token hash), lang, spoke (set once the visitor wrote);
+//	                          removed when the chat ends
 //	chat:live:<conv>          string → id of the connection holding the chat; short lease
 //	chat:ip:<hmac(ip)>        zset connection id → lease expiry: concurrent connections per address
+//	chat:starts:<hmac(ip)>:<minute>  counter of chats started from an address in that minute
 //
 // The timer "chat.grace" with the conversation id as argument ends a chat whose visitor stayed
 // away: while a connection is live it just re-arms itself.
@@ -107,7 +110,9 @@ func (ch *Chat) resumeSession(ctx context.Context, token, connID string) (conv, 
 
 // releaseSession is called when a connection holding conv goes away: the token now lives for
 // the grace period only, and the grace timer is armed. Another connection may have taken over
-// the chat meanwhile; then nothing changes.
+// the chat meanwhile; then nothing changes. A chat in which the visitor never wrote gets the
+// short grace: a dropped widget comes back within seconds, and the leftovers of a flood of empty
+// chats leave the line soon rather than keep advocates' offers busy.
 func (ch *Chat) releaseSession(ctx context.Context, conv, tokHash, connID string) error {
 	released, err := releaseScript.Run(ctx, ch.rdb, []string{ch.liveKey(conv)}, connID).Int()
 	if err != nil {
@@ -116,14 +121,40 @@ func (ch *Chat) releaseSession(ctx context.Context, conv, tokHash, connID string
 	if released == 0 {
 		return nil
 	}
-	if err := ch.rdb.PExpire(ctx, ch.tokKey(tokHash), ch.cfg.GracePeriod).Err(); err != nil {
+	spoke, err := ch.rdb.HExists(ctx, ch.sessKey(conv), "spoke").Result()
+	if err != nil {
 		return fmt.Errorf("webchat: release %s: %w", conv, err)
 	}
-	return ch.armGrace(ctx, conv)
+	grace := ch.cfg.GracePeriod
+	if !spoke {
+		grace = ch.cfg.EmptyGracePeriod
+	}
+	if err := ch.rdb.PExpire(ctx, ch.tokKey(tokHash), grace).Err(); err != nil {
+		return fmt.Errorf("webchat: release %s: %w", conv, err)
+	}
+	return ch.armGraceIn(ctx, conv, grace)
+}
+
+// markSpoke records that the visitor of conv wrote: from now on a dropped connection gets the
+// whole grace period.
+func (ch *Chat) markSpoke(ctx context.Context, conv string) error {
+	_, err := ch.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, ch.sessKey(conv), "spoke", "1")
+		p.Expire(ctx, ch.sessKey(conv), sessionTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("webchat: mark %s: %w", conv, err)
+	}
+	return nil
 }
 
 func (ch *Chat) armGrace(ctx context.Context, conv string) error {
-	at := ch.e.Config().Now().Add(ch.cfg.GracePeriod)
+	return ch.armGraceIn(ctx, conv, ch.cfg.GracePeriod)
+}
+
+func (ch *Chat) armGraceIn(ctx context.Context, conv string, grace time.Duration) error {
+	at := ch.e.Config().Now().Add(grace)
 	if err := ch.e.Schedule(ctx, graceTimer, conv, at); err != nil {
 		return fmt.Errorf("webchat: arm grace timer %s: %w", conv, err)
 	}
@@ -213,6 +244,24 @@ func (ch *Chat) admitIP(ctx context.Context, ip, connID string) (bool, error) {
 		return false, fmt.Errorf("webchat: connection limit: %w", err)
 	}
 	return ok == 1, nil
+}
+
+// admitStart counts a chat start from ip in the current minute and reports whether it is within
+// StartsPerMinute. The count goes up before the chat is opened and is compared after, in Redis,
+// so however many starts arrive at once, on however many processes, at most the limit open.
+func (ch *Chat) admitStart(ctx context.Context, ip string) (bool, error) {
+	minute := time.Now().Unix() / 60
+	key := ch.e.Key("chat", "starts", ch.e.Lookup("chat-ip", ip), strconv.FormatInt(minute, 10))
+	var n *redis.IntCmd
+	_, err := ch.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, key)
+		p.Expire(ctx, key, time.Minute+time.Second)
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("webchat: start limit: %w", err)
+	}
+	return n.Val() <= int64(ch.cfg.StartsPerMinute), nil
 }
 
 func (ch *Chat) releaseIP(ctx context.Context, ip, connID string) {

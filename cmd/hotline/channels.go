@@ -95,7 +95,8 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
-		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone})
+		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone,
+		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
 	if err != nil {
 		return nil, err
 	}
