@@ -67,6 +67,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		// Files only: the folder itself would get http.FileServer's listing of what is in it.
+		if name := strings.TrimPrefix(p, h.cfg.Path+"/assets/"); name == "" || strings.HasSuffix(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		h.assets.ServeHTTP(w, r)

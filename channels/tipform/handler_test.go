@@ -148,6 +148,12 @@ func TestAssets(t *testing.T) {
 	if p := r.get("/tip/assets/nope.css"); p.status != 404 {
 		t.Errorf("missing asset: got %d, want 404", p.status)
 	}
+	// The folder lists nothing, however it is spelled.
+	for _, path := range []string{"/tip/assets/", "/tip/assets/./", "/tip/assets//"} {
+		if p := r.get(path); p.status != 404 || strings.Contains(p.body, "tip.js") {
+			t.Errorf("%s: got %d %q, want 404 without a listing", path, p.status, p.body)
+		}
+	}
 }
 
 func TestSubmitCreatesCase(t *testing.T) {
