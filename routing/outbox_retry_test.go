@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -114,5 +116,78 @@ func TestDeliveryReasonHasNoAddress(t *testing.T) {
 				t.Fatalf("got reason %q, want %q", last.Detail, tc.want)
 			}
 		})
+	}
+}
+
+// stuck is a Deliverer whose first delivery hangs until released, as a provider that never
+// answers and a channel that does not heed its deadline.
+type stuck struct {
+	recorder
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *stuck) Deliver(ctx context.Context, c routing.Conversation, m routing.Message) error {
+	first := false
+	s.once.Do(func() { first = true })
+	if first {
+		close(s.started)
+		<-s.release
+	}
+	return s.recorder.Deliver(ctx, c, m)
+}
+
+// TestOwnTakeoverDoesNotQueueTwice: while a delivery hangs, the process's own takeover finds it
+// and the one waiting behind it idle; neither is queued a second time, so each reply goes out
+// once.
+func TestOwnTakeoverDoesNotQueueTwice(t *testing.T) {
+	r := newRig(t, routing.Config{})
+	c := activeSMS(t, r)
+	s := &stuck{started: make(chan struct{}), release: make(chan struct{})}
+	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: s},
+		routing.DispatcherConfig{ClaimIdle: 200 * time.Millisecond, Workers: 1, Block: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	r.e.Send(r.ctx, "ana", c, "first")
+	<-s.started
+	r.e.Send(r.ctx, "ana", c, "second")
+
+	// Wait until the takeover has claimed both entries again (each delivered to a consumer twice).
+	rdb, key := r.e.Redis(), r.e.Key("outbox")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := rdb.XPendingExt(r.ctx, &redis.XPendingExtArgs{Stream: key, Group: "delivery", Start: "-", End: "+", Count: 10}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reclaimed := 0
+		for _, e := range p {
+			if e.RetryCount >= 2 {
+				reclaimed++
+			}
+		}
+		if reclaimed == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the takeover never reclaimed both entries: %+v", p)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(s.release)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if n, _, _ := r.e.OutboxLag(r.ctx); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the outbox never emptied")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.sent(); !equal(got, []string{"+15550100001: first", "+15550100001: second"}) {
+		t.Fatalf("delivered %v, want each reply once", got)
 	}
 }
