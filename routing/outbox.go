@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,13 +17,48 @@ import (
 
 // Dispatcher delivers the outbox through the channels' Deliverers. Any number of Dispatchers
 // (one per process) share the work through a consumer group; a delivery left unacknowledged by a
-// process that died is taken over after ClaimIdle. Delivery is at least once: a process killed
-// between the provider's acceptance and the acknowledgement can cause one repeat.
+// process that died is taken over after ClaimIdle.
+//
+// One entry is never sent by two processes at once: each attempt must end within AttemptBudget
+// of the moment this process read or claimed the entry (its context carries that deadline, and
+// an entry that waited too long in this process's queue is left to the takeover instead), and
+// AttemptBudget is shorter than ClaimIdle. Between attempts the entry leaves the stream and waits
+// on a timer, so backoff never counts against the takeover.
+//
+// Delivery is at least once, but a retry or a takeover first asks whether an earlier attempt
+// reached the provider after all (a provider's status callback, or a Confirmer) and then records
+// the message as sent instead of sending it again.
 type Dispatcher struct {
 	e     *Engine
 	d     map[Channel]Deliverer
 	cfg   DispatcherConfig
-	route func(redis.XMessage) // set by Run: hands entries to per-channel workers
+	route func(job) // set by Run: hands entries to per-channel workers
+	busy  sync.Map  // entry id → *atomic.Int64: when this process last read or claimed it (unix ns)
+}
+
+// Confirmer is a Deliverer that can tell whether an earlier attempt at m, whose outcome was
+// unknown (the provider answered too late, or the process died mid-send), in fact reached the
+// provider. The outbox asks before every retry and takeover. An error means it could not tell
+// now: the entry is retried later without being sent.
+type Confirmer interface {
+	Delivered(ctx context.Context, c Conversation, m Message) (bool, error)
+}
+
+// DeliveryError is a failed delivery: Reason is short and safe to show the advocate (no address,
+// no provider URL or account); Err is the detail, for the log only. It wraps ErrPermanent when
+// Err does.
+type DeliveryError struct {
+	Reason string
+	Err    error
+}
+
+func (e *DeliveryError) Error() string { return e.Reason + ": " + e.Err.Error() }
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// job is an outbox entry handed to a worker.
+type job struct {
+	x       redis.XMessage
+	claimed bool // taken over from another consumer: it may have been sent already
 }
 
 // DispatcherConfig tunes delivery.
@@ -30,8 +67,11 @@ type DispatcherConfig struct {
 	MaxAttempts int           // default 6
 	Backoff     time.Duration // first retry delay, doubled each time; default 2s
 	ClaimIdle   time.Duration // a delivery unacknowledged this long is taken over; default 30s
-	Block       time.Duration // how long one read waits; default 1s
-	Workers     int           // concurrent deliveries per channel; default 4
+	// AttemptBudget bounds one attempt, counted from when this process read or claimed the
+	// entry; default and maximum 5/6 of ClaimIdle, leaving the rest for recording the outcome.
+	AttemptBudget time.Duration
+	Block         time.Duration // how long one read waits; default 1s
+	Workers       int           // concurrent deliveries per channel; default 4
 }
 
 const deliveryGroup = "delivery"
@@ -50,6 +90,9 @@ func NewDispatcher(e *Engine, d map[Channel]Deliverer, cfg DispatcherConfig) *Di
 	}
 	if cfg.ClaimIdle <= 0 {
 		cfg.ClaimIdle = 30 * time.Second
+	}
+	if limit := cfg.ClaimIdle * 5 / 6; cfg.AttemptBudget <= 0 || cfg.AttemptBudget > limit {
+		cfg.AttemptBudget = limit
 	}
 	if cfg.Block <= 0 {
 		cfg.Block = time.Second
@@ -72,10 +115,10 @@ func (d *Dispatcher) ensureGroup(ctx context.Context) error {
 // relay timing out) never holds up another channel's messages. Redis errors are logged and
 // retried.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	queues := map[Channel]chan redis.XMessage{}
+	queues := map[Channel]chan job{}
 	var wg sync.WaitGroup
 	for ch := range d.d {
-		q := make(chan redis.XMessage, 256)
+		q := make(chan job, 256)
 		queues[ch] = q
 		for range d.cfg.Workers {
 			wg.Add(1)
@@ -87,11 +130,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 					select {
 					case <-ctx.Done():
 						return
-					case x, ok := <-q:
+					case j, ok := <-q:
 						if !ok {
 							return
 						}
-						d.deliver(context.WithoutCancel(ctx), x)
+						d.deliver(context.WithoutCancel(ctx), j)
 					}
 				}
 			}()
@@ -103,16 +146,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		wg.Wait()
 	}()
-	d.route = func(x redis.XMessage) {
-		ch, _ := x.Values["ch"].(string)
+	d.route = func(j job) {
+		ch, _ := j.x.Values["ch"].(string)
 		q, ok := queues[Channel(ch)]
 		if !ok {
-			d.deliver(ctx, x) // no deliverer: dead-lettered at once
+			d.deliver(ctx, j) // no deliverer: dead-lettered at once
 			return
 		}
 		select {
-		case q <- x:
+		case q <- j:
 		case <-ctx.Done(): // left pending; another process (or this one on restart) claims it
+			d.busy.Delete(j.x.ID)
 		}
 	}
 	lastClaim := time.Time{}
@@ -164,7 +208,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 			return wrap("outbox read", err)
 		}
 		for _, x := range res[0].Messages {
-			d.deliver(ctx, x)
+			d.dispatch(ctx, job{x: x})
 		}
 	}
 }
@@ -181,19 +225,27 @@ func (d *Dispatcher) readNew(ctx context.Context) error {
 	}
 	for _, s := range res {
 		for _, x := range s.Messages {
-			d.dispatch(ctx, x)
+			d.dispatch(ctx, job{x: x})
 		}
 	}
 	return nil
 }
 
 // dispatch hands an entry to its channel's workers under Run, or delivers it in place (Drain).
-func (d *Dispatcher) dispatch(ctx context.Context, x redis.XMessage) {
-	if d.route != nil {
-		d.route(x)
+// The entry's read time starts its attempt budget. An entry this process already holds (its own
+// takeover found it waiting in a queue) only has its read time renewed: it is never queued twice.
+func (d *Dispatcher) dispatch(ctx context.Context, j job) {
+	now := new(atomic.Int64)
+	now.Store(time.Now().UnixNano())
+	if prev, held := d.busy.LoadOrStore(j.x.ID, now); held {
+		prev.(*atomic.Int64).Store(now.Load())
 		return
 	}
-	d.deliver(ctx, x)
+	if d.route != nil {
+		d.route(j)
+		return
+	}
+	d.deliver(ctx, j)
 }
 
 func (d *Dispatcher) claimStale(ctx context.Context) error {
@@ -207,7 +259,7 @@ func (d *Dispatcher) claimStale(ctx context.Context) error {
 			return wrap("outbox claim", err)
 		}
 		for _, x := range msgs {
-			d.dispatch(ctx, x)
+			d.dispatch(ctx, job{x: x, claimed: true})
 		}
 		if next == "0-0" || len(msgs) == 0 {
 			return nil
@@ -218,11 +270,25 @@ func (d *Dispatcher) claimStale(ctx context.Context) error {
 
 // deliver sends one outbox entry and records the outcome. Errors are recorded, not returned:
 // the entry is retried or dead-lettered, never dropped.
-func (d *Dispatcher) deliver(ctx context.Context, x redis.XMessage) {
+func (d *Dispatcher) deliver(ctx context.Context, j job) {
+	x := j.x
+	defer d.busy.Delete(x.ID)
 	s := func(k string) string { v, _ := x.Values[k].(string); return v }
 	convID, msgID, ch := s("c"), s("m"), Channel(s("ch"))
 	attempt, _ := strconv.Atoi(s("n"))
-	err := d.attempt(ctx, convID, msgID, ch)
+
+	// The attempt must end before another process may take the entry over.
+	deadline := time.Now().Add(d.cfg.AttemptBudget)
+	if v, ok := d.busy.Load(x.ID); ok {
+		deadline = time.Unix(0, v.(*atomic.Int64).Load()).Add(d.cfg.AttemptBudget)
+	}
+	if time.Until(deadline) < d.cfg.AttemptBudget/4 {
+		d.e.log.Info("routing: outbox entry waited too long here; left for the takeover", "channel", ch)
+		return
+	}
+	actx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	err := d.attempt(actx, convID, msgID, ch, attempt > 1 || j.claimed)
 	if err == nil {
 		if _, err := d.e.run(ctx, d.e.scr.outboxOK, x.ID, convID, msgID); err != nil {
 			d.e.log.Warn("routing: outbox ack failed; the entry will be claimed again", "err", err)
@@ -235,16 +301,34 @@ func (d *Dispatcher) deliver(ctx context.Context, x redis.XMessage) {
 		retryAt = strconv.FormatInt(d.e.now().Add(delay).UnixMilli(), 10)
 	}
 	d.e.log.Warn("routing: delivery failed", "channel", ch, "attempt", attempt, "retry", retryAt != "", "err", err)
-	reason := err.Error()
-	if len(reason) > 200 {
-		reason = reason[:200]
-	}
-	if _, ferr := d.e.run(ctx, d.e.scr.outboxFail, x.ID, convID, msgID, string(ch), attempt, retryAt, reason); ferr != nil {
+	if _, ferr := d.e.run(ctx, d.e.scr.outboxFail, x.ID, convID, msgID, string(ch), attempt, retryAt, deliveryReason(err)); ferr != nil {
 		d.e.log.Warn("routing: outbox failure not recorded; the entry will be claimed again", "err", ferr)
 	}
 }
 
-func (d *Dispatcher) attempt(ctx context.Context, convID, msgID string, ch Channel) error {
+// providerURL matches URLs in an error's text, which may name an account or an address.
+var providerURL = regexp.MustCompile(`"?[a-z][a-z0-9+.-]*://[^\s"]*"?`)
+
+// deliveryReason is what the advocate reads about a failed delivery: a DeliveryError's Reason,
+// or else the error's text with URLs removed, capped at 200 bytes.
+func deliveryReason(err error) string {
+	var de *DeliveryError
+	reason := ""
+	if errors.As(err, &de) {
+		reason = de.Reason
+	} else {
+		reason = providerURL.ReplaceAllString(err.Error(), "(address removed)")
+	}
+	if len(reason) > 200 {
+		reason = strings.ToValidUTF8(reason[:200], "")
+	}
+	return reason
+}
+
+// attempt delivers one message. again says an earlier attempt may have reached the provider (a
+// retry, or an entry taken over): then the message is not sent again if a provider's status
+// callback or the channel's Confirmer shows it arrived.
+func (d *Dispatcher) attempt(ctx context.Context, convID, msgID string, ch Channel, again bool) error {
 	dl := d.d[ch]
 	if dl == nil {
 		return fmt.Errorf("%w: no deliverer for channel %q", ErrPermanent, ch)
@@ -265,6 +349,23 @@ func (d *Dispatcher) attempt(ctx context.Context, convID, msgID string, ch Chann
 	if len(msgs) == 0 {
 		return fmt.Errorf("%w: message expired before delivery", ErrPermanent)
 	}
+	m := msgs[0]
+	if again {
+		switch m.Status {
+		case StatusSent, StatusDelivered, StatusUndelivered, StatusFailed: // the provider reported on it
+			return nil
+		}
+		if cf, ok := dl.(Confirmer); ok {
+			sent, err := cf.Delivered(ctx, c, m)
+			if err != nil {
+				return err
+			}
+			if sent {
+				d.e.log.Info("routing: an earlier attempt had delivered the message; not sending it again", "channel", ch)
+				return nil
+			}
+		}
+	}
 	// A STOP that arrived after the message was queued still wins.
 	if c.ContactKey != "" {
 		out, err := d.e.rdb.HGet(ctx, d.e.keys.contact(c.ContactKey), "optout:"+string(ch)).Result()
@@ -275,7 +376,7 @@ func (d *Dispatcher) attempt(ctx context.Context, convID, msgID string, ch Chann
 			return fmt.Errorf("%w: the contact opted out", ErrPermanent)
 		}
 	}
-	return dl.Deliver(ctx, c, msgs[0])
+	return dl.Deliver(ctx, c, m)
 }
 
 // DeadLetter is a message the outbox gave up on.

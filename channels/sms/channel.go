@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -12,9 +13,39 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// Messenger sends SMS. twilio-go's *api.ApiService (RestClient.Api) satisfies it.
+// Messenger sends SMS. twilio-go's *api.ApiService (RestClient.Api) and *twilio.Messages satisfy
+// it; give New a *twilio.Messages (a Sender) so that retries cannot send a reply twice.
 type Messenger interface {
 	CreateMessage(params *api.CreateMessageParams) (*api.ApiV2010Message, error)
+}
+
+// Sender is the Messenger Deliver prefers: it sends with the outbox entry's idempotency key
+// within the attempt's deadline, and lists what was sent so a retry can find the message an
+// earlier attempt created. *twilio.Messages satisfies it.
+type Sender interface {
+	Create(ctx context.Context, key string, p *api.CreateMessageParams) (*api.ApiV2010Message, error)
+	List(ctx context.Context, p *api.ListMessageParams) ([]api.ApiV2010Message, error)
+}
+
+// lister is what a plain Messenger may offer for the look-up before a retry (*api.ApiService does).
+type lister interface {
+	ListMessage(params *api.ListMessageParams) ([]api.ApiV2010Message, error)
+}
+
+// plainSender adapts a Messenger: no key, no deadline beyond its own timeout, and no look-up
+// unless it can list.
+type plainSender struct{ m Messenger }
+
+func (p plainSender) Create(_ context.Context, _ string, params *api.CreateMessageParams) (*api.ApiV2010Message, error) {
+	return p.m.CreateMessage(params)
+}
+
+func (p plainSender) List(_ context.Context, params *api.ListMessageParams) ([]api.ApiV2010Message, error) {
+	l, ok := p.m.(lister)
+	if !ok {
+		return nil, nil // cannot tell: Delivered reports false, as before look-ups existed
+	}
+	return l.ListMessage(params)
 }
 
 // Config sets up the channel. Zero values take the defaults noted.
@@ -30,14 +61,19 @@ type Config struct {
 // Channel is the SMS channel: webhook handlers and the outbox Deliverer. Safe for concurrent use.
 type Channel struct {
 	e        *routing.Engine
-	msgs     Messenger
+	msgs     Sender
 	verifier *twilio.Verifier
 	cfg      Config
 	texts    texts
 	log      *slog.Logger
 }
 
-var _ routing.Deliverer = (*Channel)(nil)
+var (
+	_ routing.Deliverer = (*Channel)(nil)
+	_ routing.Confirmer = (*Channel)(nil)
+	_ Sender            = (*twilio.Messages)(nil)
+	_ Messenger         = (*twilio.Messages)(nil)
+)
 
 // New returns the SMS channel. verifier checks every webhook's Twilio signature. Errors: a
 // missing engine, messenger, verifier or public URL.
@@ -64,8 +100,12 @@ func New(e *routing.Engine, msgs Messenger, verifier *twilio.Verifier, cfg Confi
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	send, ok := msgs.(Sender)
+	if !ok {
+		send = plainSender{msgs}
+	}
 	return &Channel{
-		e: e, msgs: msgs, verifier: verifier, cfg: cfg,
+		e: e, msgs: send, verifier: verifier, cfg: cfg,
 		texts: newTexts(cfg.HotlineName, cfg.HotlineES, cfg.HotlinePhone),
 		log:   cfg.Logger.With("channel", "sms"),
 	}, nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
@@ -14,27 +15,66 @@ import (
 )
 
 // Deliver sends an advocate's or the system's message to the conversation's number from the
-// short code, asking Twilio for status callbacks. Failures no retry can fix (no number, an invalid
-// or unsubscribed number, a body Twilio refuses) wrap routing.ErrPermanent.
+// short code, asking Twilio for status callbacks. Every attempt at the same message carries the
+// same idempotency key, and the call ends by ctx's deadline. Errors are *routing.DeliveryError
+// (a reason the advocate may read); failures no retry can fix (no number, an invalid or
+// unsubscribed number, a body Twilio refuses) wrap routing.ErrPermanent.
 func (c *Channel) Deliver(ctx context.Context, conv routing.Conversation, m routing.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if conv.Contact == "" {
-		return fmt.Errorf("sms: deliver %s: %w: the conversation has no phone number", m.ID, routing.ErrPermanent)
+		return &routing.DeliveryError{Reason: "the conversation has no phone number",
+			Err: fmt.Errorf("sms: deliver %s: %w: no phone number", m.ID, routing.ErrPermanent)}
 	}
 	if strings.TrimSpace(m.Body) == "" {
-		return fmt.Errorf("sms: deliver %s: %w: empty message", m.ID, routing.ErrPermanent)
+		return &routing.DeliveryError{Reason: "the message is empty",
+			Err: fmt.Errorf("sms: deliver %s: %w: empty message", m.ID, routing.ErrPermanent)}
 	}
 	p := new(api.CreateMessageParams).
 		SetTo(conv.Contact).
 		SetFrom(c.cfg.ShortCode).
 		SetBody(m.Body).
 		SetStatusCallback(c.StatusCallbackURL(conv.ID, m.ID))
-	if _, err := c.msgs.CreateMessage(p); err != nil {
+	if _, err := c.msgs.Create(ctx, idempotencyKey(conv.ID, m.ID), p); err != nil {
 		return fmt.Errorf("sms: deliver %s: %w", m.ID, twilio.Classify("create message", err))
 	}
 	return nil
+}
+
+// idempotencyKey names one outbound message for every attempt at sending it.
+func idempotencyKey(convID, msgID string) string { return "hotline-" + convID + "-" + msgID }
+
+// clockSkew is how far Twilio's clock may be behind Redis's when matching creation times.
+const clockSkew = 2 * time.Minute
+
+// Delivered reports whether an earlier attempt at m, whose outcome was unknown (Twilio answered
+// too late, or the process died), in fact created it: Twilio lists a message from the short code
+// to the conversation's number with m's body, created since m was written. The outbox asks before
+// a retry and records the message as sent instead of sending it again. An identical text to the
+// same number within that time counts too: the phone has those words either way.
+func (c *Channel) Delivered(ctx context.Context, conv routing.Conversation, m routing.Message) (bool, error) {
+	if conv.Contact == "" {
+		return false, nil
+	}
+	p := new(api.ListMessageParams).SetTo(conv.Contact).SetFrom(c.cfg.ShortCode).SetPageSize(50).SetLimit(50)
+	list, err := c.msgs.List(ctx, p)
+	if err != nil {
+		return false, fmt.Errorf("sms: look up %s: %w", m.ID, twilio.Classify("list messages", err))
+	}
+	since := m.At.Add(-clockSkew)
+	for _, sent := range list {
+		if sent.Body == nil || *sent.Body != m.Body {
+			continue
+		}
+		if sent.DateCreated != nil {
+			if at, err := time.Parse(time.RFC1123Z, *sent.DateCreated); err == nil && at.Before(since) {
+				continue
+			}
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // StatusCallbackURL is where Twilio reports the delivery of message msgID of conversation

@@ -41,11 +41,11 @@ func newRig(t *testing.T) *rig {
 	hotline := httptest.NewServer(nil)
 	t.Cleanup(hotline.Close)
 	sim := twiliosimtest.New(t, hotline.URL)
-	client, err := twilio.NewClient(sim.Twilio())
+	msgs, err := twilio.NewMessages(sim.Twilio(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := sms.New(e, client.Api, twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil), sms.Config{PublicURL: hotline.URL})
+	ch, err := sms.New(e, msgs, twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil), sms.Config{PublicURL: hotline.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func (s *Sim) replies(in InboundSMS, body []byte) error {
 			}
 		}
 		m := &Message{
-			Sid: newSid("SM"), From: v.attr("from", in.To), To: v.attr("to", in.From), Body: text,
+			Sid: newSid("SM"), From: v.Attr("from", in.To), To: v.Attr("to", in.From), Body: text,
 			Direction: "outbound-reply", Status: "delivered", Created: time.Now(),
 		}
 		s.mu.Lock()

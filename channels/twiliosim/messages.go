@@ -72,7 +72,22 @@ var messageErrors = map[int]string{
 	twilio.CodeNotMobile:    "'To' number is not a valid mobile number",
 }
 
-func (s *Sim) createMessage(w http.ResponseWriter, form url.Values) {
+// createMessage creates a message, or, when token names an earlier create, answers with the
+// message that one made and creates nothing.
+func (s *Sim) createMessage(w http.ResponseWriter, form url.Values, token string) {
+	if token != "" {
+		s.mu.Lock()
+		m, seen := s.msgByToken[token]
+		var view map[string]any
+		if seen {
+			view = s.messageJSON(m)
+		}
+		s.mu.Unlock()
+		if seen {
+			writeJSON(w, http.StatusCreated, view)
+			return
+		}
+	}
 	to, from, body := form.Get("To"), form.Get("From"), form.Get("Body")
 	switch {
 	case to == "":
@@ -105,8 +120,18 @@ func (s *Sim) createMessage(w http.ResponseWriter, form url.Values) {
 		StatusCallback: form.Get("StatusCallback"), MediaURLs: form["MediaUrl"], Created: time.Now(),
 	}
 	s.mu.Lock()
+	if prev, seen := s.msgByToken[token]; seen && token != "" {
+		// A concurrent create with the same token won the race.
+		view := s.messageJSON(prev)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusCreated, view)
+		return
+	}
 	s.messages = append(s.messages, m)
 	s.msgBySid[m.Sid] = m
+	if token != "" {
+		s.msgByToken[token] = m
+	}
 	view := s.messageJSON(m)
 	s.progressLocked(m, finalStatus)
 	s.notifyLocked()

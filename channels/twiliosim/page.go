@@ -10,15 +10,24 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 )
 
 //go:embed web
 var webFS embed.FS
 
-// PageConfig names the hotline's numbers the simulator page texts and calls.
+// PageConfig names the hotline's numbers the simulator page texts and calls, and limits its API.
 type PageConfig struct {
 	ShortCode   string // default 233733
 	VoiceNumber string // default +18883737888
+	// RateLimit and RateBurst bound requests to /sim/api/ per client address (a token bucket);
+	// defaults 10 a second, bursts of 30. Beyond them the API answers 429 in Twilio's error shape.
+	RateLimit rate.Limit
+	RateBurst int
+	// ClientIP names a request's client for the limit; default the connection's address. Pass
+	// the gateway's rule when a proxy stands in front.
+	ClientIP func(*http.Request) string
 }
 
 // PageHandler serves the simulator page under /sim/: a phone from which a person texts the
@@ -35,15 +44,21 @@ func (s *Sim) PageHandler(cfg PageConfig) http.Handler {
 	static, _ := fs.Sub(webFS, "web")
 	mux := http.NewServeMux()
 	mux.Handle("GET /sim/", http.StripPrefix("/sim/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /sim/api/config", func(w http.ResponseWriter, r *http.Request) {
+	// Each request to the API texts or calls the hotline as some phone: limit it per client.
+	lim := newClientLimiter(cfg.RateLimit, cfg.RateBurst, cfg.ClientIP)
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, lim.limit(h)) }
+	api("GET /sim/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such API"})
+	})
+	api("GET /sim/api/config", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"shortCode": cfg.ShortCode, "voiceNumber": cfg.VoiceNumber})
 	})
-	mux.HandleFunc("POST /sim/api/sms", s.pageSMS(cfg))
-	mux.HandleFunc("GET /sim/api/messages", s.pageMessages)
-	mux.HandleFunc("POST /sim/api/call", s.pageCall(cfg))
-	mux.HandleFunc("GET /sim/api/call/{sid}", s.pageCallState)
-	mux.HandleFunc("POST /sim/api/call/{sid}/digits", s.pageCallAction)
-	mux.HandleFunc("POST /sim/api/call/{sid}/hangup", s.pageCallAction)
+	api("POST /sim/api/sms", s.pageSMS(cfg))
+	api("GET /sim/api/messages", s.pageMessages)
+	api("POST /sim/api/call", s.pageCall(cfg))
+	api("GET /sim/api/call/{sid}", s.pageCallState)
+	api("POST /sim/api/call/{sid}/digits", s.pageCallAction)
+	api("POST /sim/api/call/{sid}/hangup", s.pageCallAction)
 	return securePage(mux)
 }
 

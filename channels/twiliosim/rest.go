@@ -6,14 +6,62 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/openhotline/hotline/channels/twilio"
 )
 
 const apiPrefix = "/2010-04-01/Accounts/"
+
+// SetResponseDelay makes every REST answer leave d after the request took effect, as a slow
+// Twilio's do: a client that gives up first cannot tell that its message was in fact created.
+// Zero answers at once.
+func (s *Sim) SetResponseDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
+}
 
 // ServeHTTP serves the REST API subset: Messages, Calls, Conferences and Participants under
 // /2010-04-01/Accounts/{AccountSid}/. Every request is first checked against Twilio's OpenAPI
 // description (problems go to Mismatches) and must carry the account's basic auth.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	d := s.delay
+	s.mu.Unlock()
+	if d <= 0 {
+		s.serveREST(w, r)
+		return
+	}
+	// The work is done now; only the answer is late.
+	late := &lateResponse{header: http.Header{}, status: http.StatusOK}
+	s.serveREST(late, r)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return // the client gave up: it never learns the outcome
+	}
+	for k, v := range late.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(late.status)
+	w.Write(late.body.Bytes())
+}
+
+// lateResponse holds an answer until the delay has passed.
+type lateResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (l *lateResponse) Header() http.Header         { return l.header }
+func (l *lateResponse) WriteHeader(status int)      { l.status = status }
+func (l *lateResponse) Write(b []byte) (int, error) { return l.body.Write(b) }
+
+func (s *Sim) serveREST(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
 		restError(w, http.StatusBadRequest, 20001, "could not read the request body")
@@ -47,7 +95,7 @@ func (s *Sim) route(w http.ResponseWriter, r *http.Request, seg []string, form u
 	m := r.Method
 	switch {
 	case match(seg, "Messages") && m == http.MethodPost:
-		s.createMessage(w, form)
+		s.createMessage(w, form, r.Header.Get(twilio.IdempotencyHeader))
 	case match(seg, "Messages") && m == http.MethodGet:
 		s.listMessages(w, r)
 	case match(seg, "Messages", "*") && m == http.MethodGet:

@@ -116,14 +116,14 @@ func (c *call) exec(d *document) *document {
 		case "Say", "Play":
 			c.sound(v)
 		case "Pause":
-			c.line(Line{Kind: "pause", Text: v.attr("length", "1")})
+			c.line(Line{Kind: "pause", Text: v.Attr("length", "1")})
 		case "Gather":
 			if next, moved := c.gather(d, v); moved {
 				return next
 			}
 		case "Redirect":
 			c.line(Line{Kind: "redirect", Text: pathOf(v.Text)})
-			return c.fetch(c.resolve(d, v.Text), v.attr("method", "POST"), nil)
+			return c.fetch(c.resolve(d, v.Text), v.Attr("method", "POST"), nil)
 		case "Dial":
 			if next, moved := c.dial(d, v); moved {
 				return next
@@ -131,7 +131,7 @@ func (c *call) exec(d *document) *document {
 		case "Hangup":
 			return nil
 		case "Reject":
-			c.line(Line{Kind: "reject", Text: v.attr("reason", "rejected")})
+			c.line(Line{Kind: "reject", Text: v.Attr("reason", "rejected")})
 			return nil
 		default:
 			c.line(Line{Kind: "unsupported", Text: v.Name})
@@ -189,22 +189,22 @@ func (c *call) gather(d *document, v node) (*document, bool) {
 	if stop {
 		return next, true
 	}
-	action := c.resolve(d, v.attr("action", d.url))
-	if digits == "" && v.attr("actionOnEmptyResult", "false") != "true" {
+	action := c.resolve(d, v.Attr("action", d.url))
+	if digits == "" && v.Attr("actionOnEmptyResult", "false") != "true" {
 		return nil, false
 	}
-	if action == "" || (d.url == "" && v.attr("action", "") == "") {
+	if action == "" || (d.url == "" && v.Attr("action", "") == "") {
 		return nil, false
 	}
 	c.line(Line{Kind: "digits", Text: digits})
-	return c.fetch(action, v.attr("method", "POST"), url.Values{"Digits": {digits}, "FinishedOnKey": {""}}), true
+	return c.fetch(action, v.Attr("method", "POST"), url.Values{"Digits": {digits}, "FinishedOnKey": {""}}), true
 }
 
 // collect gets a Gather's digits: from the script, from digits pressed earlier, or, for an
 // interactive call, from the person within the timeout.
 func (c *call) collect(d *document, v node) (digits string, next *document, stop bool) {
-	num, _ := strconv.Atoi(v.attr("numDigits", "0"))
-	finish := v.attr("finishOnKey", "#")
+	num, _ := strconv.Atoi(v.Attr("numDigits", "0"))
+	finish := v.Attr("finishOnKey", "#")
 	trim := func(s string) string {
 		if i := strings.Index(s, finish); finish != "" && i >= 0 {
 			s = s[:i]
@@ -237,7 +237,7 @@ func (c *call) collect(d *document, v node) (digits string, next *document, stop
 		s.notifyLocked()
 		s.mu.Unlock()
 	}()
-	secs, _ := strconv.Atoi(v.attr("timeout", "5"))
+	secs, _ := strconv.Atoi(v.Attr("timeout", "5"))
 	wait := time.Duration(max(secs*3, 20)) * time.Second // a person on a web page needs longer than a keypad
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -272,8 +272,8 @@ func (c *call) dial(d *document, v node) (*document, bool) {
 			return next, true
 		}
 	}
-	if a := v.attr("action", ""); a != "" {
-		return c.fetch(c.resolve(d, a), v.attr("method", "POST"), url.Values{"DialCallStatus": {"completed"}}), true
+	if a := v.Attr("action", ""); a != "" {
+		return c.fetch(c.resolve(d, a), v.Attr("method", "POST"), url.Values{"DialCallStatus": {"completed"}}), true
 	}
 	return nil, false
 }
@@ -282,16 +282,16 @@ func (c *call) dial(d *document, v node) (*document, bool) {
 // or redirected (leave the conference and stop this document).
 func (c *call) conference(d *document, n node) (*document, bool) {
 	c.sim.joinConference(c, n.Text, participantOpts{
-		muted:          n.attr("muted", "false") == "true",
-		startOnEnter:   n.attr("startConferenceOnEnter", "true") != "false",
-		endOnExit:      n.attr("endConferenceOnExit", "false") == "true",
-		coach:          n.attr("coach", ""),
-		statusCallback: c.resolveOpt(d, n.attr("statusCallback", "")),
-		events:         strings.Fields(n.attr("statusCallbackEvent", "start end")),
+		muted:          n.Attr("muted", "false") == "true",
+		startOnEnter:   n.Attr("startConferenceOnEnter", "true") != "false",
+		endOnExit:      n.Attr("endConferenceOnExit", "false") == "true",
+		coach:          n.Attr("coach", ""),
+		statusCallback: c.resolveOpt(d, n.Attr("statusCallback", "")),
+		events:         strings.Fields(n.Attr("statusCallbackEvent", "start end")),
 	})
 	c.line(Line{Kind: "conference", Text: n.Text})
-	if w := n.attr("waitUrl", ""); w != "" && !c.sim.conferenceStarted(n.Text) {
-		c.hold(c.resolve(d, w), n.attr("waitMethod", "POST"))
+	if w := n.Attr("waitUrl", ""); w != "" && !c.sim.conferenceStarted(n.Text) {
+		c.hold(c.resolve(d, w), n.Attr("waitMethod", "POST"))
 	}
 	for ctl := range c.ctl {
 		switch ctl.kind {
@@ -333,7 +333,7 @@ func (c *call) hold(target, method string) {
 func (c *call) sound(v node) {
 	switch v.Name {
 	case "Say":
-		c.line(Line{Kind: "say", Text: v.Text, Language: v.attr("language", "en-US")})
+		c.line(Line{Kind: "say", Text: v.Text, Language: v.Attr("language", "en-US")})
 	case "Play":
 		c.line(Line{Kind: "play", Text: v.Text})
 	}

@@ -58,12 +58,14 @@ type Sim struct {
 	changed     chan struct{} // closed and replaced on every change, for waiters
 	messages    []*Message
 	msgBySid    map[string]*Message
+	msgByToken  map[string]*Message // idempotency token → the message its first create made
 	calls       []*call
 	callBySid   map[string]*call
 	confs       []*conference
 	failTo      map[string]int // number → Twilio error code for CreateMessage
 	deliverFail map[string]string
 	noAnswer    map[string]bool // numbers whose calls ring out
+	delay       time.Duration   // REST answers wait this long after the work is done
 	mismatches  []string
 	closed      bool
 }
@@ -99,6 +101,7 @@ func New(cfg Config) (*Sim, error) {
 		hotlineURL:  strings.TrimRight(cfg.HotlineURL, "/"),
 		changed:     make(chan struct{}),
 		msgBySid:    map[string]*Message{},
+		msgByToken:  map[string]*Message{},
 		callBySid:   map[string]*call{},
 		failTo:      map[string]int{},
 		deliverFail: map[string]string{},

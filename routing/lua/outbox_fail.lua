@@ -9,6 +9,10 @@ if arg(6) ~= '' then
   redis.call('ZADD', P .. 'timers', tonumber(arg(6)), 'retry|' .. id)
   return {'retry'}
 end
+-- A provider that already reported on the message (a status callback) accepted it: whatever
+-- the last attempt met, the advocate must not read "failed" for a message that went out.
+local cur = redis.call('HGET', key('mstatus', cid), mid)
+if cur and string.sub(cur, 1, 7) ~= 'queued|' then return {'accepted'} end
 redis.call('XADD', P .. 'outbox:dead', 'MAXLEN', '~', 10000, '*', 'c', cid, 'm', mid, 'ch', ch, 'n', n, 'r', arg(7), 't', NOW)
 redis.call('HSET', key('mstatus', cid), mid, 'failed|' .. arg(7))
 emit('message.status', cid, redis.call('HGET', key('conv', cid), 'adv'), {mid = mid, status = 'failed', detail = arg(7)})
