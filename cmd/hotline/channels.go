@@ -58,10 +58,13 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		}
 		set.sim = sim
 		twCfg = sim.TwilioConfig(cfg.Twilio, public)
+		// One page handler for both routes, so that its per-address limit is one limit.
+		page := sim.PageHandler(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode, VoiceNumber: cfg.Twilio.VoiceNumber,
+			ClientIP: clientIP})
 		set.routes = append(set.routes,
 			gateway.Route{Method: "*", Path: "/2010-04-01/*", Handler: sim},
-			gateway.Route{Method: "*", Path: "/sim", Handler: sim.PageHandler(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode, VoiceNumber: cfg.Twilio.VoiceNumber})},
-			gateway.Route{Method: "*", Path: "/sim/*", Handler: sim.PageHandler(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode, VoiceNumber: cfg.Twilio.VoiceNumber})},
+			gateway.Route{Method: "*", Path: "/sim", Handler: page},
+			gateway.Route{Method: "*", Path: "/sim/*", Handler: page},
 		)
 		log.Info("no Twilio account configured: using the local stand-in; open /sim to text or call the hotline")
 	}
@@ -72,7 +75,12 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	verifier := twilio.NewVerifier(public, twCfg.AuthToken, log)
 
 	// SMS on the short code.
-	smsCh, err := sms.New(eng, client.Api, verifier, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
+	// Replies go through the Messages API with an idempotency key and a per-attempt deadline.
+	msgs, err := twilio.NewMessages(twCfg, 0)
+	if err != nil {
+		return nil, err
+	}
+	smsCh, err := sms.New(eng, msgs, verifier, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
 		HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone, Logger: log})
 	if err != nil {
 		return nil, err

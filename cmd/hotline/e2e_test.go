@@ -163,7 +163,7 @@ func simGot(t *testing.T, base, phone, text string) bool {
 				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond) // within the page API's 10 requests a second
 	}
 	return false
 }

@@ -86,7 +86,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	if cfg.Routing.OutboxTakeover < 25*time.Second {
-		log.Warn("HOTLINE_OUTBOX_TAKEOVER is below the slowest delivery attempt (the mail relay's 20 s): a slow delivery may be taken over and sent twice",
+		log.Warn("HOTLINE_OUTBOX_TAKEOVER is short: a delivery attempt gets 5/6 of it, so below 25 s the mail relay's 20 s attempt is cut short and retried",
 			"takeover", cfg.Routing.OutboxTakeover.String())
 	}
 	dispatcher := routing.NewDispatcher(eng, chans.deliverers, routing.DispatcherConfig{ClaimIdle: cfg.Routing.OutboxTakeover})
