@@ -1,4 +1,7 @@
-package twiliosim
+// Package contract checks requests against Twilio's published OpenAPI description of REST API
+// v2010. The Twilio stand-in takes it as a twiliosim.Checker in tests and tools; it stays out of
+// the hotline binary, which never checks its own requests at run time.
+package contract
 
 import (
 	"bytes"
@@ -20,15 +23,15 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// ContractEnv overrides where the Twilio OpenAPI description is read from.
-const ContractEnv = "HOTLINE_TWILIO_CONTRACT"
+// Env overrides where the Twilio OpenAPI description is read from.
+const Env = "HOTLINE_TWILIO_CONTRACT"
 
 // contractFile is the description's path below a shared folder next to the repository.
 const contractFile = "shared/contracts/twilio_api_v2010.json"
 
-// Contract is Twilio's published OpenAPI description of REST API v2010. The stand-in checks every
+// Spec is Twilio's published OpenAPI description of REST API v2010. The stand-in checks every
 // request it receives against it. Safe for concurrent use once loaded.
-type Contract struct {
+type Spec struct {
 	doc    *openapi3.T
 	routes []contractRoute
 }
@@ -40,25 +43,25 @@ type contractRoute struct {
 	item  *openapi3.PathItem
 }
 
-// servedPaths are the API's resources the stand-in serves; LoadContract keeps only these (and
+// servedPaths are the API's resources the stand-in serves; Load keeps only these (and
 // the schemas they reference), which makes loading the 1.8 MB description several times faster.
 var servedPaths = regexp.MustCompile(`/(Messages|Calls|Conferences)(/\{[A-Za-z]+\})?(/Participants(/\{[A-Za-z]+\})?)?\.json$`)
 
-// LoadContract reads the OpenAPI description at path.
-func LoadContract(path string) (*Contract, error) {
+// Load reads the OpenAPI description at path.
+func Load(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("twiliosim: load contract: %w", err)
+		return nil, fmt.Errorf("contract: load contract: %w", err)
 	}
 	data, err = prune(data)
 	if err != nil {
-		return nil, fmt.Errorf("twiliosim: load contract %s: %w", path, err)
+		return nil, fmt.Errorf("contract: load contract %s: %w", path, err)
 	}
 	doc, err := openapi3.NewLoader().LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("twiliosim: load contract %s: %w", path, err)
+		return nil, fmt.Errorf("contract: load contract %s: %w", path, err)
 	}
-	c := &Contract{doc: doc}
+	c := &Spec{doc: doc}
 	for p, item := range doc.Paths.Map() {
 		re, names := templateRegexp(p)
 		c.routes = append(c.routes, contractRoute{re: re, names: names, path: p, item: item})
@@ -73,13 +76,13 @@ func LoadContract(path string) (*Contract, error) {
 	return c, nil
 }
 
-// FindContract locates the description: $HOTLINE_TWILIO_CONTRACT, else shared/contracts/ in the
+// Find locates the description: $HOTLINE_TWILIO_CONTRACT, else shared/contracts/ in the
 // working directory or any of its parents (the repository's ../shared). It returns "" and
 // fs.ErrNotExist when there is none.
-func FindContract() (string, error) {
-	if p := os.Getenv(ContractEnv); p != "" {
+func Find() (string, error) {
+	if p := os.Getenv(Env); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("twiliosim: %s=%s: %w", ContractEnv, p, err)
+			return "", fmt.Errorf("contract: %s=%s: %w", Env, p, err)
 		}
 		return p, nil
 	}
@@ -177,7 +180,7 @@ func templateRegexp(tmpl string) (*regexp.Regexp, []string) {
 // operation exists, path and query parameters and the form body match their schemas (required
 // names, types, patterns), and every parameter name is one the operation declares. It returns
 // one line per problem; none means Twilio would accept the request's shape.
-func (c *Contract) Check(r *http.Request, body []byte) []string {
+func (c *Spec) Check(r *http.Request, body []byte) []string {
 	route, params, ok := c.find(r.URL.Path)
 	if !ok {
 		return []string{fmt.Sprintf("%s %s: no such path in Twilio's API", r.Method, r.URL.Path)}
@@ -211,7 +214,7 @@ func (c *Contract) Check(r *http.Request, body []byte) []string {
 	return append(out, unknownNames(where, route.item, op, r.URL.Query(), body)...)
 }
 
-func (c *Contract) find(path string) (contractRoute, map[string]string, bool) {
+func (c *Spec) find(path string) (contractRoute, map[string]string, bool) {
 	for _, rt := range c.routes {
 		m := rt.re.FindStringSubmatch(path)
 		if m == nil {

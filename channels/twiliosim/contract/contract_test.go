@@ -1,4 +1,4 @@
-package twiliosim
+package contract
 
 import (
 	"errors"
@@ -10,16 +10,16 @@ import (
 )
 
 // testContract loads the description, or skips when it is absent.
-func testContract(tb testing.TB) *Contract {
+func testContract(tb testing.TB) *Spec {
 	tb.Helper()
-	p, err := FindContract()
+	p, err := Find()
 	if errors.Is(err, fs.ErrNotExist) {
 		tb.Skip("Twilio OpenAPI description not found (../shared/contracts/twilio_api_v2010.json); contract checks skipped")
 	}
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := LoadContract(p)
+	c, err := Load(p)
 	if err != nil {
 		tb.Fatal(err)
 	}
