@@ -132,19 +132,15 @@ func (r *Receiver) verifyDKIM(ctx context.Context, raw []byte, fromDomain string
 		return r.cfg.LookupTXT(ctx, name)
 	}
 	vs, _ := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: maxDKIMSignatures})
-	v := Verdict{Result: AuthNone}
+	// A signature that does not verify counts as no signature (RFC 6376 §6.1): mailing lists,
+	// forwarders and link rewriting break genuine ones, and a survivor's real mail must not be
+	// shown as forged. Only the domain's own DMARC policy says "fail".
 	for _, s := range vs {
-		if !aligned(fromDomain, s.Domain) {
-			continue
-		}
-		if s.Err == nil {
+		if s.Err == nil && aligned(fromDomain, s.Domain) {
 			return Verdict{Result: AuthPass, Method: "dkim"}
 		}
-		if !dkim.IsTempFail(s.Err) { // a broken signature or one that does not verify
-			v = Verdict{Result: AuthFail, Method: "dkim"}
-		}
 	}
-	return v
+	return Verdict{Result: AuthNone}
 }
 
 // aligned reports whether domain d speaks for the From domain: the same, or a parent or child

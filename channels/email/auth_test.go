@@ -112,7 +112,8 @@ func TestDKIMVerdictRecorded(t *testing.T) {
 		name, raw, want string
 	}{
 		{"signed", signed, email.AuthPass},
-		{"tampered", tampered, email.AuthFail},
+		// A signature that does not verify counts as none (RFC 6376 §6.1): forwarders break real ones.
+		{"tampered", tampered, email.AuthNone},
 		{"unsigned", firstMail(msgID(3), "Help", "Please help me."), email.AuthNone},
 	}
 	for _, tt := range tests {
@@ -159,10 +160,10 @@ func TestUnverifiedMailJoinsMarkedAndRepliesGoToTheContact(t *testing.T) {
 		otherSender     bool
 		auth            string
 	}{
-		{"forged From claiming the contact, DKIM failing", "ana@sender.example",
+		{"forged From claiming the contact, a broken DKIM signature", "ana@sender.example",
 			"From: Ana <ana@sender.example>\nSubject: Re: Help\nMessage-ID: <forged1@evil.example>\nIn-Reply-To: <%s>\n" +
 				"DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=sender.example; s=sel; h=from:subject; bh=AAAA; b=AAAA\n\nI am fine now, stop writing.\n",
-			false, email.AuthFail},
+			false, email.AuthNone},
 		{"unsigned From claiming the contact", "ana@sender.example",
 			"From: ana@sender.example\nSubject: Re: Help\nMessage-ID: <forged2@evil.example>\n\nI am fine now, stop writing.\n",
 			false, email.AuthNone},

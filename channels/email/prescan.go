@@ -110,8 +110,11 @@ func (s *scanner) line() ([]byte, bool) {
 // header reads a header block up to its blank line and returns the boundary its Content-Type
 // names (for the message itself, only a multipart type counts, as in enmime).
 func (s *scanner) header(root bool) (boundary string, ok bool) {
+	// The first Content-Type counts, as textproto's Get (and so enmime) reads it; a later one
+	// must not hide a multipart type from the scan. Folded lines are kept whole: the message's
+	// size bounds them, and a cut could drop the boundary.
 	var ctype []byte
-	inCtype := false
+	inCtype, seen := false, false
 	for {
 		line, ok := s.line()
 		if !ok {
@@ -122,15 +125,15 @@ func (s *scanner) header(root bool) (boundary string, ok bool) {
 			break
 		}
 		if t[0] == ' ' || t[0] == '\t' {
-			if inCtype && len(ctype) < 4096 {
+			if inCtype {
 				ctype = append(ctype, t...)
 			}
 			continue
 		}
 		name, value, found := bytes.Cut(t, []byte(":"))
-		inCtype = found && strings.EqualFold(string(bytes.TrimSpace(name)), "Content-Type")
+		inCtype = !seen && found && strings.EqualFold(string(bytes.TrimSpace(name)), "Content-Type")
 		if inCtype {
-			ctype = append([]byte(nil), value...)
+			ctype, seen = append([]byte(nil), value...), true
 		}
 	}
 	if len(ctype) == 0 {

@@ -60,6 +60,10 @@ func TestScanStructure(t *testing.T) {
 		{"folded content type", "Content-Type: multipart/mixed;\n boundary=\"f\"\n\n--f\nContent-Type: multipart/mixed;\n\tboundary=\"g\"\n\n--g\n\nx\n--g--\n--f--\n", ""},
 		{"boundary on a text part nests too", "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: text/plain; boundary=b\n\n--b\n\nx\n", ""},
 		{"not multipart", "Content-Type: text/plain; boundary=a\n\n--a\n--a\n", ""},
+		// The parser reads the first Content-Type; a second one must not hide the nesting.
+		{"second content type hides nothing", strings.ReplaceAll(nestedMail("a@b", 20, true), "\"\n\n", "\"\nContent-Type: text/plain\n\n"), "depth"},
+		{"boundary folded past 4 KB", "Content-Type: multipart/mixed;\n" + strings.Repeat(" x-pad=\"y\";\n", 600) + " boundary=\"f\"\n\n" +
+			strings.Repeat("--f\nContent-Type: multipart/mixed;\n boundary=\"f\"\n\n", 12), "depth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
