@@ -210,6 +210,13 @@ func (c *conn) start(ctx context.Context, f Frame) bool {
 		c.sendError(CodeInternal, "the chat could not be opened; please try again")
 		return true
 	}
+	// Answering the pre-chat questions is a person's act: such a chat keeps the whole grace
+	// period, as one whose visitor wrote, so hiding the tab while waiting does not lose the place.
+	if f.Answers != nil {
+		if err := c.ch.markSpoke(ctx, conv); err != nil {
+			c.ch.log.Warn("chat: mark answered start", "conversation", conv, "err", err)
+		}
+	}
 	c.setSession(conv, tokHash, token, f.Language)
 	c.ch.hub.join(conv, c)
 	c.send(item{x: &syncReq{after: "", session: true}})

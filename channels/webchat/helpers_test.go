@@ -149,13 +149,7 @@ func must(tb testing.TB, err error) {
 
 func eventually(tb testing.TB, cond func() bool, format string, args ...any) {
 	tb.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting until "+format, args...)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	routingtest.Eventually(tb, waitFor, fmt.Sprintf(format, args...), cond)
 }
 
 // frame is any server frame, decoded loosely.

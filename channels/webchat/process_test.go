@@ -121,11 +121,15 @@ func TestEmptyChatLeavesTheLineSoon(t *testing.T) {
 	blip := r.dial()
 	blipToken := blip.start("en").Token
 	blipConv := r.convOf(blipToken)
+	// One who answered the pre-chat questions and hid the tab while waiting keeps the place too.
+	answered := r.dial()
+	answered.send(map[string]any{"type": "start", "language": "en", "consent": true, "answers": map[string]any{"in_danger": false}})
+	answeredConv := r.convOf(answered.until(TypeSession).Token)
 
-	for _, v := range []*visitor{silent, wrote, blip} {
+	for _, v := range []*visitor{silent, wrote, blip, answered} {
 		v.drop()
 	}
-	for _, c := range []string{silentConv, wroteConv, blipConv} {
+	for _, c := range []string{silentConv, wroteConv, blipConv, answeredConv} {
 		r.waitReleased(c)
 	}
 	back := r.dial()
@@ -137,7 +141,8 @@ func TestEmptyChatLeavesTheLineSoon(t *testing.T) {
 	if c := r.conv(silentConv); c.State != routing.Abandoned || c.EndReason != reasonGone {
 		t.Errorf("empty chat 31 s after its visitor went: got %s %q, want abandoned %q", c.State, c.EndReason, reasonGone)
 	}
-	for name, conv := range map[string]string{"chat whose visitor wrote": wroteConv, "silent visitor who came back": blipConv} {
+	for name, conv := range map[string]string{"chat whose visitor wrote": wroteConv, "silent visitor who came back": blipConv,
+		"visitor who answered the questions": answeredConv} {
 		if st := r.conv(conv).State; st != routing.Queued {
 			t.Errorf("%s, 31 s on: got %s, want queued", name, st)
 		}

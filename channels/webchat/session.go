@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,7 +24,7 @@ import (
 //	                          removed when the chat ends
 //	chat:live:<conv>          string → id of the connection holding the chat; short lease
 //	chat:ip:<hmac(ip)>        zset connection id → lease expiry: concurrent connections per address
-//	chat:starts:<hmac(ip)>:<minute>  counter of chats started from an address in that minute
+//	chat:starts:<hmac(ip)>    counter of chats started from an address in a minute its first start opened
 //
 // The timer "chat.grace" with the conversation id as argument ends a chat whose visitor stayed
 // away: while a connection is live it just re-arms itself.
@@ -38,6 +37,9 @@ var (
 	//go:embed iplimit.lua
 	ipLimitLua    string
 	ipLimitScript = redis.NewScript(ipLimitLua)
+	//go:embed startlimit.lua
+	startLimitLua    string
+	startLimitScript = redis.NewScript(startLimitLua)
 )
 
 // sessionTTL bounds the session hash when nothing else removes it.
@@ -246,22 +248,17 @@ func (ch *Chat) admitIP(ctx context.Context, ip, connID string) (bool, error) {
 	return ok == 1, nil
 }
 
-// admitStart counts a chat start from ip in the current minute and reports whether it is within
-// StartsPerMinute. The count goes up before the chat is opened and is compared after, in Redis,
-// so however many starts arrive at once, on however many processes, at most the limit open.
+// admitStart counts a chat start from ip in a minute-long window its first start opens, and
+// reports whether it is within StartsPerMinute. The count goes up before the chat is opened and
+// is compared after, in Redis, so however many starts arrive at once, on however many
+// processes, at most the limit open.
 func (ch *Chat) admitStart(ctx context.Context, ip string) (bool, error) {
-	minute := time.Now().Unix() / 60
-	key := ch.e.Key("chat", "starts", ch.e.Lookup("chat-ip", ip), strconv.FormatInt(minute, 10))
-	var n *redis.IntCmd
-	_, err := ch.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		n = p.Incr(ctx, key)
-		p.Expire(ctx, key, time.Minute+time.Second)
-		return nil
-	})
+	key := ch.e.Key("chat", "starts", ch.e.Lookup("chat-ip", ip))
+	n, err := startLimitScript.Run(ctx, ch.rdb, []string{key}, time.Minute.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("webchat: start limit: %w", err)
 	}
-	return n.Val() <= int64(ch.cfg.StartsPerMinute), nil
+	return n <= ch.cfg.StartsPerMinute, nil
 }
 
 func (ch *Chat) releaseIP(ctx context.Context, ip, connID string) {
