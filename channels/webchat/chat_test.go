@@ -142,7 +142,7 @@ func TestWaitEstimate(t *testing.T) {
 	// ana is full (capacity 1 here), so the next two wait: 90 s per place.
 	must(t, r.e.PutAdvocate(r.ctx, routing.Advocate{ID: "ana", Name: "ana", Role: routing.RoleAdvocate,
 		Languages: []string{"en"}, Channels: []routing.Channel{routing.Chat}, TextCapacity: 1}))
-	r.ch.est = estimator{} // forget the cached figure
+	r.ch.est.forget() // the cached figure is of the empty line
 	r.dial().start("en")
 	second := r.dial()
 	second.start("en")

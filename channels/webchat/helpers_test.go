@@ -320,3 +320,10 @@ func (ch *Chat) dropConns() {
 		c.ws.NetConn().Close()
 	}
 }
+
+// forget drops the cached figure, under its lock: the queue loop reads it meanwhile.
+func (e *estimator) forget() {
+	e.mu.Lock()
+	e.perPos, e.fetched = 0, time.Time{}
+	e.mu.Unlock()
+}
