@@ -309,16 +309,7 @@ func bodiesTo(sim *twiliosimtest.Server, number, body string) []twiliosim.Messag
 }
 
 // until polls cond, which reads the test's own records, until it holds or within passes.
-func until(within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}
+func until(within time.Duration, cond func() bool) bool { return routingtest.Within(within, cond) }
 
 // acceptNext accepts the next offer on channel ch and returns its conversation.
 func acceptNext(t *testing.T, c *console, ch string) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/openhotline/hotline/interpreter"
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // TestBrowserVoiceButtons: in Chromium, accepting a call dials the advocate; the advocate finds
@@ -60,11 +61,5 @@ func TestBrowserVoiceButtons(t *testing.T) {
 // waitFor polls cond, which reads the test's own fakes, for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: timed out", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	routingtest.Eventually(t, 10*time.Second, what, cond)
 }

@@ -79,14 +79,8 @@ func TestStoppingProcessSendsConsolesElsewhere(t *testing.T) {
 
 func waitUp(t *testing.T, s *testServer) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if code, _ := get(t, s, "/healthz", nil); code == 200 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("gateway did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	routingtest.Eventually(t, 10*time.Second, "the gateway to start", func() bool {
+		code, _ := get(t, s, "/healthz", nil)
+		return code == 200
+	})
 }

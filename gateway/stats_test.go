@@ -43,17 +43,13 @@ func TestStatsFromEvents(t *testing.T) {
 	}
 
 	var today Today
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	routingtest.Eventually(t, 5*time.Second, "the abandon counted", func() bool {
 		var err error
 		if today, err = s.stats.Today(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if today.Counters["abandoned"] == 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return today.Counters["abandoned"] == 1
+	})
 	for k, want := range map[string]int64{"arrived": 3, "answered": 1, "abandoned": 1} {
 		if got := today.Counters[k]; got != want {
 			t.Errorf("counter %s: got %d, want %d (counted once across two processes)", k, got, want)

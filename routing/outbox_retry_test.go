@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // confirmer is a recorder that can also say whether an earlier attempt reached the provider.
@@ -157,8 +158,7 @@ func TestOwnTakeoverDoesNotQueueTwice(t *testing.T) {
 
 	// Wait until the takeover has claimed both entries again (each delivered to a consumer twice).
 	rdb, key := r.e.Redis(), r.e.Key("outbox")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	routingtest.Eventually(t, 10*time.Second, "the takeover to reclaim both entries", func() bool {
 		p, err := rdb.XPendingExt(r.ctx, &redis.XPendingExtArgs{Stream: key, Group: "delivery", Start: "-", End: "+", Count: 10}).Result()
 		if err != nil {
 			t.Fatal(err)
@@ -169,24 +169,10 @@ func TestOwnTakeoverDoesNotQueueTwice(t *testing.T) {
 				reclaimed++
 			}
 		}
-		if reclaimed == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the takeover never reclaimed both entries: %+v", p)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return reclaimed == 2
+	})
 	close(s.release)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if n, _, _ := r.e.OutboxLag(r.ctx); n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the outbox never emptied")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	routingtest.Eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _, _ := r.e.OutboxLag(r.ctx); return n == 0 })
 	if got := s.sent(); !equal(got, []string{"+15550100001: first", "+15550100001: second"}) {
 		t.Fatalf("delivered %v, want each reply once", got)
 	}

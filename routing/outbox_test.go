@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // recorder is a Deliverer that records what it was asked to send and can fail on demand.
@@ -93,13 +94,13 @@ func TestOutboxRedeliversAfterWorkerDies(t *testing.T) {
 	rec := &recorder{}
 	d2 := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: rec},
 		routing.DispatcherConfig{Consumer: "survivor", ClaimIdle: 50 * time.Millisecond})
-	deadline := time.Now().Add(5 * time.Second)
-	for len(rec.sent()) == 0 && time.Now().Before(deadline) {
+	// The claim needs the entry idle for ClaimIdle of real time.
+	routingtest.Eventually(t, 5*time.Second, "the survivor to take the orphaned reply over", func() bool {
 		if err := d2.Drain(r.ctx); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond) // the claim needs the entry idle for ClaimIdle of real time
-	}
+		return len(rec.sent()) > 0
+	})
 	if got := rec.sent(); !equal(got, []string{"+15550100001: first reply"}) {
 		t.Fatalf("survivor delivered %v, want the orphaned reply once", got)
 	}
@@ -275,13 +276,7 @@ func TestSlowChannelDoesNotHoldUpOthers(t *testing.T) {
 		r.e.Send(r.ctx, "ana", mail, fmt.Sprintf("mail %d", i))
 	}
 	r.e.Send(r.ctx, "ana", text, "text gets through")
-	deadline := time.Now().Add(10 * time.Second)
-	for len(rec.sent()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the SMS reply waited behind a hung email relay")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	routingtest.Eventually(t, 10*time.Second, "the SMS reply (it waited behind a hung email relay)", func() bool { return len(rec.sent()) > 0 })
 }
 
 func TestUndeliveredStatusIsFinal(t *testing.T) {

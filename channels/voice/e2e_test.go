@@ -94,13 +94,7 @@ func (l *line) available(adv routing.Advocate) routing.Advocate {
 // eventually polls cond until it holds.
 func (l *line) eventually(what string, cond func() bool) {
 	l.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			l.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	routingtest.Eventually(l.t, waitFor, what, cond)
 }
 
 func (l *line) conv(id string) routing.Conversation {

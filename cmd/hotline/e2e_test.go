@@ -121,20 +121,22 @@ func TestEndToEndThroughTheConsole(t *testing.T) {
 // freeAddr returns an address below the ephemeral port range (see routingtest.FreeAddr).
 func freeAddr(t *testing.T) string { return routingtest.FreeAddr(t) }
 
+// readyz reports whether the hotline at base answers /readyz with 200.
+func readyz(base string) func() bool {
+	return func() bool {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+}
+
 func waitReady(t *testing.T, base string, logs *lockedBuffer) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hotline did not become ready; log:\n%s", logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !routingtest.Within(60*time.Second, readyz(base)) {
+		t.Fatalf("hotline did not become ready; log:\n%s", logs.String())
 	}
 }
 

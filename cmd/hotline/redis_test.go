@@ -69,11 +69,6 @@ func throwawayRedis(t *testing.T, args ...string) string {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
-	for deadline := time.Now().Add(10 * time.Second); c.Ping(context.Background()).Err() != nil; {
-		if time.Now().After(deadline) {
-			t.Fatal("the throwaway redis-server did not answer")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	routingtest.Eventually(t, 10*time.Second, "the throwaway redis-server", func() bool { return c.Ping(context.Background()).Err() == nil })
 	return addr
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/channels/twiliosim"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 type lockedBuffer struct {
@@ -44,20 +45,10 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr, "HOTLINE_SMTP_ADDR": smtpAddr}), nil, &out, &logs)
 	}()
-	deadline := time.Now().Add(60 * time.Second) // argon2id at full cost for three demo accounts is slow under -race
-	for {
-		res, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("hotline did not become ready: %v\nlog:\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	// argon2id at full cost for three demo accounts is slow under -race.
+	if !routingtest.Within(60*time.Second, readyz("http://"+addr)) {
+		cancel()
+		t.Fatalf("hotline did not become ready; log:\n%s", logs.String())
 	}
 	res, err := http.Get("http://" + addr + "/metrics")
 	if err != nil || res.StatusCode != http.StatusOK {
@@ -81,19 +72,18 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	}
 	// With no mail relay, an email's acknowledgement goes to the development outbox's page.
 	sendMail(t, smtpAddr, "someone@example.org", "help@hotline.localhost", "<first@example.org>", "", "Help", "I need advice.")
-	mailBy := time.Now().Add(15 * time.Second)
-	for page := ""; !strings.Contains(page, "Thank you for writing to us"); {
-		if time.Now().After(mailBy) {
-			cancel()
-			t.Fatalf("the acknowledgement never reached /sim/mail:\n%s", page)
-		}
-		res, err := http.Get("http://" + addr + "/sim/mail")
-		if err == nil {
+	page := ""
+	acknowledged := func() bool {
+		if res, err := http.Get("http://" + addr + "/sim/mail"); err == nil {
 			b, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			page = string(b)
 		}
-		time.Sleep(50 * time.Millisecond)
+		return strings.Contains(page, "Thank you for writing to us")
+	}
+	if !routingtest.Within(15*time.Second, acknowledged) {
+		cancel()
+		t.Fatalf("the acknowledgement never reached /sim/mail:\n%s", page)
 	}
 	cancel()
 	select {

@@ -36,9 +36,5 @@ func TestThrowawayServerEndsWithTheTestBinary(t *testing.T) {
 		t.Fatalf("the child started no redis-server:\n%s", out)
 	}
 	// The kernel delivers the kill as the child exits; the server needs a moment to go.
-	for deadline := time.Now().Add(10 * time.Second); ping(url) == nil; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the redis-server at %s still answers after its test binary ended", url)
-		}
-	}
+	Eventually(t, 10*time.Second, "the redis-server at "+url+" to stop with its test binary", func() bool { return ping(url) != nil })
 }
