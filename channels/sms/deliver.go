@@ -49,20 +49,23 @@ func idempotencyKey(convID, msgID string) string { return "hotline-" + convID + 
 const clockSkew = 2 * time.Minute
 
 // Delivered reports whether an earlier attempt at m, whose outcome was unknown (Twilio answered
-// too late, or the process died), in fact created it: Twilio lists a message from the short code
-// to the conversation's number with m's body, created since m was written. The outbox asks before
-// a retry and records the message as sent instead of sending it again. An identical text to the
-// same number within that time counts too: the phone has those words either way.
+// too late, or the process died), in fact created it. The outbox asks before a retry and records
+// the message as sent instead of sending it again. Twilio's records carry nothing of ours, so
+// they are counted: m went out when Twilio lists more messages with m's body to the number,
+// created since m was written, than the conversation has other replies with that body written
+// in that time and known to have reached Twilio (an advocate who repeats "Are you safe?" must
+// not have the second taken for the first).
 func (c *Channel) Delivered(ctx context.Context, conv routing.Conversation, m routing.Message) (bool, error) {
 	if conv.Contact == "" {
 		return false, nil
 	}
+	since := m.At.Add(-clockSkew)
 	p := new(api.ListMessageParams).SetTo(conv.Contact).SetFrom(c.cfg.ShortCode).SetPageSize(50).SetLimit(50)
 	list, err := c.msgs.List(ctx, p)
 	if err != nil {
 		return false, fmt.Errorf("sms: look up %s: %w", m.ID, twilio.Classify("list messages", err))
 	}
-	since := m.At.Add(-clockSkew)
+	atTwilio := 0
 	for _, sent := range list {
 		if sent.Body == nil || *sent.Body != m.Body {
 			continue
@@ -72,9 +75,23 @@ func (c *Channel) Delivered(ctx context.Context, conv routing.Conversation, m ro
 				continue
 			}
 		}
-		return true, nil
+		atTwilio++
 	}
-	return false, nil
+	if atTwilio == 0 {
+		return false, nil
+	}
+	recent, err := c.e.History(ctx, conv.ID, "", 200)
+	if err != nil {
+		return false, fmt.Errorf("sms: look up %s: %w", m.ID, err)
+	}
+	others := 0
+	for _, o := range recent {
+		twilioHasIt := o.Status == routing.StatusSent || o.Status == routing.StatusDelivered || o.Status == routing.StatusUndelivered
+		if o.ID != m.ID && o.Direction != routing.In && o.Body == m.Body && !o.At.Before(since) && twilioHasIt {
+			others++
+		}
+	}
+	return atTwilio > others, nil
 }
 
 // StatusCallbackURL is where Twilio reports the delivery of message msgID of conversation

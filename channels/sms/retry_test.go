@@ -111,3 +111,45 @@ func TestSlowTwilioSendsOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedReplyIsNotTakenForTheFirst: the check before a retry counts Twilio's copies of a
+// body against the conversation's own. An advocate who asks "Are you safe?" twice in a few
+// minutes must not have the second, not yet at Twilio, recorded as sent because the first is.
+func TestRepeatedReplyIsNotTakenForTheFirst(t *testing.T) {
+	r, _ := newSlowRig(t, false)
+	r.advocate("alice")
+	r.text(texter, "BEFREE")
+	c := r.accept()
+	const ask = "Are you safe to text right now?"
+	first, err := r.e.Send(r.ctx, "alice", c.ID, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain()
+	routingtest.Eventually(t, wait, "the first question delivered", func() bool {
+		for _, h := range r.history(c.ID) {
+			if h.ID == first.ID {
+				return h.Status == routing.StatusDelivered
+			}
+		}
+		return false
+	})
+	second, err := r.e.Send(r.ctx, "alice", c.ID, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := r.e.Conversation(r.ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := r.ch.Delivered(r.ctx, conv, second); err != nil || sent {
+		t.Fatalf("the second question, never sent: Delivered says %v (%v), want false", sent, err)
+	}
+	r.drain()
+	if got := r.sent(texter, "outbound-api"); len(got) != 2 {
+		t.Errorf("the phone got the question %d times, want twice", len(got))
+	}
+	if sent, err := r.ch.Delivered(r.ctx, conv, second); err != nil || !sent {
+		t.Errorf("the second question, sent: Delivered says %v (%v), want true", sent, err)
+	}
+}

@@ -12,10 +12,11 @@ import (
 	"github.com/openhotline/hotline/config"
 )
 
-// IdempotencyHeader carries the key that makes a repeated create the same request. Twilio
-// names its own webhooks' retries with this header; a create that carries it is sent at most
-// once by a service that honours it (the stand-in does). The hotline does not rely on it alone:
-// before a retry it also looks for the message an earlier attempt created (sms.Channel.Delivered).
+// IdempotencyHeader carries a key that names every attempt at one message. Twilio puts this
+// header on its own webhooks' retries; its Messages API is not documented to dedupe creates on
+// it, so the key only helps a proxy or service that does (the stand-in does, to test that path).
+// What keeps a retry from sending twice against Twilio itself is the look before it: the
+// outbox asks sms.Channel.Delivered whether an earlier attempt created the message.
 const IdempotencyHeader = "I-Twilio-Idempotency-Token"
 
 // Messages is Twilio's Messages API with what twilio-go lacks for safe retries: a context whose
