@@ -30,7 +30,7 @@ func (m RedisMemory) Evicts() bool { return m.Policy != "noeviction" && m.Max > 
 // Redis services often disable.
 func ReadRedisMemory(ctx context.Context, rdb redis.UniversalClient) ([]RedisMemory, error) {
 	read := func(ctx context.Context, c redis.Cmdable) (RedisMemory, error) {
-		s, err := c.Info(ctx, "memory", "stats").Result()
+		s, err := c.Info(ctx).Result() // the default sections hold memory and stats; naming two needs Redis 7
 		if err != nil {
 			return RedisMemory{}, fmt.Errorf("metrics: redis INFO: %w", err)
 		}
