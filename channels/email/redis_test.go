@@ -2,14 +2,12 @@ package email_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/openhotline/hotline/channels/email"
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // TestNoClearMessageIDInRedis is the email side of routing's TestNoClearTextInRedis: after a first
@@ -54,36 +52,5 @@ func TestNoClearMessageIDInRedis(t *testing.T) {
 		t.Errorf("reply References: got %q, want the whole chain", got)
 	}
 
-	rdb := e.Redis()
-	iter := rdb.Scan(ctx, 0, e.Key("")+"*", 1000).Iterator()
-	scanned := 0
-	for iter.Next(ctx) {
-		k := iter.Val()
-		scanned++
-		dump := k + " " + fmt.Sprint(dumpKey(ctx, rdb, k))
-		if strings.Contains(dump, "7788@ana-home") {
-			t.Fatalf("key %s holds a Message-ID in clear text", k)
-		}
-	}
-	if scanned < 5 {
-		t.Fatalf("scanned only %d keys; the scan is not looking at the right prefix", scanned)
-	}
-}
-
-func dumpKey(ctx context.Context, rdb redis.UniversalClient, k string) any {
-	switch rdb.Type(ctx, k).Val() {
-	case "string":
-		return rdb.Get(ctx, k).Val()
-	case "hash":
-		return rdb.HGetAll(ctx, k).Val()
-	case "set":
-		return rdb.SMembers(ctx, k).Val()
-	case "zset":
-		return rdb.ZRange(ctx, k, 0, -1).Val()
-	case "stream":
-		return rdb.XRange(ctx, k, "-", "+").Val()
-	case "list":
-		return rdb.LRange(ctx, k, 0, -1).Val()
-	}
-	return nil
+	routingtest.NoClearText(t, e.Redis(), e.Key("")+"*", "7788@ana-home")
 }
