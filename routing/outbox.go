@@ -33,7 +33,7 @@ type Dispatcher struct {
 	d     map[Channel]Deliverer
 	cfg   DispatcherConfig
 	route func(job) // set by Run: hands entries to per-channel workers
-	busy  sync.Map  // entry id → *atomic.Int64: when this process last read or claimed it (unix ns)
+	busy  sync.Map  // entry id → *atomic.Pointer[time.Time]: when this process last read or claimed it
 }
 
 // Confirmer is a Deliverer that can tell whether an earlier attempt at m, whose outcome was
@@ -235,10 +235,12 @@ func (d *Dispatcher) readNew(ctx context.Context) error {
 // The entry's read time starts its attempt budget. An entry this process already holds (its own
 // takeover found it waiting in a queue) only has its read time renewed: it is never queued twice.
 func (d *Dispatcher) dispatch(ctx context.Context, j job) {
-	now := new(atomic.Int64)
-	now.Store(time.Now().UnixNano())
-	if prev, held := d.busy.LoadOrStore(j.x.ID, now); held {
-		prev.(*atomic.Int64).Store(now.Load())
+	// A time.Time keeps its monotonic reading, so a step of the wall clock moves no deadline.
+	read := new(atomic.Pointer[time.Time])
+	now := time.Now()
+	read.Store(&now)
+	if prev, held := d.busy.LoadOrStore(j.x.ID, read); held {
+		prev.(*atomic.Pointer[time.Time]).Store(&now)
 		return
 	}
 	if d.route != nil {
@@ -280,7 +282,7 @@ func (d *Dispatcher) deliver(ctx context.Context, j job) {
 	// The attempt must end before another process may take the entry over.
 	deadline := time.Now().Add(d.cfg.AttemptBudget)
 	if v, ok := d.busy.Load(x.ID); ok {
-		deadline = time.Unix(0, v.(*atomic.Int64).Load()).Add(d.cfg.AttemptBudget)
+		deadline = v.(*atomic.Pointer[time.Time]).Load().Add(d.cfg.AttemptBudget)
 	}
 	if time.Until(deadline) < d.cfg.AttemptBudget/4 {
 		d.e.log.Info("routing: outbox entry waited too long here; left for the takeover", "channel", ch)
