@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -115,8 +116,29 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // ipExtractor believes X-Forwarded-For only from the configured proxy ranges: by default the
-// client IP is the direct peer, so nobody can dodge a rate limit by sending the header.
+// client IP is the direct peer, so nobody can dodge a rate limit by sending the header. An IPv6
+// client is known by its /64 (see addressGroup).
 func ipExtractor(proxies []string) (echo.IPExtractor, error) {
+	x, err := peerExtractor(proxies)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) string { return addressGroup(x(r)) }, nil
+}
+
+// addressGroup is the part of a client address one party holds: an IPv4 address, or the /64
+// of an IPv6 one (every host is given a whole /64, so counting single IPv6 addresses would let
+// one client pass any per-address limit).
+func addressGroup(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.Addr().String()
+}
+
+func peerExtractor(proxies []string) (echo.IPExtractor, error) {
 	if len(proxies) == 0 {
 		return echo.ExtractIPDirect(), nil
 	}

@@ -26,6 +26,11 @@ func TestClientIPPolicy(t *testing.T) {
 		{"trusted proxy", []string{"10.0.0.0/8"}, "10.0.0.2:5000", "198.51.100.7", "198.51.100.7"},
 		{"untrusted peer with a trusted range set", []string{"10.0.0.0/8"}, "203.0.113.9:5000", "198.51.100.7", "203.0.113.9"},
 		{"spoofed hop before the proxy", []string{"10.0.0.0/8"}, "10.0.0.2:5000", "1.2.3.4, 198.51.100.7", "198.51.100.7"},
+		// Every IPv6 host holds a /64: per-address limits count the /64, or one client passes them.
+		{"ipv6 peer by its /64", nil, "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000", "", "2001:db8:1:2::"},
+		{"another address of the same /64", nil, "[2001:db8:1:2::9]:5000", "", "2001:db8:1:2::"},
+		{"ipv6 behind a trusted proxy", []string{"10.0.0.0/8"}, "10.0.0.2:5000", "2001:db8:1:3::7", "2001:db8:1:3::"},
+		{"ipv4-mapped stays whole", nil, "[::ffff:203.0.113.9]:5000", "", "::ffff:203.0.113.9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

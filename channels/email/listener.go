@@ -92,6 +92,9 @@ func (l *limitListener) give(ip string) {
 // remoteIP is the address a connection's share is counted by.
 func remoteIP(c net.Conn) string {
 	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		if a.IP.To4() == nil { // every IPv6 host holds a whole /64: count that, not one address
+			return a.IP.Mask(net.CIDRMask(64, 128)).String()
+		}
 		return a.IP.String()
 	}
 	host, _, err := net.SplitHostPort(c.RemoteAddr().String())

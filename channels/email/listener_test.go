@@ -155,3 +155,26 @@ func TestSilentClientClosedAfterIdleTimeout(t *testing.T) {
 		t.Fatalf("got %v, want the receiver to close the silent connection", err)
 	}
 }
+
+// An IPv6 sender is counted by its /64: one host holds all of it, and would otherwise take every
+// session slot from addresses of its own.
+func TestSessionsCountedByIPv6Slash64(t *testing.T) {
+	tests := []struct{ remote, want string }{
+		{"203.0.113.9", "203.0.113.9"},
+		{"2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"},
+		{"2001:db8:1:2::9", "2001:db8:1:2::"},
+	}
+	for _, tt := range tests {
+		c := fakeConn{addr: &net.TCPAddr{IP: net.ParseIP(tt.remote), Port: 25}}
+		if got := email.RemoteIP(c); got != tt.want {
+			t.Errorf("%s: counted as %s, want %s", tt.remote, got, tt.want)
+		}
+	}
+}
+
+type fakeConn struct {
+	net.Conn
+	addr net.Addr
+}
+
+func (c fakeConn) RemoteAddr() net.Addr { return c.addr }
