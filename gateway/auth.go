@@ -259,9 +259,14 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	cases, err := s.engine.CasesConfig(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	csrf, _ := c.Get(ctxCSRF).(string)
 	return c.JSON(http.StatusOK, map[string]any{
 		"id": adv.ID, "name": adv.Name, "role": adv.Role, "languages": adv.Languages,
 		"channels": adv.Channels, "skills": adv.Skills, "csrf": csrf,
+		"indicators": cases.AllIndicators(), // what the flag dialog offers: built in, then configured
 	})
 }

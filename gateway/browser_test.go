@@ -209,7 +209,15 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	until(t, adv, "the reason still shown after a reload", `[...document.querySelectorAll(".msg.out.failed .meta")].some(m => m.textContent.endsWith("not delivered (Twilio error 30003)"))`)
 
 	// Flag the case: the supervisor gets an alert and acknowledges it.
-	step(t, adv, "flag", chromedp.Click(chromedp.CSS(conv+" button.flag")),
+	// The dialog offers every configured indicator and suggests nothing; confirming without a
+	// type and an urgency keeps it open.
+	step(t, adv, "open the flag dialog", chromedp.Click(chromedp.CSS(conv+" button.flag")))
+	until(t, adv, "every indicator offered, nothing chosen", fmt.Sprintf(
+		`document.querySelectorAll("#flag-indicators input[type=checkbox]").length === %d && !document.querySelector("#flag-dialog input:checked") && [...document.querySelectorAll("#flag-indicators label")].some(l => l.textContent === "Debt bondage")`,
+		len(routing.CasesConfig{Indicators: routing.DefaultIndicators}.AllIndicators())))
+	step(t, adv, "confirm with nothing chosen", chromedp.Click(chromedp.CSS("#flag-confirm")))
+	until(t, adv, "the dialog still open", `document.querySelector("#flag-dialog").open && !document.querySelector("#flag-types input").validity.valid`)
+	step(t, adv, "flag",
 		chromedp.Click(chromedp.CSS(`#flag-types input[value="labor"]`)),
 		chromedp.Click(chromedp.CSS(`#flag-urgencies input[value="urgent"]`)),
 		chromedp.SendKeys(chromedp.CSS("#flag-summary"), "Passport taken by employer."),

@@ -319,20 +319,34 @@ function typing(id) {
 
 // ---- dialogs ----
 
-function radios(box, name, values, prefix) {
-  box.replaceChildren(...values.map((v, i) => h('label', {}, h('input', { type: 'radio', name, value: v, checked: i === 0 }), t(prefix + v))));
+// radios fills box with one radio a value. required: nothing is chosen beforehand and the form
+// is not sent until the advocate chooses, told so by message (in their language).
+function radios(box, name, values, prefix, required, message) {
+  box.replaceChildren(...values.map((v, i) => h('label', {},
+    h('input', { type: 'radio', name, value: v, checked: !required && i === 0, required: !!required }), t(prefix + v))));
+  if (!required) return;
+  const first = box.querySelector('input');
+  first.setCustomValidity(t(message));
+  box.addEventListener('change', () => first.setCustomValidity(''));
+  box.addEventListener('reset-choice', () => first.setCustomValidity(t(message)));
 }
+
+// indicatorLabel names an indicator: the hotline's own have texts in every language; one a
+// hotline configured itself is shown as written.
+function indicatorLabel(v) { return t.raw['ind_' + v] ? t('ind_' + v) : v.replaceAll('_', ' '); }
 
 function buildDialogs() {
   $('close-title').textContent = t('disposition');
   $('close-note-label').textContent = t('note');
   radios($('dispositions'), 'disposition', DISPOSITIONS, 'disp_');
   $('flag-title').textContent = t('flag_case');
-  radios($('flag-types'), 'case_type', CASE_TYPES, 'flag_');
+  // The flag dialog suggests nothing: the advocate chooses the type and urgency themselves.
+  radios($('flag-types'), 'case_type', CASE_TYPES, 'flag_', true, 'flag_choose_type');
   $('flag-types').prepend(h('legend', { text: t('flag_type') }));
   $('flag-indicators').replaceChildren(h('legend', { text: t('flag_indicators') }),
-    ...INDICATORS.map((v) => h('label', {}, h('input', { type: 'checkbox', name: 'indicator', value: v }), t('ind_' + v))));
-  radios($('flag-urgencies'), 'urgency', URGENCIES, 'urgency_');
+    ...(account.indicators?.length ? account.indicators : INDICATORS).map((v) =>
+      h('label', {}, h('input', { type: 'checkbox', name: 'indicator', value: v }), indicatorLabel(v))));
+  radios($('flag-urgencies'), 'urgency', URGENCIES, 'urgency_', true, 'flag_choose_urgency');
   $('flag-urgencies').prepend(h('legend', { text: t('flag_urgency') }));
   $('flag-summary-label').textContent = t('flag_summary');
   $('ref-title').textContent = t('referrals');
@@ -379,7 +393,10 @@ function openClose(id) { open('close-dialog', id, () => { $('close-note').value 
 function openFlag(id) {
   const related = state.convs.get(id)?.related;
   $('flag-title').textContent = related ? `${t('flag_case')} · ${t('flag_adds_to', { Ref: related.ref })}` : t('flag_case');
-  open('flag-dialog', id, (d) => { d.querySelector('form').reset(); });
+  open('flag-dialog', id, (d) => {
+    d.querySelector('form').reset();
+    for (const box of ['flag-types', 'flag-urgencies']) $(box).dispatchEvent(new Event('reset-choice'));
+  });
 }
 function openTransfer(id) { open('transfer-dialog', id, (d) => { d.querySelector('form').reset(); }); }
 function openReferrals(id) { open('ref-dialog', id); searchReferrals(); $('ref-query').focus(); }
