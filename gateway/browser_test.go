@@ -215,6 +215,7 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	until(t, adv, "every indicator offered, nothing chosen", fmt.Sprintf(
 		`document.querySelectorAll("#flag-indicators input[type=checkbox]").length === %d && !document.querySelector("#flag-dialog input:checked") && [...document.querySelectorAll("#flag-indicators label")].some(l => l.textContent === "Debt bondage")`,
 		len(routing.CasesConfig{Indicators: routing.DefaultIndicators}.AllIndicators())))
+	snapshot(t, adv, "advocate-flag-dialog")
 	step(t, adv, "confirm with nothing chosen", chromedp.Click(chromedp.CSS("#flag-confirm")))
 	until(t, adv, "the dialog still open", `document.querySelector("#flag-dialog").open && !document.querySelector("#flag-types input").validity.valid`)
 	step(t, adv, "flag",
