@@ -49,11 +49,11 @@ func SMS(ctx context.Context, rdb redis.UniversalClient, cfg SMSConfig) ([]Resul
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	defer srv.Close()
-	ch, err := sms.New(e, noMessenger{}, twilio.NewVerifier(srv.URL, token, quiet()), sms.Config{PublicURL: srv.URL, Logger: quiet()})
+	ch, err := sms.New(e, noMessenger{}, sms.Config{PublicURL: srv.URL, Logger: quiet()})
 	if err != nil {
 		return nil, err
 	}
-	srv.Config.Handler = ch.Handler()
+	srv.Config.Handler = twilio.NewVerifier(srv.URL, token, quiet()).Middleware(ch.Handler())
 
 	bare := echo.New()
 	bare.HideBanner, bare.HidePort = true, true

@@ -45,11 +45,11 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := sms.New(e, msgs, twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil), sms.Config{PublicURL: hotline.URL})
+	ch, err := sms.New(e, msgs, sms.Config{PublicURL: hotline.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hotline.Config.Handler = ch.Handler()
+	hotline.Config.Handler = twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil).Middleware(ch.Handler())
 	disp := routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.SMS: ch}, routing.DispatcherConfig{Backoff: time.Millisecond})
 	return &rig{t: t, ctx: context.Background(), e: e, sim: sim, ch: ch, hotline: hotline, disp: disp}
 }

@@ -74,11 +74,11 @@ func TestFailedDeliveryReasonIsClean(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch, err := sms.New(e, msgs, twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil), sms.Config{PublicURL: hotline.URL, Logger: log})
+			ch, err := sms.New(e, msgs, sms.Config{PublicURL: hotline.URL, Logger: log})
 			if err != nil {
 				t.Fatal(err)
 			}
-			hotline.Config.Handler = ch.Handler()
+			hotline.Config.Handler = twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil).Middleware(ch.Handler())
 			r := &rig{t: t, ctx: context.Background(), e: e, sim: sim, ch: ch, hotline: hotline,
 				disp: routing.NewDispatcher(e, map[routing.Channel]routing.Deliverer{routing.SMS: ch}, routing.DispatcherConfig{MaxAttempts: 1})}
 			r.advocate("alice")

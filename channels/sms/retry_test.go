@@ -36,11 +36,11 @@ func newSlowRig(t *testing.T, dropStatus bool) (*rig, *routingtest.Clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := sms.New(e, msgs, twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil), sms.Config{PublicURL: hotline.URL})
+	ch, err := sms.New(e, msgs, sms.Config{PublicURL: hotline.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := ch.Handler()
+	h := twilio.NewVerifier(hotline.URL, sim.AuthToken(), nil).Middleware(ch.Handler())
 	hotline.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if dropStatus && r.URL.Path == "/twilio/sms/status" {
 			w.WriteHeader(http.StatusNoContent)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/channels/twiliosim"
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
 
@@ -106,5 +110,39 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "password: ") {
 		t.Error("demo passwords reached the JSON log")
+	}
+}
+
+// TestEveryTwilioRouteIsSigned: every route a channel mounts under /twilio/ answers an unsigned
+// request 403 before anything reads it, from the one check the wiring puts in front of them all.
+func TestEveryTwilioRouteIsSigned(t *testing.T) {
+	cfg, err := config.Load(env(map[string]string{"HOTLINE_SMTP_ADDR": freeAddr(t)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data.Key = make([]byte, 32)
+	eng := routingtest.Engine(t, routing.Config{})
+	set, err := buildChannels(context.Background(), cfg, eng, func(r *http.Request) string { return "203.0.113.9" }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.mail.Close(); set.close() })
+	checked := 0
+	for _, r := range set.routes {
+		if !strings.HasPrefix(r.Path, "/twilio/") {
+			continue
+		}
+		path := strings.ReplaceAll(r.Path, "*", "status")
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader("From=%2B15550100001&Body=BEFREE"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		r.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("unsigned POST %s: got %d, want 403", path, rec.Code)
+		}
+		checked++
+	}
+	if checked < 4 {
+		t.Fatalf("checked %d Twilio routes, want the SMS and voice ones at least", checked)
 	}
 }
