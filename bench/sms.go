@@ -123,8 +123,12 @@ func webhooks(base, token string, n, contacts int) []request {
 // noMessenger refuses to send: the benchmark texts never ask for a reply.
 type noMessenger struct{}
 
-func (noMessenger) CreateMessage(*api.CreateMessageParams) (*api.ApiV2010Message, error) {
+func (noMessenger) Create(context.Context, string, *api.CreateMessageParams) (*api.ApiV2010Message, error) {
 	return nil, errors.New("bench: no outbound SMS in the benchmark")
+}
+
+func (noMessenger) List(context.Context, *api.ListMessageParams) ([]api.ApiV2010Message, error) {
+	return nil, nil
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

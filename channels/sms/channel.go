@@ -13,39 +13,13 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// Messenger sends SMS. twilio-go's *api.ApiService (RestClient.Api) and *twilio.Messages satisfy
-// it; give New a *twilio.Messages (a Sender) so that retries cannot send a reply twice.
-type Messenger interface {
-	CreateMessage(params *api.CreateMessageParams) (*api.ApiV2010Message, error)
-}
-
-// Sender is the Messenger Deliver prefers: it sends with the outbox entry's idempotency key
-// within the attempt's deadline, and lists what was sent so a retry can find the message an
-// earlier attempt created. *twilio.Messages satisfies it.
+// Sender sends SMS: with the outbox entry's idempotency key within the attempt's deadline, and
+// lists what was sent so that a retry finds the message an earlier attempt created instead of
+// sending it twice. *twilio.Messages satisfies it (twilio-go's plain API does not: it has no
+// deadline, and New will not take it).
 type Sender interface {
 	Create(ctx context.Context, key string, p *api.CreateMessageParams) (*api.ApiV2010Message, error)
 	List(ctx context.Context, p *api.ListMessageParams) ([]api.ApiV2010Message, error)
-}
-
-// lister is what a plain Messenger may offer for the look-up before a retry (*api.ApiService does).
-type lister interface {
-	ListMessage(params *api.ListMessageParams) ([]api.ApiV2010Message, error)
-}
-
-// plainSender adapts a Messenger: no key, no deadline beyond its own timeout, and no look-up
-// unless it can list.
-type plainSender struct{ m Messenger }
-
-func (p plainSender) Create(_ context.Context, _ string, params *api.CreateMessageParams) (*api.ApiV2010Message, error) {
-	return p.m.CreateMessage(params)
-}
-
-func (p plainSender) List(_ context.Context, params *api.ListMessageParams) ([]api.ApiV2010Message, error) {
-	l, ok := p.m.(lister)
-	if !ok {
-		return nil, nil // cannot tell: Delivered reports false, as before look-ups existed
-	}
-	return l.ListMessage(params)
 }
 
 // Config sets up the channel. Zero values take the defaults noted.
@@ -71,14 +45,13 @@ var (
 	_ routing.Deliverer = (*Channel)(nil)
 	_ routing.Confirmer = (*Channel)(nil)
 	_ Sender            = (*twilio.Messages)(nil)
-	_ Messenger         = (*twilio.Messages)(nil)
 )
 
-// New returns the SMS channel. Errors: a missing engine, messenger or public URL.
-func New(e *routing.Engine, msgs Messenger, cfg Config) (*Channel, error) {
+// New returns the SMS channel. Errors: a missing engine, sender or public URL.
+func New(e *routing.Engine, msgs Sender, cfg Config) (*Channel, error) {
 	switch {
 	case e == nil || msgs == nil:
-		return nil, errors.New("sms: engine and messenger are required")
+		return nil, errors.New("sms: engine and sender are required")
 	case cfg.PublicURL == "":
 		return nil, errors.New("sms: the public URL is required for status callbacks (HOTLINE_PUBLIC_URL)")
 	}
@@ -98,12 +71,8 @@ func New(e *routing.Engine, msgs Messenger, cfg Config) (*Channel, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	send, ok := msgs.(Sender)
-	if !ok {
-		send = plainSender{msgs}
-	}
 	return &Channel{
-		e: e, msgs: send, cfg: cfg,
+		e: e, msgs: msgs, cfg: cfg,
 		texts: newTexts(cfg.HotlineName, cfg.HotlineES, cfg.HotlinePhone),
 		log:   cfg.Logger.With("channel", "sms"),
 	}, nil

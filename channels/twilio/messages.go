@@ -48,12 +48,6 @@ func NewMessages(cfg config.Twilio, timeout time.Duration) (*Messages, error) {
 	}, nil
 }
 
-// CreateMessage sends a message with no key and no deadline beyond the timeout; it makes Messages
-// a plain sms.Messenger too.
-func (m *Messages) CreateMessage(p *api.CreateMessageParams) (*api.ApiV2010Message, error) {
-	return m.Create(context.Background(), "", p)
-}
-
 // Create sends a message. key (may be empty) names the logical send: every attempt at the same
 // outbox entry carries the same key. The call ends by ctx's deadline; ending then, like any
 // error that is not a Twilio answer, leaves unknown whether Twilio created the message.
