@@ -133,12 +133,7 @@ func verifiedThread(t *testing.T, e *routing.Engine, s *signer) (*email.Receiver
 	t.Helper()
 	ctx := context.Background()
 	r := startReceiver(t, e, email.Config{VerifyDKIM: true, LookupTXT: s.lookup})
-	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
-		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	rosaOn(t, e)
 	first := msgID(1)
 	mustSend(t, r, "ana@sender.example", s.sign(t, firstMail(first, "Help", "Please help me.")))
 	conv := lastConv(t, e)

@@ -154,9 +154,8 @@ func TestBounceMarksTheReplyUndelivered(t *testing.T) {
 	}
 }
 
-// rosaAnswers brings an English email advocate on, has ana@sender.example write to the hotline
-// with subject, and has rosa accept the conversation, which it returns.
-func rosaAnswers(t *testing.T, e *routing.Engine, r *email.Receiver, subject string) routing.Conversation {
+// rosaOn brings rosa, an English email advocate, on and available.
+func rosaOn(t *testing.T, e *routing.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
@@ -165,6 +164,14 @@ func rosaAnswers(t *testing.T, e *routing.Engine, r *email.Receiver, subject str
 			t.Fatal(err)
 		}
 	}
+}
+
+// rosaAnswers brings an English email advocate on, has ana@sender.example write to the hotline
+// with subject, and has rosa accept the conversation, which it returns.
+func rosaAnswers(t *testing.T, e *routing.Engine, r *email.Receiver, subject string) routing.Conversation {
+	t.Helper()
+	ctx := context.Background()
+	rosaOn(t, e)
 	mustSend(t, r, "ana@sender.example", firstMail(msgID(1), subject, "Please help me."))
 	conv := lastConv(t, e)
 	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {

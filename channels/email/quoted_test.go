@@ -30,12 +30,7 @@ func TestReplyToQuotedLocalPart(t *testing.T) {
 				routing.DispatcherConfig{Consumer: "quoted"})
 			mustSend(t, r, "bounce@example.com", "From: "+tt.header+"\nSubject: Help\nMessage-ID: <"+msgID(1)+">\n\nPlease help.\n")
 			conv := lastConv(t, e)
-			for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
-				e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			rosaOn(t, e)
 			if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
 				t.Fatal(err)
 			}

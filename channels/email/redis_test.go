@@ -29,12 +29,7 @@ func TestNoClearMessageIDInRedis(t *testing.T) {
 	if ids := inboundConvs(t, e); len(ids) != 2 || ids[0] != ids[1] {
 		t.Fatalf("got conversations %v, want the reply threaded into the first", ids)
 	}
-	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
-		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	rosaOn(t, e)
 	if _, err := e.Accept(ctx, "rosa", conv.ID); err != nil {
 		t.Fatal(err)
 	}
