@@ -43,8 +43,8 @@ func NewAccounts(e *routing.Engine) *Accounts {
 // sign-ins keep a steady pace and their memory stays under 4 × 64 MiB.
 func hashSlots() int { return min(max(runtime.GOMAXPROCS(0), 2), 4) }
 
-// ErrBusy is returned by Verify when too many password checks are waiting already: the password
-// was not checked, and the person should try again in a moment.
+// ErrBusy is returned by Verify when no hashing slot freed up within the wait: the password was
+// not checked, and the person should try again in a moment.
 var ErrBusy = errors.New("gateway: too many sign-ins at once")
 
 // argonCost are argon2id's work factors. Each hash records its own, so they can be raised later

@@ -21,12 +21,12 @@ var (
 		Message: "Too busy reading other messages, please try again later"}
 )
 
-// boundedParse reads raw off the SMTP session's goroutine, in one of cfg.ParseWorkers worker
-// slots and within cfg.ParseTimeout (for a worker, then for the parse), after a pre-scan of its MIME structure. Its error is the
-// SMTP answer: a message over the structure bounds or whose parse outlives the deadline is
-// refused for good; one that finds every worker busy past the deadline is told to retry. A parse
-// that outlives its deadline keeps its slot until it ends, so runaway parses can hold at most
-// ParseWorkers cores and never the rest of the hotline.
+// boundedParse reads raw off the SMTP session's goroutine, after a pre-scan of its MIME
+// structure, in one of cfg.ParseWorkers slots and within cfg.ParseTimeout (once for a slot, once
+// for the parse). Its error is the SMTP answer: a message over the structure bounds, or whose
+// parse outlives the deadline, is refused for good; one that finds every slot busy is told to
+// retry, as that is not the message's fault. A parse past its deadline keeps its slot until it
+// ends, so runaway parses hold at most ParseWorkers cores and never the rest of the hotline.
 func (r *Receiver) boundedParse(ctx context.Context, raw []byte, envelopeFrom string) (Mail, error) {
 	var se *structureError
 	if err := scanStructure(raw, maxMIMEDepth, maxMIMEParts); errors.As(err, &se) {
