@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -191,7 +192,7 @@ func (w *alertWatch) read(ctx context.Context, i int, c *consoleConn, acknowledg
 			return
 		}
 		switch {
-		case f.Type == routing.EvAlertRaised:
+		case f.Type == cases.EvAlertRaised:
 			now := time.Now()
 			w.mu.Lock()
 			w.seen[i][f.Data["case"]] = now

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -57,7 +58,7 @@ type alertView struct {
 	Escalated []string `json:"escalated,omitempty"`
 }
 
-func viewAlert(a routing.Alert) alertView {
+func viewAlert(a cases.Alert) alertView {
 	return alertView{ID: a.ID, Case: a.CaseID, CaseRef: a.CaseRef, Urgency: string(a.Urgency), RaisedAt: stamp(a.RaisedAt),
 		AckedAt: stamp(a.AckedAt), AckedBy: a.AckedBy, Escalated: a.Escalated}
 }
@@ -79,7 +80,7 @@ type caseView struct {
 	AckedBy       string   `json:"acked_by,omitempty"`
 }
 
-func viewCase(k routing.Case) caseView {
+func viewCase(k cases.Case) caseView {
 	return caseView{ID: k.ID, Ref: k.Ref, Type: string(k.Type), Indicators: k.Indicators, Urgency: string(k.Urgency),
 		State: string(k.State), Conversations: k.Conversations, CreatedBy: k.CreatedBy, CreatedAt: stamp(k.CreatedAt),
 		DueAt: stamp(k.DueAt), AckedAt: stamp(k.AckedAt), AckedBy: k.AckedBy}
@@ -130,7 +131,7 @@ func (s *Server) advocates(ctx context.Context) ([]advocateView, error) {
 // supervisorSnapshot adds the floor-wide view to a supervisor's snapshot. A part that fails is
 // left out and logged: the rest of the console still works.
 func (s *Server) supervisorSnapshot(ctx context.Context, snap map[string]any) {
-	if alerts, err := s.engine.Alerts(ctx, true); err == nil {
+	if alerts, err := s.cases.Alerts(ctx, true); err == nil {
 		views := make([]alertView, 0, len(alerts))
 		for _, a := range alerts {
 			views = append(views, viewAlert(a))
@@ -139,7 +140,7 @@ func (s *Server) supervisorSnapshot(ctx context.Context, snap map[string]any) {
 	} else {
 		s.log.Warn("supervisor snapshot: alerts", "err", err.Error())
 	}
-	if cases, err := s.engine.Cases(ctx, 50); err == nil {
+	if cases, err := s.cases.Cases(ctx, 50); err == nil {
 		views := make([]caseView, 0, len(cases))
 		for _, k := range cases {
 			views = append(views, viewCase(k))
@@ -182,11 +183,11 @@ func (s *Server) apiToday(c echo.Context) error {
 
 func (s *Server) apiCases(c echo.Context) error {
 	ctx := c.Request().Context()
-	cases, err := s.engine.Cases(ctx, 100)
+	cases, err := s.cases.Cases(ctx, 100)
 	if err != nil {
 		return err
 	}
-	alerts, err := s.engine.Alerts(ctx, true)
+	alerts, err := s.cases.Alerts(ctx, true)
 	if err != nil {
 		return err
 	}

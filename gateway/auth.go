@@ -259,7 +259,7 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cases, err := s.engine.CasesConfig(c.Request().Context())
+	cases, err := s.cases.Config(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -214,7 +215,7 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	step(t, adv, "open the flag dialog", chromedp.Click(chromedp.CSS(conv+" button.flag")))
 	until(t, adv, "every indicator offered, nothing chosen", fmt.Sprintf(
 		`document.querySelectorAll("#flag-indicators input[type=checkbox]").length === %d && !document.querySelector("#flag-dialog input:checked") && [...document.querySelectorAll("#flag-indicators label")].some(l => l.textContent === "Debt bondage")`,
-		len(routing.CasesConfig{Indicators: routing.DefaultIndicators}.AllIndicators())))
+		len(cases.Config{Indicators: cases.DefaultIndicators}.AllIndicators())))
 	snapshot(t, adv, "advocate-flag-dialog")
 	step(t, adv, "confirm with nothing chosen", chromedp.Click(chromedp.CSS("#flag-confirm")))
 	until(t, adv, "the dialog still open", `document.querySelector("#flag-dialog").open && !document.querySelector("#flag-types input").validity.valid`)

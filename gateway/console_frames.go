@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -66,7 +67,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors acknowledge alerts")
 		}
-		a, err := e.Acknowledge(ctx, me, f.Alert)
+		a, err := cl.s.cases.Acknowledge(ctx, me, f.Alert)
 		if err != nil {
 			return err
 		}
@@ -121,7 +122,7 @@ func (cl *client) history(ctx context.Context, f inFrame) error {
 // related returns the case the conversation or its contact already belongs to, so that the
 // advocate adds to it rather than opening another; nil when there is none or it cannot be read.
 func (cl *client) related(ctx context.Context, convID string) *caseView {
-	k, found, err := cl.s.engine.RelatedCase(ctx, convID)
+	k, found, err := cl.s.cases.RelatedCase(ctx, convID)
 	if err != nil {
 		cl.s.log.Warn("console: related case", "err", err.Error())
 		return nil
@@ -134,8 +135,8 @@ func (cl *client) related(ctx context.Context, convID string) *caseView {
 }
 
 func (cl *client) flag(ctx context.Context, f inFrame) error {
-	k, err := cl.s.engine.Flag(ctx, cl.sess.Advocate, f.Conversation, routing.CaseInput{
-		Type: routing.CaseType(f.CaseType), Indicators: f.Indicators, Urgency: routing.Urgency(f.Urgency),
+	k, err := cl.s.cases.Flag(ctx, cl.sess.Advocate, f.Conversation, cases.CaseInput{
+		Type: cases.CaseType(f.CaseType), Indicators: f.Indicators, Urgency: cases.Urgency(f.Urgency),
 		Summary: f.Summary, CaseID: f.CaseID,
 	})
 	if err != nil {

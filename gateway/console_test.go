@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
@@ -145,7 +147,7 @@ func TestSupervisorSeesEverythingAndReadsHistory(t *testing.T) {
 	if k["urgency"] != "urgent" {
 		t.Errorf("case with a minor involved: got urgency %v, want urgent", k["urgency"])
 	}
-	alert := sup.await("alert", isType(routing.EvAlertRaised))
+	alert := sup.await("alert", isType(cases.EvAlertRaised))
 	id := alert["data"].(map[string]any)["alert"]
 	sup.sendFrame(map[string]any{"type": "ack_alert", "alert": id, "ref": "ack"})
 	sup.await("ack ok", func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == "ack" })
@@ -180,8 +182,9 @@ func TestTwoGatewaysOneRedis(t *testing.T) {
 		}
 		return e
 	}
-	a := mustServer(t, serverOpts{engine: newEngine()})
-	b := mustServer(t, serverOpts{engine: newEngine()})
+	ea, eb := newEngine(), newEngine()
+	a := mustServer(t, serverOpts{engine: ea, cases: casestest.Desk(t, rdb, ea)})
+	b := mustServer(t, serverOpts{engine: eb, cases: casestest.Desk(t, rdb, eb)})
 	ck := mustAccount(t, a, "beto") // the session lives in Redis: valid on both
 	onB := dialConsole(t, b, ck, "")
 	onB.await("snapshot", isType("snapshot"))

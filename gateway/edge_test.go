@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
@@ -105,7 +106,7 @@ func TestMountedPublicRouteRateLimitAcrossProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		servers = append(servers, mustServer(t, serverOpts{engine: e, routes: []Route{route}, rate: 3}))
+		servers = append(servers, mustServer(t, serverOpts{engine: e, cases: casestest.Desk(t, rdb, e), routes: []Route{route}, rate: 3}))
 	}
 	var got []int
 	for i := 0; i < 4; i++ {

@@ -16,9 +16,10 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/routing"
-	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // syncBuffer is a log sink tests can read while the server writes.
@@ -42,6 +43,7 @@ type testServer struct {
 
 type serverOpts struct {
 	engine *routing.Engine
+	cases  *cases.Desk // required with engine: the desk on the engine's Redis and prefix
 	voice  VoiceControl
 	now    func() time.Time
 	demo   bool
@@ -60,8 +62,11 @@ type serverOpts struct {
 // when the test ends.
 func mustServer(tb testing.TB, o serverOpts) *testServer {
 	tb.Helper()
-	if o.engine == nil {
-		o.engine = routingtest.Engine(tb, routing.Config{})
+	switch {
+	case o.engine == nil:
+		o.engine, o.cases = casestest.New(tb, routing.Config{})
+	case o.cases == nil:
+		tb.Fatal("mustServer: an engine given without its case desk")
 	}
 	cfg, err := config.Load(func(k string) string {
 		if k == "HOTLINE_HTTP_ADDR" {
@@ -74,7 +79,7 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 	}
 	cfg.Redis.URL = "redis://test" // not dev mode: demo accounts only when asked
 	logs, out := &syncBuffer{}, &syncBuffer{}
-	s, err := New(cfg, Deps{Engine: o.engine, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Out: out,
+	s, err := New(cfg, Deps{Engine: o.engine, Cases: o.cases, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Out: out,
 		Now: o.now, DemoAccounts: o.demo, Routes: o.routes, PublicRate: o.rate, Voice: o.voice})
 	if err != nil {
 		tb.Fatalf("gateway.New: %v", err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -199,13 +200,13 @@ func (f *inFrame) validateFlag() error {
 	if err := f.needConversation(); err != nil {
 		return err
 	}
-	switch routing.CaseType(f.CaseType) {
-	case routing.CaseSex, routing.CaseLabor, routing.CaseBoth, routing.CaseUnknown:
+	switch cases.CaseType(f.CaseType) {
+	case cases.CaseSex, cases.CaseLabor, cases.CaseBoth, cases.CaseUnknown:
 	default:
 		return bad("case_type must be sex, labor, both or unknown")
 	}
-	switch routing.Urgency(f.Urgency) {
-	case routing.Urgent, routing.NonUrgent, routing.LackingInfo:
+	switch cases.Urgency(f.Urgency) {
+	case cases.Urgent, cases.NonUrgent, cases.LackingInfo:
 	default:
 		return bad("urgency must be urgent, non_urgent or lacking_info")
 	}

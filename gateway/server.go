@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway/metrics"
 	"github.com/openhotline/hotline/routing"
@@ -37,6 +38,7 @@ type Route struct {
 // Deps are what the gateway needs from the rest of the process.
 type Deps struct {
 	Engine *routing.Engine // required
+	Cases  *cases.Desk     // required: the case desk on the same Redis and prefix
 	Logger *slog.Logger    // default slog.Default()
 	Routes []Route         // channel handlers to mount
 	// Out receives the demo credentials printed at start-up on embedded defaults (cfg.Dev());
@@ -62,6 +64,7 @@ type Deps struct {
 type Server struct {
 	cfg      config.Config
 	engine   *routing.Engine
+	cases    *cases.Desk
 	log      *slog.Logger
 	echo     *echo.Echo
 	ln       net.Listener
@@ -87,6 +90,9 @@ type Server struct {
 func New(cfg config.Config, deps Deps) (*Server, error) {
 	if deps.Engine == nil {
 		return nil, errors.New("gateway: Deps.Engine is required")
+	}
+	if deps.Cases == nil {
+		return nil, errors.New("gateway: Deps.Cases is required")
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
@@ -114,6 +120,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		engine:   deps.Engine,
+		cases:    deps.Cases,
 		log:      deps.Logger,
 		now:      deps.Now,
 		accounts: NewAccounts(deps.Engine),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
@@ -18,8 +19,8 @@ import (
 // "going away", so the console reconnects (through the load balancer, to another process) and
 // resumes from its last event; the stopped process refuses new connections.
 func TestStoppingProcessSendsConsolesElsewhere(t *testing.T) {
-	e := routingtest.Engine(t, routing.Config{})
-	other := mustServer(t, serverOpts{engine: e})
+	e, desk := casestest.New(t, routing.Config{})
+	other := mustServer(t, serverOpts{engine: e, cases: desk})
 	cfg, err := config.Load(func(k string) string {
 		if k == "HOTLINE_HTTP_ADDR" {
 			return "127.0.0.1:0"
@@ -30,7 +31,7 @@ func TestStoppingProcessSendsConsolesElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Redis.URL = "redis://test"
-	srv, err := New(cfg, Deps{Engine: e, Logger: slog.New(slog.DiscardHandler), Out: &syncBuffer{}})
+	srv, err := New(cfg, Deps{Engine: e, Cases: desk, Logger: slog.New(slog.DiscardHandler), Out: &syncBuffer{}})
 	if err != nil {
 		t.Fatal(err)
 	}

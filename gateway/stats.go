@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -116,9 +117,9 @@ func (st *Stats) Apply(ctx context.Context, ev routing.Event) error {
 		if d := ev.Data["disposition"]; routing.Disposition(d).Valid() {
 			extra = "disp:" + d
 		}
-	case routing.EvCaseFlagged:
+	case cases.EvCaseFlagged:
 		extra = "flagged"
-	case routing.EvAlertRaised:
+	case cases.EvAlertRaised:
 		extra = "alerts"
 	case routing.EvOffer:
 		extra = "offers"

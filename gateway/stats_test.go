@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
@@ -21,7 +22,7 @@ func TestStatsFromEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		servers = append(servers, mustServer(t, serverOpts{engine: e, now: clock.Now}))
+		servers = append(servers, mustServer(t, serverOpts{engine: e, cases: casestest.Desk(t, rdb, e), now: clock.Now}))
 	}
 	s := servers[0]
 	ctx := context.Background()

@@ -249,6 +249,6 @@ func TestNoClearTextInRedis(t *testing.T) {
 	r.accept("ana", res.Conversation.ID)
 	r.e.Send(r.ctx, "ana", res.Conversation.ID, "a private reply to you")
 	r.e.OptOut(r.ctx, routing.SMS, phone)
-	r.e.Block(r.ctx, "+15550109999", r.clock.Now().Add(time.Hour), "abuse")
+	r.e.SetBlock(r.ctx, r.e.ContactKey("+15550109999"), r.clock.Now().Add(time.Hour), "abuse")
 	routingtest.NoClearText(t, r.e.Redis(), r.e.KeyPattern(), "5550107788", "5550109999", "secret words", "private reply")
 }

@@ -3,7 +3,6 @@ package routing
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -43,31 +42,4 @@ func (e *Engine) OptedOut(ctx context.Context, ch Channel, contact string) (bool
 		return false, wrap("opted out", err)
 	}
 	return v == "1", nil
-}
-
-// Block puts a contact on the blocklist until the given time; Inbound refuses them on every
-// channel with ErrBlocked. The reason is kept for staff, never shown to the contact.
-func (e *Engine) Block(ctx context.Context, contact string, until time.Time, reason string) error {
-	if contact == "" {
-		return Errorf(EInvalid, "a contact address is required")
-	}
-	d := until.Sub(e.now())
-	if d <= 0 {
-		return Errorf(EInvalid, "the block must end in the future")
-	}
-	if reason == "" {
-		reason = "blocked"
-	}
-	return wrap("block", e.rdb.Set(ctx, e.keys.blocked(e.ContactKey(contact)), reason, d).Err())
-}
-
-// Unblock removes a contact from the blocklist.
-func (e *Engine) Unblock(ctx context.Context, contact string) error {
-	return wrap("unblock", e.rdb.Del(ctx, e.keys.blocked(e.ContactKey(contact))).Err())
-}
-
-// Blocked reports whether a contact is on the blocklist.
-func (e *Engine) Blocked(ctx context.Context, contact string) (bool, error) {
-	n, err := e.rdb.Exists(ctx, e.keys.blocked(e.ContactKey(contact))).Result()
-	return n == 1, wrap("blocked", err)
 }

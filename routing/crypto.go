@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,7 +21,6 @@ import (
 type sealer struct {
 	aead cipher.AEAD
 	mac  []byte
-	ref  []byte // keys the permutation behind case references
 }
 
 func newSealer(key []byte) (*sealer, error) {
@@ -42,7 +40,7 @@ func newSealer(key []byte) (*sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("routing: gcm: %w", err)
 	}
-	return &sealer{aead: aead, mac: derive("openhotline lookup v1"), ref: derive("openhotline case reference v1")}, nil
+	return &sealer{aead: aead, mac: derive("openhotline lookup v1")}, nil
 }
 
 // sealPrefix marks sealed values so that a scan can tell them from clear text.
@@ -137,34 +135,3 @@ func (e *Engine) Open(sealed string) (string, error) { return e.seal.Open(sealed
 
 // Lookup returns an HMAC lookup key for value in namespace kind.
 func (e *Engine) Lookup(kind, value string) string { return e.seal.Lookup(kind, value) }
-
-// crockford is Crockford's base32: no I, L, O or U, so a reference reads well over the phone.
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// caseRef turns the n-th case into a six-character reference, unique for the first 2^30 cases.
-// The sequence number goes through a permutation of the 30-bit space keyed by the data key (a
-// four-round Feistel network whose round function is HMAC-SHA256), so that without the key a
-// reference reveals neither how many cases the hotline has nor how far apart two cases are.
-func (s *sealer) caseRef(prefix string, n int64) string {
-	v := s.permute30(uint32(uint64(n) & (1<<30 - 1)))
-	var b [6]byte
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = crockford[v&31]
-		v >>= 5
-	}
-	return prefix + "-" + string(b[:])
-}
-
-// permute30 is a keyed bijection on 30-bit numbers: a balanced Feistel network on two 15-bit
-// halves is a permutation whatever its round function.
-func (s *sealer) permute30(v uint32) uint32 {
-	const half = 1<<15 - 1
-	l, r := v>>15&half, v&half
-	for round := byte(0); round < 4; round++ {
-		h := hmac.New(sha256.New, s.ref)
-		h.Write([]byte{round, byte(r >> 8), byte(r)})
-		f := binary.BigEndian.Uint32(h.Sum(nil)) & half
-		l, r = r, l^f
-	}
-	return l<<15 | r
-}

@@ -1,5 +1,5 @@
 // Package routing is the core of OpenHotline: the domain types (Conversation, Message, Advocate,
-// Offer, Case, Alert), the Engine that queues conversations and matches them to advocates, and the
+// Offer), the Engine that queues conversations and matches them to advocates, and the
 // Redis store behind it.
 //
 // Redis is the single source of truth. Every state change is one atomic Lua script, so any number
@@ -10,6 +10,9 @@
 // Message bodies and contact addresses are sealed with AES-256-GCM before they reach Redis;
 // contacts are found by an HMAC of their normalized address.
 //
-// Routing imports no channel and no HTTP package. Channels call Engine methods (Inbound, End,
-// Abandon …) and implement Deliverer so the outbox can send advocates' messages out.
+// Routing imports no channel and no HTTP package, and nothing of package cases, which builds
+// the case desk on top of it: routing only enforces the contact rules cases edits (SetBlock,
+// SetReach), records a conversation's case (LinkCase) and runs the timers cases registers
+// (HandleTimer). Channels call Engine methods (Inbound, End, Abandon …) and implement Deliverer
+// so the outbox can send advocates' messages out.
 package routing

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"strconv"
+	"time"
 )
 
 // Snapshot is the routing state the invariant tests read.
@@ -52,3 +53,8 @@ func Atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // Keys exposes the key namer's prefix for the clear-text scan.
 func (e *Engine) KeyPattern() string { return e.keys.p + "*" }
+
+// RawContact reads the contact hash and the blocklist entry's time to live as stored.
+func (e *Engine) RawContact(ctx context.Context, contactKey string) (map[string]string, time.Duration) {
+	return e.rdb.HGetAll(ctx, e.keys.contact(contactKey)).Val(), e.rdb.TTL(ctx, e.keys.blocked(contactKey)).Val()
+}

@@ -30,7 +30,7 @@ func (k keys) events() string              { return k.p + "events" }            
 func (k keys) outbox() string              { return k.p + "outbox" }             // stream, group "delivery"
 func (k keys) dead() string                { return k.p + "outbox:dead" }        // stream of dead letters
 func (k keys) retry(id string) string      { return k.p + "outbox:retry:" + id } // hash: payload awaiting retry
-func (k keys) contact(h string) string     { return k.p + "contact:" + h }       // hash: opt-outs, safe-contact profile
+func (k keys) contact(h string) string     { return k.p + "contact:" + h }       // hash: opt-outs, Reach
 func (k keys) blocked(h string) string     { return k.p + "blocked:" + h }       // string with TTL
 func (k keys) active() string              { return k.p + "active" }             // set of open conversation ids
 

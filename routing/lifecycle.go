@@ -120,3 +120,21 @@ func (e *Engine) SetMeta(ctx context.Context, convID string, meta map[string]str
 	}
 	return asReply(v).err("conversation")
 }
+
+// LinkCase records on a conversation the case it belongs to (Conversation.CaseID); package cases
+// calls it after storing the case. Errors: ENotFound.
+func (e *Engine) LinkCase(ctx context.Context, convID, caseID string) error {
+	if !validID(convID) {
+		return Errorf(ENotFound, "conversation not found")
+	}
+	// Conversations are never deleted (a purge removes content fields only), so a conversation
+	// that exists now still exists when the field is written.
+	n, err := e.rdb.Exists(ctx, e.keys.conv(convID)).Result()
+	if err != nil {
+		return wrap("link case", err)
+	}
+	if n == 0 {
+		return Errorf(ENotFound, "conversation not found")
+	}
+	return wrap("link case", e.rdb.HSet(ctx, e.keys.conv(convID), "case", caseID).Err())
+}

@@ -84,7 +84,7 @@ func (e *Engine) send(ctx context.Context, adv, convID, body string, deliver boo
 // safeContactVeto judges what the Lua send script cannot (safe hours in the contact's time
 // zone). It returns a reason to block, or "".
 func (e *Engine) safeContactVeto(ctx context.Context, convID string) (string, error) {
-	return e.safeContactBlock(ctx, convID)
+	return e.reachBlock(ctx, convID)
 }
 
 // SetMessageStatus records a delivery status from the provider (sent, delivered, failed). A

@@ -215,23 +215,25 @@ func TestOptOutBlocksSend(t *testing.T) {
 
 func TestBlocklist(t *testing.T) {
 	r := newRig(t, routing.Config{})
-	if err := r.e.Block(r.ctx, "+15550100002", r.clock.Now().Add(time.Hour), "abusive"); err != nil {
+	if err := r.e.SetBlock(r.ctx, r.e.ContactKey("+15550100002"), r.clock.Now().Add(time.Hour), "abusive"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+1-555-010-0002", Body: "x"})
 	if !errors.Is(err, routing.ErrBlocked) {
 		t.Fatalf("blocked contact: got %v, want ErrBlocked", err)
 	}
-	r.e.Unblock(r.ctx, "+15550100002")
+	if err := r.e.SetBlock(r.ctx, r.e.ContactKey("+15550100002"), time.Time{}, ""); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550100002", Body: "x"}); err != nil {
 		t.Fatalf("after unblock: %v", err)
 	}
 }
 
-func TestSafeContactProfileBlocksSend(t *testing.T) {
+func TestReachBlocksSend(t *testing.T) {
 	r := newRig(t, routing.Config{}) // the clock reads 14:00 UTC
 	c := activeSMS(t, r)
-	if err := r.e.SetSafeContact(r.ctx, "+15550100001", routing.SafeContact{Hours: "18:00-22:00", TimeZone: "UTC"}); err != nil {
+	if err := r.e.SetReach(r.ctx, r.e.ContactKey("+15550100001"), routing.Reach{Hours: "18:00-22:00", TimeZone: "UTC"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.e.Send(r.ctx, "ana", c, "outside the safe hours")
@@ -243,7 +245,7 @@ func TestSafeContactProfileBlocksSend(t *testing.T) {
 	if _, err := r.e.Send(r.ctx, "ana", c, "inside the safe hours"); err != nil {
 		t.Fatalf("send at 19:00: %v", err)
 	}
-	r.e.SetSafeContact(r.ctx, "+15550100001", routing.SafeContact{NoText: true})
+	r.e.SetReach(r.ctx, r.e.ContactKey("+15550100001"), routing.Reach{NoText: true})
 	if _, err := r.e.Send(r.ctx, "ana", c, "never"); !errors.As(err, &blocked) {
 		t.Fatalf("send to a contact not safe to text: got %v, want blocked", err)
 	}

@@ -232,7 +232,7 @@ func TestRefusals(t *testing.T) {
 func TestBlockedSenderRefused(t *testing.T) {
 	e := newEngine(t)
 	r := startReceiver(t, e, email.Config{})
-	if err := e.Block(context.Background(), "abuser@sender.example", routingtest.NewClock().Now().AddDate(10, 0, 0), "abuse"); err != nil {
+	if err := e.SetBlock(context.Background(), e.ContactKey("abuser@sender.example"), routingtest.NewClock().Now().AddDate(10, 0, 0), "abuse"); err != nil {
 		t.Fatalf("Block: %v", err)
 	}
 	err := sendMail(t, r, "abuser@sender.example", []string{hotlineAddr}, "From: abuser@sender.example\nMessage-ID: <"+msgID(1)+">\n\nhi\n")

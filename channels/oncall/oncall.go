@@ -3,7 +3,7 @@
 // aloud. A page carries the case's urgency, reference number and age, and nothing about the
 // person who reached out: the supervisor opens the console for the rest.
 //
-// Pager implements routing.Pager; wire it with routing.Engine.EnableCases.
+// Pager implements cases.Pager; wire it with cases.Desk.Enable.
 package oncall
 
 import (
@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/openhotline/hotline/cases"
 	twerr "github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/routing"
 	"github.com/twilio/twilio-go"
@@ -44,7 +45,7 @@ type Pager struct {
 	text texts
 }
 
-var _ routing.Pager = (*Pager)(nil)
+var _ cases.Pager = (*Pager)(nil)
 
 // New returns a Pager sending through client. Errors name the setting at fault.
 func New(client *twilio.RestClient, cfg Config) (*Pager, error) {
@@ -87,7 +88,7 @@ func e164(s string) bool {
 //
 // A nil *Pager (no on-call number configured) refuses every page as permanent, so the engine
 // records on the alert that nobody could be paged.
-func (p *Pager) Page(ctx context.Context, step string, a routing.Alert) error {
+func (p *Pager) Page(ctx context.Context, step string, a cases.Alert) error {
 	if p == nil {
 		return fmt.Errorf("oncall: %w: no on-call number is configured", routing.ErrPermanent)
 	}
@@ -123,16 +124,16 @@ func (p *Pager) Page(ctx context.Context, step string, a routing.Alert) error {
 }
 
 // SMS is the text of the "sms" step.
-func (p *Pager) SMS(a routing.Alert) string {
+func (p *Pager) SMS(a cases.Alert) string {
 	u := p.text.urgency(a.Urgency)
-	if a.Urgency == routing.Urgent {
+	if a.Urgency == cases.Urgent {
 		u = strings.ToUpper(u)
 	}
 	return fmt.Sprintf(p.text.sms, a.CaseRef, u, minutes(a.Age(p.cfg.Now())))
 }
 
 // TwiML is what the "call" step says: the alert twice, the reference spelled out.
-func (p *Pager) TwiML(a routing.Alert) string {
+func (p *Pager) TwiML(a cases.Alert) string {
 	said := fmt.Sprintf(p.text.call, spell(a.CaseRef), p.text.urgency(a.Urgency), minutes(a.Age(p.cfg.Now())))
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(said))
@@ -162,11 +163,11 @@ type texts struct {
 	urgent, other, lacking string
 }
 
-func (t texts) urgency(u routing.Urgency) string {
+func (t texts) urgency(u cases.Urgency) string {
 	switch u {
-	case routing.Urgent:
+	case cases.Urgent:
 		return t.urgent
-	case routing.LackingInfo:
+	case cases.LackingInfo:
 		return t.lacking
 	}
 	return t.other

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/channels/oncall"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
@@ -112,7 +114,7 @@ func TestPageTextsThenCallsTheOnCallNumber(t *testing.T) {
 	fake, client := newTwilio(t)
 	clock := routingtest.NewClock()
 	p := newPager(t, client, clock.Now, "")
-	a := routing.Alert{ID: "01JALERT", CaseID: "01JCASE", CaseRef: "NHTH-3K9Q2X", Urgency: routing.Urgent, RaisedAt: clock.Now().Add(-7 * time.Minute)}
+	a := cases.Alert{ID: "01JALERT", CaseID: "01JCASE", CaseRef: "NHTH-3K9Q2X", Urgency: cases.Urgent, RaisedAt: clock.Now().Add(-7 * time.Minute)}
 	ctx := context.Background()
 
 	if err := p.Page(ctx, oncall.StepSMS, a); err != nil {
@@ -161,7 +163,7 @@ func TestPageInSpanish(t *testing.T) {
 	fake, client := newTwilio(t)
 	clock := routingtest.NewClock()
 	p := newPager(t, client, clock.Now, "es")
-	a := routing.Alert{CaseRef: "NHTH-000001", Urgency: routing.NonUrgent, RaisedAt: clock.Now().Add(-30 * time.Minute)}
+	a := cases.Alert{CaseRef: "NHTH-000001", Urgency: cases.NonUrgent, RaisedAt: clock.Now().Add(-30 * time.Minute)}
 	if err := p.Page(context.Background(), oncall.StepSMS, a); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,7 @@ func TestPageErrors(t *testing.T) {
 			fake, client := newTwilio(t)
 			fake.status = tt.status
 			p := newPager(t, client, time.Now, "en")
-			err := p.Page(context.Background(), tt.step, routing.Alert{CaseRef: "NHTH-000001", RaisedAt: time.Now()})
+			err := p.Page(context.Background(), tt.step, cases.Alert{CaseRef: "NHTH-000001", RaisedAt: time.Now()})
 			if err == nil {
 				t.Fatal("got no error")
 			}
@@ -226,7 +228,7 @@ func TestNewRejectsBadSettings(t *testing.T) {
 		t.Error("nil client accepted")
 	}
 	var none *oncall.Pager
-	if err := none.Page(context.Background(), oncall.StepSMS, routing.Alert{}); !errors.Is(err, routing.ErrPermanent) {
+	if err := none.Page(context.Background(), oncall.StepSMS, cases.Alert{}); !errors.Is(err, routing.ErrPermanent) {
 		t.Errorf("nil pager: got %v, want a permanent failure", err)
 	}
 }
@@ -236,12 +238,12 @@ func TestNewRejectsBadSettings(t *testing.T) {
 func TestUnacknowledgedAlertReachesOnCallThroughTwilio(t *testing.T) {
 	fake, client := newTwilio(t)
 	clock := routingtest.NewClock()
-	e := routingtest.Engine(t, routing.Config{Now: clock.Now})
+	e, desk := casestest.New(t, routing.Config{Now: clock.Now})
 	ctx := context.Background()
-	if err := e.EnableCases(ctx, routing.CasesConfig{}, newPager(t, client, clock.Now, "en")); err != nil {
+	if err := desk.Enable(ctx, cases.Config{}, newPager(t, client, clock.Now, "en")); err != nil {
 		t.Fatal(err)
 	}
-	c, err := e.SubmitTip(ctx, routing.Tip{Minor: "yes", Description: "girl, about 15, at the truck stop"})
+	c, err := desk.SubmitTip(ctx, cases.Tip{Minor: "yes", Description: "girl, about 15, at the truck stop"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +273,7 @@ func TestUnacknowledgedAlertReachesOnCallThroughTwilio(t *testing.T) {
 			}
 		}
 	}
-	a, _ := e.Alert(ctx, c.AlertID)
+	a, _ := desk.Alert(ctx, c.AlertID)
 	if len(a.Escalated) != 2 {
 		t.Errorf("alert records %v, want sms and call", a.Escalated)
 	}

@@ -265,7 +265,7 @@ func TestMMSAttachments(t *testing.T) {
 func TestBlockedContactCanStop(t *testing.T) {
 	r := newRig(t)
 	r.text(texter, "BEFREE")
-	if err := r.e.Block(r.ctx, texter, time.Now().Add(time.Hour), "abuse"); err != nil {
+	if err := r.e.SetBlock(r.ctx, r.e.ContactKey(texter), time.Now().Add(time.Hour), "abuse"); err != nil {
 		t.Fatal(err)
 	}
 	r.text(texter, "STOP")

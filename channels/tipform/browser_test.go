@@ -12,8 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/channels/tipform"
-	"github.com/openhotline/hotline/routing"
 )
 
 // chrome is one headless Chromium shared by the package's browser tests; each test gets a tab.
@@ -142,15 +142,15 @@ func TestBrowserSubmitBothLanguages(t *testing.T) {
 			if head != tt.wantHead || !regexp.MustCompile(`^[A-Z]+-[0-9A-Z]+$`).MatchString(ref) {
 				t.Errorf("confirmation: got %q with reference %q", head, ref)
 			}
-			cases, err := r.e.Cases(context.Background(), 10)
-			if err != nil || len(cases) != 1 || cases[0].Ref != ref {
-				t.Fatalf("cases: got %+v, %v; want one with reference %s", cases, err, ref)
+			got, err := r.d.Cases(context.Background(), 10)
+			if err != nil || len(got) != 1 || got[0].Ref != ref {
+				t.Fatalf("cases: got %+v, %v; want one with reference %s", got, err, ref)
 			}
-			if (cases[0].Urgency == routing.Urgent) != tt.wantUrgent {
-				t.Errorf("urgency: got %q, want urgent=%v", cases[0].Urgency, tt.wantUrgent)
+			if (got[0].Urgency == cases.Urgent) != tt.wantUrgent {
+				t.Errorf("urgency: got %q, want urgent=%v", got[0].Urgency, tt.wantUrgent)
 			}
 			if tt.wantUrgent {
-				alerts, err := r.e.Alerts(context.Background(), true)
+				alerts, err := r.d.Alerts(context.Background(), true)
 				if err != nil || len(alerts) == 0 || alerts[0].CaseRef != ref {
 					t.Errorf("alerts: got %+v, %v; want an open alert for %s", alerts, err, ref)
 				}

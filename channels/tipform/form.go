@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/cases"
 )
 
 // Form is the tip form's answers as the reporter typed them (trimmed), kept to show them again.
@@ -115,10 +115,10 @@ func (f Form) empty() bool {
 }
 
 // Tip turns valid answers into the engine's Tip.
-func (f Form) Tip(lang string) routing.Tip {
-	t := routing.Tip{
+func (f Form) Tip(lang string) cases.Tip {
+	t := cases.Tip{
 		Language:       lang,
-		Type:           routing.CaseUnknown,
+		Type:           cases.CaseUnknown,
 		City:           f.City,
 		Place:          f.Place,
 		When:           f.When,
@@ -130,11 +130,11 @@ func (f Form) Tip(lang string) routing.Tip {
 	}
 	switch f.Type {
 	case "sex":
-		t.Type = routing.CaseSex
+		t.Type = cases.CaseSex
 	case "labor":
-		t.Type = routing.CaseLabor
+		t.Type = cases.CaseLabor
 	case "both":
-		t.Type = routing.CaseBoth
+		t.Type = cases.CaseBoth
 	}
 	if s, ok := stateByCode(f.State); ok {
 		t.State = s.En

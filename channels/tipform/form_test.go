@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/cases"
 )
 
 func TestFormTip(t *testing.T) {
@@ -19,7 +19,7 @@ func TestFormTip(t *testing.T) {
 		t.Fatalf("errors: %v", errs)
 	}
 	tip := f.Tip("en")
-	want := routing.Tip{Language: "en", Type: routing.CaseUnknown, State: "New York", City: "Buffalo", Minor: "unsure",
+	want := cases.Tip{Language: "en", Type: cases.CaseUnknown, State: "New York", City: "Buffalo", Minor: "unsure",
 		Description: "line one\nline two\n\n[Immediate danger: not sure]", Contact: "(716) 555-0100", ContactMethod: "phone", ConsentLawEnfo: true}
 	if tip != want {
 		t.Errorf("got %+v\nwant %+v", tip, want)
@@ -55,7 +55,7 @@ func FuzzDecode(f *testing.F) {
 		if utf8.RuneCountInString(tip.Description) > maxDesc+40 || utf8.RuneCountInString(tip.City) > maxShort {
 			t.Fatal("limit not enforced")
 		}
-		if !slices.Contains([]routing.CaseType{routing.CaseSex, routing.CaseLabor, routing.CaseBoth, routing.CaseUnknown}, tip.Type) {
+		if !slices.Contains([]cases.CaseType{cases.CaseSex, cases.CaseLabor, cases.CaseBoth, cases.CaseUnknown}, tip.Type) {
 			t.Fatalf("type %q", tip.Type)
 		}
 		if tip.Contact != "" && tip.ContactMethod != "phone" && tip.ContactMethod != "email" {

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/text/language"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -28,6 +29,7 @@ var files embed.FS
 type Handler struct {
 	cfg     Config
 	engine  *routing.Engine
+	desk    Desk
 	tpl     *template.Template
 	assets  http.Handler
 	tokens  tokens
@@ -35,8 +37,18 @@ type Handler struct {
 	log     *slog.Logger
 }
 
-// New returns the tip form handler.
-func New(cfg Config, e *routing.Engine) (*Handler, error) {
+// Desk is what the form needs of the case desk; *cases.Desk implements it.
+type Desk interface {
+	SubmitTip(ctx context.Context, t cases.Tip) (cases.Case, error)
+}
+
+var _ Desk = (*cases.Desk)(nil)
+
+// New returns the tip form handler: tips go to desk as cases.
+func New(cfg Config, e *routing.Engine, desk Desk) (*Handler, error) {
+	if desk == nil {
+		return nil, errors.New("tipform: New needs the case desk")
+	}
 	cfg.setDefaults()
 	tpl, err := template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(files, "templates/*.html")
 	if err != nil {
@@ -49,6 +61,7 @@ func New(cfg Config, e *routing.Engine) (*Handler, error) {
 	return &Handler{
 		cfg:     cfg,
 		engine:  e,
+		desk:    desk,
 		tpl:     tpl,
 		assets:  http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
 		tokens:  tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
@@ -160,7 +173,7 @@ func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce s
 		h.render(w, http.StatusOK, "thanks", h.thanks(lang, ref, urgent))
 		return
 	}
-	c, err := h.engine.SubmitTip(ctx, form.Tip(lang))
+	c, err := h.desk.SubmitTip(ctx, form.Tip(lang))
 	if routing.ErrorCode(err) == routing.EInvalid {
 		// Decode should have caught it; say what the engine said rather than "try again".
 		rdb.Del(context.WithoutCancel(ctx), key)
@@ -174,7 +187,7 @@ func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce s
 		h.render(w, http.StatusServiceUnavailable, "form", h.page(lang, form, nil, t.ErrSave))
 		return
 	}
-	urgent := c.Urgency == routing.Urgent
+	urgent := c.Urgency == cases.Urgent
 	rdb.Set(ctx, key, c.Ref, h.cfg.TokenTTL+time.Hour)
 	rdb.Set(ctx, key+":urgent", urgent, h.cfg.TokenTTL+time.Hour)
 	h.log.Info("tipform: tip received", "case", c.ID, "urgent", urgent)

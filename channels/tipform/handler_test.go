@@ -12,25 +12,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/channels/tipform"
 	"github.com/openhotline/hotline/routing"
-	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 type rig struct {
 	t   *testing.T
 	e   *routing.Engine
+	d   *cases.Desk
 	srv *httptest.Server
 	now time.Time
 }
 
 func newRig(t *testing.T, cfg tipform.Config) *rig {
 	t.Helper()
-	r := &rig{t: t, e: routingtest.Engine(t, routing.Config{}), now: time.Now()}
+	r := &rig{t: t, now: time.Now()}
+	r.e, r.d = casestest.New(t, routing.Config{})
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return r.now }
 	}
-	h, err := tipform.New(cfg, r.e)
+	h, err := tipform.New(cfg, r.e, r.d)
 	if err != nil {
 		t.Fatalf("tipform.New: %v", err)
 	}
@@ -162,23 +165,23 @@ func TestSubmitCreatesCase(t *testing.T) {
 		form       url.Values
 		wantText   string
 		wantUrgent bool
-		check      func(t *testing.T, c routing.Case)
+		check      func(t *testing.T, c cases.Case)
 	}{
 		{"english labor tip", url.Values{
 			"lang": {"en"}, "type": {"labor"}, "state": {"TX"}, "city": {"Houston"}, "place": {"Sunrise Nails, Main St"},
 			"when": {"every weekend"}, "minor": {"no"}, "danger": {"no"},
 			"description": {"Workers sleep in the back room and never leave."}, "contact_method": {"email"},
 			"contact": {"witness@example.org"}, "consent": {"yes"},
-		}, "Your reference number is", false, func(t *testing.T, c routing.Case) {
-			if c.Type != routing.CaseLabor || c.Urgency == routing.Urgent {
+		}, "Your reference number is", false, func(t *testing.T, c cases.Case) {
+			if c.Type != cases.CaseLabor || c.Urgency == cases.Urgent {
 				t.Errorf("case: got type %q urgency %q, want labor, not urgent", c.Type, c.Urgency)
 			}
 		}},
 		{"spanish tip, minor involved", url.Values{
 			"lang": {"es"}, "type": {"sex"}, "state": {"CA"}, "minor": {"yes"},
 			"description": {"Una niña de unos 15 años trabaja en el bar de noche."},
-		}, "Su número de referencia es", true, func(t *testing.T, c routing.Case) {
-			if c.Type != routing.CaseSex {
+		}, "Su número de referencia es", true, func(t *testing.T, c cases.Case) {
+			if c.Type != cases.CaseSex {
 				t.Errorf("case type: got %q, want sex", c.Type)
 			}
 		}},
@@ -193,15 +196,15 @@ func TestSubmitCreatesCase(t *testing.T) {
 				t.Fatalf("got %d, want 200 with %q:\n%s", p.status, tt.wantText, p.body)
 			}
 			got := ref(t, p)
-			cases, err := r.e.Cases(context.Background(), 10)
-			if err != nil || len(cases) != 1 {
-				t.Fatalf("cases: got %d, %v; want 1", len(cases), err)
+			all, err := r.d.Cases(context.Background(), 10)
+			if err != nil || len(all) != 1 {
+				t.Fatalf("cases: got %d, %v; want 1", len(all), err)
 			}
-			c := cases[0]
+			c := all[0]
 			if c.Ref != got {
 				t.Errorf("reference shown %q, case has %q", got, c.Ref)
 			}
-			if (c.Urgency == routing.Urgent) != tt.wantUrgent {
+			if (c.Urgency == cases.Urgent) != tt.wantUrgent {
 				t.Errorf("urgency: got %q, want urgent=%v", c.Urgency, tt.wantUrgent)
 			}
 			if tt.check != nil {
@@ -213,7 +216,7 @@ func TestSubmitCreatesCase(t *testing.T) {
 			if again.status != http.StatusOK || ref(t, again) != got {
 				t.Errorf("resent form: got %d with reference %q, want 200 with %q", again.status, ref(t, again), got)
 			}
-			if cases, _ := r.e.Cases(context.Background(), 10); len(cases) != 1 {
+			if cases, _ := r.d.Cases(context.Background(), 10); len(cases) != 1 {
 				t.Errorf("resent form: got %d cases, want 1", len(cases))
 			}
 		})
@@ -286,7 +289,7 @@ func TestHoneypot(t *testing.T) {
 	if p.status != http.StatusOK || !regexp.MustCompile(`^NHTH-[0-9A-Z]{6}$`).MatchString(ref(t, p)) {
 		t.Fatalf("got %d, want the usual thanks page with a reference", p.status)
 	}
-	if cases, err := r.e.Cases(context.Background(), 10); err != nil || len(cases) != 0 {
+	if cases, err := r.d.Cases(context.Background(), 10); err != nil || len(cases) != 0 {
 		t.Errorf("got %d cases (%v), want nothing stored", len(cases), err)
 	}
 }
@@ -311,11 +314,11 @@ func TestRateLimit(t *testing.T) {
 
 // newRigSharing serves a second handler on the same engine with another client IP function.
 func newRigSharing(t *testing.T, r *rig, ip func(*http.Request) string) *rig {
-	h, err := tipform.New(tipform.Config{RateLimit: 2, ClientIP: ip}, r.e)
+	h, err := tipform.New(tipform.Config{RateLimit: 2, ClientIP: ip}, r.e, r.d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &rig{t: t, e: r.e, srv: httptest.NewServer(h), now: r.now}
+	o := &rig{t: t, e: r.e, d: r.d, srv: httptest.NewServer(h), now: r.now}
 	t.Cleanup(o.srv.Close)
 	return o
 }

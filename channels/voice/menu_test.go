@@ -234,7 +234,7 @@ func TestRelayCallGoesToRelayTrainedAdvocateWithLongerOffer(t *testing.T) {
 
 func TestBlockedCallerIsToldAndReleased(t *testing.T) {
 	r := newRig(t, nil)
-	if err := r.eng.Block(r.ctx, "+15551230102", r.clock.Now().Add(time.Hour), "abusive"); err != nil {
+	if err := r.eng.SetBlock(r.ctx, r.eng.ContactKey("+15551230102"), r.clock.Now().Add(time.Hour), "abusive"); err != nil {
 		t.Fatal(err)
 	}
 	menu := r.twiml(PathIncoming, callForm(sid(510), "+15551230102"))

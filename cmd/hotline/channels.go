@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/channels/email"
 	"github.com/openhotline/hotline/channels/oncall"
 	"github.com/openhotline/hotline/channels/sms"
@@ -40,9 +41,9 @@ func (set *channelSet) close() {
 	}
 }
 
-// buildChannels builds the channels on eng. clientIP is the gateway's rule for a request's
-// client address (it exists only once the gateway does, hence a function).
-func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, clientIP func(*http.Request) string, log *slog.Logger) (*channelSet, error) {
+// buildChannels builds the channels on eng and the case desk. clientIP is the gateway's rule for
+// a request's client address (it exists only once the gateway does, hence a function).
+func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, desk *cases.Desk, clientIP func(*http.Request) string, log *slog.Logger) (*channelSet, error) {
 	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
 	public := cfg.HTTP.PublicURL
 
@@ -141,7 +142,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// The online tip form.
 	tipCfg := tipform.FromConfig(cfg)
 	tipCfg.ClientIP = clientIP
-	tip, err := tipform.New(tipCfg, eng)
+	tip, err := tipform.New(tipCfg, eng, desk)
 	if err != nil {
 		set.mail.Close()
 		set.close()
@@ -152,7 +153,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		gateway.Route{Method: "GET", Path: "/tip/assets/*", Handler: tip, Public: true})
 
 	// Cases and the on-call supervisor's pager.
-	var pager routing.Pager
+	var pager cases.Pager
 	if cfg.Hotline.OnCall != "" {
 		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Logger: log})
 		if err != nil {
@@ -163,7 +164,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	} else {
 		log.Warn("HOTLINE_ONCALL_NUMBER is empty: unacknowledged alerts are recorded but page nobody")
 	}
-	if err := eng.EnableCases(ctx, routing.CasesConfig{}, pager); err != nil {
+	if err := desk.Enable(ctx, cases.Config{}, pager); err != nil {
 		set.mail.Close()
 		set.close()
 		return nil, err

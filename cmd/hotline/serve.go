@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway"
 	"github.com/openhotline/hotline/gateway/metrics"
@@ -72,14 +73,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer closeRedis()
+	desk, err := cases.New(eng.Redis(), eng) // the case desk shares the engine's Redis and prefix
+	if err != nil {
+		return err
+	}
 	var srv *gateway.Server
 	clientIP := func(r *http.Request) string { return srv.ClientIP(r) }
-	chans, err := buildChannels(ctx, cfg, eng, clientIP, log)
+	chans, err := buildChannels(ctx, cfg, eng, desk, clientIP, log)
 	if err != nil {
 		return err
 	}
 	defer chans.close()
-	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log),
+	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Cases: desk, Logger: log, Out: stdout, Metrics: metrics.New(eng, desk, log),
 		Routes: chans.routes, Voice: chans.voice})
 	if err != nil {
 		chans.mail.Close()

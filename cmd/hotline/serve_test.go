@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/channels/twiliosim"
 	"github.com/openhotline/hotline/config"
@@ -121,8 +122,8 @@ func TestEveryTwilioRouteIsSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Data.Key = make([]byte, 32)
-	eng := routingtest.Engine(t, routing.Config{})
-	set, err := buildChannels(context.Background(), cfg, eng, func(r *http.Request) string { return "203.0.113.9" }, slog.New(slog.DiscardHandler))
+	eng, desk := casestest.New(t, routing.Config{})
+	set, err := buildChannels(context.Background(), cfg, eng, desk, func(r *http.Request) string { return "203.0.113.9" }, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -29,8 +30,8 @@ type Metrics struct {
 	scrapeErr prometheus.Counter
 }
 
-// New registers the collectors for engine.
-func New(engine *routing.Engine, log *slog.Logger) *Metrics {
+// New registers the collectors for engine and its case desk.
+func New(engine *routing.Engine, desk *cases.Desk, log *slog.Logger) *Metrics {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -52,7 +53,7 @@ func New(engine *routing.Engine, log *slog.Logger) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.sockets, m.scrapeErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&cluster{engine: engine, log: log, failed: m.scrapeErr}, &redisMemory{rdb: engine.Redis()})
+		&cluster{engine: engine, cases: desk, log: log, failed: m.scrapeErr}, &redisMemory{rdb: engine.Redis()})
 	return m
 }
 
@@ -76,9 +77,10 @@ func (m *Metrics) SocketOpened(kind string) { m.sockets.WithLabelValues(kind).In
 // SocketClosed is the counterpart of SocketOpened.
 func (m *Metrics) SocketClosed(kind string) { m.sockets.WithLabelValues(kind).Dec() }
 
-// cluster reads routing's figures from Redis at each scrape.
+// cluster reads routing's and the case desk's figures from Redis at each scrape.
 type cluster struct {
 	engine *routing.Engine
+	cases  *cases.Desk
 	log    *slog.Logger
 	failed prometheus.Counter
 }
@@ -154,7 +156,7 @@ func (c *cluster) Collect(ch chan<- prometheus.Metric) {
 	if dead, err := c.engine.DeadLetters(ctx, 10000); err == nil {
 		gauge(descDead, float64(len(dead)))
 	}
-	if cs, err := c.engine.CaseStats(ctx); err == nil {
+	if cs, err := c.cases.Stats(ctx); err == nil {
 		counter(descCases, float64(cs.CasesOpened))
 		counter(descAlerts, float64(cs.AlertsRaised), "raised")
 		counter(descAlerts, float64(cs.AlertsAcked), "acknowledged")

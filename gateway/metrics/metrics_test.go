@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
@@ -28,7 +29,7 @@ func scrape(t *testing.T, m *Metrics) string {
 
 func TestClusterFigures(t *testing.T) {
 	clock := routingtest.NewClock()
-	e := routingtest.Engine(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
+	e, desk := casestest.New(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
 	ctx := context.Background()
 	e.PutAdvocate(ctx, routing.Advocate{ID: "ana", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.SMS}})
 	e.Heartbeat(ctx, "ana")
@@ -39,7 +40,7 @@ func TestClusterFigures(t *testing.T) {
 	e.Inbound(ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550108888", Body: "AYUDA", Language: "es"})
 	clock.Advance(30 * time.Second)
 
-	m := New(e, nil)
+	m := New(e, desk, nil)
 	m.ObserveRequest("/twilio/sms", "POST", 200, 3*time.Millisecond)
 	m.SocketOpened("console")
 	out := scrape(t, m)
@@ -67,11 +68,11 @@ func TestClusterFigures(t *testing.T) {
 // TestRedisMemoryHeadroom: /metrics shows how full Redis is and whether it may evict, so an
 // operator is warned before the hotline loses state.
 func TestRedisMemoryHeadroom(t *testing.T) {
-	e := routingtest.Engine(t, routing.Config{})
+	e, desk := casestest.New(t, routing.Config{})
 	if _, err := ReadRedisMemory(context.Background(), e.Redis()); err != nil {
 		t.Skipf("this Redis does not report its memory (the in-process fallback): %v", err)
 	}
-	out := scrape(t, New(e, nil))
+	out := scrape(t, New(e, desk, nil))
 	for _, want := range []string{`hotline_redis_memory_used_bytes{primary="0"}`, `hotline_redis_memory_max_bytes{primary="0"}`,
 		`hotline_redis_evicting_policy{policy=`, `hotline_redis_evicted_keys_total{primary="0"}`} {
 		if !strings.Contains(out, want) {

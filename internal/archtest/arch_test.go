@@ -48,6 +48,8 @@ func layer(dir string) string {
 	switch {
 	case dir == "routing" || strings.HasPrefix(dir, "routing/"):
 		return "routing"
+	case dir == "cases" || strings.HasPrefix(dir, "cases/"):
+		return "cases"
 	case dir == "channels/twilio":
 		return "twilio"
 	case strings.HasPrefix(dir, "channels/"):
@@ -69,14 +71,15 @@ func channelOf(dir string) string {
 // allowed says which layers a layer may import (besides config and locales, and itself).
 var allowed = map[string][]string{
 	"routing":     {},
+	"cases":       {"routing"},
 	"config":      {},
 	"locales":     {},
 	"interpreter": {"routing"},
 	"twilio":      {"routing"},
-	"channel":     {"routing", "twilio", "interpreter"},
-	"gateway":     {"routing", "twilio", "channel", "interpreter"},
-	"bench":       {"routing", "twilio", "channel", "interpreter"},
-	"cmd":         {"routing", "twilio", "channel", "interpreter", "gateway", "bench"},
+	"channel":     {"routing", "cases", "twilio", "interpreter"},
+	"gateway":     {"routing", "cases", "twilio", "channel", "interpreter"},
+	"bench":       {"routing", "cases", "twilio", "channel", "interpreter"},
+	"cmd":         {"routing", "cases", "twilio", "channel", "interpreter", "gateway", "bench"},
 	"faults":      {}, // fault tests only: they run the built binary, the package itself imports nothing
 }
 

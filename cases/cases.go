@@ -1,4 +1,4 @@
-package routing
+package cases
 
 // Cases: an advocate flags a conversation, a tip arrives from the form, later contacts add
 // supplemental reports; every case raises an alert to the supervisors (alerts.go), carries an SLA
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 // CaseType is the kind of trafficking situation.
@@ -175,7 +177,7 @@ func (a Alert) Age(now time.Time) time.Duration {
 }
 
 // Pager reaches the on-call supervisor when an alert goes unacknowledged (SMS, then a call).
-// Implemented outside routing (through Twilio); routing defines what it needs.
+// Implemented by a channel (through Twilio); the desk defines what it needs.
 type Pager interface {
 	Page(ctx context.Context, step string, a Alert) error
 }
@@ -216,27 +218,27 @@ func urgencyRank(u Urgency) int {
 // normalize checks and completes an advocate's input: unknown type when none, lacking
 // information when no urgency, indicators lower-cased and deduplicated, urgent when a minor or
 // imminent harm is indicated.
-func (in CaseInput) normalize(cfg CasesConfig) (CaseInput, error) {
+func (in CaseInput) normalize(cfg Config) (CaseInput, error) {
 	if in.Type == "" {
 		in.Type = CaseUnknown
 	}
 	if !slices.Contains([]CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}, in.Type) {
-		return in, Errorf(EInvalid, "case type %q must be sex, labor, both or unknown", in.Type)
+		return in, routing.Errorf(routing.EInvalid, "case type %q must be sex, labor, both or unknown", in.Type)
 	}
 	if in.Urgency == "" {
 		in.Urgency = LackingInfo
 	}
 	if !slices.Contains([]Urgency{Urgent, NonUrgent, LackingInfo}, in.Urgency) {
-		return in, Errorf(EInvalid, "urgency %q must be urgent, non_urgent or lacking_info", in.Urgency)
+		return in, routing.Errorf(routing.EInvalid, "urgency %q must be urgent, non_urgent or lacking_info", in.Urgency)
 	}
 	if len(in.Indicators) > maxIndicators {
-		return in, Errorf(EInvalid, "too many indicators (at most %d)", maxIndicators)
+		return in, routing.Errorf(routing.EInvalid, "too many indicators (at most %d)", maxIndicators)
 	}
 	var inds []string
 	for _, ind := range in.Indicators {
 		ind = strings.ToLower(strings.TrimSpace(ind))
 		if !cfg.knownIndicator(ind) {
-			return in, Errorf(EInvalid, "unknown indicator %q", ind)
+			return in, routing.Errorf(routing.EInvalid, "unknown indicator %q", ind)
 		}
 		if !slices.Contains(inds, ind) {
 			inds = append(inds, ind)
@@ -248,7 +250,7 @@ func (in CaseInput) normalize(cfg CasesConfig) (CaseInput, error) {
 	}
 	in.Summary = strings.TrimSpace(in.Summary)
 	if len(in.Summary) > maxSummary || !utf8.ValidString(in.Summary) {
-		return in, Errorf(EInvalid, "summary must be valid text of at most %d bytes", maxSummary)
+		return in, routing.Errorf(routing.EInvalid, "summary must be valid text of at most %d bytes", maxSummary)
 	}
 	in.CaseID = strings.TrimSpace(in.CaseID)
 	return in, nil
@@ -268,191 +270,191 @@ func mergeType(a, b CaseType) CaseType {
 // Flag records a conversation as a potential trafficking case (or a supplemental report to
 // in.CaseID) and raises an alert to every supervisor. Errors: EForbidden when the conversation is
 // not held by advocateID; EConflict when it is closed; EInvalid for a bad type or urgency;
-// ENotFound for an unknown case id.
+// routing.ENotFound for an unknown case id.
 //
 // in.CaseID may be a case id or its reference number. Without one, a conversation already
 // flagged, or one from a contact who belongs to an open case, adds a supplemental report to that
 // case. A minor involved or imminent harm makes the case urgent and tags the conversation.
-func (e *Engine) Flag(ctx context.Context, advocateID, convID string, in CaseInput) (Case, error) {
-	cfg, err := e.CasesConfig(ctx)
+func (s *Desk) Flag(ctx context.Context, advocateID, convID string, in CaseInput) (Case, error) {
+	cfg, err := s.Config(ctx)
 	if err != nil {
 		return Case{}, err
 	}
 	if in, err = in.normalize(cfg); err != nil {
 		return Case{}, err
 	}
-	conv, err := e.Conversation(ctx, convID)
+	conv, err := s.eng.Conversation(ctx, convID)
 	if err != nil {
 		return Case{}, err
 	}
 	if advocateID == "" || conv.Advocate != advocateID {
-		return Case{}, Errorf(EForbidden, "conversation %s is not yours to flag", convID)
+		return Case{}, routing.Errorf(routing.EForbidden, "conversation %s is not yours to flag", convID)
 	}
-	if conv.State == Closed || conv.State == Abandoned {
-		return Case{}, Errorf(EConflict, "conversation %s is %s: flag it before closing", convID, conv.State)
+	if conv.State == routing.Closed || conv.State == routing.Abandoned {
+		return Case{}, routing.Errorf(routing.EConflict, "conversation %s is %s: flag it before closing", convID, conv.State)
 	}
-	target, err := e.targetCase(ctx, in.CaseID, conv)
+	target, err := s.targetCase(ctx, in.CaseID, conv)
 	if err != nil {
 		return Case{}, err
 	}
-	rep := CaseReport{At: e.now(), By: advocateID, ConversationID: convID, Summary: in.Summary, Source: SourceFlag}
+	rep := CaseReport{At: s.now(), By: advocateID, ConversationID: convID, Summary: in.Summary, Source: SourceFlag}
 	var c Case
 	if target == "" {
-		c, err = e.openNewCase(ctx, cfg, newCase{
+		c, err = s.openNewCase(ctx, cfg, newCase{
 			in: in, report: rep, conv: convID, contactKey: conv.ContactKey, language: conv.Language,
 		})
 	} else {
 		rep.Source = SourceSupplemental
-		c, err = e.addReport(ctx, cfg, target, in, rep, conv.ContactKey)
+		c, err = s.addReport(ctx, cfg, target, in, rep, conv.ContactKey)
 	}
 	if err != nil {
 		return Case{}, err
 	}
-	if err := e.tagFlagged(ctx, conv, c); err != nil {
-		e.log.Warn("cases: tagging flagged conversation failed", "conversation", convID, "case", c.ID, "err", err)
+	if err := s.tagFlagged(ctx, conv, c); err != nil {
+		s.log.Warn("cases: tagging flagged conversation failed", "conversation", convID, "case", c.ID, "err", err)
 	}
-	e.appendAudit(ctx, AuditEntry{Who: advocateID, Action: AuditFlag, Target: c.ID,
+	s.appendAudit(ctx, AuditEntry{Who: advocateID, Action: AuditFlag, Target: c.ID,
 		Data: map[string]string{"conversation": convID, "ref": c.Ref, "source": rep.Source}})
 	return c, nil
 }
 
 // targetCase picks the case a flag adds to: the one named, the one the conversation is in, or
 // the open case of the same contact; "" for a new case.
-func (e *Engine) targetCase(ctx context.Context, named string, conv Conversation) (string, error) {
+func (s *Desk) targetCase(ctx context.Context, named string, conv routing.Conversation) (string, error) {
 	if named != "" {
-		d, err := e.findCase(ctx, named)
+		d, err := s.findCase(ctx, named)
 		if err != nil {
 			return "", err
 		}
 		if d.State == CaseClosed {
-			return "", Errorf(EConflict, "case %s is closed", d.Ref)
+			return "", routing.Errorf(routing.EConflict, "case %s is closed", d.Ref)
 		}
 		return d.ID, nil
 	}
-	if id, err := e.CaseOf(ctx, conv.ID); err != nil || id != "" {
+	if id, err := s.CaseOf(ctx, conv.ID); err != nil || id != "" {
 		return id, err
 	}
 	if conv.ContactKey == "" {
 		return "", nil
 	}
-	id, err := e.getString(ctx, e.keys.contactCase(conv.ContactKey))
+	id, err := s.getString(ctx, s.keys.contactCase(conv.ContactKey))
 	if err != nil || id == "" {
 		return "", err
 	}
-	d, err := e.loadCaseDoc(ctx, id)
-	if ErrorCode(err) == ENotFound || (err == nil && d.State == CaseClosed) {
+	d, err := s.loadCaseDoc(ctx, id)
+	if routing.ErrorCode(err) == routing.ENotFound || (err == nil && d.State == CaseClosed) {
 		return "", nil
 	}
 	return id, err
 }
 
-// findCase loads a case by id or reference number. Errors: ENotFound.
-func (e *Engine) findCase(ctx context.Context, idOrRef string) (caseDoc, error) {
+// findCase loads a case by id or reference number. Errors: routing.ENotFound.
+func (s *Desk) findCase(ctx context.Context, idOrRef string) (caseDoc, error) {
 	if strings.Contains(idOrRef, "-") {
-		id, err := e.getString(ctx, e.keys.caseRef(strings.ToUpper(idOrRef)))
+		id, err := s.getString(ctx, s.keys.caseRef(strings.ToUpper(idOrRef)))
 		if err != nil {
 			return caseDoc{}, err
 		}
 		if id == "" {
-			return caseDoc{}, Errorf(ENotFound, "no case with reference %q", idOrRef)
+			return caseDoc{}, routing.Errorf(routing.ENotFound, "no case with reference %q", idOrRef)
 		}
 		idOrRef = id
 	}
-	return e.loadCaseDoc(ctx, idOrRef)
+	return s.loadCaseDoc(ctx, idOrRef)
 }
 
 // tagFlagged marks an urgent case's conversation so that routing and the consoles treat it so.
-func (e *Engine) tagFlagged(ctx context.Context, conv Conversation, c Case) error {
+func (s *Desk) tagFlagged(ctx context.Context, conv routing.Conversation, c Case) error {
 	if c.Urgency != Urgent {
 		return nil
 	}
-	tags := []string{TagUrgent}
+	tags := []string{routing.TagUrgent}
 	if slices.Contains(c.Indicators, IndMinor) {
-		tags = append(tags, TagMinor)
+		tags = append(tags, routing.TagMinor)
 	}
 	if slices.Contains(c.Indicators, IndImminent) {
-		tags = append(tags, TagDanger)
+		tags = append(tags, routing.TagDanger)
 	}
-	return e.Tag(ctx, conv.ID, max(conv.Priority, urgentPriority), tags...)
+	return s.eng.Tag(ctx, conv.ID, max(conv.Priority, urgentPriority), tags...)
 }
 
 // urgentPriority is the routing priority of a conversation in an urgent case.
 const urgentPriority = 8
 
-// Case returns one case. Errors: ENotFound.
-func (e *Engine) Case(ctx context.Context, id string) (Case, error) {
-	d, err := e.loadCaseDoc(ctx, id)
+// Case returns one case. Errors: routing.ENotFound.
+func (s *Desk) Case(ctx context.Context, id string) (Case, error) {
+	d, err := s.loadCaseDoc(ctx, id)
 	if err != nil {
 		return Case{}, err
 	}
-	return e.openCase(d)
+	return s.openCase(d)
 }
 
 // CaseByRef returns the case with a reference number (as told to a tip reporter or caller).
-// Errors: ENotFound.
-func (e *Engine) CaseByRef(ctx context.Context, ref string) (Case, error) {
+// Errors: routing.ENotFound.
+func (s *Desk) CaseByRef(ctx context.Context, ref string) (Case, error) {
 	if !strings.Contains(ref, "-") {
-		return Case{}, Errorf(ENotFound, "no case with reference %q", ref)
+		return Case{}, routing.Errorf(routing.ENotFound, "no case with reference %q", ref)
 	}
-	d, err := e.findCase(ctx, ref)
+	d, err := s.findCase(ctx, ref)
 	if err != nil {
 		return Case{}, err
 	}
-	return e.openCase(d)
+	return s.openCase(d)
 }
 
 // RelatedCase returns the case a conversation belongs to or, failing that, the open case its
 // contact belongs to (a caller who reached the hotline before): the console shows it so that the
 // advocate adds to that case rather than opening another. found is false when there is none.
-func (e *Engine) RelatedCase(ctx context.Context, convID string) (c Case, found bool, err error) {
-	conv, err := e.Conversation(ctx, convID)
+func (s *Desk) RelatedCase(ctx context.Context, convID string) (c Case, found bool, err error) {
+	conv, err := s.eng.Conversation(ctx, convID)
 	if err != nil {
 		return Case{}, false, err
 	}
-	id, err := e.targetCase(ctx, "", conv)
+	id, err := s.targetCase(ctx, "", conv)
 	if err != nil || id == "" {
 		return Case{}, false, err
 	}
-	c, err = e.Case(ctx, id)
+	c, err = s.Case(ctx, id)
 	return c, err == nil, err
 }
 
 // CaseOf returns the id of the case a conversation belongs to, or "".
-func (e *Engine) CaseOf(ctx context.Context, convID string) (string, error) {
-	return e.getString(ctx, e.keys.convCase(convID))
+func (s *Desk) CaseOf(ctx context.Context, convID string) (string, error) {
+	return s.getString(ctx, s.keys.convCase(convID))
 }
 
 // Cases lists cases, newest first, up to limit.
-func (e *Engine) Cases(ctx context.Context, limit int) ([]Case, error) {
+func (s *Desk) Cases(ctx context.Context, limit int) ([]Case, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	ids, err := e.rdb.ZRevRange(ctx, e.keys.caseList(), 0, int64(limit-1)).Result()
+	ids, err := s.rdb.ZRevRange(ctx, s.keys.caseList(), 0, int64(limit-1)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("routing: list cases: %w", err)
+		return nil, fmt.Errorf("cases: list cases: %w", err)
 	}
 	docKeys := make([]string, len(ids))
 	for i, id := range ids {
-		docKeys[i] = e.keys.caseDoc(id)
+		docKeys[i] = s.keys.caseDoc(id)
 	}
 	out := make([]Case, 0, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	raws, err := e.rdb.MGet(ctx, docKeys...).Result()
+	raws, err := s.rdb.MGet(ctx, docKeys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("routing: list cases: %w", err)
+		return nil, fmt.Errorf("cases: list cases: %w", err)
 	}
 	for _, raw := range raws {
-		s, ok := raw.(string)
+		doc, ok := raw.(string)
 		if !ok {
 			continue
 		}
-		d, err := decodeCase(s)
+		d, err := decodeCase(doc)
 		if err != nil {
 			return nil, err
 		}
-		c, err := e.openCase(d)
+		c, err := s.openCase(d)
 		if err != nil {
 			return nil, err
 		}

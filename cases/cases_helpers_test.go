@@ -1,4 +1,4 @@
-package routing_test
+package cases_test
 
 import (
 	"context"
@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
-	"github.com/redis/go-redis/v9"
 )
 
 // pagerLog is a Pager that remembers what it was asked to do, and when.
@@ -28,7 +30,7 @@ type pageCall struct {
 	At    time.Time
 }
 
-func (p *pagerLog) Page(_ context.Context, step string, a routing.Alert) error {
+func (p *pagerLog) Page(_ context.Context, step string, a cases.Alert) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail != nil {
@@ -48,39 +50,52 @@ func (p *pagerLog) steps() []string {
 	return s
 }
 
-// casesRig is one or more engines ("processes") on one Redis prefix with cases enabled, a
-// shared manual clock and a pager each.
+// casesRig is one or more processes (an engine and a case desk each) on one Redis prefix with
+// cases enabled, a shared manual clock and a pager each.
 type casesRig struct {
 	t      *testing.T
 	ctx    context.Context
 	clock  *routingtest.Clock
 	e      *routing.Engine // the first process
+	d      *cases.Desk     // the first process's desk
 	pager  *pagerLog
 	rdb    redis.UniversalClient
 	prefix string
 	advs   []string
 }
 
-func newCasesRig(t *testing.T, cfg routing.CasesConfig) *casesRig {
+func newCasesRig(t *testing.T, cfg cases.Config) *casesRig {
 	t.Helper()
 	rdb, prefix := routingtest.Redis(t)
 	r := &casesRig{t: t, ctx: context.Background(), clock: routingtest.NewClock(), rdb: rdb, prefix: prefix}
-	r.e, r.pager = r.process(cfg)
+	p, pager := r.process(cfg)
+	r.e, r.d, r.pager = p.e, p.d, pager
 	return r
 }
 
-// process starts another engine on the same Redis and prefix, as another gateway process would.
-func (r *casesRig) process(cfg routing.CasesConfig) (*routing.Engine, *pagerLog) {
+// proc is one process: its engine and its case desk.
+type proc struct {
+	e *routing.Engine
+	d *cases.Desk
+}
+
+// process starts another engine and desk on the same Redis and prefix, as another gateway
+// process would.
+func (r *casesRig) process(cfg cases.Config) (proc, *pagerLog) {
 	r.t.Helper()
 	e, err := routing.New(r.rdb, routing.Config{Prefix: r.prefix, DataKey: routingtest.DataKey, Now: r.clock.Now, PresenceTTL: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	p := &pagerLog{clock: r.clock}
-	if err := e.EnableCases(r.ctx, cfg, p); err != nil {
-		r.t.Fatalf("EnableCases: %v", err)
+	d, err := cases.New(r.rdb, e)
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	return e, p
+	p := &pagerLog{clock: r.clock}
+	if err := d.Enable(r.ctx, cfg, p); err != nil {
+		r.t.Fatalf("Enable: %v", err)
+	}
+	return proc{e: e, d: d}, p
 }
 
 // held returns a conversation from contact (SMS), accepted by advocate adv.
@@ -118,9 +133,9 @@ func (r *casesRig) held(adv, contact string) routing.Conversation {
 	return c
 }
 
-func (r *casesRig) flag(adv, conv string, in routing.CaseInput) routing.Case {
+func (r *casesRig) flag(adv, conv string, in cases.CaseInput) cases.Case {
 	r.t.Helper()
-	c, err := r.e.Flag(r.ctx, adv, conv, in)
+	c, err := r.d.Flag(r.ctx, adv, conv, in)
 	if err != nil {
 		r.t.Fatalf("Flag: %v", err)
 	}
@@ -157,9 +172,9 @@ func (r *casesRig) events(e *routing.Engine, types ...string) []routing.Event {
 	return out
 }
 
-func (r *casesRig) openAlerts(e *routing.Engine) []routing.Alert {
+func (r *casesRig) openAlerts(d *cases.Desk) []cases.Alert {
 	r.t.Helper()
-	a, err := e.Alerts(r.ctx, true)
+	a, err := d.Alerts(r.ctx, true)
 	if err != nil {
 		r.t.Fatalf("Alerts: %v", err)
 	}

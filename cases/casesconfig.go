@@ -1,4 +1,4 @@
-package routing
+package cases
 
 import (
 	"context"
@@ -10,14 +10,16 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/routing"
 )
 
-// CasesConfig tunes cases and alerts. Zero values take the defaults noted.
+// Config tunes cases and alerts. Zero values take the defaults noted.
 //
 // The defaults follow the hotline's published promise: a response plan on an urgent case within
 // minutes (the SLA clock gives a supervisor 15 minutes to acknowledge, and the on-call supervisor
 // is texted at 5 and called at 10), and non-urgent cases reviewed in under 24 hours.
-type CasesConfig struct {
+type Config struct {
 	// Indicators advocates may choose besides the five built in (minor_involved, imminent_harm,
 	// force, fraud, coercion). Default: DefaultIndicators.
 	Indicators      []string
@@ -41,7 +43,7 @@ var DefaultIndicators = []string{
 	"unpaid_wages", "commercial_sex", "recruitment_deception",
 }
 
-// builtinIndicators have meaning to the engine or are always offered.
+// builtinIndicators have meaning to the desk or are always offered.
 var builtinIndicators = []string{IndMinor, IndImminent, IndForce, IndFraud, IndCoercion}
 
 // Timer kinds of the cases part.
@@ -52,7 +54,7 @@ const (
 
 var indicatorPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
 
-func (c *CasesConfig) setDefaults() {
+func (c *Config) setDefaults() {
 	if c.Indicators == nil {
 		c.Indicators = DefaultIndicators
 	}
@@ -71,83 +73,83 @@ func (c *CasesConfig) setDefaults() {
 }
 
 // Validate checks the configuration, defaults applied.
-func (c CasesConfig) Validate() error {
+func (c Config) Validate() error {
 	for _, ind := range c.Indicators {
 		if !indicatorPattern.MatchString(ind) {
-			return Errorf(EInvalid, "indicator %q must be lower-case letters, digits and _", ind)
+			return routing.Errorf(routing.EInvalid, "indicator %q must be lower-case letters, digits and _", ind)
 		}
 	}
 	for _, ladder := range [][]EscalationStep{c.Ladder, c.NonUrgentLadder} {
 		seen := map[string]bool{}
 		for _, s := range ladder {
 			if s.Step == "" || s.After <= 0 || seen[s.Step] {
-				return Errorf(EInvalid, "escalation step %q after %s: each step needs a unique name and a positive delay", s.Step, s.After)
+				return routing.Errorf(routing.EInvalid, "escalation step %q after %s: each step needs a unique name and a positive delay", s.Step, s.After)
 			}
 			seen[s.Step] = true
 		}
 	}
 	if !regexp.MustCompile(`^[A-Z0-9]{1,8}$`).MatchString(c.RefPrefix) {
-		return Errorf(EInvalid, "case reference prefix %q must be 1-8 upper-case letters or digits", c.RefPrefix)
+		return routing.Errorf(routing.EInvalid, "case reference prefix %q must be 1-8 upper-case letters or digits", c.RefPrefix)
 	}
 	return nil
 }
 
 // sla is how long a case of urgency u may wait for a supervisor.
-func (c CasesConfig) sla(u Urgency) time.Duration {
+func (c Config) sla(u Urgency) time.Duration {
 	if u == Urgent {
 		return c.UrgentSLA
 	}
 	return c.NonUrgentSLA
 }
 
-func (c CasesConfig) ladder(u Urgency) []EscalationStep {
+func (c Config) ladder(u Urgency) []EscalationStep {
 	if u == Urgent {
 		return c.Ladder
 	}
 	return c.NonUrgentLadder
 }
 
-func (c CasesConfig) knownIndicator(ind string) bool {
+func (c Config) knownIndicator(ind string) bool {
 	return slices.Contains(builtinIndicators, ind) || slices.Contains(c.Indicators, ind)
 }
 
 // AllIndicators lists the indicators an advocate may choose: the built-in ones, then the
 // configured ones.
-func (c CasesConfig) AllIndicators() []string {
+func (c Config) AllIndicators() []string {
 	return append(slices.Clone(builtinIndicators), c.Indicators...)
 }
 
-// EnableCases turns on cases and alerts in this process: it records the configuration every
+// Enable turns on cases and alerts in this process: it records the configuration every
 // process shares (the last process started sets it: run them all with the same settings) and
 // registers the escalation and SLA timer handlers. pager reaches the on-call supervisor; with a
 // nil pager, escalation steps are still recorded and published but nobody is paged. Call it
-// before Run in every process. Errors: EInvalid for a bad configuration.
-func (e *Engine) EnableCases(ctx context.Context, cfg CasesConfig, pager Pager) error {
+// before the engine's Run in every process. Errors: EInvalid for a bad configuration.
+func (s *Desk) Enable(ctx context.Context, cfg Config, pager Pager) error {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := e.rdb.Set(ctx, e.keys.casesConfig(), mustJSON(cfg), 0).Err(); err != nil {
-		return fmt.Errorf("routing: store cases config: %w", err)
+	if err := s.rdb.Set(ctx, s.keys.casesConfig(), mustJSON(cfg), 0).Err(); err != nil {
+		return fmt.Errorf("cases: store cases config: %w", err)
 	}
-	e.HandleTimer(timerEscalate, func(ctx context.Context, arg string) error {
-		return e.escalate(ctx, pager, arg)
+	s.eng.HandleTimer(timerEscalate, func(ctx context.Context, arg string) error {
+		return s.escalate(ctx, pager, arg)
 	})
-	e.HandleTimer(timerSLA, e.checkSLA)
+	s.eng.HandleTimer(timerSLA, s.checkSLA)
 	return nil
 }
 
-// CasesConfig returns the cases configuration in force (defaults when EnableCases never ran).
-func (e *Engine) CasesConfig(ctx context.Context) (CasesConfig, error) {
-	var cfg CasesConfig
-	raw, err := e.rdb.Get(ctx, e.keys.casesConfig()).Bytes()
+// Config returns the cases configuration in force (defaults when Enable never ran).
+func (s *Desk) Config(ctx context.Context) (Config, error) {
+	var cfg Config
+	raw, err := s.rdb.Get(ctx, s.keys.casesConfig()).Bytes()
 	switch {
 	case errors.Is(err, redis.Nil):
 	case err != nil:
-		return cfg, fmt.Errorf("routing: load cases config: %w", err)
+		return cfg, fmt.Errorf("cases: load cases config: %w", err)
 	default:
 		if err := json.Unmarshal(raw, &cfg); err != nil {
-			return cfg, fmt.Errorf("routing: corrupt cases config: %w", err)
+			return cfg, fmt.Errorf("cases: corrupt cases config: %w", err)
 		}
 	}
 	cfg.setDefaults()

@@ -1,7 +1,7 @@
-package routing
+package cases
 
 // The audit log: who viewed, revealed, exported, reported what and when. A capped Redis stream
-// under the engine's prefix; entries name people by account id and records by id, never a
+// under the desk's key prefix; entries name people by account id and records by id, never a
 // contact address or any content.
 
 import (
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 // Audit actions.
@@ -38,7 +40,7 @@ type AuditEntry struct {
 	ID     string            `json:"id"`
 	At     time.Time         `json:"at"`
 	Who    string            `json:"who"`
-	Role   Role              `json:"role,omitempty"`
+	Role   routing.Role      `json:"role,omitempty"`
 	Action string            `json:"action"`
 	Target string            `json:"target,omitempty"` // case, conversation or alert id
 	Data   map[string]string `json:"data,omitempty"`   // ids, references, recipients: nothing personal
@@ -46,40 +48,40 @@ type AuditEntry struct {
 
 // Audit records an entry (the gateway records views and exports of its own). Errors: EInvalid
 // without an actor or an action.
-func (e *Engine) Audit(ctx context.Context, a AuditEntry) error {
+func (s *Desk) Audit(ctx context.Context, a AuditEntry) error {
 	if strings.TrimSpace(a.Who) == "" || strings.TrimSpace(a.Action) == "" {
-		return Errorf(EInvalid, "an audit entry needs who and what")
+		return routing.Errorf(routing.EInvalid, "an audit entry needs who and what")
 	}
 	if a.At.IsZero() {
-		a.At = e.now()
+		a.At = s.now()
 	}
 	data := ""
 	if len(a.Data) > 0 {
 		data = mustJSON(a.Data)
 	}
-	err := e.rdb.XAdd(ctx, &redis.XAddArgs{
-		Stream: e.keys.auditLog(),
+	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream: s.keys.auditLog(),
 		MaxLen: auditMaxLen,
 		Approx: true,
 		Values: []any{"at", a.At.UnixMilli(), "who", a.Who, "role", string(a.Role), "action", a.Action, "target", a.Target, "data", data},
 	}).Err()
 	if err != nil {
-		return fmt.Errorf("routing: audit %s: %w", a.Action, err)
+		return fmt.Errorf("cases: audit %s: %w", a.Action, err)
 	}
 	return nil
 }
 
 // appendAudit records an entry for an action that already happened; a failure is logged loudly
 // rather than undoing what a person in danger needed.
-func (e *Engine) appendAudit(ctx context.Context, a AuditEntry) {
-	if err := e.Audit(ctx, a); err != nil {
-		e.log.Error("cases: audit entry lost", "action", a.Action, "who", a.Who, "target", a.Target, "err", err)
+func (s *Desk) appendAudit(ctx context.Context, a AuditEntry) {
+	if err := s.Audit(ctx, a); err != nil {
+		s.log.Error("cases: audit entry lost", "action", a.Action, "who", a.Who, "target", a.Target, "err", err)
 	}
 }
 
 // AuditLog returns up to limit entries after the id `after` ("" = from the oldest kept), oldest
 // first. Reading the log is for admins: the caller checks the role.
-func (e *Engine) AuditLog(ctx context.Context, after string, limit int64) ([]AuditEntry, error) {
+func (s *Desk) AuditLog(ctx context.Context, after string, limit int64) ([]AuditEntry, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -87,12 +89,12 @@ func (e *Engine) AuditLog(ctx context.Context, after string, limit int64) ([]Aud
 	if after != "" {
 		start = "(" + after
 	}
-	msgs, err := e.rdb.XRangeN(ctx, e.keys.auditLog(), start, "+", limit).Result()
+	msgs, err := s.rdb.XRangeN(ctx, s.keys.auditLog(), start, "+", limit).Result()
 	if err != nil {
 		if strings.Contains(err.Error(), "Invalid stream ID") {
-			return nil, Errorf(EInvalid, "audit cursor %q is not a stream id", after)
+			return nil, routing.Errorf(routing.EInvalid, "audit cursor %q is not a stream id", after)
 		}
-		return nil, fmt.Errorf("routing: read audit log: %w", err)
+		return nil, fmt.Errorf("cases: read audit log: %w", err)
 	}
 	out := make([]AuditEntry, 0, len(msgs))
 	for _, m := range msgs {
@@ -103,7 +105,7 @@ func (e *Engine) AuditLog(ctx context.Context, after string, limit int64) ([]Aud
 
 func auditEntry(m redis.XMessage) AuditEntry {
 	s := func(k string) string { v, _ := m.Values[k].(string); return v }
-	a := AuditEntry{ID: m.ID, Who: s("who"), Role: Role(s("role")), Action: s("action"), Target: s("target")}
+	a := AuditEntry{ID: m.ID, Who: s("who"), Role: routing.Role(s("role")), Action: s("action"), Target: s("target")}
 	if ms, err := strconv.ParseInt(s("at"), 10, 64); err == nil {
 		a.At = time.UnixMilli(ms).UTC()
 	}
@@ -115,23 +117,23 @@ func auditEntry(m redis.XMessage) AuditEntry {
 
 // ExportAudit writes the whole audit log to w as JSON Lines, oldest first, and records the
 // export itself. Only admins may. Errors: EForbidden.
-func (e *Engine) ExportAudit(ctx context.Context, w io.Writer, who string, role Role) (int, error) {
-	if role != RoleAdmin || strings.TrimSpace(who) == "" {
-		return 0, Errorf(EForbidden, "exporting the audit log is for admins")
+func (s *Desk) ExportAudit(ctx context.Context, w io.Writer, who string, role routing.Role) (int, error) {
+	if role != routing.RoleAdmin || strings.TrimSpace(who) == "" {
+		return 0, routing.Errorf(routing.EForbidden, "exporting the audit log is for admins")
 	}
-	if err := e.Audit(ctx, AuditEntry{Who: who, Role: role, Action: AuditExport}); err != nil {
+	if err := s.Audit(ctx, AuditEntry{Who: who, Role: role, Action: AuditExport}); err != nil {
 		return 0, err
 	}
 	enc := json.NewEncoder(w)
 	n, after := 0, ""
 	for {
-		page, err := e.AuditLog(ctx, after, 1000)
+		page, err := s.AuditLog(ctx, after, 1000)
 		if err != nil {
 			return n, err
 		}
 		for _, a := range page {
 			if err := enc.Encode(a); err != nil {
-				return n, fmt.Errorf("routing: export audit: %w", err)
+				return n, fmt.Errorf("cases: export audit: %w", err)
 			}
 			n++
 		}

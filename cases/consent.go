@@ -1,4 +1,4 @@
-package routing
+package cases
 
 // The consent ledger: what a person agreed to share, with whom, when, recorded by whom. Nothing
 // about a case leaves the hotline without a matching consent, except under the two documented
@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 // Consent scopes: what may be shared.
@@ -59,84 +61,84 @@ func validRecipient(with string) bool {
 
 // RecordConsent adds an entry to the consent ledger. An advocate records it on a conversation
 // they hold; a supervisor or admin on any conversation or case. Errors: EInvalid (no subject,
-// unknown scope or recipient), ENotFound, EForbidden.
-func (e *Engine) RecordConsent(ctx context.Context, who string, role Role, c Consent) (Consent, error) {
+// unknown scope or recipient), routing.ENotFound, EForbidden.
+func (s *Desk) RecordConsent(ctx context.Context, who string, role routing.Role, c Consent) (Consent, error) {
 	if !role.Valid() || strings.TrimSpace(who) == "" {
-		return Consent{}, Errorf(EForbidden, "recording consent needs a signed-in advocate")
+		return Consent{}, routing.Errorf(routing.EForbidden, "recording consent needs a signed-in advocate")
 	}
 	switch {
 	case c.ConversationID != "":
-		conv, err := e.Conversation(ctx, c.ConversationID)
+		conv, err := s.eng.Conversation(ctx, c.ConversationID)
 		if err != nil {
 			return Consent{}, err
 		}
-		if role == RoleAdvocate && conv.Advocate != who {
-			return Consent{}, Errorf(EForbidden, "conversation %s is not yours", c.ConversationID)
+		if role == routing.RoleAdvocate && conv.Advocate != who {
+			return Consent{}, routing.Errorf(routing.EForbidden, "conversation %s is not yours", c.ConversationID)
 		}
 		if c.CaseID != "" {
-			return Consent{}, Errorf(EInvalid, "a consent is recorded on a conversation or on a case, not both")
+			return Consent{}, routing.Errorf(routing.EInvalid, "a consent is recorded on a conversation or on a case, not both")
 		}
 	case c.CaseID != "":
-		if _, err := e.loadCaseDoc(ctx, c.CaseID); err != nil {
+		if _, err := s.loadCaseDoc(ctx, c.CaseID); err != nil {
 			return Consent{}, err
 		}
 	default:
-		return Consent{}, Errorf(EInvalid, "a consent needs a conversation or a case")
+		return Consent{}, routing.Errorf(routing.EInvalid, "a consent needs a conversation or a case")
 	}
-	c, err := e.storeConsent(ctx, who, c)
+	c, err := s.storeConsent(ctx, who, c)
 	if err != nil {
 		return Consent{}, err
 	}
-	e.appendAudit(ctx, AuditEntry{Who: who, Role: role, Action: AuditConsent, Target: c.CaseID + c.ConversationID,
+	s.appendAudit(ctx, AuditEntry{Who: who, Role: role, Action: AuditConsent, Target: c.CaseID + c.ConversationID,
 		Data: map[string]string{"scope": c.Scope, "with": c.With, "granted": fmt.Sprint(c.Granted)}})
 	return c, nil
 }
 
 // storeConsent validates and appends a ledger entry.
-func (e *Engine) storeConsent(ctx context.Context, by string, c Consent) (Consent, error) {
+func (s *Desk) storeConsent(ctx context.Context, by string, c Consent) (Consent, error) {
 	if c.Scope != ScopeReport && c.Scope != ScopeContact {
-		return Consent{}, Errorf(EInvalid, "consent scope %q must be report or contact", c.Scope)
+		return Consent{}, routing.Errorf(routing.EInvalid, "consent scope %q must be report or contact", c.Scope)
 	}
 	c.With = strings.TrimSpace(c.With)
 	if !validRecipient(c.With) {
-		return Consent{}, Errorf(EInvalid, "consent recipient %q must be hotline, law_enforcement, any or provider:<name>", c.With)
+		return Consent{}, routing.Errorf(routing.EInvalid, "consent recipient %q must be hotline, law_enforcement, any or provider:<name>", c.With)
 	}
 	if len(c.Note) > 2000 || !utf8.ValidString(c.Note) {
-		return Consent{}, Errorf(EInvalid, "consent note must be text of at most 2000 bytes")
+		return Consent{}, routing.Errorf(routing.EInvalid, "consent note must be text of at most 2000 bytes")
 	}
-	c.ID, c.At, c.By = e.NewID(), e.now(), by
+	c.ID, c.At, c.By = s.eng.NewID(), s.now(), by
 	subj := caseSubject(c.CaseID)
 	if c.ConversationID != "" {
 		subj = convSubject(c.ConversationID)
 	}
 	stored := c
-	stored.Note = e.Seal(c.Note)
-	if err := e.rdb.RPush(ctx, e.keys.consentList(subj), mustJSON(stored)).Err(); err != nil {
-		return Consent{}, fmt.Errorf("routing: record consent: %w", err)
+	stored.Note = s.eng.Seal(c.Note)
+	if err := s.rdb.RPush(ctx, s.keys.consentList(subj), mustJSON(stored)).Err(); err != nil {
+		return Consent{}, fmt.Errorf("cases: record consent: %w", err)
 	}
 	return c, nil
 }
 
 // Consents returns the ledger of a case (its own entries and those of its conversations) or of
 // one conversation (its own and its case's), oldest first. Give one of caseID, convID.
-func (e *Engine) Consents(ctx context.Context, caseID, convID string) ([]Consent, error) {
-	subjects, err := e.consentSubjects(ctx, caseID, convID)
+func (s *Desk) Consents(ctx context.Context, caseID, convID string) ([]Consent, error) {
+	subjects, err := s.consentSubjects(ctx, caseID, convID)
 	if err != nil {
 		return nil, err
 	}
 	var out []Consent
 	for _, subj := range subjects {
-		raws, err := e.rdb.LRange(ctx, e.keys.consentList(subj), 0, -1).Result()
+		raws, err := s.rdb.LRange(ctx, s.keys.consentList(subj), 0, -1).Result()
 		if err != nil && err != redis.Nil {
-			return nil, fmt.Errorf("routing: read consents: %w", err)
+			return nil, fmt.Errorf("cases: read consents: %w", err)
 		}
 		for _, raw := range raws {
 			var c Consent
 			if err := json.Unmarshal([]byte(raw), &c); err != nil {
-				return nil, fmt.Errorf("routing: corrupt consent: %w", err)
+				return nil, fmt.Errorf("cases: corrupt consent: %w", err)
 			}
-			if c.Note, err = e.Open(c.Note); err != nil {
-				return nil, fmt.Errorf("routing: consent note: %w", err)
+			if c.Note, err = s.eng.Open(c.Note); err != nil {
+				return nil, fmt.Errorf("cases: consent note: %w", err)
 			}
 			out = append(out, c)
 		}
@@ -146,10 +148,10 @@ func (e *Engine) Consents(ctx context.Context, caseID, convID string) ([]Consent
 }
 
 // consentSubjects lists the ledgers that speak for a case or a conversation.
-func (e *Engine) consentSubjects(ctx context.Context, caseID, convID string) ([]string, error) {
+func (s *Desk) consentSubjects(ctx context.Context, caseID, convID string) ([]string, error) {
 	if convID != "" {
 		subjects := []string{convSubject(convID)}
-		id, err := e.CaseOf(ctx, convID)
+		id, err := s.CaseOf(ctx, convID)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +160,7 @@ func (e *Engine) consentSubjects(ctx context.Context, caseID, convID string) ([]
 		}
 		return subjects, nil
 	}
-	d, err := e.loadCaseDoc(ctx, caseID)
+	d, err := s.loadCaseDoc(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -185,33 +187,33 @@ func consented(ledger []Consent, scope, to string) bool {
 // provider:<name>). It is refused without the person's recorded consent to share with that
 // recipient unless exception names a documented exception (child_abuse_suspected,
 // imminent_harm); either way the basis is recorded on the case and in the audit log. An open
-// alert on the case is acknowledged. Errors: EInvalid (recipient, exception), ENotFound,
+// alert on the case is acknowledged. Errors: EInvalid (recipient, exception), routing.ENotFound,
 // EConflict (closed case), EForbidden (no consent and no exception).
-func (e *Engine) Report(ctx context.Context, supervisorID, caseID, to, exception string) (Case, error) {
+func (s *Desk) Report(ctx context.Context, supervisorID, caseID, to, exception string) (Case, error) {
 	to = strings.TrimSpace(to)
 	if !validRecipient(to) || to == ShareHotline || to == ShareAny {
-		return Case{}, Errorf(EInvalid, "report recipient %q must be law_enforcement or provider:<name>", to)
+		return Case{}, routing.Errorf(routing.EInvalid, "report recipient %q must be law_enforcement or provider:<name>", to)
 	}
 	if exception != "" && exception != ExceptionChildAbuse && exception != ExceptionImminent {
-		return Case{}, Errorf(EInvalid, "exception %q must be %s or %s", exception, ExceptionChildAbuse, ExceptionImminent)
+		return Case{}, routing.Errorf(routing.EInvalid, "exception %q must be %s or %s", exception, ExceptionChildAbuse, ExceptionImminent)
 	}
 	if strings.TrimSpace(supervisorID) == "" {
-		return Case{}, Errorf(EForbidden, "reporting needs a supervisor")
+		return Case{}, routing.Errorf(routing.EForbidden, "reporting needs a supervisor")
 	}
-	ledger, err := e.Consents(ctx, caseID, "")
+	ledger, err := s.Consents(ctx, caseID, "")
 	if err != nil {
 		return Case{}, err
 	}
 	basis := exception
 	if basis == "" {
 		if !consented(ledger, ScopeReport, to) {
-			return Case{}, Errorf(EForbidden, "no recorded consent to report this case to %s; name an exception (%s, %s) if one applies",
+			return Case{}, routing.Errorf(routing.EForbidden, "no recorded consent to report this case to %s; name an exception (%s, %s) if one applies",
 				to, ExceptionChildAbuse, ExceptionImminent)
 		}
 		basis = BasisConsent
 	}
-	disc := Disclosure{To: to, At: e.now(), By: supervisorID, Basis: basis, ContactShared: consented(ledger, ScopeContact, to)}
-	c, alertID, err := e.changeCase(ctx, caseID, func(d *caseDoc) error {
+	disc := Disclosure{To: to, At: s.now(), By: supervisorID, Basis: basis, ContactShared: consented(ledger, ScopeContact, to)}
+	c, alertID, err := s.changeCase(ctx, caseID, func(d *caseDoc) error {
 		d.State = CaseReported
 		d.Disclosures = append(d.Disclosures, disc)
 		return nil
@@ -219,55 +221,55 @@ func (e *Engine) Report(ctx context.Context, supervisorID, caseID, to, exception
 	if err != nil {
 		return Case{}, err
 	}
-	e.settleCase(ctx, supervisorID, c, alertID)
-	e.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: RoleSupervisor, Action: AuditReport, Target: c.ID,
+	s.settleCase(ctx, supervisorID, c, alertID)
+	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: routing.RoleSupervisor, Action: AuditReport, Target: c.ID,
 		Data: map[string]string{"ref": c.Ref, "to": to, "basis": basis, "contact_shared": fmt.Sprint(disc.ContactShared)}})
-	e.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: supervisorID, Source: "reported"})
+	s.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: supervisorID, Source: "reported"})
 	return c, nil
 }
 
 // CloseCase closes a case with a note (sealed). An open alert on the case is acknowledged.
-// Errors: ENotFound, EConflict when already closed, EInvalid for an overlong note.
-func (e *Engine) CloseCase(ctx context.Context, supervisorID, caseID, note string) (Case, error) {
+// Errors: routing.ENotFound, EConflict when already closed, EInvalid for an overlong note.
+func (s *Desk) CloseCase(ctx context.Context, supervisorID, caseID, note string) (Case, error) {
 	if len(note) > maxSummary || !utf8.ValidString(note) {
-		return Case{}, Errorf(EInvalid, "note must be text of at most %d bytes", maxSummary)
+		return Case{}, routing.Errorf(routing.EInvalid, "note must be text of at most %d bytes", maxSummary)
 	}
 	if strings.TrimSpace(supervisorID) == "" {
-		return Case{}, Errorf(EForbidden, "closing a case needs a supervisor")
+		return Case{}, routing.Errorf(routing.EForbidden, "closing a case needs a supervisor")
 	}
-	now := e.now()
-	c, alertID, err := e.changeCase(ctx, caseID, func(d *caseDoc) error {
-		d.State, d.ClosedAt, d.ClosedBy, d.ClosedNote = CaseClosed, now, supervisorID, e.Seal(strings.TrimSpace(note))
+	now := s.now()
+	c, alertID, err := s.changeCase(ctx, caseID, func(d *caseDoc) error {
+		d.State, d.ClosedAt, d.ClosedBy, d.ClosedNote = CaseClosed, now, supervisorID, s.eng.Seal(strings.TrimSpace(note))
 		return nil
 	})
 	if err != nil {
 		return Case{}, err
 	}
-	e.settleCase(ctx, supervisorID, c, alertID)
-	e.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: RoleSupervisor, Action: AuditClose, Target: c.ID,
+	s.settleCase(ctx, supervisorID, c, alertID)
+	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: routing.RoleSupervisor, Action: AuditClose, Target: c.ID,
 		Data: map[string]string{"ref": c.Ref}})
-	e.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: supervisorID, Source: "closed"})
+	s.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: supervisorID, Source: "closed"})
 	return c, nil
 }
 
 // changeCase applies a supervisor's change to a case that is not closed. It returns the case and
 // the id of its alert when that alert was still open.
-func (e *Engine) changeCase(ctx context.Context, caseID string, f func(*caseDoc) error) (Case, string, error) {
+func (s *Desk) changeCase(ctx context.Context, caseID string, f func(*caseDoc) error) (Case, string, error) {
 	if !validID(caseID) {
-		return Case{}, "", Errorf(ENotFound, "no case %q", caseID)
+		return Case{}, "", routing.Errorf(routing.ENotFound, "no case %q", caseID)
 	}
 	var d caseDoc
-	key := e.keys.caseDoc(caseID)
-	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+	key := s.keys.caseDoc(caseID)
+	err := s.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
 		if !found[0] {
-			return nil, Errorf(ENotFound, "no case %q", caseID)
+			return nil, routing.Errorf(routing.ENotFound, "no case %q", caseID)
 		}
 		var err error
 		if d, err = decodeCase(vals[0]); err != nil {
 			return nil, err
 		}
 		if d.State == CaseClosed {
-			return nil, Errorf(EConflict, "case %s is closed", d.Ref)
+			return nil, routing.Errorf(routing.EConflict, "case %s is closed", d.Ref)
 		}
 		if err := f(&d); err != nil {
 			return nil, err
@@ -277,7 +279,7 @@ func (e *Engine) changeCase(ctx context.Context, caseID string, f func(*caseDoc)
 	if err != nil {
 		return Case{}, "", err
 	}
-	c, err := e.openCase(d)
+	c, err := s.openCase(d)
 	openAlert := ""
 	if d.AlertOpen {
 		openAlert = d.AlertID
@@ -287,82 +289,82 @@ func (e *Engine) changeCase(ctx context.Context, caseID string, f func(*caseDoc)
 
 // settleCase stops the clocks of a case a supervisor has acted on: its open alert is
 // acknowledged and its SLA timer removed.
-func (e *Engine) settleCase(ctx context.Context, by string, c Case, alertID string) {
+func (s *Desk) settleCase(ctx context.Context, by string, c Case, alertID string) {
 	if alertID != "" {
-		if _, err := e.ackAlert(ctx, by, alertID); err != nil && ErrorCode(err) != EConflict {
-			e.log.Error("cases: acknowledging alert of a settled case failed", "case", c.ID, "err", err)
+		if _, err := s.ackAlert(ctx, by, alertID); err != nil && routing.ErrorCode(err) != routing.EConflict {
+			s.log.Error("cases: acknowledging alert of a settled case failed", "case", c.ID, "err", err)
 		}
 	}
-	if err := e.Unschedule(ctx, timerSLA, c.ID); err != nil {
-		e.log.Warn("cases: unscheduling SLA failed (the timer will find the case settled)", "case", c.ID, "err", err)
+	if err := s.eng.Unschedule(ctx, timerSLA, c.ID); err != nil {
+		s.log.Warn("cases: unscheduling SLA failed (the timer will find the case settled)", "case", c.ID, "err", err)
 	}
 }
 
 // RevealContact returns a conversation's contact address in clear. Supervisors and admins may;
 // an advocate only on a conversation they hold whose contact consented to share it with the
-// hotline. Every reveal, and every refusal, is audited. Errors: ENotFound (no conversation, or an
+// hotline. Every reveal, and every refusal, is audited. Errors: routing.ENotFound (no conversation, or an
 // anonymous one), EForbidden.
-func (e *Engine) RevealContact(ctx context.Context, who string, role Role, convID string) (string, error) {
-	conv, err := e.Conversation(ctx, convID)
+func (s *Desk) RevealContact(ctx context.Context, who string, role routing.Role, convID string) (string, error) {
+	conv, err := s.eng.Conversation(ctx, convID)
 	if err != nil {
 		return "", err
 	}
 	if conv.Contact == "" {
-		return "", Errorf(ENotFound, "this conversation is anonymous")
+		return "", routing.Errorf(routing.ENotFound, "this conversation is anonymous")
 	}
-	allowed, err := e.mayReveal(ctx, who, role, "", convID)
+	allowed, err := s.mayReveal(ctx, who, role, "", convID)
 	if err != nil {
 		return "", err
 	}
-	if allowed && role == RoleAdvocate && conv.Advocate != who {
+	if allowed && role == routing.RoleAdvocate && conv.Advocate != who {
 		allowed = false
 	}
-	e.auditReveal(ctx, who, role, convID, "conversation", allowed)
+	s.auditReveal(ctx, who, role, convID, "conversation", allowed)
 	if !allowed {
-		return "", Errorf(EForbidden, "revealing this contact needs a supervisor or the person's consent")
+		return "", routing.Errorf(routing.EForbidden, "revealing this contact needs a supervisor or the person's consent")
 	}
 	return conv.Contact, nil
 }
 
 // RevealCaseContact returns the contact a tip reporter left, under the same rules as
-// RevealContact. Errors: ENotFound (no case, or no contact left), EForbidden.
-func (e *Engine) RevealCaseContact(ctx context.Context, who string, role Role, caseID string) (string, error) {
-	d, err := e.loadCaseDoc(ctx, caseID)
+// RevealContact. Errors: routing.ENotFound (no case, or no contact left), EForbidden.
+func (s *Desk) RevealCaseContact(ctx context.Context, who string, role routing.Role, caseID string) (string, error) {
+	d, err := s.loadCaseDoc(ctx, caseID)
 	if err != nil {
 		return "", err
 	}
 	if d.TipContact == "" {
-		return "", Errorf(ENotFound, "no contact was left on case %s", d.Ref)
+		return "", routing.Errorf(routing.ENotFound, "no contact was left on case %s", d.Ref)
 	}
-	allowed, err := e.mayReveal(ctx, who, role, caseID, "")
+	allowed, err := s.mayReveal(ctx, who, role, caseID, "")
 	if err != nil {
 		return "", err
 	}
-	e.auditReveal(ctx, who, role, caseID, "case", allowed)
+	s.auditReveal(ctx, who, role, caseID, "case", allowed)
 	if !allowed {
-		return "", Errorf(EForbidden, "revealing this contact needs a supervisor or the person's consent")
+		return "", routing.Errorf(routing.EForbidden, "revealing this contact needs a supervisor or the person's consent")
 	}
-	return e.Open(d.TipContact)
+	return s.eng.Open(d.TipContact)
 }
 
-func (e *Engine) mayReveal(ctx context.Context, who string, role Role, caseID, convID string) (bool, error) {
+func (s *Desk) mayReveal(ctx context.Context, who string, role routing.Role, caseID, convID string) (bool, error) {
 	switch {
 	case strings.TrimSpace(who) == "" || !role.Valid():
 		return false, nil
-	case role == RoleSupervisor || role == RoleAdmin:
+	case role == routing.RoleSupervisor || role == routing.RoleAdmin:
 		return true, nil
 	}
-	ledger, err := e.Consents(ctx, caseID, convID)
+	ledger, err := s.Consents(ctx, caseID, convID)
 	if err != nil {
 		return false, err
 	}
 	return consented(ledger, ScopeContact, ShareHotline), nil
 }
 
-func (e *Engine) auditReveal(ctx context.Context, who string, role Role, target, kind string, allowed bool) {
+func (s *Desk) auditReveal(ctx context.Context, who string, role routing.Role, target, kind string, allowed bool) {
 	action := AuditReveal
 	if !allowed {
 		action = AuditRevealDenied
 	}
-	e.appendAudit(ctx, AuditEntry{Who: who, Role: role, Action: action, Target: target, Data: map[string]string{"of": kind}})
+	s.appendAudit(ctx, AuditEntry{Who: who, Role: role, Action: action, Target: target, Data: map[string]string{"of": kind}})
 }

@@ -1,4 +1,4 @@
-package routing
+package cases
 
 // Tips from the online form become cases for supervisor review: no live conversation, an
 // optional way to reach the reporter (sealed), and urgency when a minor or immediate danger is
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 // Tip contact methods.
@@ -29,7 +31,7 @@ func (t Tip) normalize() (Tip, error) {
 	trim := func(s *string, name string, limit int) error {
 		*s = strings.TrimSpace(*s)
 		if len(*s) > limit || !utf8.ValidString(*s) {
-			return Errorf(EInvalid, "%s must be text of at most %d bytes", name, limit)
+			return routing.Errorf(routing.EInvalid, "%s must be text of at most %d bytes", name, limit)
 		}
 		return nil
 	}
@@ -47,33 +49,33 @@ func (t Tip) normalize() (Tip, error) {
 		}
 	}
 	if t.Language != "" && !languageTag.MatchString(t.Language) {
-		return t, Errorf(EInvalid, "language %q is not a language tag such as en or es", t.Language)
+		return t, routing.Errorf(routing.EInvalid, "language %q is not a language tag such as en or es", t.Language)
 	}
 	if t.Type == "" {
 		t.Type = CaseUnknown
 	}
 	if !slices.Contains([]CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}, t.Type) {
-		return t, Errorf(EInvalid, "type %q must be sex, labor, both or unknown", t.Type)
+		return t, routing.Errorf(routing.EInvalid, "type %q must be sex, labor, both or unknown", t.Type)
 	}
 	t.Minor = strings.ToLower(t.Minor)
 	if !slices.Contains([]string{"", "yes", "no", "unsure"}, t.Minor) {
-		return t, Errorf(EInvalid, "minor %q must be yes, no or unsure", t.Minor)
+		return t, routing.Errorf(routing.EInvalid, "minor %q must be yes, no or unsure", t.Minor)
 	}
 	t.ContactMethod = strings.ToLower(t.ContactMethod)
 	switch t.ContactMethod {
 	case "", TipNoReply:
 		t.Contact, t.ContactMethod, t.ConsentLawEnfo = "", TipNoReply, false
 	case TipByPhone:
-		digits := strings.TrimPrefix(NormalizeContact(t.Contact), "+")
+		digits := strings.TrimPrefix(routing.NormalizeContact(t.Contact), "+")
 		if len(digits) < 7 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
-			return t, Errorf(EInvalid, "phone number must have 7 to 15 digits")
+			return t, routing.Errorf(routing.EInvalid, "phone number must have 7 to 15 digits")
 		}
 	case TipByEmail:
 		if a, err := mail.ParseAddress(t.Contact); err != nil || a.Address != t.Contact {
-			return t, Errorf(EInvalid, "email address is not valid")
+			return t, routing.Errorf(routing.EInvalid, "email address is not valid")
 		}
 	default:
-		return t, Errorf(EInvalid, "contact method %q must be phone, email or none", t.ContactMethod)
+		return t, routing.Errorf(routing.EInvalid, "contact method %q must be phone, email or none", t.ContactMethod)
 	}
 	return t, nil
 }
@@ -118,12 +120,12 @@ func (t Tip) summary() string {
 // Submitting the form is the reporter's consent for the hotline to pass the tip on to an
 // appropriate agency (recorded as such); leaving a contact is consent for the hotline itself to
 // use it; ConsentLawEnfo adds consent to share that contact with law enforcement.
-func (e *Engine) SubmitTip(ctx context.Context, t Tip) (Case, error) {
+func (s *Desk) SubmitTip(ctx context.Context, t Tip) (Case, error) {
 	t, err := t.normalize()
 	if err != nil {
 		return Case{}, err
 	}
-	cfg, err := e.CasesConfig(ctx)
+	cfg, err := s.Config(ctx)
 	if err != nil {
 		return Case{}, err
 	}
@@ -137,9 +139,9 @@ func (e *Engine) SubmitTip(ctx context.Context, t Tip) (Case, error) {
 	if in, err = in.normalize(cfg); err != nil {
 		return Case{}, err
 	}
-	rep := CaseReport{At: e.now(), By: ByTipForm, Summary: in.Summary, Source: SourceTip}
-	c, err := e.openNewCase(ctx, cfg, newCase{
-		in: in, report: rep, contactKey: e.ContactKey(t.Contact), language: t.Language, tipContact: e.Seal(t.Contact),
+	rep := CaseReport{At: s.now(), By: ByTipForm, Summary: in.Summary, Source: SourceTip}
+	c, err := s.openNewCase(ctx, cfg, newCase{
+		in: in, report: rep, contactKey: s.eng.ContactKey(t.Contact), language: t.Language, tipContact: s.eng.Seal(t.Contact),
 	})
 	if err != nil {
 		return Case{}, err
@@ -152,10 +154,10 @@ func (e *Engine) SubmitTip(ctx context.Context, t Tip) (Case, error) {
 		consents = append(consents, Consent{CaseID: c.ID, Scope: ScopeContact, With: ShareLawEnforcement, Granted: true, Note: "ticked consent on the tip form"})
 	}
 	for _, k := range consents {
-		if _, err := e.storeConsent(ctx, ByTipForm, k); err != nil {
+		if _, err := s.storeConsent(ctx, ByTipForm, k); err != nil {
 			return c, err
 		}
 	}
-	e.appendAudit(ctx, AuditEntry{Who: ByTipForm, Action: AuditTip, Target: c.ID, Data: map[string]string{"ref": c.Ref}})
+	s.appendAudit(ctx, AuditEntry{Who: ByTipForm, Action: AuditTip, Target: c.ID, Data: map[string]string{"ref": c.Ref}})
 	return c, nil
 }

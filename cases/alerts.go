@@ -1,4 +1,4 @@
-package routing
+package cases
 
 // Alerts: every flagged case or tip raises one on all supervisor consoles (through the events
 // stream the gateway relays). Nobody acknowledging it walks the escalation ladder: each rung is a
@@ -17,57 +17,64 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 // maxAlertsListed bounds Alerts(false): the consoles show recent history, not all of it.
 const maxAlertsListed = 200
 
-func (e *Engine) newAlert(cfg CasesConfig, d caseDoc, source string, now time.Time) alertDoc {
+func newAlert(cfg Config, id string, d caseDoc, source string, now time.Time) alertDoc {
 	return alertDoc{
-		Alert:  Alert{ID: e.NewID(), CaseID: d.ID, CaseRef: d.Ref, Urgency: d.Urgency, RaisedAt: now, Source: source},
+		Alert:  Alert{ID: id, CaseID: d.ID, CaseRef: d.Ref, Urgency: d.Urgency, RaisedAt: now, Source: source},
 		Ladder: cfg.ladder(d.Urgency),
 	}
 }
 
-// writeAlert queues the writes that store a new alert with its escalation ladder, in the same
-// transaction as the case: a process dying right after the flag cannot leave an alert that never
+// writeAlert queues the writes that store a new alert. Its ladder is scheduled before (see
+// scheduleLadder): a process dying right after the flag cannot leave an alert that never
 // escalates.
-func (e *Engine) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) {
+func (s *Desk) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) {
 	z := redis.Z{Score: float64(a.RaisedAt.UnixMilli()), Member: a.ID}
-	p.Set(ctx, e.keys.alertDoc(a.ID), mustJSON(a), 0)
-	p.ZAdd(ctx, e.keys.alertList(), z)
-	p.ZAdd(ctx, e.keys.alertsOpen(), z)
-	p.HIncrBy(ctx, e.keys.caseStats(), "alerts_raised", 1)
-	e.writeLadder(ctx, p, a, a.RaisedAt)
+	p.Set(ctx, s.keys.alertDoc(a.ID), mustJSON(a), 0)
+	p.ZAdd(ctx, s.keys.alertList(), z)
+	p.ZAdd(ctx, s.keys.alertsOpen(), z)
+	p.HIncrBy(ctx, s.keys.caseStats(), "alerts_raised", 1)
 }
 
-// writeLadder queues the timers of the alert's rungs not yet climbed, counted from base (when it
-// was raised, or when it became urgent).
-func (e *Engine) writeLadder(ctx context.Context, p redis.Pipeliner, a alertDoc, base time.Time) {
-	for _, s := range a.Ladder {
-		if !slices.Contains(a.Escalated, s.Step) {
-			p.ZAdd(ctx, e.keys.timers(), timerZ(base.Add(s.After), timerEscalate+"|"+a.ID+"|"+s.Step))
+// scheduleLadder sets the timers of the alert's rungs not yet climbed, counted from base (when it
+// was raised, or when it became urgent). The desk calls it before it stores the alert, since the
+// timers live in routing and cannot join the desk's transaction: a timer whose alert was never
+// stored finds nothing and does nothing, while an alert stored without its timers would never
+// escalate.
+func (s *Desk) scheduleLadder(ctx context.Context, a alertDoc, base time.Time) error {
+	for _, st := range a.Ladder {
+		if !slices.Contains(a.Escalated, st.Step) {
+			if err := s.eng.Schedule(ctx, timerEscalate, a.ID+"|"+st.Step, base.Add(st.After)); err != nil {
+				return fmt.Errorf("cases: schedule escalation of alert %s: %w", a.ID, err)
+			}
 		}
 	}
+	return nil
 }
 
 // announceAlert tells every console about an alert already stored with its ladder. A failure is
 // logged rather than failing the flag: the advocate must not flag twice.
-func (e *Engine) announceAlert(ctx context.Context, a alertDoc, upgraded bool) {
-	data := e.alertData(a.Alert)
+func (s *Desk) announceAlert(ctx context.Context, a alertDoc, upgraded bool) {
+	data := s.alertData(a.Alert)
 	if upgraded {
 		data["upgraded"] = "1"
 	}
-	e.publishCaseEvent(ctx, Event{Type: EvAlertRaised, Data: data})
+	s.publishCaseEvent(ctx, routing.Event{Type: EvAlertRaised, Data: data})
 }
 
 // upgradeAlert makes an open alert urgent (a supplemental report showed a minor or imminent
 // harm) and puts it on the urgent ladder.
-func (e *Engine) upgradeAlert(ctx context.Context, cfg CasesConfig, alertID string) {
+func (s *Desk) upgradeAlert(ctx context.Context, cfg Config, alertID string) {
 	var a alertDoc
 	changed := false
-	key := e.keys.alertDoc(alertID)
-	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+	key := s.keys.alertDoc(alertID)
+	err := s.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
 		changed = false
 		if !found[0] {
 			return nil, nil
@@ -77,29 +84,29 @@ func (e *Engine) upgradeAlert(ctx context.Context, cfg CasesConfig, alertID stri
 			return nil, err
 		}
 		a.Urgency, a.Ladder, changed = Urgent, cfg.Ladder, true
-		return func(p redis.Pipeliner) {
-			p.Set(ctx, key, mustJSON(a), 0)
-			e.writeLadder(ctx, p, a, e.now())
-		}, nil
+		if err := s.scheduleLadder(ctx, a, s.now()); err != nil {
+			return nil, err
+		}
+		return func(p redis.Pipeliner) { p.Set(ctx, key, mustJSON(a), 0) }, nil
 	})
 	if err != nil {
-		e.log.Error("cases: upgrading alert failed", "alert", alertID, "err", err)
+		s.log.Error("cases: upgrading alert failed", "alert", alertID, "err", err)
 		return
 	}
 	if changed {
-		e.announceAlert(ctx, a, true)
+		s.announceAlert(ctx, a, true)
 	}
 }
 
 // Alerts lists alerts; open only those not yet acknowledged.
-func (e *Engine) Alerts(ctx context.Context, open bool) ([]Alert, error) {
-	key, stop := e.keys.alertList(), int64(maxAlertsListed-1)
+func (s *Desk) Alerts(ctx context.Context, open bool) ([]Alert, error) {
+	key, stop := s.keys.alertList(), int64(maxAlertsListed-1)
 	if open {
-		key, stop = e.keys.alertsOpen(), -1
+		key, stop = s.keys.alertsOpen(), -1
 	}
-	ids, err := e.rdb.ZRevRange(ctx, key, 0, stop).Result()
+	ids, err := s.rdb.ZRevRange(ctx, key, 0, stop).Result()
 	if err != nil {
-		return nil, fmt.Errorf("routing: list alerts: %w", err)
+		return nil, fmt.Errorf("cases: list alerts: %w", err)
 	}
 	out := make([]Alert, 0, len(ids))
 	if len(ids) == 0 {
@@ -107,15 +114,15 @@ func (e *Engine) Alerts(ctx context.Context, open bool) ([]Alert, error) {
 	}
 	docKeys := make([]string, len(ids))
 	for i, id := range ids {
-		docKeys[i] = e.keys.alertDoc(id)
+		docKeys[i] = s.keys.alertDoc(id)
 	}
-	raws, err := e.rdb.MGet(ctx, docKeys...).Result()
+	raws, err := s.rdb.MGet(ctx, docKeys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("routing: list alerts: %w", err)
+		return nil, fmt.Errorf("cases: list alerts: %w", err)
 	}
 	for _, raw := range raws {
-		if s, ok := raw.(string); ok {
-			a, err := decodeAlert(s)
+		if doc, ok := raw.(string); ok {
+			a, err := decodeAlert(doc)
 			if err != nil {
 				return nil, err
 			}
@@ -125,32 +132,32 @@ func (e *Engine) Alerts(ctx context.Context, open bool) ([]Alert, error) {
 	return out, nil
 }
 
-// Alert returns one alert. Errors: ENotFound.
-func (e *Engine) Alert(ctx context.Context, id string) (Alert, error) {
-	a, err := e.loadAlertDoc(ctx, id)
+// Alert returns one alert. Errors: routing.ENotFound.
+func (s *Desk) Alert(ctx context.Context, id string) (Alert, error) {
+	a, err := s.loadAlertDoc(ctx, id)
 	return a.Alert, err
 }
 
-// Acknowledge stops an alert's escalation clock. Errors: ENotFound; EConflict when already
+// Acknowledge stops an alert's escalation clock. Errors: routing.ENotFound; EConflict when already
 // acknowledged.
 //
 // Acknowledging also marks the alert's case acknowledged (its SLA clock stops) when it was open.
-func (e *Engine) Acknowledge(ctx context.Context, supervisorID, alertID string) (Alert, error) {
+func (s *Desk) Acknowledge(ctx context.Context, supervisorID, alertID string) (Alert, error) {
 	if strings.TrimSpace(supervisorID) == "" {
-		return Alert{}, Errorf(EInvalid, "acknowledging needs a supervisor")
+		return Alert{}, routing.Errorf(routing.EInvalid, "acknowledging needs a supervisor")
 	}
-	a, err := e.ackAlert(ctx, supervisorID, alertID)
+	a, err := s.ackAlert(ctx, supervisorID, alertID)
 	if err != nil {
 		return Alert{}, err
 	}
-	e.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: RoleSupervisor, Action: AuditAck, Target: a.CaseID,
+	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: routing.RoleSupervisor, Action: AuditAck, Target: a.CaseID,
 		Data: map[string]string{"alert": a.ID, "ref": a.CaseRef}})
 	return a, nil
 }
 
 // ackAlert records the acknowledgement and the case's, in one transaction, then stops the timers.
-func (e *Engine) ackAlert(ctx context.Context, by, alertID string) (Alert, error) {
-	a0, err := e.loadAlertDoc(ctx, alertID)
+func (s *Desk) ackAlert(ctx context.Context, by, alertID string) (Alert, error) {
+	a0, err := s.loadAlertDoc(ctx, alertID)
 	if err != nil {
 		return Alert{}, err
 	}
@@ -159,19 +166,19 @@ func (e *Engine) ackAlert(ctx context.Context, by, alertID string) (Alert, error
 		d        caseDoc
 		caseAckd bool
 	)
-	akey, ckey := e.keys.alertDoc(alertID), e.keys.caseDoc(a0.CaseID)
-	now := e.now()
-	err = e.watchTx(ctx, []string{akey, ckey}, func(vals []string, found []bool) (txWrite, error) {
+	akey, ckey := s.keys.alertDoc(alertID), s.keys.caseDoc(a0.CaseID)
+	now := s.now()
+	err = s.watchTx(ctx, []string{akey, ckey}, func(vals []string, found []bool) (txWrite, error) {
 		caseAckd = false
 		if !found[0] {
-			return nil, Errorf(ENotFound, "no alert %q", alertID)
+			return nil, routing.Errorf(routing.ENotFound, "no alert %q", alertID)
 		}
 		var err error
 		if a, err = decodeAlert(vals[0]); err != nil {
 			return nil, err
 		}
 		if !a.AckedAt.IsZero() {
-			return nil, Errorf(EConflict, "alert for case %s was already acknowledged by %s", a.CaseRef, a.AckedBy)
+			return nil, routing.Errorf(routing.EConflict, "alert for case %s was already acknowledged by %s", a.CaseRef, a.AckedBy)
 		}
 		a.AckedAt, a.AckedBy = now, by
 		if found[1] {
@@ -187,38 +194,38 @@ func (e *Engine) ackAlert(ctx context.Context, by, alertID string) (Alert, error
 		}
 		return func(p redis.Pipeliner) {
 			p.Set(ctx, akey, mustJSON(a), 0)
-			p.ZRem(ctx, e.keys.alertsOpen(), a.ID)
+			p.ZRem(ctx, s.keys.alertsOpen(), a.ID)
 			if found[1] {
 				p.Set(ctx, ckey, mustJSON(d), 0)
 			}
-			p.HIncrBy(ctx, e.keys.caseStats(), "alerts_acked", 1)
-			p.HIncrByFloat(ctx, e.keys.caseStats(), "ack_seconds", now.Sub(a.RaisedAt).Seconds())
+			p.HIncrBy(ctx, s.keys.caseStats(), "alerts_acked", 1)
+			p.HIncrByFloat(ctx, s.keys.caseStats(), "ack_seconds", now.Sub(a.RaisedAt).Seconds())
 		}, nil
 	})
 	if err != nil {
 		return Alert{}, err
 	}
-	e.stopAlertTimers(ctx, a, d.ID, caseAckd)
-	data := e.alertData(a.Alert)
+	s.stopAlertTimers(ctx, a, d.ID, caseAckd)
+	data := s.alertData(a.Alert)
 	if d.ID != "" {
 		data["case_state"] = string(d.State)
 	}
-	e.publishCaseEvent(ctx, Event{Type: EvAlertAcked, Advocate: by, Data: data})
+	s.publishCaseEvent(ctx, routing.Event{Type: EvAlertAcked, Advocate: by, Data: data})
 	return a.Alert, nil
 }
 
 // stopAlertTimers removes an acknowledged alert's pending escalations, and its case's SLA timer
 // when the case was acknowledged with it. A failure only leaves a timer that will find the
 // alert acknowledged and do nothing.
-func (e *Engine) stopAlertTimers(ctx context.Context, a alertDoc, caseID string, caseAckd bool) {
-	for _, s := range a.Ladder {
-		if err := e.Unschedule(ctx, timerEscalate, a.ID+"|"+s.Step); err != nil {
-			e.log.Warn("cases: unscheduling escalation failed", "alert", a.ID, "err", err)
+func (s *Desk) stopAlertTimers(ctx context.Context, a alertDoc, caseID string, caseAckd bool) {
+	for _, st := range a.Ladder {
+		if err := s.eng.Unschedule(ctx, timerEscalate, a.ID+"|"+st.Step); err != nil {
+			s.log.Warn("cases: unscheduling escalation failed", "alert", a.ID, "err", err)
 		}
 	}
 	if caseAckd {
-		if err := e.Unschedule(ctx, timerSLA, caseID); err != nil {
-			e.log.Warn("cases: unscheduling SLA failed", "case", caseID, "err", err)
+		if err := s.eng.Unschedule(ctx, timerSLA, caseID); err != nil {
+			s.log.Warn("cases: unscheduling SLA failed", "case", caseID, "err", err)
 		}
 	}
 }
@@ -227,14 +234,14 @@ func (e *Engine) stopAlertTimers(ctx context.Context, a alertDoc, caseID string,
 // records, so a crash in between pages twice rather than never. A failure the pager marks
 // permanent (ErrPermanent: a bad number) is recorded on the alert and announced instead of
 // retried forever; any other failure is retried by the timer.
-func (e *Engine) escalate(ctx context.Context, pager Pager, arg string) error {
+func (s *Desk) escalate(ctx context.Context, pager Pager, arg string) error {
 	alertID, step, ok := strings.Cut(arg, "|")
 	if !ok {
-		e.log.Error("cases: malformed escalation timer", "arg", arg)
+		s.log.Error("cases: malformed escalation timer", "arg", arg)
 		return nil
 	}
-	a, err := e.loadAlertDoc(ctx, alertID)
-	if ErrorCode(err) == ENotFound {
+	a, err := s.loadAlertDoc(ctx, alertID)
+	if routing.ErrorCode(err) == routing.ENotFound {
 		return nil
 	}
 	if err != nil {
@@ -245,28 +252,28 @@ func (e *Engine) escalate(ctx context.Context, pager Pager, arg string) error {
 	}
 	failure := ""
 	if pager == nil {
-		e.log.Warn("cases: alert unacknowledged but no pager is configured", "alert", alertID, "step", step)
+		s.log.Warn("cases: alert unacknowledged but no pager is configured", "alert", alertID, "step", step)
 		failure = "no pager is configured"
 	} else if err := pager.Page(ctx, step, a.Alert); err != nil {
-		if !errors.Is(err, ErrPermanent) {
-			return fmt.Errorf("routing: page %s for alert %s: %w", step, alertID, err)
+		if !errors.Is(err, routing.ErrPermanent) {
+			return fmt.Errorf("cases: page %s for alert %s: %w", step, alertID, err)
 		}
-		e.log.Error("cases: paging the on-call supervisor failed for good", "alert", alertID, "step", step, "err", err)
+		s.log.Error("cases: paging the on-call supervisor failed for good", "alert", alertID, "step", step, "err", err)
 		failure = err.Error()
 	}
 	// The page has gone out: record it even if this process is stopping, so it is not sent twice.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	a, err = e.recordStep(ctx, alertID, AlertStep{Step: step, At: e.now(), Failed: failure})
+	a, err = s.recordStep(ctx, alertID, AlertStep{Step: step, At: s.now(), Failed: failure})
 	if err != nil {
 		return err
 	}
-	data := e.alertData(a.Alert)
+	data := s.alertData(a.Alert)
 	data["step"] = step
 	if failure != "" {
 		data["failed"] = failure
 	}
-	e.publishCaseEvent(ctx, Event{Type: EvAlertEscalated, Data: data})
+	s.publishCaseEvent(ctx, routing.Event{Type: EvAlertEscalated, Data: data})
 	return nil
 }
 
@@ -276,10 +283,10 @@ func (a alertDoc) stepDone(step string) bool {
 }
 
 // recordStep writes an escalation step on the alert, once.
-func (e *Engine) recordStep(ctx context.Context, alertID string, st AlertStep) (alertDoc, error) {
+func (s *Desk) recordStep(ctx context.Context, alertID string, st AlertStep) (alertDoc, error) {
 	var a alertDoc
-	key := e.keys.alertDoc(alertID)
-	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+	key := s.keys.alertDoc(alertID)
+	err := s.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
 		if !found[0] {
 			return nil, nil
 		}
@@ -296,7 +303,7 @@ func (e *Engine) recordStep(ctx context.Context, alertID string, st AlertStep) (
 		a.Steps = append(a.Steps, st)
 		return func(p redis.Pipeliner) {
 			p.Set(ctx, key, mustJSON(a), 0)
-			p.HIncrBy(ctx, e.keys.caseStats(), counter, 1)
+			p.HIncrBy(ctx, s.keys.caseStats(), counter, 1)
 		}, nil
 	})
 	return a, err
@@ -304,11 +311,11 @@ func (e *Engine) recordStep(ctx context.Context, alertID string, st AlertStep) (
 
 // checkSLA runs when a case falls due (timer arg: case id): a case nobody acknowledged is marked
 // breached, counted and announced once.
-func (e *Engine) checkSLA(ctx context.Context, caseID string) error {
+func (s *Desk) checkSLA(ctx context.Context, caseID string) error {
 	var d caseDoc
 	breached, early := false, false
-	key, now := e.keys.caseDoc(caseID), e.now()
-	err := e.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
+	key, now := s.keys.caseDoc(caseID), s.now()
+	err := s.watchTx(ctx, []string{key}, func(vals []string, found []bool) (txWrite, error) {
 		breached, early = false, false
 		if !found[0] {
 			return nil, nil
@@ -324,27 +331,27 @@ func (e *Engine) checkSLA(ctx context.Context, caseID string) error {
 		d.SLABreached, breached = true, true
 		return func(p redis.Pipeliner) {
 			p.Set(ctx, key, mustJSON(d), 0)
-			p.HIncrBy(ctx, e.keys.caseStats(), "sla_breached:"+string(d.Urgency), 1)
+			p.HIncrBy(ctx, s.keys.caseStats(), "sla_breached:"+string(d.Urgency), 1)
 		}, nil
 	})
 	if err != nil {
 		return err
 	}
 	if early {
-		return e.Schedule(ctx, timerSLA, caseID, d.DueAt)
+		return s.eng.Schedule(ctx, timerSLA, caseID, d.DueAt)
 	}
 	if breached {
-		c, err := e.openCase(d)
+		c, err := s.openCase(d)
 		if err != nil {
 			return err
 		}
-		e.publishCase(ctx, EvCaseSLABreached, c, CaseReport{})
+		s.publishCase(ctx, EvCaseSLABreached, c, CaseReport{})
 	}
 	return nil
 }
 
 // alertData is an alert as event data: what a console needs to show it, and nothing personal.
-func (e *Engine) alertData(a Alert) map[string]string {
+func (s *Desk) alertData(a Alert) map[string]string {
 	d := map[string]string{
 		"alert":     a.ID,
 		"case":      a.CaseID,
@@ -352,7 +359,7 @@ func (e *Engine) alertData(a Alert) map[string]string {
 		"urgency":   string(a.Urgency),
 		"source":    a.Source,
 		"raised_at": strconv.FormatInt(a.RaisedAt.UnixMilli(), 10),
-		"age":       strconv.FormatInt(int64(a.Age(e.now()).Seconds()), 10),
+		"age":       strconv.FormatInt(int64(a.Age(s.now()).Seconds()), 10),
 		"escalated": strings.Join(a.Escalated, ","),
 	}
 	if !a.AckedAt.IsZero() {
@@ -363,7 +370,7 @@ func (e *Engine) alertData(a Alert) map[string]string {
 }
 
 // publishCase announces a change to a case.
-func (e *Engine) publishCase(ctx context.Context, typ string, c Case, rep CaseReport) {
+func (s *Desk) publishCase(ctx context.Context, typ string, c Case, rep CaseReport) {
 	data := map[string]string{
 		"case":       c.ID,
 		"ref":        c.Ref,
@@ -380,19 +387,19 @@ func (e *Engine) publishCase(ctx context.Context, typ string, c Case, rep CaseRe
 	if rep.Source != "" {
 		data["source"] = rep.Source
 	}
-	e.publishCaseEvent(ctx, Event{Type: typ, Conversation: rep.ConversationID, Advocate: rep.By, Data: data})
+	s.publishCaseEvent(ctx, routing.Event{Type: typ, Conversation: rep.ConversationID, Advocate: rep.By, Data: data})
 }
 
 // publishCaseEvent appends an event; the record is already stored, so a failure is logged.
-func (e *Engine) publishCaseEvent(ctx context.Context, ev Event) {
-	ev.At = e.now()
-	if _, err := e.Publish(ctx, ev); err != nil {
-		e.log.Error("cases: publishing event failed", "type", ev.Type, "err", err)
+func (s *Desk) publishCaseEvent(ctx context.Context, ev routing.Event) {
+	ev.At = s.now()
+	if _, err := s.eng.Publish(ctx, ev); err != nil {
+		s.log.Error("cases: publishing event failed", "type", ev.Type, "err", err)
 	}
 }
 
-// CaseStats are the counters of the cases part, for metrics.
-type CaseStats struct {
+// Stats are the counters of the cases part, for metrics.
+type Stats struct {
 	CasesOpened  int64
 	AlertsRaised int64
 	AlertsAcked  int64
@@ -404,34 +411,34 @@ type CaseStats struct {
 	EscalationFailures map[string]int64
 }
 
-// CaseStats returns the counters since the hotline started keeping them.
-func (e *Engine) CaseStats(ctx context.Context) (CaseStats, error) {
-	s := CaseStats{Escalations: map[string]int64{}, EscalationFailures: map[string]int64{}, SLABreaches: map[Urgency]int64{}}
-	h, err := e.rdb.HGetAll(ctx, e.keys.caseStats()).Result()
+// Stats returns the counters since the hotline started keeping them.
+func (s *Desk) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Escalations: map[string]int64{}, EscalationFailures: map[string]int64{}, SLABreaches: map[Urgency]int64{}}
+	h, err := s.rdb.HGetAll(ctx, s.keys.caseStats()).Result()
 	if err != nil {
-		return s, fmt.Errorf("routing: case stats: %w", err)
+		return st, fmt.Errorf("cases: case stats: %w", err)
 	}
 	n := func(v string) int64 { i, _ := strconv.ParseInt(v, 10, 64); return i }
 	for k, v := range h {
 		switch {
 		case k == "cases_opened":
-			s.CasesOpened = n(v)
+			st.CasesOpened = n(v)
 		case k == "alerts_raised":
-			s.AlertsRaised = n(v)
+			st.AlertsRaised = n(v)
 		case k == "alerts_acked":
-			s.AlertsAcked = n(v)
+			st.AlertsAcked = n(v)
 		case k == "ack_seconds":
-			s.AckSeconds, _ = strconv.ParseFloat(v, 64)
+			st.AckSeconds, _ = strconv.ParseFloat(v, 64)
 		case strings.HasPrefix(k, "escalations:"):
-			s.Escalations[strings.TrimPrefix(k, "escalations:")] = n(v)
+			st.Escalations[strings.TrimPrefix(k, "escalations:")] = n(v)
 		case strings.HasPrefix(k, "escalation_failures:"):
-			s.EscalationFailures[strings.TrimPrefix(k, "escalation_failures:")] = n(v)
+			st.EscalationFailures[strings.TrimPrefix(k, "escalation_failures:")] = n(v)
 		case strings.HasPrefix(k, "sla_breached:"):
-			s.SLABreaches[Urgency(strings.TrimPrefix(k, "sla_breached:"))] = n(v)
+			st.SLABreaches[Urgency(strings.TrimPrefix(k, "sla_breached:"))] = n(v)
 		}
 	}
-	if s.AlertsOpen, err = e.rdb.ZCard(ctx, e.keys.alertsOpen()).Result(); err != nil {
-		return s, fmt.Errorf("routing: case stats: %w", err)
+	if st.AlertsOpen, err = s.rdb.ZCard(ctx, s.keys.alertsOpen()).Result(); err != nil {
+		return st, fmt.Errorf("cases: case stats: %w", err)
 	}
-	return s, nil
+	return st, nil
 }

@@ -1,4 +1,4 @@
-package routing_test
+package cases_test
 
 import (
 	"bufio"
@@ -10,77 +10,78 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 )
 
 func TestReportNeedsConsentOrException(t *testing.T) {
-	r := newCasesRig(t, routing.CasesConfig{})
+	r := newCasesRig(t, cases.Config{})
 	conv := r.held("ana", "+13125550142")
-	c := r.flag("ana", conv.ID, routing.CaseInput{Type: routing.CaseLabor, Urgency: routing.NonUrgent})
+	c := r.flag("ana", conv.ID, cases.CaseInput{Type: cases.CaseLabor, Urgency: cases.NonUrgent})
 
 	// No consent, no exception: refused, nothing recorded.
-	_, err := r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, "")
+	_, err := r.d.Report(r.ctx, "sam", c.ID, cases.ShareLawEnforcement, "")
 	wantErrCode(t, err, routing.EForbidden)
 	if !strings.Contains(routing.ErrorMessage(err), "child_abuse_suspected") {
 		t.Errorf("refusal %q does not name the exceptions", routing.ErrorMessage(err))
 	}
 	for _, bad := range []struct{ to, exc, code string }{
-		{routing.ShareLawEnforcement, "because", routing.EInvalid},
+		{cases.ShareLawEnforcement, "because", routing.EInvalid},
 		{"the police", "", routing.EInvalid},
-		{routing.ShareHotline, "", routing.EInvalid},
+		{cases.ShareHotline, "", routing.EInvalid},
 		{"provider:", "", routing.EInvalid},
 	} {
-		_, err := r.e.Report(r.ctx, "sam", c.ID, bad.to, bad.exc)
+		_, err := r.d.Report(r.ctx, "sam", c.ID, bad.to, bad.exc)
 		wantErrCode(t, err, bad.code)
 	}
-	_, err = r.e.Report(r.ctx, "sam", "01JFORGED0000000000000000", routing.ShareLawEnforcement, routing.ExceptionImminent)
+	_, err = r.d.Report(r.ctx, "sam", "01JFORGED0000000000000000", cases.ShareLawEnforcement, cases.ExceptionImminent)
 	wantErrCode(t, err, routing.ENotFound)
-	if got, _ := r.e.Case(r.ctx, c.ID); got.State != routing.CaseOpen || len(got.Disclosures) != 0 {
+	if got, _ := r.d.Case(r.ctx, c.ID); got.State != cases.CaseOpen || len(got.Disclosures) != 0 {
 		t.Fatalf("refused reports changed the case: %s %+v", got.State, got.Disclosures)
 	}
 
 	// The person consents (recorded by their advocate): the report goes, on that basis.
-	if _, err := r.e.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, routing.Consent{
-		ConversationID: conv.ID, Scope: routing.ScopeReport, With: routing.ShareLawEnforcement, Granted: true,
+	if _, err := r.d.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, cases.Consent{
+		ConversationID: conv.ID, Scope: cases.ScopeReport, With: cases.ShareLawEnforcement, Granted: true,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, "")
+	got, err := r.d.Report(r.ctx, "sam", c.ID, cases.ShareLawEnforcement, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != routing.CaseReported || len(got.Disclosures) != 1 || got.Disclosures[0].Basis != routing.BasisConsent || got.Disclosures[0].ContactShared {
+	if got.State != cases.CaseReported || len(got.Disclosures) != 1 || got.Disclosures[0].Basis != cases.BasisConsent || got.Disclosures[0].ContactShared {
 		t.Fatalf("after consented report: %s %+v, want reported on consent, contact not shared", got.State, got.Disclosures)
 	}
 	// Reporting also acknowledged the open alert.
-	if open := r.openAlerts(r.e); len(open) != 0 {
+	if open := r.openAlerts(r.d); len(open) != 0 {
 		t.Errorf("alert still open after the case was reported: %+v", open)
 	}
 
 	// Consent to law enforcement says nothing about a service provider: that needs an exception.
-	_, err = r.e.Report(r.ctx, "sam", c.ID, "provider:Safe Harbor Shelter", "")
+	_, err = r.d.Report(r.ctx, "sam", c.ID, "provider:Safe Harbor Shelter", "")
 	wantErrCode(t, err, routing.EForbidden)
-	got, err = r.e.Report(r.ctx, "sam", c.ID, "provider:Safe Harbor Shelter", routing.ExceptionChildAbuse)
+	got, err = r.d.Report(r.ctx, "sam", c.ID, "provider:Safe Harbor Shelter", cases.ExceptionChildAbuse)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := got.Disclosures[1]; d.To != "provider:Safe Harbor Shelter" || d.Basis != routing.ExceptionChildAbuse || d.By != "sam" {
+	if d := got.Disclosures[1]; d.To != "provider:Safe Harbor Shelter" || d.Basis != cases.ExceptionChildAbuse || d.By != "sam" {
 		t.Errorf("second disclosure %+v, want the provider on the child-abuse exception", d)
 	}
 
 	// A withdrawal wins over the earlier consent.
-	if _, err := r.e.RecordConsent(r.ctx, "sam", routing.RoleSupervisor, routing.Consent{
-		CaseID: c.ID, Scope: routing.ScopeReport, With: routing.ShareLawEnforcement, Granted: false, Note: "changed her mind",
+	if _, err := r.d.RecordConsent(r.ctx, "sam", routing.RoleSupervisor, cases.Consent{
+		CaseID: c.ID, Scope: cases.ScopeReport, With: cases.ShareLawEnforcement, Granted: false, Note: "changed her mind",
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, "")
+	_, err = r.d.Report(r.ctx, "sam", c.ID, cases.ShareLawEnforcement, "")
 	wantErrCode(t, err, routing.EForbidden)
 
 	// The audit log holds every report, with its basis.
 	var reports []string
 	for _, a := range auditLog(t, r) {
-		if a.Action == routing.AuditReport {
+		if a.Action == cases.AuditReport {
 			reports = append(reports, a.Data["to"]+"/"+a.Data["basis"])
 		}
 	}
@@ -91,59 +92,59 @@ func TestReportNeedsConsentOrException(t *testing.T) {
 }
 
 func TestTipConsentAllowsReportingTheTip(t *testing.T) {
-	r := newCasesRig(t, routing.CasesConfig{})
-	c, err := r.e.SubmitTip(r.ctx, routing.Tip{Description: "nail salon, workers sleep there", ContactMethod: "email", Contact: "reporter@example.org", ConsentLawEnfo: true})
+	r := newCasesRig(t, cases.Config{})
+	c, err := r.d.SubmitTip(r.ctx, cases.Tip{Description: "nail salon, workers sleep there", ContactMethod: "email", Contact: "reporter@example.org", ConsentLawEnfo: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, "")
+	got, err := r.d.Report(r.ctx, "sam", c.ID, cases.ShareLawEnforcement, "")
 	if err != nil {
 		t.Fatalf("reporting a tip submitted for passing on: %v", err)
 	}
-	if d := got.Disclosures[0]; d.Basis != routing.BasisConsent || !d.ContactShared {
+	if d := got.Disclosures[0]; d.Basis != cases.BasisConsent || !d.ContactShared {
 		t.Errorf("disclosure %+v, want consent with the contact shared", d)
 	}
-	if _, err := r.e.CloseCase(r.ctx, "sam", c.ID, "passed to the regional task force"); err != nil {
+	if _, err := r.d.CloseCase(r.ctx, "sam", c.ID, "passed to the regional task force"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, "")
+	_, err = r.d.Report(r.ctx, "sam", c.ID, cases.ShareLawEnforcement, "")
 	wantErrCode(t, err, routing.EConflict)
-	_, err = r.e.CloseCase(r.ctx, "sam", c.ID, "")
+	_, err = r.d.CloseCase(r.ctx, "sam", c.ID, "")
 	wantErrCode(t, err, routing.EConflict)
 }
 
 func TestRevealContactIsAuthorizedAndAudited(t *testing.T) {
-	r := newCasesRig(t, routing.CasesConfig{})
+	r := newCasesRig(t, cases.Config{})
 	const phone = "+13125550142"
 	conv := r.held("ana", phone)
 
-	_, err := r.e.RevealContact(r.ctx, "ana", routing.RoleAdvocate, conv.ID)
+	_, err := r.d.RevealContact(r.ctx, "ana", routing.RoleAdvocate, conv.ID)
 	wantErrCode(t, err, routing.EForbidden)
 
-	got, err := r.e.RevealContact(r.ctx, "sam", routing.RoleSupervisor, conv.ID)
+	got, err := r.d.RevealContact(r.ctx, "sam", routing.RoleSupervisor, conv.ID)
 	if err != nil || got != phone {
 		t.Fatalf("supervisor reveal = %q, %v; want %s", got, err, phone)
 	}
 
-	if _, err := r.e.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, routing.Consent{
-		ConversationID: conv.ID, Scope: routing.ScopeContact, With: routing.ShareHotline, Granted: true,
+	if _, err := r.d.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, cases.Consent{
+		ConversationID: conv.ID, Scope: cases.ScopeContact, With: cases.ShareHotline, Granted: true,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = r.e.RevealContact(r.ctx, "ana", routing.RoleAdvocate, conv.ID)
+	got, err = r.d.RevealContact(r.ctx, "ana", routing.RoleAdvocate, conv.ID)
 	if err != nil || got != phone {
 		t.Fatalf("advocate reveal with consent = %q, %v; want %s", got, err, phone)
 	}
 	// Consent does not open the contact to an advocate who does not hold the conversation.
-	_, err = r.e.RevealContact(r.ctx, "ben", routing.RoleAdvocate, conv.ID)
+	_, err = r.d.RevealContact(r.ctx, "ben", routing.RoleAdvocate, conv.ID)
 	wantErrCode(t, err, routing.EForbidden)
 	// An advocate cannot record consent on someone else's conversation.
-	_, err = r.e.RecordConsent(r.ctx, "ben", routing.RoleAdvocate, routing.Consent{ConversationID: conv.ID, Scope: routing.ScopeContact, With: routing.ShareHotline, Granted: true})
+	_, err = r.d.RecordConsent(r.ctx, "ben", routing.RoleAdvocate, cases.Consent{ConversationID: conv.ID, Scope: cases.ScopeContact, With: cases.ShareHotline, Granted: true})
 	wantErrCode(t, err, routing.EForbidden)
 
 	var reveals []string
 	for _, a := range auditLog(t, r) {
-		if a.Action == routing.AuditReveal || a.Action == routing.AuditRevealDenied {
+		if a.Action == cases.AuditReveal || a.Action == cases.AuditRevealDenied {
 			if a.Target != conv.ID {
 				t.Errorf("audit target %q, want %s", a.Target, conv.ID)
 			}
@@ -157,64 +158,64 @@ func TestRevealContactIsAuthorizedAndAudited(t *testing.T) {
 }
 
 func TestRevealTipContact(t *testing.T) {
-	r := newCasesRig(t, routing.CasesConfig{})
-	anon, err := r.e.SubmitTip(r.ctx, routing.Tip{Description: "anonymous"})
+	r := newCasesRig(t, cases.Config{})
+	anon, err := r.d.SubmitTip(r.ctx, cases.Tip{Description: "anonymous"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.e.RevealCaseContact(r.ctx, "sam", routing.RoleSupervisor, anon.ID)
+	_, err = r.d.RevealCaseContact(r.ctx, "sam", routing.RoleSupervisor, anon.ID)
 	wantErrCode(t, err, routing.ENotFound)
 
-	c, err := r.e.SubmitTip(r.ctx, routing.Tip{ContactMethod: "phone", Contact: "(312) 555-0199"})
+	c, err := r.d.SubmitTip(r.ctx, cases.Tip{ContactMethod: "phone", Contact: "(312) 555-0199"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.HasContact {
 		t.Error("HasContact false for a tip with a phone number")
 	}
-	got, err := r.e.RevealCaseContact(r.ctx, "sam", routing.RoleSupervisor, c.ID)
+	got, err := r.d.RevealCaseContact(r.ctx, "sam", routing.RoleSupervisor, c.ID)
 	if err != nil || got != "(312) 555-0199" {
 		t.Errorf("reveal = %q, %v", got, err)
 	}
 }
 
 func TestAuditExportIsJSONLinesForAdmins(t *testing.T) {
-	r := newCasesRig(t, routing.CasesConfig{})
-	c, err := r.e.SubmitTip(r.ctx, routing.Tip{Minor: "yes"})
+	r := newCasesRig(t, cases.Config{})
+	c, err := r.d.SubmitTip(r.ctx, cases.Tip{Minor: "yes"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.e.Acknowledge(r.ctx, "sam", c.AlertID); err != nil {
+	if _, err := r.d.Acknowledge(r.ctx, "sam", c.AlertID); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	_, err = r.e.ExportAudit(r.ctx, &buf, "sam", routing.RoleSupervisor)
+	_, err = r.d.ExportAudit(r.ctx, &buf, "sam", routing.RoleSupervisor)
 	wantErrCode(t, err, routing.EForbidden)
 
-	n, err := r.e.ExportAudit(r.ctx, &buf, "root", routing.RoleAdmin)
+	n, err := r.d.ExportAudit(r.ctx, &buf, "root", routing.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var actions []string
 	sc := bufio.NewScanner(&buf)
 	for sc.Scan() {
-		var a routing.AuditEntry
+		var a cases.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			t.Fatalf("line %q is not JSON: %v", sc.Text(), err)
 		}
 		actions = append(actions, a.Action)
 	}
-	want := []string{routing.AuditTip, routing.AuditAck, routing.AuditExport}
+	want := []string{cases.AuditTip, cases.AuditAck, cases.AuditExport}
 	if n != len(want) || !slices.Equal(actions, want) {
 		t.Errorf("exported %d lines %v, want %v", n, actions, want)
 	}
-	_, err = r.e.AuditLog(r.ctx, "not-an-id", 10)
+	_, err = r.d.AuditLog(r.ctx, "not-an-id", 10)
 	wantErrCode(t, err, routing.EInvalid)
 }
 
-func auditLog(t *testing.T, r *casesRig) []routing.AuditEntry {
+func auditLog(t *testing.T, r *casesRig) []cases.AuditEntry {
 	t.Helper()
-	log, err := r.e.AuditLog(r.ctx, "", 1000)
+	log, err := r.d.AuditLog(r.ctx, "", 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,25 +225,25 @@ func auditLog(t *testing.T, r *casesRig) []routing.AuditEntry {
 // TestNoClearTextAtRest runs the cases flows and then reads every key under the test prefix:
 // no phone number, email address, summary, tip text or code word may be there in clear.
 func TestNoClearTextAtRest(t *testing.T) {
-	r := newCasesRig(t, routing.CasesConfig{})
+	r := newCasesRig(t, cases.Config{})
 	conv := r.held("ana", "+1 (312) 555-0142")
-	c := r.flag("ana", conv.ID, routing.CaseInput{Indicators: []string{"minor_involved"}, Summary: "Maria works at Golden Lotus Spa"})
-	if _, err := r.e.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, routing.Consent{ConversationID: conv.ID, Scope: routing.ScopeContact, With: routing.ShareHotline, Granted: true, Note: "Maria agreed on the phone"}); err != nil {
+	c := r.flag("ana", conv.ID, cases.CaseInput{Indicators: []string{"minor_involved"}, Summary: "Maria works at Golden Lotus Spa"})
+	if _, err := r.d.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, cases.Consent{ConversationID: conv.ID, Scope: cases.ScopeContact, With: cases.ShareHotline, Granted: true, Note: "Maria agreed on the phone"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.e.SetSafeContactFor(r.ctx, "ana", conv.ID, routing.SafeContact{NoCall: true, CodeWord: "bluebird"}); err != nil {
+	if err := r.d.SetSafeContactFor(r.ctx, "ana", conv.ID, cases.SafeContact{NoCall: true, CodeWord: "bluebird"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.e.SubmitTip(r.ctx, routing.Tip{Place: "Sunrise Motel", Description: "Trucks at Sunrise Motel nightly", ContactMethod: "email", Contact: "witness@example.org", ConsentLawEnfo: true}); err != nil {
+	if _, err := r.d.SubmitTip(r.ctx, cases.Tip{Place: "Sunrise Motel", Description: "Trucks at Sunrise Motel nightly", ContactMethod: "email", Contact: "witness@example.org", ConsentLawEnfo: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.e.RevealContact(r.ctx, "sam", routing.RoleSupervisor, conv.ID); err != nil {
+	if _, err := r.d.RevealContact(r.ctx, "sam", routing.RoleSupervisor, conv.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.e.Report(r.ctx, "sam", c.ID, routing.ShareLawEnforcement, routing.ExceptionChildAbuse); err != nil {
+	if _, err := r.d.Report(r.ctx, "sam", c.ID, cases.ShareLawEnforcement, cases.ExceptionChildAbuse); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.e.CloseCase(r.ctx, "sam", c.ID, "Maria is safe now"); err != nil {
+	if _, err := r.d.CloseCase(r.ctx, "sam", c.ID, "Maria is safe now"); err != nil {
 		t.Fatal(err)
 	}
 	r.tick(time.Hour)

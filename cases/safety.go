@@ -1,0 +1,169 @@
+package cases
+
+// Safe-contact profiles and the blocklist: whether and when the hotline may reach a person back,
+// and whom it refuses at intake. Someone else may read their phone or answer their calls; the
+// profile is what the person told an advocate is safe. Routing stores both as the contact rules
+// it enforces atomically at intake and on send; the desk checks who may change them, validates
+// them and keeps the code word sealed.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// SafeContact is what a person said about being contacted back. The zero value means no
+// restriction, which is also what a contact without a profile gets.
+type SafeContact struct {
+	NoText   bool   // not safe to send text messages or email
+	NoCall   bool   // not safe to call back
+	Hours    string // "HH:MM-HH:MM" when it is safe to reach them (may wrap past midnight); empty = any time
+	TimeZone string // IANA zone of Hours, e.g. "America/Chicago"; empty = UTC
+	CodeWord string // a word the person uses to confirm who they are; sealed at rest
+}
+
+// Allows reports whether the hotline may reach the person on ch at now, and when not, a reason
+// fit to show the advocate: the rule routing's Send applies (routing.Reach.Allows).
+func (p SafeContact) Allows(ch routing.Channel, now time.Time) (ok bool, reason string) {
+	return p.reach(nil).Allows(ch, now)
+}
+
+// validate checks a profile before it is stored. Errors: EInvalid.
+func (p SafeContact) validate() error {
+	if err := p.reach(nil).Validate(); err != nil {
+		return err
+	}
+	if len(p.CodeWord) > 200 {
+		return routing.Errorf(routing.EInvalid, "code word is too long (at most 200 characters)")
+	}
+	return nil
+}
+
+// reach is the profile as routing's rule, the code word sealed by seal (nil: left out).
+func (p SafeContact) reach(seal func(string) string) routing.Reach {
+	r := routing.Reach{NoText: p.NoText, NoCall: p.NoCall, Hours: p.Hours, TimeZone: p.TimeZone}
+	if seal != nil {
+		r.CodeWord = seal(p.CodeWord)
+	}
+	return r
+}
+
+// SetSafeContact records a contact's safe-contact profile, replacing the previous one.
+// Errors: EInvalid for an empty contact, bad hours or an unknown time zone.
+func (s *Desk) SetSafeContact(ctx context.Context, contact string, p SafeContact) error {
+	if strings.TrimSpace(contact) == "" {
+		return routing.Errorf(routing.EInvalid, "a safe-contact profile needs a contact address")
+	}
+	if err := p.validate(); err != nil {
+		return err
+	}
+	if err := s.eng.SetReach(ctx, s.eng.ContactKey(contact), p.reach(s.eng.Seal)); err != nil {
+		return fmt.Errorf("cases: set safe contact: %w", err)
+	}
+	return nil
+}
+
+// SafeContact returns a contact's safe-contact profile; a contact without one gets the zero
+// value (no restriction).
+func (s *Desk) SafeContact(ctx context.Context, contact string) (SafeContact, error) {
+	if strings.TrimSpace(contact) == "" {
+		return SafeContact{}, nil
+	}
+	return s.safeContactByKey(ctx, s.eng.ContactKey(contact))
+}
+
+// safeContactByKey returns the profile of the contact with lookup key contactKey (as stored on
+// conversations).
+func (s *Desk) safeContactByKey(ctx context.Context, contactKey string) (SafeContact, error) {
+	rules, err := s.eng.ContactRules(ctx, contactKey)
+	if err != nil {
+		return SafeContact{}, fmt.Errorf("cases: safe contact: %w", err)
+	}
+	r := rules.Reach
+	p := SafeContact{NoText: r.NoText, NoCall: r.NoCall, Hours: r.Hours, TimeZone: r.TimeZone}
+	if p.CodeWord, err = s.eng.Open(r.CodeWord); err != nil {
+		return p, fmt.Errorf("cases: safe contact code word: %w", err)
+	}
+	return p, nil
+}
+
+// SetSafeContactFor records the safe-contact profile of the contact of a conversation the
+// advocate holds (the console never sees the address in clear). Errors: ENotFound, EForbidden
+// when the conversation is not held by advocateID, EInvalid for an anonymous conversation or a
+// bad profile.
+func (s *Desk) SetSafeContactFor(ctx context.Context, advocateID, convID string, p SafeContact) error {
+	c, err := s.eng.Conversation(ctx, convID)
+	if err != nil {
+		return err
+	}
+	if c.Advocate != advocateID {
+		return routing.Errorf(routing.EForbidden, "conversation %s is not yours", convID)
+	}
+	if c.Contact == "" {
+		return routing.Errorf(routing.EInvalid, "this conversation is anonymous: there is no contact to keep a profile for")
+	}
+	return s.SetSafeContact(ctx, c.Contact, p)
+}
+
+// SafeContactFor returns the safe-contact profile of a conversation's contact (zero value for an
+// anonymous conversation). Errors: ENotFound.
+func (s *Desk) SafeContactFor(ctx context.Context, convID string) (SafeContact, error) {
+	c, err := s.eng.Conversation(ctx, convID)
+	if err != nil {
+		return SafeContact{}, err
+	}
+	return s.SafeContact(ctx, c.Contact)
+}
+
+// SafeToReach reports whether the safe-contact profile of a conversation's contact allows
+// reaching them on the conversation's channel now, and when not, why (for the advocate): the
+// same judgement routing's Send makes before it sends, so consoles may show it before an
+// advocate writes. An anonymous contact has no profile. Errors: ENotFound.
+func (s *Desk) SafeToReach(ctx context.Context, convID string) (ok bool, reason string, err error) {
+	c, err := s.eng.Conversation(ctx, convID)
+	if err != nil {
+		return false, "", err
+	}
+	if c.ContactKey == "" {
+		return true, "", nil
+	}
+	rules, err := s.eng.ContactRules(ctx, c.ContactKey)
+	if err != nil {
+		return false, "", fmt.Errorf("cases: safe contact of %s: %w", convID, err)
+	}
+	ok, reason = rules.Reach.Allows(c.Channel, s.now())
+	return ok, reason, nil
+}
+
+// Block puts a contact on the blocklist until the given time; routing's Inbound refuses them on
+// every channel with routing.ErrBlocked until it lapses. The reason is kept for staff, never
+// shown to the contact. Errors: EInvalid for an empty contact or an end not in the future.
+func (s *Desk) Block(ctx context.Context, contact string, until time.Time, reason string) error {
+	if strings.TrimSpace(contact) == "" {
+		return routing.Errorf(routing.EInvalid, "a contact address is required")
+	}
+	if !until.After(s.now()) {
+		return routing.Errorf(routing.EInvalid, "the block must end in the future")
+	}
+	if reason == "" {
+		reason = "blocked"
+	}
+	return s.eng.SetBlock(ctx, s.eng.ContactKey(contact), until, reason)
+}
+
+// Unblock removes a contact from the blocklist.
+func (s *Desk) Unblock(ctx context.Context, contact string) error {
+	if strings.TrimSpace(contact) == "" {
+		return nil
+	}
+	return s.eng.SetBlock(ctx, s.eng.ContactKey(contact), time.Time{}, "")
+}
+
+// Blocked reports whether a contact is on the blocklist.
+func (s *Desk) Blocked(ctx context.Context, contact string) (bool, error) {
+	r, err := s.eng.ContactRules(ctx, s.eng.ContactKey(contact))
+	return r.Blocked, err
+}
