@@ -191,7 +191,7 @@ func TestFailedPageIsRetried(t *testing.T) {
 	}
 }
 
-func TestEnableCasesRejectsBadConfig(t *testing.T) {
+func TestEnableRejectsBadConfig(t *testing.T) {
 	r := newCasesRig(t, cases.Config{})
 	tests := []struct {
 		name string
