@@ -24,6 +24,9 @@ const (
 	CaseUnknown CaseType = "unknown"
 )
 
+// CaseTypes lists the case types in display order.
+var CaseTypes = []CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}
+
 // Urgency of a case. A minor involved or imminent harm makes a case urgent whatever was chosen.
 type Urgency string
 
@@ -33,6 +36,9 @@ const (
 	NonUrgent   Urgency = "non_urgent"
 	LackingInfo Urgency = "lacking_info"
 )
+
+// Urgencies lists the urgencies in display order.
+var Urgencies = []Urgency{Urgent, NonUrgent, LackingInfo}
 
 // CaseState is where a case is in review.
 type CaseState string
@@ -220,13 +226,13 @@ func (in CaseInput) normalize(cfg CasesConfig) (CaseInput, error) {
 	if in.Type == "" {
 		in.Type = CaseUnknown
 	}
-	if !slices.Contains([]CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}, in.Type) {
+	if !slices.Contains(CaseTypes, in.Type) {
 		return in, Errorf(EInvalid, "case type %q must be sex, labor, both or unknown", in.Type)
 	}
 	if in.Urgency == "" {
 		in.Urgency = LackingInfo
 	}
-	if !slices.Contains([]Urgency{Urgent, NonUrgent, LackingInfo}, in.Urgency) {
+	if !slices.Contains(Urgencies, in.Urgency) {
 		return in, Errorf(EInvalid, "urgency %q must be urgent, non_urgent or lacking_info", in.Urgency)
 	}
 	if len(in.Indicators) > maxIndicators {
