@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -33,6 +34,9 @@ func TestModulesAreWellFormed(t *testing.T) {
 			if !ident.MatchString(g.name) || exports[g.name] {
 				t.Errorf("%s: export %q is not a fresh identifier", m.path, g.name)
 			}
+			if slices.Contains(browserGlobals, g.name) {
+				t.Errorf("%s: export %s would hide the browser's own %s in the modules that import it", m.path, g.name, g.name)
+			}
 			exports[g.name] = true
 			if len(g.values) == 0 {
 				t.Errorf("%s: %s is empty", m.path, g.name)
@@ -50,6 +54,13 @@ func TestModulesAreWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// browserGlobals are names a page's scripts use from the browser; an import of the same name
+// hides them (console.js once lost the DOM's Event constructor that way).
+var browserGlobals = []string{"Array", "Audio", "Blob", "Date", "Document", "Element", "Error", "Event", "File",
+	"Headers", "History", "Image", "JSON", "Location", "Map", "Math", "Node", "Notification", "Number", "Object",
+	"Option", "Promise", "Range", "Request", "Response", "Selection", "Set", "Storage", "String", "Text", "URL",
+	"WebSocket", "Worker"}
 
 func TestWriteLeavesCurrentFilesAlone(t *testing.T) {
 	root := t.TempDir()

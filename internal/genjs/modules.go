@@ -30,7 +30,7 @@ func consoleModule() module {
 				"Languages", gateway.FrameLanguages, "Supervise", gateway.FrameSupervise, "AckAlert", gateway.FrameAckAlert,
 				"Snapshot", gateway.FrameSnapshot, "Accepted", gateway.FrameAccepted, "Sent", gateway.FrameSent,
 				"Flagged", gateway.FrameFlagged, "OK", gateway.FrameOK, "Error", gateway.FrameError),
-			obj("Event", "Event types of the routing events stream, forwarded to the consoles.",
+			obj("EventType", "Event types of the routing events stream, forwarded to the consoles.",
 				"Queued", routing.EvQueued, "Offer", routing.EvOffer, "OfferWithdrawn", routing.EvOfferGone,
 				"Assigned", routing.EvAssigned, "Message", routing.EvMessage, "MessageStatus", routing.EvStatus,
 				"Typing", routing.EvTyping, "Wrapup", routing.EvWrapup, "Closed", routing.EvClosed,

@@ -29,7 +29,7 @@ export const Frame = Object.freeze({
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
-export const Event = Object.freeze({
+export const EventType = Object.freeze({
   Queued: "conversation.queued",
   Offer: "offer",
   OfferWithdrawn: "offer.withdrawn",
