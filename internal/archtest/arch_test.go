@@ -50,6 +50,8 @@ func layer(dir string) string {
 		return "routing"
 	case dir == "channels/twilio":
 		return "twilio"
+	case dir == "channels/route":
+		return "route" // how a channel declares its HTTP routes: below every channel and the gateway
 	case strings.HasPrefix(dir, "channels/"):
 		return "channel"
 	case dir == "gateway" || strings.HasPrefix(dir, "gateway/"):
@@ -73,12 +75,13 @@ var allowed = map[string][]string{
 	"locales":     {},
 	"interpreter": {"routing"},
 	"twilio":      {"routing"},
-	"channel":     {"routing", "twilio", "interpreter"},
-	"gateway":     {"routing", "twilio", "channel", "interpreter"},
-	"bench":       {"routing", "twilio", "channel", "interpreter"},
-	"cmd":         {"routing", "twilio", "channel", "interpreter", "gateway", "bench"},
+	"route":       {},
+	"channel":     {"routing", "twilio", "interpreter", "route"},
+	"gateway":     {"routing", "twilio", "channel", "interpreter", "route"},
+	"bench":       {"routing", "twilio", "channel", "interpreter", "route"},
+	"cmd":         {"routing", "twilio", "channel", "interpreter", "gateway", "bench", "route"},
 	// The generator of the web apps' protocol.js reads the names where they are defined.
-	"internal/genjs": {"routing", "twilio", "channel", "interpreter", "gateway"},
+	"internal/genjs": {"routing", "twilio", "channel", "interpreter", "gateway", "route"},
 	"faults":         {}, // fault tests only: they run the built binary, the package itself imports nothing
 }
 
