@@ -26,6 +26,9 @@ const (
 	CaseUnknown CaseType = "unknown"
 )
 
+// CaseTypes lists the case types in display order.
+var CaseTypes = []CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}
+
 // Urgency of a case. A minor involved or imminent harm makes a case urgent whatever was chosen.
 type Urgency string
 
@@ -35,6 +38,9 @@ const (
 	NonUrgent   Urgency = "non_urgent"
 	LackingInfo Urgency = "lacking_info"
 )
+
+// Urgencies lists the urgencies in display order.
+var Urgencies = []Urgency{Urgent, NonUrgent, LackingInfo}
 
 // CaseState is where a case is in review.
 type CaseState string
@@ -222,13 +228,13 @@ func (in CaseInput) normalize(cfg Config) (CaseInput, error) {
 	if in.Type == "" {
 		in.Type = CaseUnknown
 	}
-	if !slices.Contains([]CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}, in.Type) {
+	if !slices.Contains(CaseTypes, in.Type) {
 		return in, routing.Errorf(routing.EInvalid, "case type %q must be sex, labor, both or unknown", in.Type)
 	}
 	if in.Urgency == "" {
 		in.Urgency = LackingInfo
 	}
-	if !slices.Contains([]Urgency{Urgent, NonUrgent, LackingInfo}, in.Urgency) {
+	if !slices.Contains(Urgencies, in.Urgency) {
 		return in, routing.Errorf(routing.EInvalid, "urgency %q must be urgent, non_urgent or lacking_info", in.Urgency)
 	}
 	if len(in.Indicators) > maxIndicators {

@@ -43,8 +43,8 @@ var DefaultIndicators = []string{
 	"unpaid_wages", "commercial_sex", "recruitment_deception",
 }
 
-// builtinIndicators have meaning to the desk or are always offered.
-var builtinIndicators = []string{IndMinor, IndImminent, IndForce, IndFraud, IndCoercion}
+// BuiltinIndicators have meaning to the engine or are always offered.
+var BuiltinIndicators = []string{IndMinor, IndImminent, IndForce, IndFraud, IndCoercion}
 
 // Timer kinds of the cases part.
 const (
@@ -110,13 +110,13 @@ func (c Config) ladder(u Urgency) []EscalationStep {
 }
 
 func (c Config) knownIndicator(ind string) bool {
-	return slices.Contains(builtinIndicators, ind) || slices.Contains(c.Indicators, ind)
+	return slices.Contains(BuiltinIndicators, ind) || slices.Contains(c.Indicators, ind)
 }
 
 // AllIndicators lists the indicators an advocate may choose: the built-in ones, then the
 // configured ones.
 func (c Config) AllIndicators() []string {
-	return append(slices.Clone(builtinIndicators), c.Indicators...)
+	return append(slices.Clone(BuiltinIndicators), c.Indicators...)
 }
 
 // Enable turns on cases and alerts in this process: it records the configuration every

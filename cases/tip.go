@@ -54,7 +54,7 @@ func (t Tip) normalize() (Tip, error) {
 	if t.Type == "" {
 		t.Type = CaseUnknown
 	}
-	if !slices.Contains([]CaseType{CaseSex, CaseLabor, CaseBoth, CaseUnknown}, t.Type) {
+	if !slices.Contains(CaseTypes, t.Type) {
 		return t, routing.Errorf(routing.EInvalid, "type %q must be sex, labor, both or unknown", t.Type)
 	}
 	t.Minor = strings.ToLower(t.Minor)

@@ -185,7 +185,7 @@ func (cl *client) fail(ref string, err error) {
 			cl.s.log.Error("console frame failed", "advocate", cl.sess.Advocate, "err", err.Error())
 		}
 	}
-	cl.send(map[string]any{"type": "error", "code": code, "message": msg, "ref": ref})
+	cl.send(map[string]any{"type": FrameError, "code": code, "message": msg, "ref": ref})
 }
 
 // send queues a frame for the writer; it gives up when the connection is closing.

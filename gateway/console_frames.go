@@ -12,7 +12,7 @@ import (
 func (cl *client) handle(ctx context.Context, f inFrame) error {
 	e, me := cl.s.engine, cl.sess.Advocate
 	switch f.Type {
-	case "hello":
+	case FrameHello:
 		e.Heartbeat(ctx, me)
 		select {
 		case <-cl.resume: // a newer hello replaces one not yet served
@@ -20,11 +20,11 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		}
 		cl.resume <- f.LastEventID
 		return nil
-	case "heartbeat":
+	case FrameHeartbeat:
 		return cl.ok(f, e.Heartbeat(ctx, me))
-	case "presence":
+	case FramePresence:
 		return cl.ok(f, e.SetStatus(ctx, me, routing.Status(f.Status)))
-	case "accept":
+	case FrameAccept:
 		conv, err := e.Accept(ctx, me, f.Conversation)
 		if err != nil {
 			return err
@@ -33,37 +33,37 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		if err != nil {
 			return err
 		}
-		cl.send(map[string]any{"type": "accepted", "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
+		cl.send(map[string]any{"type": FrameAccepted, "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
 			"related_case": cl.related(ctx, conv.ID)})
 		return cl.connectCall(ctx, conv)
-	case "decline":
+	case FrameDecline:
 		return cl.ok(f, e.Decline(ctx, me, f.Conversation))
-	case "history":
+	case FrameHistory:
 		return cl.history(ctx, f)
-	case "send":
+	case FrameSend:
 		m, err := e.Send(ctx, me, f.Conversation, f.Body)
 		if err != nil {
 			return err
 		}
-		cl.send(map[string]any{"type": "sent", "ref": f.Ref, "message": viewMessage(m)})
+		cl.send(map[string]any{"type": FrameSent, "ref": f.Ref, "message": viewMessage(m)})
 		return nil
-	case "typing":
+	case FrameTyping:
 		if _, err := cl.mayRead(ctx, f.Conversation, true); err != nil {
 			return err
 		}
 		return e.Typing(ctx, f.Conversation, routing.Out, me)
-	case "transfer":
+	case FrameTransfer:
 		return cl.ok(f, e.Transfer(ctx, me, f.Conversation, routing.Transfer{ToAdvocate: f.ToAdvocate, Language: f.Language}))
-	case "close":
+	case FrameClose:
 		return cl.ok(f, e.Close(ctx, me, f.Conversation, routing.Disposition(f.Disposition), f.Note))
-	case "flag":
+	case FrameFlag:
 		return cl.flag(ctx, f)
-	case "referrals":
-		cl.send(map[string]any{"type": "referrals", "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
+	case FrameReferrals:
+		cl.send(map[string]any{"type": FrameReferrals, "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
 		return nil
-	case "interpreter", "interpreter_remove", "languages", "supervise":
+	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise:
 		return cl.voiceFrame(ctx, f)
-	case "ack_alert":
+	case FrameAckAlert:
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors acknowledge alerts")
 		}
@@ -71,7 +71,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		if err != nil {
 			return err
 		}
-		cl.send(map[string]any{"type": "ok", "ref": f.Ref, "for": f.Type, "alert": viewAlert(a)})
+		cl.send(map[string]any{"type": FrameOK, "ref": f.Ref, "for": f.Type, "alert": viewAlert(a)})
 		return nil
 	}
 	return bad("unknown frame type")
@@ -81,7 +81,7 @@ func (cl *client) ok(f inFrame, err error) error {
 	if err != nil {
 		return err
 	}
-	cl.send(map[string]any{"type": "ok", "ref": f.Ref, "for": f.Type})
+	cl.send(map[string]any{"type": FrameOK, "ref": f.Ref, "for": f.Type})
 	return nil
 }
 
@@ -110,7 +110,7 @@ func (cl *client) history(ctx context.Context, f inFrame) error {
 	if err != nil {
 		return err
 	}
-	reply := map[string]any{"type": "history", "ref": f.Ref, "conversation": viewConversation(conv),
+	reply := map[string]any{"type": FrameHistory, "ref": f.Ref, "conversation": viewConversation(conv),
 		"messages": viewMessages(msgs), "more": len(msgs) == f.Limit}
 	if f.Before == "" {
 		reply["related_case"] = cl.related(ctx, conv.ID)
@@ -142,7 +142,7 @@ func (cl *client) flag(ctx context.Context, f inFrame) error {
 	if err != nil {
 		return err
 	}
-	cl.send(map[string]any{"type": "flagged", "ref": f.Ref, "case": viewCase(k)})
+	cl.send(map[string]any{"type": FrameFlagged, "ref": f.Ref, "case": viewCase(k)})
 	return nil
 }
 
@@ -153,7 +153,7 @@ func (cl *client) snapshot(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	snap := map[string]any{"type": "snapshot", "id": cursor, "role": cl.sess.Role}
+	snap := map[string]any{"type": FrameSnapshot, "id": cursor, "role": cl.sess.Role}
 	if p, err := e.Presence(ctx, me); err == nil {
 		snap["presence"] = viewPresence(p)
 	}

@@ -72,9 +72,13 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 		case r.Public:
 			mw = append(mw, public)
 		}
-		if r.Method == "*" {
+		switch r.Method {
+		case "*":
 			e.Any(r.Path, h, mw...)
-		} else {
+		case http.MethodGet: // as net/http's mux, which serves the same routes without the gateway
+			e.Add(http.MethodGet, r.Path, h, mw...)
+			e.Add(http.MethodHead, r.Path, h, mw...)
+		default:
 			e.Add(r.Method, r.Path, h, mw...)
 		}
 	}

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -92,20 +94,18 @@ func decodeFrame(data []byte) (inFrame, error) {
 
 func (f *inFrame) validate() error {
 	switch f.Type {
-	case "hello":
+	case FrameHello:
 		if f.LastEventID != "" && !reEventID.MatchString(f.LastEventID) {
 			return bad("last_event_id must be an event id such as 1700000000000-0")
 		}
-	case "heartbeat":
-	case "presence":
-		switch routing.Status(f.Status) {
-		case routing.Available, routing.Away, routing.Offline:
-		default:
+	case FrameHeartbeat:
+	case FramePresence:
+		if !slices.Contains(routing.Statuses, routing.Status(f.Status)) {
 			return bad("status must be available, away or offline")
 		}
-	case "accept", "decline", "typing":
+	case FrameAccept, FrameDecline, FrameTyping:
 		return f.needConversation()
-	case "history":
+	case FrameHistory:
 		if err := f.needConversation(); err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (f *inFrame) validate() error {
 		if f.Limit <= 0 || f.Limit > maxHistory {
 			f.Limit = 50
 		}
-	case "send":
+	case FrameSend:
 		if err := f.needConversation(); err != nil {
 			return err
 		}
@@ -123,9 +123,9 @@ func (f *inFrame) validate() error {
 		if f.Body == "" || utf8.RuneCountInString(f.Body) > maxBodyRunes {
 			return bad("body must be 1 to %d characters", maxBodyRunes)
 		}
-	case "transfer":
+	case FrameTransfer:
 		return f.validateTransfer()
-	case "close":
+	case FrameClose:
 		if err := f.needConversation(); err != nil {
 			return err
 		}
@@ -135,33 +135,33 @@ func (f *inFrame) validate() error {
 		if utf8.RuneCountInString(f.Note) > maxNote {
 			return bad("note must be at most %d characters", maxNote)
 		}
-	case "flag":
+	case FrameFlag:
 		return f.validateFlag()
-	case "referrals":
+	case FrameReferrals:
 		if len(f.Query) > 200 || len(f.State) > 40 || len(f.Service) > 40 || len(f.Language) > 20 {
 			return bad("referral search terms are too long")
 		}
-	case "interpreter":
+	case FrameInterpreter:
 		if err := f.needConversation(); err != nil {
 			return err
 		}
 		if !reLang.MatchString(f.Language) {
 			return bad("language must be a language code such as vi")
 		}
-	case "interpreter_remove":
+	case FrameInterpreterRemove:
 		return f.needConversation()
-	case "languages":
+	case FrameLanguages:
 		if len(f.Query) > 60 {
 			return bad("language search is too long")
 		}
-	case "supervise":
+	case FrameSupervise:
 		if err := f.needConversation(); err != nil {
 			return err
 		}
-		if f.Mode != "listen" && f.Mode != "whisper" && f.Mode != "join" {
+		if f.Mode != voice.ModeListen && f.Mode != voice.ModeWhisper && f.Mode != voice.ModeJoin {
 			return bad("mode must be listen, whisper or join")
 		}
-	case "ack_alert":
+	case FrameAckAlert:
 		if !reID.MatchString(f.Alert) {
 			return bad("alert must be an alert id")
 		}
@@ -200,14 +200,10 @@ func (f *inFrame) validateFlag() error {
 	if err := f.needConversation(); err != nil {
 		return err
 	}
-	switch cases.CaseType(f.CaseType) {
-	case cases.CaseSex, cases.CaseLabor, cases.CaseBoth, cases.CaseUnknown:
-	default:
+	if !slices.Contains(cases.CaseTypes, cases.CaseType(f.CaseType)) {
 		return bad("case_type must be sex, labor, both or unknown")
 	}
-	switch cases.Urgency(f.Urgency) {
-	case cases.Urgent, cases.NonUrgent, cases.LackingInfo:
-	default:
+	if !slices.Contains(cases.Urgencies, cases.Urgency(f.Urgency)) {
 		return bad("urgency must be urgent, non_urgent or lacking_info")
 	}
 	if len(f.Indicators) > 30 {

@@ -16,24 +16,16 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway/metrics"
 	"github.com/openhotline/hotline/routing"
 )
 
-// Route is a handler mounted on the gateway by the wiring code, typically a channel's webhook or
-// page. The handler does its own provider checks (a Twilio signature, say); the gateway adds the
-// common middleware and, when Public is true, the per-IP rate limit for public endpoints.
-type Route struct {
-	Method  string // GET, POST …; "*" for any method
-	Path    string // echo path: "/twilio/sms", "/chat/ws", "/tip"
-	Handler http.Handler
-	Public  bool // reachable by anyone: rate limited per client IP
-	// Rate overrides Deps.PublicRate for this route (requests per minute per client IP).
-	// Twilio webhooks all come from Twilio's addresses and are signature-checked: mount them with
-	// Public false rather than throttling Twilio.
-	Rate int
-}
+// Route is a handler mounted on the gateway, as a channel declares it (each channel lists its
+// own routes; the wiring collects them). The gateway adds the common middleware and, when Public
+// is true, the per-IP rate limit for public endpoints (Rate, or Deps.PublicRate).
+type Route = route.Route
 
 // Deps are what the gateway needs from the rest of the process.
 type Deps struct {

@@ -43,23 +43,23 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 	}
 	me := cl.sess.Advocate
 	switch f.Type {
-	case "languages":
+	case FrameLanguages:
 		cat := v.Interpreters()
 		if cat == nil {
 			return routing.Errorf(routing.EConflict, "no interpreter line is configured")
 		}
-		cl.send(map[string]any{"type": "languages", "ref": f.Ref, "results": cat.Search(f.Query, 20)})
+		cl.send(map[string]any{"type": FrameLanguages, "ref": f.Ref, "results": cat.Search(f.Query, 20)})
 		return nil
-	case "interpreter":
+	case FrameInterpreter:
 		sess, err := v.AddInterpreter(ctx, me, f.Conversation, f.Language)
 		if err != nil {
 			return err
 		}
-		cl.send(map[string]any{"type": "ok", "ref": f.Ref, "for": f.Type, "interpreter": sess})
+		cl.send(map[string]any{"type": FrameOK, "ref": f.Ref, "for": f.Type, "interpreter": sess})
 		return nil
-	case "interpreter_remove":
+	case FrameInterpreterRemove:
 		return cl.ok(f, v.RemoveInterpreter(ctx, me, f.Conversation))
-	case "supervise":
+	case FrameSupervise:
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors listen in, whisper or join")
 		}
@@ -70,7 +70,7 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		if _, err := v.Supervise(ctx, sup, f.Conversation, f.Mode); err != nil {
 			return err
 		}
-		cl.send(map[string]any{"type": "ok", "ref": f.Ref, "for": f.Type, "mode": f.Mode})
+		cl.send(map[string]any{"type": FrameOK, "ref": f.Ref, "for": f.Type, "mode": f.Mode})
 		return nil
 	}
 	return bad("unknown frame type")

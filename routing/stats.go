@@ -103,7 +103,8 @@ func (e *Engine) queues(ctx context.Context, classes []string) ([]QueueStat, err
 	return out, nil
 }
 
-// HistogramBounds are the bucket bounds (seconds) the scripts keep; lua/lib.lua has the same list.
+// HistogramBounds are the bucket bounds (seconds) the scripts keep; lua/lib.lua has the same list
+// (TestLuaHistogramBounds keeps the two the same).
 var HistogramBounds = []float64{5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600}
 
 func histogram(h map[string]string) Histogram {

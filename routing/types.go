@@ -183,6 +183,9 @@ const (
 	Offline   Status = "offline"
 )
 
+// Statuses lists the advocate statuses in display order.
+var Statuses = []Status{Available, Away, Offline}
+
 // Presence is an advocate's live state.
 type Presence struct {
 	AdvocateID string

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/openhotline/hotline/channels/route"
 )
 
 //go:embed web
@@ -91,22 +93,29 @@ func protect(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// Handler serves the page (GET /sim/mail) and its stylesheet (GET /sim/mail/outbox.css).
-func (o *DevOutbox) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /sim/mail", func(w http.ResponseWriter, r *http.Request) {
-		protect(w.Header())
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		err := outboxPage.Execute(w, map[string]any{"Mail": o.Mail(), "Address": o.address, "SMTP": o.smtp, "Keep": outboxKeep})
-		if err != nil {
-			http.Error(w, "the outbox page could not be shown", http.StatusInternalServerError)
-		}
-	})
-	mux.HandleFunc("GET /sim/mail/outbox.css", func(w http.ResponseWriter, r *http.Request) {
-		protect(w.Header())
-		http.ServeFileFS(w, r, outboxFS, "web/outbox.css")
-	})
-	return mux
+// Routes are the page (GET /sim/mail) and its stylesheet (GET /sim/mail/outbox.css).
+func (o *DevOutbox) Routes() []route.Route {
+	return []route.Route{
+		{Method: http.MethodGet, Path: "/sim/mail", Handler: http.HandlerFunc(o.servePage)},
+		{Method: http.MethodGet, Path: "/sim/mail/outbox.css", Handler: http.HandlerFunc(serveStyle)},
+	}
+}
+
+// Handler serves Routes with the paths unchanged.
+func (o *DevOutbox) Handler() http.Handler { return route.Mux(o.Routes()) }
+
+func (o *DevOutbox) servePage(w http.ResponseWriter, r *http.Request) {
+	protect(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	err := outboxPage.Execute(w, map[string]any{"Mail": o.Mail(), "Address": o.address, "SMTP": o.smtp, "Keep": outboxKeep})
+	if err != nil {
+		http.Error(w, "the outbox page could not be shown", http.StatusInternalServerError)
+	}
+}
+
+func serveStyle(w http.ResponseWriter, r *http.Request) {
+	protect(w.Header())
+	http.ServeFileFS(w, r, outboxFS, "web/outbox.css")
 }
 
 func (o *DevOutbox) keep(m OutMail) {

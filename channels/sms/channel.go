@@ -9,6 +9,7 @@ import (
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
+	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/routing"
 )
@@ -78,16 +79,19 @@ func New(e *routing.Engine, msgs Sender, cfg Config) (*Channel, error) {
 	}, nil
 }
 
-// Handler serves POST /twilio/sms (inbound texts) and POST /twilio/sms/status (delivery
-// status). Mount it at /twilio/sms and /twilio/sms/status with the paths unchanged, behind
-// twilio.Verifier's Middleware (the edge puts every /twilio/* route behind it): the handlers
-// read the form it parsed and trust that Twilio sent it.
-func (c *Channel) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /twilio/sms", c.serveInbound)
-	mux.HandleFunc("POST /twilio/sms/status", c.serveStatus)
-	return mux
+// Routes are the channel's webhooks: POST /twilio/sms (inbound texts) and POST
+// /twilio/sms/status (delivery status). They belong behind twilio.Verifier's Middleware (the
+// edge puts every /twilio/* route behind it): the handlers read the form it parsed and trust
+// that Twilio sent it.
+func (c *Channel) Routes() []route.Route {
+	return []route.Route{
+		{Method: http.MethodPost, Path: "/twilio/sms", Handler: http.HandlerFunc(c.serveInbound)},
+		{Method: http.MethodPost, Path: "/twilio/sms/status", Handler: http.HandlerFunc(c.serveStatus)},
+	}
 }
+
+// Handler serves Routes with the paths unchanged, for a server without the gateway.
+func (c *Channel) Handler() http.Handler { return route.Mux(c.Routes()) }
 
 // emptyTwiML answers a webhook with nothing for Twilio to do.
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -68,6 +69,20 @@ func New(cfg Config, e *routing.Engine, desk Desk) (*Handler, error) {
 		matcher: language.NewMatcher([]language.Tag{language.English, language.Spanish}),
 		log:     cfg.Logger,
 	}, nil
+}
+
+// pageRate is the gateway's limit on the form's page, in requests per minute per client IP:
+// tighter than other public pages, as each POST is a tip; submissions have their own hourly
+// limit besides (Config.RateLimit).
+const pageRate = 30
+
+// Routes are the form (any method on Config.Path; ServeHTTP answers which it takes) and its
+// assets (GET under Config.Path + "/assets/"), both public.
+func (h *Handler) Routes() []route.Route {
+	return []route.Route{
+		{Method: "*", Path: h.cfg.Path, Handler: h, Public: true, Rate: pageRate},
+		{Method: http.MethodGet, Path: h.cfg.Path + "/assets/*", Handler: h, Public: true},
+	}
 }
 
 // ServeHTTP routes the form and its assets.

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
+
+	"github.com/openhotline/hotline/channels/route"
 )
 
 //go:embed web
@@ -28,6 +30,18 @@ type PageConfig struct {
 	// ClientIP names a request's client for the limit; default the connection's address. Pass
 	// the gateway's rule when a proxy stands in front.
 	ClientIP func(*http.Request) string
+}
+
+// Routes are the stand-in's paths on the hotline's own server, for development: its REST API
+// under /2010-04-01/ and the simulator page at /sim and below (PageHandler, one for both paths so
+// that its per-address limit is one limit).
+func (s *Sim) Routes(cfg PageConfig) []route.Route {
+	page := s.PageHandler(cfg)
+	return []route.Route{
+		{Method: "*", Path: "/2010-04-01/*", Handler: s},
+		{Method: "*", Path: "/sim", Handler: page},
+		{Method: "*", Path: "/sim/*", Handler: page},
+	}
 }
 
 // PageHandler serves the simulator page under /sim/: a phone from which a person texts the

@@ -11,6 +11,7 @@ import (
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
+	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/interpreter"
 	"github.com/openhotline/hotline/routing"
 )
@@ -112,28 +113,34 @@ func New(cfg Config) (*Channel, error) {
 			c.relays[n] = true
 		}
 	}
-	c.mux = c.routes()
+	c.mux = route.Mux(c.Routes())
 	cfg.Engine.HandleTimer(timerConnectCheck, c.checkConnected)
 	return c, nil
 }
 
-func (c *Channel) routes() *http.ServeMux {
-	m := http.NewServeMux()
-	m.HandleFunc("POST "+PathIncoming, c.incoming)
-	m.HandleFunc("POST "+PathMenu, c.menu)
-	m.HandleFunc("POST "+PathWait, c.wait)
-	m.HandleFunc("POST "+PathDone, c.done)
-	m.HandleFunc("POST "+PathStatus, c.callStatus)
-	m.HandleFunc("POST "+PathAdvocate, c.advocateStatus)
-	m.HandleFunc("POST "+PathSupervisor, c.supervisorStatus)
-	if c.cfg.Interpreter != nil {
-		m.Handle("POST "+PathInterpreter, c.cfg.Interpreter.StatusHandler())
+// Routes are the channel's Twilio webhooks, every path above (the interpreter's only when an
+// interpreter line is configured). They belong behind the Twilio signature check, which the edge
+// puts on every /twilio/* route; the handlers read the form it parsed.
+func (c *Channel) Routes() []route.Route {
+	post := func(path string, h http.Handler) route.Route {
+		return route.Route{Method: http.MethodPost, Path: path, Handler: h}
 	}
-	return m
+	routes := []route.Route{
+		post(PathIncoming, http.HandlerFunc(c.incoming)),
+		post(PathMenu, http.HandlerFunc(c.menu)),
+		post(PathWait, http.HandlerFunc(c.wait)),
+		post(PathDone, http.HandlerFunc(c.done)),
+		post(PathStatus, http.HandlerFunc(c.callStatus)),
+		post(PathAdvocate, http.HandlerFunc(c.advocateStatus)),
+		post(PathSupervisor, http.HandlerFunc(c.supervisorStatus)),
+	}
+	if c.cfg.Interpreter != nil {
+		routes = append(routes, post(PathInterpreter, c.cfg.Interpreter.StatusHandler()))
+	}
+	return routes
 }
 
-// Handler serves every path above. The gateway mounts it for "/twilio/voice" and
-// "/twilio/voice/" behind the Twilio signature check; it reads the form the check parsed.
+// Handler serves Routes with the paths unchanged, for a server without the gateway.
 func (c *Channel) Handler() http.Handler { return c.mux }
 
 // ConferenceName is the conference a conversation's call waits in.

@@ -16,7 +16,7 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-//go:embed web/widget.js web/widget.css web/demo.css web/strings.json web/demo.html
+//go:embed web/widget.js web/protocol.js web/widget.css web/demo.css web/strings.json web/demo.html
 var webFS embed.FS
 
 // Strings returns the widget's texts: language → key → text. English and Spanish carry the
@@ -40,7 +40,7 @@ type widgetConfig struct {
 	Strings    map[string]map[string]string `json:"strings"`
 }
 
-// Widget serves the widget under /chat/: widget.js, widget.css, widget.json (texts and limits),
+// Widget serves the widget under /chat/: widget.js and the protocol.js it imports, widget.css, widget.json (texts and limits),
 // demo.css, and POST /chat/exit (quick exit by resume token, for a widget whose socket is down).
 // The files may be loaded from any page: the widget is meant to be embedded.
 func (ch *Chat) Widget() http.Handler {
@@ -54,6 +54,7 @@ func (ch *Chat) Widget() http.Handler {
 		ctype string
 	}{
 		"/chat/widget.js":   {mustRead("web/widget.js"), "text/javascript; charset=utf-8"},
+		"/chat/protocol.js": {mustRead("web/protocol.js"), "text/javascript; charset=utf-8"}, // generated: go run ./internal/genjs
 		"/chat/widget.css":  {mustRead("web/widget.css"), "text/css; charset=utf-8"},
 		"/chat/demo.css":    {mustRead("web/demo.css"), "text/css; charset=utf-8"},
 		"/chat/widget.json": {conf, "application/json"},

@@ -60,6 +60,7 @@ func TestWidgetAndDemoPage(t *testing.T) {
 	}{
 		{"/", "text/html", `<script src="/chat/widget.js" type="module">`},
 		{"/chat/widget.js", "text/javascript", "quickExit"},
+		{"/chat/protocol.js", "text/javascript", "export const Frame"},
 		{"/chat/widget.css", "text/css", ".ohc"},
 		{"/chat/demo.css", "text/css", "body"},
 		{"/chat/widget.json", "application/json", `"neutral_url":"https://example.org/weather"`},

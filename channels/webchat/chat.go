@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -32,6 +34,7 @@ type Chat struct {
 	est     estimator
 	up      websocket.Upgrader
 	origins map[string]bool
+	routes  []route.Route
 	mux     *http.ServeMux
 
 	queueDirty atomic.Bool
@@ -66,16 +69,23 @@ func New(e *routing.Engine, cfg Config) (*Chat, error) {
 		CheckOrigin:     ch.checkOrigin,
 	}
 	e.HandleTimer(graceTimer, ch.graceExpired)
-	ch.mux = http.NewServeMux()
-	ch.mux.Handle("GET /chat/ws", ch.Socket())
+	// Every route is public: visitors reach them from anywhere, limited per address.
 	widget := ch.Widget()
-	ch.mux.Handle("GET /chat/", widget)
-	ch.mux.Handle("POST /chat/exit", widget)
-	ch.mux.Handle("GET /{$}", ch.Demo())
+	ch.routes = []route.Route{
+		{Method: http.MethodGet, Path: "/chat/ws", Handler: ch.Socket(), Public: true},
+		{Method: http.MethodGet, Path: "/chat/*", Handler: widget, Public: true},
+		{Method: http.MethodPost, Path: "/chat/exit", Handler: widget, Public: true},
+		{Method: http.MethodGet, Path: "/", Handler: ch.Demo(), Public: true},
+	}
+	ch.mux = route.Mux(ch.routes)
 	return ch, nil
 }
 
-// ServeHTTP routes GET /chat/ws, GET /chat/*, POST /chat/exit and GET /.
+// Routes are the chat's paths: the websocket GET /chat/ws, the widget's files GET /chat/*, its
+// quick exit POST /chat/exit and the demo page GET /.
+func (ch *Chat) Routes() []route.Route { return slices.Clone(ch.routes) }
+
+// ServeHTTP serves Routes, for a server without the gateway.
 func (ch *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) { ch.mux.ServeHTTP(w, r) }
 
 // Socket is the visitor websocket, GET /chat/ws.

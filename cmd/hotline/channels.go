@@ -23,7 +23,8 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// channelSet is every channel of one process, built by hand in dependency order.
+// channelSet is every channel of one process, built by hand in dependency order. Each channel
+// declares its own routes; the wiring only collects them (and signs the Twilio ones).
 type channelSet struct {
 	routes     []gateway.Route
 	deliverers map[routing.Channel]routing.Deliverer
@@ -55,14 +56,8 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		sim := twiliosim.New(twiliosim.Config{HotlineURL: public, Logger: log, AuthToken: standInToken(cfg.Data.Key)})
 		set.sim = sim
 		twCfg = sim.TwilioConfig(cfg.Twilio, public)
-		// One page handler for both routes, so that its per-address limit is one limit.
-		page := sim.PageHandler(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode, VoiceNumber: cfg.Twilio.VoiceNumber,
-			ClientIP: clientIP})
-		set.routes = append(set.routes,
-			gateway.Route{Method: "*", Path: "/2010-04-01/*", Handler: sim},
-			gateway.Route{Method: "*", Path: "/sim", Handler: page},
-			gateway.Route{Method: "*", Path: "/sim/*", Handler: page},
-		)
+		set.routes = append(set.routes, sim.Routes(twiliosim.PageConfig{ShortCode: cfg.Twilio.ShortCode,
+			VoiceNumber: cfg.Twilio.VoiceNumber, ClientIP: clientIP})...)
 		log.Info("no Twilio account configured: using the local stand-in; open /sim to text or call the hotline")
 	}
 	client, err := twilio.NewClient(twCfg)
@@ -83,9 +78,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		return nil, err
 	}
 	set.deliverers[routing.SMS] = smsCh
-	set.routes = append(set.routes,
-		gateway.Route{Method: "POST", Path: "/twilio/sms", Handler: smsCh.Handler()},
-		gateway.Route{Method: "POST", Path: "/twilio/sms/status", Handler: smsCh.Handler()})
+	set.routes = append(set.routes, smsCh.Routes()...)
 
 	// Voice and the interpreter line.
 	voiceCh, err := voice.NewFromConfig(cfg, eng, client.Api, log)
@@ -93,9 +86,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		return nil, err
 	}
 	set.voice = voiceCh
-	set.routes = append(set.routes,
-		gateway.Route{Method: "POST", Path: "/twilio/voice", Handler: voiceCh.Handler()},
-		gateway.Route{Method: "*", Path: "/twilio/voice/*", Handler: voiceCh.Handler()})
+	set.routes = append(set.routes, voiceCh.Routes()...)
 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
@@ -106,9 +97,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	}
 	set.chat = chat
 	set.deliverers[routing.Chat] = chat
-	set.routes = append(set.routes,
-		gateway.Route{Method: "*", Path: "/chat/*", Handler: chat, Public: true},
-		gateway.Route{Method: "GET", Path: "/", Handler: chat, Public: true})
+	set.routes = append(set.routes, chat.Routes()...)
 
 	// Email in and out. On the embedded defaults with no relay, replies go to a development
 	// outbox shown at /sim/mail rather than failing.
@@ -122,9 +111,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 			return nil, err
 		}
 		mailCfg.RelayURL, mailCfg.Acknowledge = set.outbox.RelayURL(), true
-		set.routes = append(set.routes,
-			gateway.Route{Method: "GET", Path: "/sim/mail", Handler: set.outbox.Handler()},
-			gateway.Route{Method: "GET", Path: "/sim/mail/outbox.css", Handler: set.outbox.Handler()})
+		set.routes = append(set.routes, set.outbox.Routes()...)
 		log.Info("no mail relay configured: the hotline's email replies go to the development outbox; open /sim/mail to read them")
 	}
 	if set.mail, err = email.NewReceiver(mailCfg, eng); err != nil {
@@ -148,9 +135,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		set.close()
 		return nil, err
 	}
-	set.routes = append(set.routes,
-		gateway.Route{Method: "*", Path: "/tip", Handler: tip, Public: true, Rate: 30},
-		gateway.Route{Method: "GET", Path: "/tip/assets/*", Handler: tip, Public: true})
+	set.routes = append(set.routes, tip.Routes()...)
 
 	// Cases and the on-call supervisor's pager.
 	var pager cases.Pager

@@ -146,4 +146,13 @@ func TestEveryTwilioRouteIsSigned(t *testing.T) {
 	if checked < 4 {
 		t.Fatalf("checked %d Twilio routes, want the SMS and voice ones at least", checked)
 	}
+	// Each channel declares its own routes: two declaring one path would leave one unserved.
+	seen := map[string]bool{}
+	for _, r := range set.routes {
+		if k := r.Method + " " + r.Path; seen[k] {
+			t.Errorf("%s is declared twice", k)
+		} else {
+			seen[k] = true
+		}
+	}
 }

@@ -4,6 +4,8 @@
 // Nothing is kept but the resume token and the chosen language, in sessionStorage, so that
 // nothing survives closing the tab; quick exit clears even that.
 
+import { Frame, ErrorCode, SessionState, From, EndReason } from './protocol.js';
+
 const base = new URL('./', import.meta.url);
 const STORE = 'ohc.session';
 const SIZE = 'ohc.size';
@@ -187,7 +189,7 @@ function accept(ev) {
   clearLog();
   show('chat');
   setStatus(t('connecting'));
-  connect({ type: 'start', language: lang, consent: true, answers: { in_danger: answer('in_danger'), under_18: answer('under_18') } });
+  connect({ type: Frame.Start, language: lang, consent: true, answers: { in_danger: answer('in_danger'), under_18: answer('under_18') } });
 }
 
 function connect(first) {
@@ -202,19 +204,19 @@ function connect(first) {
 
 function resume() {
   setStatus(t('reconnecting'));
-  connect({ type: 'resume', token: session.token, last_message_id: lastID });
+  connect({ type: Frame.Resume, token: session.token, last_message_id: lastID });
 }
 
 function receive(f) {
   switch (f.type) {
-    case 'session': return onSession(f);
-    case 'message': return onMessage(f);
-    case 'queue': return onQueue(f);
-    case 'typing': return onTyping();
-    case 'advocate_joined': phase = 'active'; setStatus(''); return notice(t('advocate_joined'));
-    case 'advocate_left': phase = 'waiting'; return notice(t('advocate_left'));
-    case 'end': return onEnd(f.reason);
-    case 'error': return onError(f);
+    case Frame.Session: return onSession(f);
+    case Frame.Message: return onMessage(f);
+    case Frame.Queue: return onQueue(f);
+    case Frame.Typing: return onTyping();
+    case Frame.AdvocateJoined: phase = 'active'; setStatus(''); return notice(t('advocate_joined'));
+    case Frame.AdvocateLeft: phase = 'waiting'; return notice(t('advocate_left'));
+    case Frame.End: return onEnd(f.reason);
+    case Frame.Error: return onError(f);
   }
 }
 
@@ -223,19 +225,19 @@ function onSession(f) {
   attempt = 0;
   session = { token: f.token, lang: f.language };
   storage('set', STORE, JSON.stringify(session));
-  if (f.state === 'waiting') phase = 'waiting';
-  if (f.state === 'active') { phase = 'active'; setStatus(''); }
+  if (f.state === SessionState.Waiting) phase = 'waiting';
+  if (f.state === SessionState.Active) { phase = 'active'; setStatus(''); }
   if (again) notice(t('reconnected'));
   // Messages typed while the connection was down go now; a message the server already has is
   // recognised by its client_id and stored once.
-  for (const [id, p] of pending) ws.send(JSON.stringify({ type: 'message', body: p.body, client_id: id }));
+  for (const [id, p] of pending) ws.send(JSON.stringify({ type: Frame.Message, body: p.body, client_id: id }));
 }
 
 function onMessage(f) {
   if (seen.has(f.id)) return;
   seen.add(f.id);
   if (idLess(lastID, f.id)) lastID = f.id;
-  if (f.from === 'advocate') { ui.typing.textContent = ''; }
+  if (f.from === From.Advocate) { ui.typing.textContent = ''; }
   const p = f.client_id && pending.get(f.client_id);
   if (p) {
     pending.delete(f.client_id);
@@ -297,7 +299,7 @@ function onEnd(reason) {
 }
 
 function onError(f) {
-  if (f.code === 'internal' && f.client_id && pending.has(f.client_id)) {
+  if (f.code === ErrorCode.Internal && f.client_id && pending.has(f.client_id)) {
     failed(f.client_id);
     return showAlert(t('err_internal'));
   }
@@ -308,7 +310,7 @@ function onError(f) {
     if (!ui.input.value) ui.input.value = p.body;
     counter();
   }
-  if (f.code === 'resume_failed') return onEnd('closed');
+  if (f.code === ErrorCode.Resume) return onEnd(EndReason.Closed);
   showAlert(t(`err_${f.code}`, { max: conf.max_length }));
 }
 
@@ -324,7 +326,7 @@ function failed(id) {
     retry.remove();
     p.li.classList.replace('ohc-failed', 'ohc-pending');
     p.li.querySelector('.ohc-state').textContent = t('sending');
-    if (ws && ws.readyState === WebSocket.OPEN && session) ws.send(JSON.stringify({ type: 'message', body: p.body, client_id: id }));
+    if (ws && ws.readyState === WebSocket.OPEN && session) ws.send(JSON.stringify({ type: Frame.Message, body: p.body, client_id: id }));
   } });
   p.li.append(retry);
 }
@@ -363,13 +365,13 @@ function submit(ev) {
   const body = ui.input.value.trim();
   if (!body) { showAlert(t('err_empty')); return; }
   const id = crypto.randomUUID();
-  const li = bubble('visitor', body, '', t('sending'));
+  const li = bubble(From.Visitor, body, '', t('sending'));
   li.classList.add('ohc-pending');
   ui.log.append(li);
   pending.set(id, { body, li });
   ui.input.value = '';
   counter();
-  if (ws && ws.readyState === WebSocket.OPEN && session) ws.send(JSON.stringify({ type: 'message', body, client_id: id }));
+  if (ws && ws.readyState === WebSocket.OPEN && session) ws.send(JSON.stringify({ type: Frame.Message, body, client_id: id }));
 }
 
 function inputKey(ev) {
@@ -384,7 +386,7 @@ function typed() {
   const now = Date.now();
   if (now - lastTyping > 3000 && ws && ws.readyState === WebSocket.OPEN && session) {
     lastTyping = now;
-    ws.send(JSON.stringify({ type: 'typing' }));
+    ws.send(JSON.stringify({ type: Frame.Typing }));
   }
 }
 
@@ -394,8 +396,8 @@ function counter() {
 }
 
 function leave() {
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'end' }));
-  else onEnd('left');
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: Frame.End }));
+  else onEnd(EndReason.Left);
 }
 
 function newChat() {
@@ -425,7 +427,7 @@ function quickExit() {
   if (leaving) return;
   leaving = true;
   const token = session && session.token;
-  try { if (ws && ws.readyState === WebSocket.OPEN) ws.send('{"type":"quick_exit"}'); } catch { /* leaving anyway */ }
+  try { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: Frame.QuickExit })); } catch { /* leaving anyway */ }
   try { if (ws) ws.close(1000, 'quick exit'); } catch { /* leaving anyway */ }
   if (token) {
     try { fetch(new URL('exit', base), { method: 'POST', body: token, keepalive: true, mode: 'no-cors', credentials: 'omit', referrerPolicy: 'no-referrer' }); } catch { /* leaving anyway */ }

@@ -1,4 +1,5 @@
 // Shared by the consoles: DOM helper, texts, the console websocket, sounds and toasts.
+import { Frame, Tag } from './protocol.js';
 
 // h builds an element: h('div.cls#id', {attr: v, onclick: f}, child, 'text' …).
 export function h(spec, attrs, ...kids) {
@@ -61,7 +62,7 @@ export class Console {
     this.backoff = 500;
     this.queue = [];
     this.connect();
-    this.beat = setInterval(() => this.send({ type: 'heartbeat' }), 5000);
+    this.beat = setInterval(() => this.send({ type: Frame.Heartbeat }), 5000);
     // The websocket carries no cookies back: a request now and then renews the session cookie,
     // so a console left open through a long shift is not signed out by the browser.
     this.renew = setInterval(() => fetch('/api/me', { credentials: 'same-origin' }).catch(() => {}), 30 * 60 * 1000);
@@ -71,14 +72,14 @@ export class Console {
     this.ws = ws;
     ws.onopen = () => {
       this.backoff = 500;
-      ws.send(JSON.stringify({ type: 'hello', last_event_id: this.lastId }));
+      ws.send(JSON.stringify({ type: Frame.Hello, last_event_id: this.lastId }));
       for (const f of this.queue.splice(0)) ws.send(JSON.stringify(f));
       this.onState(true);
     };
     ws.onmessage = (m) => {
       let f;
       try { f = JSON.parse(m.data); } catch { return; }
-      if (f.type === 'snapshot') this.lastId = f.id;
+      if (f.type === Frame.Snapshot) this.lastId = f.id;
       else if (f.id && f.at) this.lastId = f.id; // events carry their stream id
       this.onFrame(f);
     };
@@ -94,7 +95,7 @@ export class Console {
   }
   send(frame) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
-    else if (frame.type !== 'heartbeat' && frame.type !== 'typing') this.queue.push(frame);
+    else if (frame.type !== Frame.Heartbeat && frame.type !== Frame.Typing) this.queue.push(frame);
   }
 }
 
@@ -141,7 +142,7 @@ export function tagsOf(v) {
 export function badges(t, channel, tags) {
   const out = [h(`span.badge.${channel}`, { text: t('badge_' + channel) })];
   for (const tag of tagsOf(tags)) {
-    if (['relay', 'urgent', 'minor', 'interpreter', 'danger', 'unverified-sender'].includes(tag)) {
+    if ([Tag.Relay, Tag.Urgent, Tag.Minor, Tag.Interpreter, Tag.Danger, Tag.UnverifiedSender].includes(tag)) {
       out.push(h(`span.badge.${tag}`, { text: t.raw['badge_' + tag] ? t('badge_' + tag) : tag }));
     }
   }

@@ -1,13 +1,9 @@
 // The advocate console: offers, several conversations side by side, replies, referrals,
 // disposition and case flagging, over one websocket (docs/console-protocol.md).
 import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, tagsOf, badges, clock } from './common.js';
+import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
 
-const DISPOSITIONS = ['crisis', 'tip', 'tta', 'referral', 'general', 'related'];
-const CASE_TYPES = ['sex', 'labor', 'both', 'unknown'];
-const INDICATORS = ['minor_involved', 'imminent_harm', 'force', 'fraud', 'coercion'];
-const URGENCIES = ['urgent', 'non_urgent', 'lacking_info'];
-
-const state = { offers: new Map(), convs: new Map(), active: '', presence: 'offline' };
+const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
 let t, account, conn;
 const beeper = new Beeper();
 const $ = (id) => document.getElementById(id);
@@ -40,56 +36,56 @@ async function main() {
 
 function buildPresence() {
   const box = $('presence');
-  for (const s of ['available', 'away', 'offline']) {
+  for (const s of STATUSES) {
     box.append(h(`button.${s}#presence-${s}`, {
       type: 'button', 'aria-pressed': 'false', text: t('status_' + s),
-      onclick: () => { beeper.unlock(); conn.send({ type: 'presence', status: s }); },
+      onclick: () => { beeper.unlock(); conn.send({ type: Frame.Presence, status: s }); },
     }));
   }
 }
 
 function showPresence(status) {
   state.presence = status;
-  for (const s of ['available', 'away', 'offline']) $('presence-' + s).setAttribute('aria-pressed', String(s === status));
+  for (const s of STATUSES) $('presence-' + s).setAttribute('aria-pressed', String(s === status));
 }
 
 // ---- frames from the server ----
 
 function onFrame(f) {
   switch (f.type) {
-    case 'snapshot': return onSnapshot(f);
-    case 'offer': return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
+    case Frame.Snapshot: return onSnapshot(f);
+    case EventType.Offer: return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
       tags: tagsOf(f.data?.tags), deadline: Number(f.data?.deadline) || Date.now() + 45000, priority: Number(f.data?.priority) || 0 });
-    case 'offer.withdrawn': state.offers.delete(f.conversation); return renderOffers();
-    case 'conversation.assigned':
-      if (f.advocate === account.id && !state.convs.has(f.conversation)) conn.send({ type: 'history', conversation: f.conversation, limit: 50 });
+    case EventType.OfferWithdrawn: state.offers.delete(f.conversation); return renderOffers();
+    case EventType.Assigned:
+      if (f.advocate === account.id && !state.convs.has(f.conversation)) conn.send({ type: Frame.History, conversation: f.conversation, limit: 50 });
       return;
-    case 'accepted': state.offers.delete(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
-    case 'history': return onHistory(f);
-    case 'message': return addMessage(f.message);
-    case 'sent': return addMessage(f.message);
-    case 'message.status': return setStatus(f.conversation, f.data?.mid, f.data?.status, f.data?.detail);
-    case 'typing': return onTyping(f);
-    case 'conversation.wrapup': return onWrapup(f);
-    case 'conversation.closed': case 'conversation.abandoned': return dropConv(f.conversation);
-    case 'conversation.transferred': if (f.advocate === account.id) dropConv(f.conversation); return;
-    case 'conversation.updated': return onUpdated(f);
-    case 'advocate.presence': if (f.advocate === account.id && f.data?.status) showPresence(f.data.status); return;
-    case 'referrals': return showReferrals(f.results);
-    case 'flagged': {
+    case Frame.Accepted: state.offers.delete(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
+    case Frame.History: return onHistory(f);
+    case EventType.Message: return addMessage(f.message);
+    case Frame.Sent: return addMessage(f.message);
+    case EventType.MessageStatus: return setStatus(f.conversation, f.data?.mid, f.data?.status, f.data?.detail);
+    case EventType.Typing: return onTyping(f);
+    case EventType.Wrapup: return onWrapup(f);
+    case EventType.Closed: case EventType.Abandoned: return dropConv(f.conversation);
+    case EventType.Transferred: if (f.advocate === account.id) dropConv(f.conversation); return;
+    case EventType.Updated: return onUpdated(f);
+    case EventType.Presence: if (f.advocate === account.id && f.data?.status) showPresence(f.data.status); return;
+    case Frame.Referrals: return showReferrals(f.results);
+    case Frame.Flagged: {
       const s = [...state.convs.values()].find((x) => (f.case.conversations || []).includes(x.conv.id));
       if (s) { s.related = f.case; renderConv(s); }
       return toast(t('flagged', { Ref: f.case.ref }));
     }
-    case 'interpreter.ringing': case 'interpreter.joined': case 'interpreter.left': return onInterpreter(f);
-    case 'voice.advocate_missed': return toast(t('advocate_missed'), true);
-    case 'languages': return showLanguages(f.results || []);
-    case 'error': return toast(f.message, true);
+    case EventType.InterpreterRinging: case EventType.InterpreterJoined: case EventType.InterpreterLeft: return onInterpreter(f);
+    case EventType.AdvocateMissed: return toast(t('advocate_missed'), true);
+    case Frame.Languages: return showLanguages(f.results || []);
+    case Frame.Error: return toast(f.message, true);
   }
 }
 
 function onSnapshot(f) {
-  showPresence(f.presence?.status || 'offline');
+  showPresence(f.presence?.status || Status.Offline);
   state.offers.clear();
   for (const o of f.offers || []) addOffer({ ...o, deadline: Date.parse(o.deadline) }, true);
   const keep = new Set();
@@ -104,7 +100,7 @@ function addOffer(o, quiet) {
   o.total = Math.max(1000, o.deadline - Date.now()); // voice, text and relay offers last differently
   state.offers.set(o.conversation, o);
   renderOffers();
-  if (!quiet) beeper.beep(o.tags.includes('urgent'));
+  if (!quiet) beeper.beep(o.tags.includes(Tag.Urgent));
 }
 
 function renderOffers() {
@@ -113,7 +109,7 @@ function renderOffers() {
   if (state.offers.size === 0) { box.append(h('p.muted', { text: t('no_offers') })); return; }
   for (const o of state.offers.values()) {
     const left = Math.max(0, Math.round((o.deadline - Date.now()) / 1000));
-    box.append(h(`div.offer${o.tags.includes('urgent') ? '.urgent' : ''}`, { 'data-conv': o.conversation },
+    box.append(h(`div.offer${o.tags.includes(Tag.Urgent) ? '.urgent' : ''}`, { 'data-conv': o.conversation },
       h('div', {}, badges(t, o.channel, o.tags), h('span.badge', { text: (o.language || '').toUpperCase() })),
       h('div.bar', {}, h('div', { 'data-deadline': o.deadline, 'data-total': o.total })),
       h('div.countdown', { 'data-deadline': o.deadline, text: t('seconds_left', { Seconds: left }) }),
@@ -136,8 +132,8 @@ function tickOffers() {
   if (stale) renderOffers();
 }
 
-function accept(id) { conn.send({ type: 'accept', conversation: id }); }
-function decline(id) { conn.send({ type: 'decline', conversation: id }); state.offers.delete(id); renderOffers(); }
+function accept(id) { conn.send({ type: Frame.Accept, conversation: id }); }
+function decline(id) { conn.send({ type: Frame.Decline, conversation: id }); state.offers.delete(id); renderOffers(); }
 
 // ---- conversations ----
 
@@ -180,8 +176,8 @@ function addMessage(m) {
   if (!list) return;
   const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.append(msgEl(m));
-  if (stick || m.direction === 'out') list.scrollTop = list.scrollHeight;
-  if (m.direction === 'in') s.el.querySelector('.typing').textContent = '';
+  if (stick || m.direction === Direction.Out) list.scrollTop = list.scrollHeight;
+  if (m.direction === Direction.In) s.el.querySelector('.typing').textContent = '';
 }
 
 function setStatus(convID, mid, status, detail) {
@@ -196,7 +192,7 @@ function setStatus(convID, mid, status, detail) {
 
 function onTyping(f) {
   const s = state.convs.get(f.conversation);
-  if (!s || f.data?.from !== 'in') return;
+  if (!s || f.data?.from !== Direction.In) return;
   const el = s.el.querySelector('.typing');
   el.textContent = t('contact_typing');
   clearTimeout(s.typingTimer);
@@ -206,7 +202,7 @@ function onTyping(f) {
 function onWrapup(f) {
   const s = state.convs.get(f.conversation);
   if (!s) return;
-  s.conv.state = 'wrapup';
+  s.conv.state = State.Wrapup;
   s.conv.end_reason = f.data?.reason || '';
   renderConv(s);
 }
@@ -218,15 +214,15 @@ function onUpdated(f) {
   renderConv(s);
 }
 
-const notDelivered = new Set(['blocked', 'failed', 'undelivered']);
+const notDelivered = new Set([MessageStatus.Blocked, MessageStatus.Failed, MessageStatus.Undelivered]);
 
 // msgEl shows a message with its time, author and, for replies, the delivery status in the
 // advocate's language, with the provider's reason when it was not delivered.
 function msgEl(m) {
   const when = m.at ? clock(new Date(m.at)) : '';
-  const who = m.direction === 'out' ? (m.author || '') : '';
+  const who = m.direction === Direction.Out ? (m.author || '') : '';
   let status = '';
-  if (m.status && m.direction === 'out') {
+  if (m.status && m.direction === Direction.Out) {
     status = ` · ${t('msg_status_' + m.status)}`;
     if (notDelivered.has(m.status) && m.detail) status += ` (${m.detail})`;
   }
@@ -258,7 +254,7 @@ function renderConv(s, keepScroll) {
   const canned = h('select.canned', { 'aria-label': t('canned'), onchange: (e) => { insertCanned(text, e.target.value); e.target.value = ''; } },
     h('option', { value: '', text: t('canned') }),
     Object.keys(t.raw).filter((k) => k.startsWith('canned_')).map((k) => h('option', { value: k, text: t(k, { Name: account.name }) })));
-  const wrap = c.state === 'wrapup';
+  const wrap = c.state === State.Wrapup;
   const el = h(`article.conv${state.active === c.id ? '.active' : ''}`, { 'data-conv': c.id, onfocusin: () => activate(c.id) },
     h('header', {},
       h('div', {}, badges(t, c.channel, c.tags), h('span.badge', { text: (c.language || '').toUpperCase() }),
@@ -266,12 +262,12 @@ function renderConv(s, keepScroll) {
       h('div.tools', {},
         h('button.referrals', { type: 'button', text: t('referrals'), onclick: () => openReferrals(c.id) }),
         h('button.transfer', { type: 'button', text: t('transfer'), disabled: wrap, onclick: () => openTransfer(c.id) }),
-        c.channel === 'voice' && !wrap ? h('button.interp', { type: 'button', text: t('interpreter'), onclick: () => openInterpreter(c.id) }) : null,
-        c.channel === 'voice' && !wrap && s.interp ? h('button.interp-remove', { type: 'button', text: t('interpreter_remove'),
-          onclick: () => conn.send({ type: 'interpreter_remove', conversation: c.id }) }) : null,
+        c.channel === Channel.Voice && !wrap ? h('button.interp', { type: 'button', text: t('interpreter'), onclick: () => openInterpreter(c.id) }) : null,
+        c.channel === Channel.Voice && !wrap && s.interp ? h('button.interp-remove', { type: 'button', text: t('interpreter_remove'),
+          onclick: () => conn.send({ type: Frame.InterpreterRemove, conversation: c.id }) }) : null,
         h('button.flag', { type: 'button', text: t('flag_case'), onclick: () => openFlag(c.id) }),
         h('button.close.danger', { type: 'button', text: t('close_conversation'), onclick: () => openClose(c.id) }))),
-    (c.tags || []).includes('relay') ? h('div.notice.relay', { role: 'note', text: t('relay_notice') }) : null,
+    (c.tags || []).includes(Tag.Relay) ? h('div.notice.relay', { role: 'note', text: t('relay_notice') }) : null,
     s.interp ? h('div.notice.interp', { role: 'status', text: s.interp }) : null,
     s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
     wrap ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
@@ -297,7 +293,7 @@ function activate(id) {
 
 function older(s) {
   const first = [...s.msgs.keys()][0];
-  conn.send({ type: 'history', conversation: s.conv.id, before: first, limit: 50 });
+  conn.send({ type: Frame.History, conversation: s.conv.id, before: first, limit: 50 });
 }
 
 function send(id) {
@@ -305,7 +301,7 @@ function send(id) {
   const ta = s?.el.querySelector('textarea');
   const body = ta?.value.trim();
   if (!body) return;
-  conn.send({ type: 'send', conversation: id, body });
+  conn.send({ type: Frame.Send, conversation: id, body });
   ta.value = '';
 }
 
@@ -314,7 +310,7 @@ function typing(id) {
   const now = Date.now();
   if (now - (lastTyping.get(id) || 0) < 3000) return;
   lastTyping.set(id, now);
-  conn.send({ type: 'typing', conversation: id });
+  conn.send({ type: Frame.Typing, conversation: id });
 }
 
 // ---- dialogs ----
@@ -360,13 +356,13 @@ function buildDialogs() {
     const d = $('close-dialog');
     if (d.returnValue !== 'ok') return;
     const disposition = d.querySelector('input[name=disposition]:checked').value;
-    conn.send({ type: 'close', conversation: d.dataset.conv, disposition, note: $('close-note').value });
+    conn.send({ type: Frame.Close, conversation: d.dataset.conv, disposition, note: $('close-note').value });
   });
   $('flag-dialog').addEventListener('close', () => {
     const d = $('flag-dialog');
     if (d.returnValue !== 'ok') return;
     const related = state.convs.get(d.dataset.conv)?.related;
-    conn.send({ type: 'flag', conversation: d.dataset.conv, case_id: related?.id || '',
+    conn.send({ type: Frame.Flag, conversation: d.dataset.conv, case_id: related?.id || '',
       case_type: d.querySelector('input[name=case_type]:checked').value,
       indicators: [...d.querySelectorAll('input[name=indicator]:checked')].map((i) => i.value),
       urgency: d.querySelector('input[name=urgency]:checked').value, summary: $('flag-summary').value });
@@ -375,7 +371,7 @@ function buildDialogs() {
     const d = $('transfer-dialog');
     if (d.returnValue !== 'ok') return;
     const to = $('transfer-to').value.trim(), language = $('transfer-lang').value.trim();
-    conn.send(to ? { type: 'transfer', conversation: d.dataset.conv, to_advocate: to } : { type: 'transfer', conversation: d.dataset.conv, language });
+    conn.send(to ? { type: Frame.Transfer, conversation: d.dataset.conv, to_advocate: to } : { type: Frame.Transfer, conversation: d.dataset.conv, language });
   });
   let timer;
   $('ref-query').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(searchReferrals, 200); });
@@ -403,7 +399,7 @@ function openReferrals(id) { open('ref-dialog', id); searchReferrals(); $('ref-q
 
 function searchReferrals() {
   const conv = state.convs.get($('ref-dialog').dataset.conv)?.conv;
-  conn.send({ type: 'referrals', query: $('ref-query').value.trim(), language: conv?.language === 'es' ? 'es' : '' });
+  conn.send({ type: Frame.Referrals, query: $('ref-query').value.trim(), language: conv?.language === 'es' ? 'es' : '' });
 }
 
 function showReferrals(results) {
@@ -415,7 +411,7 @@ function showReferrals(results) {
     h('div', { text: `${r.phone}${r.text ? ' · ' + r.text : ''} · ${r.hours}` }),
     h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
     h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: () => {
-      conn.send({ type: 'send', conversation: convID, body: `${r.name}: ${r.phone}${r.text ? ' (' + r.text + ')' : ''}. ${r.hours}.` });
+      conn.send({ type: Frame.Send, conversation: convID, body: `${r.name}: ${r.phone}${r.text ? ' (' + r.text + ')' : ''}. ${r.hours}.` });
       $('ref-dialog').close();
     } }))));
 }
@@ -429,7 +425,7 @@ function onKey(e) {
   const act = () => { e.preventDefault(); };
   if (k === 'a' && first) { act(); accept(first); }
   else if (k === 'd' && first) { act(); decline(first); }
-  else if (k === 'p') { act(); beeper.unlock(); conn.send({ type: 'presence', status: state.presence === 'available' ? 'away' : 'available' }); }
+  else if (k === 'p') { act(); beeper.unlock(); conn.send({ type: Frame.Presence, status: state.presence === Status.Available ? Status.Away : Status.Available }); }
   else if (/^[1-9]$/.test(k)) {
     const id = [...state.convs.keys()][Number(k) - 1];
     if (id) { act(); activate(id); state.convs.get(id).el.querySelector('textarea')?.focus(); }
@@ -446,9 +442,9 @@ function onInterpreter(f) {
   const s = state.convs.get(f.conversation);
   if (!s) return;
   const name = (document.documentElement.lang === 'es' ? f.data?.name_es : f.data?.name_en) || f.data?.language || '';
-  const key = { 'interpreter.ringing': 'interpreter_ringing', 'interpreter.joined': 'interpreter_joined', 'interpreter.left': 'interpreter_left' }[f.type];
-  s.interp = f.type === 'interpreter.left' ? null : t(key, { Language: name });
-  if (f.type === 'interpreter.left') toast(t(key, { Language: name }));
+  const key = { [EventType.InterpreterRinging]: 'interpreter_ringing', [EventType.InterpreterJoined]: 'interpreter_joined', [EventType.InterpreterLeft]: 'interpreter_left' }[f.type];
+  s.interp = f.type === EventType.InterpreterLeft ? null : t(key, { Language: name });
+  if (f.type === EventType.InterpreterLeft) toast(t(key, { Language: name }));
   renderConv(s, true);
 }
 
@@ -456,7 +452,7 @@ function openInterpreter(id) {
   open('interp-dialog', id, (d) => {
     d.querySelector('form').reset();
     $('interp-results').replaceChildren();
-    conn.send({ type: 'languages', query: '' });
+    conn.send({ type: Frame.Languages, query: '' });
   });
 }
 
@@ -464,7 +460,7 @@ function showLanguages(results) {
   const d = $('interp-dialog');
   $('interp-results').replaceChildren(...results.map((l) => h('li', {},
     h('button', { type: 'button', 'data-code': l.code, text: `${document.documentElement.lang === 'es' ? l.es : l.en} (${l.code})`, onclick: () => {
-      conn.send({ type: 'interpreter', conversation: d.dataset.conv, language: l.code });
+      conn.send({ type: Frame.Interpreter, conversation: d.dataset.conv, language: l.code });
       d.close('cancel');
     } }))));
 }
@@ -476,6 +472,6 @@ function setupInterpreter() {
   let timer;
   $('interp-search').addEventListener('input', (e) => {
     clearTimeout(timer);
-    timer = setTimeout(() => conn.send({ type: 'languages', query: e.target.value.trim() }), 150);
+    timer = setTimeout(() => conn.send({ type: Frame.Languages, query: e.target.value.trim() }), 150);
   });
 }

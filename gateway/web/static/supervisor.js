@@ -2,6 +2,7 @@
 // and charts drawn as inline SVG. Figures come from the read-only /api endpoints; the console
 // websocket brings alerts and changes as they happen.
 import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, duration, clock } from './common.js';
+import { Frame, EventType, Status, Channel, State, Urgency, SUPERVISE_MODES } from './protocol.js';
 
 let t, account, conn;
 const beeper = new Beeper();
@@ -66,39 +67,39 @@ async function refresh() {
 
 function onFrame(f) {
   switch (f.type) {
-    case 'snapshot':
+    case Frame.Snapshot:
       for (const al of f.alerts || []) alerts.set(al.id, al);
       cases = f.cases || cases;
       renderAlerts(); renderCases();
       return;
-    case 'alert.raised':
+    case EventType.AlertRaised:
       alerts.set(f.data?.alert || f.id, { id: f.data?.alert || '', case: f.data?.case || '', case_ref: f.data?.ref || f.data?.case_ref || '',
         urgency: f.data?.urgency || '', raised_at: f.at });
       renderAlerts();
-      beeper.beep(f.data?.urgency === 'urgent');
+      beeper.beep(f.data?.urgency === Urgency.Urgent);
       refreshSoon();
       return;
-    case 'alert.acknowledged':
+    case EventType.AlertAcknowledged:
       if (alerts.has(f.data?.alert)) { alerts.get(f.data.alert).acked_at = f.at; renderAlerts(); }
       refreshSoon();
       return;
-    case 'alert.escalated':
+    case EventType.AlertEscalated:
       beeper.beep(true);
       refreshSoon();
       return;
-    case 'case.flagged': case 'case.updated': case 'case.sla_breached':
+    case EventType.CaseFlagged: case EventType.CaseUpdated: case EventType.CaseSLABreached:
       refreshSoon();
       return;
-    case 'ok':
-      if (f.for === 'ack_alert' && f.alert) { alerts.set(f.alert.id, f.alert); renderAlerts(); }
+    case Frame.OK:
+      if (f.for === Frame.AckAlert && f.alert) { alerts.set(f.alert.id, f.alert); renderAlerts(); }
       return;
-    case 'error': return toast(f.message, true);
-    case 'history': return showConversation(f);
-    case 'message':
+    case Frame.Error: return toast(f.message, true);
+    case Frame.History: return showConversation(f);
+    case EventType.Message:
       if ($('conv-dialog').open && $('conv-dialog').dataset.conv === f.conversation) appendMessage(f.message);
       return refreshSoon();
     default:
-      if (f.type && f.type.startsWith('conversation.') || f.type === 'offer' || f.type === 'advocate.presence') refreshSoon();
+      if (f.type && f.type.startsWith('conversation.') || f.type === EventType.Offer || f.type === EventType.Presence) refreshSoon();
   }
 }
 
@@ -108,11 +109,11 @@ function renderAlerts() {
   if (!open.length) { box.replaceChildren(h('p.muted', { text: t('no_alerts') })); return; }
   box.replaceChildren(...open.map((a) => h('div.alert', { 'data-alert': a.id },
     h('div', {}, h('strong', { text: a.case_ref || a.case }), ' ',
-      h(`span.badge${a.urgency === 'urgent' ? '.urgent' : ''}`, { text: t('urgency_' + a.urgency) }), ' ',
+      h(`span.badge${a.urgency === Urgency.Urgent ? '.urgent' : ''}`, { text: t('urgency_' + a.urgency) }), ' ',
       h('span.muted', { text: a.raised_at ? new Date(a.raised_at).toLocaleTimeString() : '' }),
       a.escalated?.length ? h('span.badge.urgent', { text: `↑ ${a.escalated.join(', ')}` }) : null),
     h('button.primary.ack', { type: 'button', text: t('acknowledge'), disabled: !a.id,
-      onclick: () => conn.send({ type: 'ack_alert', alert: a.id }) }))));
+      onclick: () => conn.send({ type: Frame.AckAlert, alert: a.id }) }))));
 }
 
 function table(el, headers, rows) {
@@ -130,10 +131,10 @@ function renderQueues(queues) {
 function renderAdvocates(advs) {
   table($('advocates'), [t('advocates'), t('presence'), t('load'), t('current')], advs.filter((a) => !a.disabled).map((a) => [
     `${a.name} (${a.languages.join('/')})`,
-    `${t('status_' + (a.presence.status || 'offline'))}${a.presence.alive ? '' : ' ⚠'}`,
+    `${t('status_' + (a.presence.status || Status.Offline))}${a.presence.alive ? '' : ' ⚠'}`,
     `${a.presence.voice ? '☎ ' : ''}${a.presence.text}/${a.presence.capacity}`,
     a.conversations.length ? h('span', {}, a.conversations.map((c) => h('button.view-conv', { type: 'button', 'data-conv': c.id,
-      text: `${c.channel} ${c.contact || ''}`.trim(), onclick: () => conn.send({ type: 'history', conversation: c.id, limit: 100 }) }))) : '—',
+      text: `${c.channel} ${c.contact || ''}`.trim(), onclick: () => conn.send({ type: Frame.History, conversation: c.id, limit: 100 }) }))) : '—',
   ]));
 }
 
@@ -146,9 +147,9 @@ function showConversation(f) {
   $('conv-msgs').replaceChildren();
   for (const m of f.messages) appendMessage(m);
   // A call in progress can be listened to (muted), whispered into (the advocate alone hears) or joined.
-  const live = f.conversation.channel === 'voice' && f.conversation.state === 'active';
-  $('conv-voice').replaceChildren(...(live ? ['listen', 'whisper', 'join'].map((mode) =>
-    h('button', { type: 'button', text: t('supervise_' + mode), onclick: () => conn.send({ type: 'supervise', conversation: f.conversation.id, mode }) })) : []));
+  const live = f.conversation.channel === Channel.Voice && f.conversation.state === State.Active;
+  $('conv-voice').replaceChildren(...(live ? SUPERVISE_MODES.map((mode) =>
+    h('button', { type: 'button', text: t('supervise_' + mode), onclick: () => conn.send({ type: Frame.Supervise, conversation: f.conversation.id, mode }) })) : []));
   if (!d.open) d.showModal();
 }
 

@@ -1,0 +1,35 @@
+package gateway
+
+// Console frame types (docs/console-protocol.md). They are defined here once: the consoles'
+// gateway/web/static/protocol.js is generated from them by `go run ./internal/genjs`.
+//
+// Frames a console sends:
+const (
+	FrameHello             = "hello"
+	FrameHeartbeat         = "heartbeat"
+	FramePresence          = "presence"
+	FrameAccept            = "accept"
+	FrameDecline           = "decline"
+	FrameHistory           = "history" // also the server's answer
+	FrameSend              = "send"
+	FrameTyping            = "typing"
+	FrameTransfer          = "transfer"
+	FrameClose             = "close"
+	FrameFlag              = "flag"
+	FrameReferrals         = "referrals" // also the server's answer
+	FrameInterpreter       = "interpreter"
+	FrameInterpreterRemove = "interpreter_remove"
+	FrameLanguages         = "languages" // also the server's answer
+	FrameSupervise         = "supervise"
+	FrameAckAlert          = "ack_alert"
+)
+
+// Frames the server sends besides the routing events it forwards:
+const (
+	FrameSnapshot = "snapshot"
+	FrameAccepted = "accepted"
+	FrameSent     = "sent"
+	FrameFlagged  = "flagged"
+	FrameOK       = "ok"
+	FrameError    = "error"
+)
