@@ -34,3 +34,8 @@ func Default() (*Catalog, error) {
 	}
 	return New(HotlineOf(c))
 }
+
+// Hotline is the hotline's name and numbers the catalog's texts say: a channel needing the
+// short code or the phone number itself (a reply's sender) reads them here, not a default of
+// its own.
+func (c *Catalog) Hotline() Hotline { return c.hotline }
