@@ -1,6 +1,10 @@
 package locales
 
-import "github.com/openhotline/hotline/config"
+import (
+	"strings"
+
+	"github.com/openhotline/hotline/config"
+)
 
 // Hotline is what every text may say about the hotline itself. It comes from the configuration
 // (HOTLINE_NAME, HOTLINE_NAMES, HOTLINE_PHONE, HOTLINE_SMS_SHORT_CODE) and from nowhere else, so
@@ -20,6 +24,10 @@ func HotlineOf(c config.Config) Hotline {
 // name is the hotline's name in lang.
 func (h Hotline) name(lang string) string {
 	if n := h.Names[lang]; n != "" {
+		return n
+	}
+	base, _, _ := strings.Cut(lang, "-") // es-MX says the Spanish name
+	if n := h.Names[base]; n != "" {
 		return n
 	}
 	return h.Name
