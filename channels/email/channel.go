@@ -226,4 +226,3 @@ func (ch *Channel) replySubject(subject, lang string) string {
 	}
 	return ch.cfg.Texts.Text(lang, "email_subject", nil)
 }
-

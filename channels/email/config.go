@@ -67,7 +67,11 @@ type Config struct {
 
 // FromConfig picks the email settings out of the process configuration.
 func FromConfig(c config.Config) Config {
+	// The embedded files cannot fail here and not in setDefaults, which loads them again and
+	// reports it.
+	texts, _ := locales.New(locales.HotlineOf(c))
 	return Config{
+		Texts:              texts,
 		Addr:               c.SMTP.Addr,
 		Domain:             c.SMTP.Domain,
 		Addresses:          c.SMTP.Addresses,
