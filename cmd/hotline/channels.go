@@ -19,6 +19,7 @@ import (
 	"github.com/openhotline/hotline/channels/webchat"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -31,6 +32,7 @@ type channelSet struct {
 	mail       *email.Receiver
 	sim        *twiliosim.Sim   // nil against real Twilio
 	outbox     *email.DevOutbox // the development stand-in for the mail relay; nil when one is set
+	texts      *locales.Catalog // what every channel and the consoles say
 }
 
 // close releases what the channels hold besides the goroutines ctx stops.
@@ -43,7 +45,12 @@ func (set *channelSet) close() {
 // buildChannels builds the channels on eng. clientIP is the gateway's rule for a request's
 // client address (it exists only once the gateway does, hence a function).
 func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, clientIP func(*http.Request) string, log *slog.Logger) (*channelSet, error) {
-	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
+	// One catalog of texts for every channel, on the configured hotline name and numbers.
+	texts, err := locales.New(locales.HotlineOf(cfg))
+	if err != nil {
+		return nil, err
+	}
+	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}, texts: texts}
 	public := cfg.HTTP.PublicURL
 
 	// Twilio, or its local stand-in mounted on this server when no account is configured.
@@ -77,7 +84,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		return nil, err
 	}
 	smsCh, err := sms.New(eng, msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
-		HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone, Logger: log})
+		Texts: set.texts, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +105,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
-		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone,
+		ClientIP: clientIP, Texts: set.texts,
 		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
 	if err != nil {
 		return nil, err
@@ -112,6 +119,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Email in and out. On the embedded defaults with no relay, replies go to a development
 	// outbox shown at /sim/mail rather than failing.
 	mailCfg := email.FromConfig(cfg)
+	mailCfg.Texts = texts
 	if mailCfg.RelayURL == "" && cfg.Dev() {
 		address := "help@" + cfg.SMTP.Domain
 		if len(cfg.SMTP.Addresses) > 0 {
@@ -140,7 +148,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// The online tip form.
 	tipCfg := tipform.FromConfig(cfg)
-	tipCfg.ClientIP = clientIP
+	tipCfg.ClientIP, tipCfg.Texts = clientIP, texts
 	tip, err := tipform.New(tipCfg, eng)
 	if err != nil {
 		set.mail.Close()
