@@ -121,6 +121,9 @@ func (c *Catalog) Lang(choice, accept string) string {
 	if c.Has(choice) {
 		return choice
 	}
+	if base, _, _ := strings.Cut(choice, "-"); c.Has(base) { // es-MX reads es.toml
+		return base
+	}
 	tags, _, _ := language.ParseAcceptLanguage(accept)
 	for _, tag := range tags {
 		if base, _ := tag.Base(); c.Has(base.String()) {
