@@ -32,7 +32,6 @@ type channelSet struct {
 	mail       *email.Receiver
 	sim        *twiliosim.Sim   // nil against real Twilio
 	outbox     *email.DevOutbox // the development stand-in for the mail relay; nil when one is set
-	texts      *locales.Catalog // what every channel and the consoles say
 }
 
 // close releases what the channels hold besides the goroutines ctx stops.
@@ -50,7 +49,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	if err != nil {
 		return nil, err
 	}
-	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}, texts: texts}
+	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
 	public := cfg.HTTP.PublicURL
 
 	// Twilio, or its local stand-in mounted on this server when no account is configured.
@@ -84,7 +83,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		return nil, err
 	}
 	smsCh, err := sms.New(eng, msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
-		Texts: set.texts, Logger: log})
+		Texts: texts, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +104,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
-		ClientIP: clientIP, Texts: set.texts,
+		ClientIP: clientIP, Texts: texts,
 		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
 	if err != nil {
 		return nil, err
@@ -162,7 +161,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Cases and the on-call supervisor's pager.
 	var pager routing.Pager
 	if cfg.Hotline.OnCall != "" {
-		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Logger: log})
+		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Texts: texts, Logger: log})
 		if err != nil {
 			set.mail.Close()
 			return nil, err

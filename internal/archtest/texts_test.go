@@ -54,7 +54,7 @@ func TestAddingALanguageIsOneFile(t *testing.T) {
 		t.Fatalf("languages %v, want en es fr", got)
 	}
 	for _, id := range []string{"sms_help", "sms_stopped", "voice_greeting", "email_acknowledgement", "email_subject",
-		"email_signature", "referral_message", "canned_closing", "login_title", "tip_title", "chat_launcher"} {
+		"email_signature", "referral_message", "canned_closing", "login_title", "tip_title", "chat_launcher", "oncall_urgent"} {
 		if got := texts.Text("fr", id, nil); !strings.HasPrefix(got, frenchMark) {
 			t.Errorf("fr %s: got %q", id, got)
 		}
@@ -126,6 +126,7 @@ func TestNoMovedTextOutsideLocales(t *testing.T) {
 		"Please hold while we connect you", "You are number", "Thank you for writing to us", "Gracias por escribirnos",
 		"in English, Spanish and 200+ languages", "Report a tip", "Reportar información", "Chat with an advocate",
 		"Chatea con una persona de apoyo", "Get help, 24/7", "Message from ", "Mensaje de ",
+		"Hotline alert", "Alerta de la línea",
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
