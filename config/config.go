@@ -125,7 +125,11 @@ type Interpreter struct {
 
 // Hotline names the service shown to people.
 type Hotline struct {
-	Name   string // HOTLINE_NAME
+	Name string // HOTLINE_NAME
+	// Names is the name in other languages, "es=Línea Nacional contra la Trata de Personas":
+	// HOTLINE_NAMES. A language without one says Name. While HOTLINE_NAME keeps its default, so
+	// does this; a renamed hotline gives its own translations or is called Name everywhere.
+	Names  map[string]string
 	Phone  string // HOTLINE_PHONE
 	OnCall string // HOTLINE_ONCALL_NUMBER: the on-call supervisor paged for unacknowledged alerts (E.164)
 }
@@ -136,6 +140,9 @@ func (c Config) Dev() bool { return c.Redis.URL == "" }
 // TwilioSim reports whether the local Twilio stand-in replaces Twilio. Validate refuses a
 // shared Redis without Twilio credentials unless the stand-in was asked for by name.
 func (c Config) TwilioSim() bool { return c.Twilio.AccountSID == "" && c.Twilio.AuthToken == "" }
+
+// defaultName is the service the embedded defaults describe, the national hotline of the seeds.
+const defaultName = "National Human Trafficking Hotline"
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests) and
 // validates it. The returned error lists every problem found, each naming its variable.
@@ -196,7 +203,8 @@ func Load(getenv func(string) string) (Config, error) {
 			VerifyDKIM:     p.bool("HOTLINE_SMTP_VERIFY_DKIM", true),
 		},
 		Hotline: Hotline{
-			Name:   p.str("HOTLINE_NAME", "National Human Trafficking Hotline"),
+			Name:   p.str("HOTLINE_NAME", defaultName),
+			Names:  p.pairs("HOTLINE_NAMES"),
 			Phone:  p.str("HOTLINE_PHONE", "1-888-373-7888"),
 			OnCall: p.str("HOTLINE_ONCALL_NUMBER", ""),
 		},
@@ -209,6 +217,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.HTTP.PublicURL == "" {
 		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
+	}
+	if c.Hotline.Names == nil && c.Hotline.Name == defaultName {
+		c.Hotline.Names = map[string]string{"es": "Línea Nacional contra la Trata de Personas"}
 	}
 	if len(c.SMTP.Addresses) == 0 {
 		c.SMTP.Addresses = []string{"help@" + c.SMTP.Domain}

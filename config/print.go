@@ -69,6 +69,7 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_INTERPRETER_DIGITS", c.Interpreter.Digits)
 	row("HOTLINE_INTERPRETER_LANGUAGE_CODES", fmt.Sprintf("(%d configured)", len(c.Interpreter.LanguageCodes)))
 	row("HOTLINE_NAME", c.Hotline.Name)
+	row("HOTLINE_NAMES", fmt.Sprintf("(%d translations)", len(c.Hotline.Names)))
 	row("HOTLINE_PHONE", c.Hotline.Phone)
 	row("HOTLINE_ONCALL_NUMBER", orNone(c.Hotline.OnCall != "", "(set)", "(empty: unacknowledged alerts page nobody)"))
 }

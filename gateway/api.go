@@ -204,7 +204,7 @@ func (s *Server) apiCases(c echo.Context) error {
 
 func (s *Server) apiI18n(c echo.Context) error {
 	lang := s.text.Lang(c.Param("lang"), "")
-	return c.JSON(http.StatusOK, s.text.All(lang))
+	return c.JSON(http.StatusOK, s.text.Templates(lang, ""))
 }
 
 func (s *Server) apiReferrals(c echo.Context) error {

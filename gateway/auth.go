@@ -124,7 +124,7 @@ func (s *Server) showLogin(c echo.Context, status int, errID, account string) er
 	if next == "" {
 		next = c.Request().URL.Path
 	}
-	v := loginView{Lang: lang, OtherLang: other, Next: safeNext(next), Account: account, T: s.text.All(lang)}
+	v := loginView{Lang: lang, OtherLang: other, Next: safeNext(next), Account: account, T: s.text.Templates(lang, "")}
 	v.CSRF, _ = c.Get(ctxCSRF).(string)
 	if errID != "" {
 		v.Error = v.T[errID]

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -155,7 +156,7 @@ func TestPasswordHash(t *testing.T) {
 // TestEmailSenderWarnings: an email another address sent into the contact's thread, or one
 // whose domain disowns it, reaches the console marked, with a warning text in every language.
 func TestEmailSenderWarnings(t *testing.T) {
-	texts, err := LoadTexts()
+	texts, err := locales.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,14 +180,14 @@ func TestEmailSenderWarnings(t *testing.T) {
 				return
 			}
 			for _, lang := range []string{"en", "es"} {
-				if texts.All(lang)["msg_sender_"+v.Sender] == "" {
+				if texts.Templates(lang, "")["msg_sender_"+v.Sender] == "" {
 					t.Errorf("locale %s has no warning for sender %q", lang, v.Sender)
 				}
 			}
 		})
 	}
 	for _, lang := range []string{"en", "es"} {
-		if texts.All(lang)["badge_unverified-sender"] == "" {
+		if texts.Templates(lang, "")["badge_unverified-sender"] == "" {
 			t.Errorf("locale %s has no badge for an unverified sender", lang)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway/metrics"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -48,6 +49,9 @@ type Deps struct {
 	// Voice, when set, dials advocates into accepted calls and serves the interpreter and
 	// supervision frames.
 	Voice VoiceControl
+	// Texts are the words of the consoles and the sign-in page; default the embedded locales on
+	// cfg's hotline name and numbers. The process passes the one catalog its channels share.
+	Texts *locales.Catalog
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
 }
@@ -69,7 +73,7 @@ type Server struct {
 	limits         *Limiter
 	hub            *Hub
 	stats          *Stats
-	text           *Texts
+	text           *locales.Catalog
 	dir            *Directory
 	origins        map[string]bool
 	secure         bool
@@ -101,9 +105,12 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	if deps.PublicRate <= 0 {
 		deps.PublicRate = 120
 	}
-	texts, err := LoadTexts()
-	if err != nil {
-		return nil, err
+	texts := deps.Texts
+	if texts == nil {
+		var err error
+		if texts, err = locales.New(locales.HotlineOf(cfg)); err != nil {
+			return nil, err
+		}
 	}
 	dir, err := LoadDirectory()
 	if err != nil {

@@ -131,22 +131,3 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
-
-// GuessLanguage returns "es" when text reads as Spanish, else "". It is only a hint.
-func GuessLanguage(text string) string {
-	words := strings.FieldsFunc(foldText(text), func(r rune) bool { return !unicode.IsLetter(r) })
-	es, en := 0, 0
-	for _, w := range words {
-		switch w {
-		case "el", "la", "los", "las", "que", "de", "y", "es", "por", "para", "con", "no", "mi", "me", "estoy", "ayuda",
-			"necesito", "tengo", "hola", "donde", "como", "trabajo", "favor", "soy", "una", "un", "pero", "porque", "esta":
-			es++
-		case "the", "and", "is", "i", "to", "of", "a", "my", "need", "help", "hello", "hi", "work", "please", "am", "are", "you", "this", "with", "it":
-			en++
-		}
-	}
-	if es > en && es >= 1 {
-		return "es"
-	}
-	return ""
-}

@@ -45,18 +45,6 @@ func TestAssess(t *testing.T) {
 	}
 }
 
-func TestGuessLanguage(t *testing.T) {
-	for body, want := range map[string]string{
-		"Hola, necesito ayuda con mi trabajo": "es",
-		"Hi, I need help with my work":        "",
-		"":                                    "",
-	} {
-		if got := routing.GuessLanguage(body); got != want {
-			t.Errorf("GuessLanguage(%q): got %q, want %q", body, got, want)
-		}
-	}
-}
-
 func FuzzAssess(f *testing.F) {
 	for _, s := range []string{"I'm 15", "tengo 16 años", "took my passport", "\xff\xfe", "I am 99999999999999999999 years old"} {
 		f.Add(s)
@@ -66,7 +54,6 @@ func FuzzAssess(f *testing.F) {
 		if len(got.Tags) > 0 && got.Priority != routing.UrgentPriority {
 			t.Fatalf("tags %v with priority %d", got.Tags, got.Priority)
 		}
-		routing.GuessLanguage(body)
 		routing.NormalizeContact(body)
 	})
 }

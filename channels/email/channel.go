@@ -28,7 +28,9 @@ var _ routing.Deliverer = (*Channel)(nil)
 // NewChannel returns the outbound channel. It fails when cfg.RelayURL is set but malformed;
 // with no RelayURL every delivery fails permanently, saying why.
 func NewChannel(cfg Config, e *routing.Engine) (*Channel, error) {
-	cfg.setDefaults()
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
 	ch := &Channel{cfg: cfg, engine: e}
 	if cfg.RelayURL != "" {
 		r, err := ParseRelayURL(cfg.RelayURL)
@@ -76,9 +78,8 @@ func (ch *Channel) Deliver(ctx context.Context, c routing.Conversation, m routin
 
 // compose builds the reply. parent holds the metadata of the last message received, if any.
 func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map[string]string, id string) (*gomail.Msg, error) {
-	es := strings.HasPrefix(c.Language, "es")
 	msg := gomail.NewMsg()
-	if err := msg.FromFormat(ch.cfg.HotlineName, ch.cfg.Addresses[0]); err != nil {
+	if err := msg.FromFormat(ch.cfg.Texts.Hotline().Name, ch.cfg.Addresses[0]); err != nil {
 		return nil, fmt.Errorf("email: %w: hotline address: %v", routing.ErrPermanent, err)
 	}
 	// The stored address is net/mail's unquoted form ("john doe@example.com" for
@@ -93,7 +94,7 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 	if err != nil {
 		subject = "" // sealed under an older key: reply without the original subject
 	}
-	msg.Subject(replySubject(subject, ch.cfg.HotlineName, es))
+	msg.Subject(ch.replySubject(subject, c.Language))
 	msg.SetMessageIDWithValue(id)
 	msg.SetDate()
 	if pid, refs := ch.threading(parent); pid != "" {
@@ -107,7 +108,7 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 		}
 		msg.SetGenHeaderPreformatted(gomail.HeaderReferences, strings.Join(refs, "\r\n "))
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.Body+"\n\n"+ch.signature(es))
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body+"\n\n"+ch.cfg.Texts.Text(c.Language, "email_signature", nil))
 	return msg, nil
 }
 
@@ -217,26 +218,11 @@ func replyID(e *routing.Engine, domain, convID, msgID string) string {
 
 var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|aw|sv|rv|res)\s*(\[\d+\])?\s*:\s*)+`)
 
-func replySubject(subject, hotline string, es bool) string {
-	s := strings.TrimSpace(replyPrefix.ReplaceAllString(subject, ""))
-	switch {
-	case s != "":
+// replySubject answers under the sender's subject, or names the hotline in lang when there is
+// none. "Re:" is what mail programs thread on in every language, so it is not translated.
+func (ch *Channel) replySubject(subject, lang string) string {
+	if s := strings.TrimSpace(replyPrefix.ReplaceAllString(subject, "")); s != "" {
 		return "Re: " + s
-	case es:
-		return "Mensaje de " + hotline
 	}
-	return "Message from " + hotline
-}
-
-func (ch *Channel) signature(es bool) string {
-	if es {
-		return "-- \n" + ch.cfg.HotlineName + "\n" +
-			"Llame al " + ch.cfg.HotlinePhone + " o envíe un mensaje de texto al " + ch.cfg.HotlineText +
-			". Confidencial, las 24 horas, en inglés, español y más de 200 idiomas.\n" +
-			"Si usted o alguien está en peligro inmediato, llame al 911."
-	}
-	return "-- \n" + ch.cfg.HotlineName + "\n" +
-		"Call " + ch.cfg.HotlinePhone + " or text " + ch.cfg.HotlineText +
-		". Confidential, 24/7, in English, Spanish and 200+ languages.\n" +
-		"If you or someone else is in immediate danger, call 911."
+	return ch.cfg.Texts.Text(lang, "email_subject", nil)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/locales"
 )
 
 // Config tunes the receiver and the outbound channel. Zero values take the defaults noted.
@@ -57,15 +58,20 @@ type Config struct {
 	// when a relay is configured.
 	Acknowledge bool
 
-	HotlineName  string // signature, default "National Human Trafficking Hotline"
-	HotlinePhone string // signature, default 1-888-373-7888
-	HotlineText  string // signature: the SMS short code, default 233733
-	Logger       *slog.Logger
+	// Texts word the acknowledgement, the subject, the sender's name and the signature, in the
+	// conversation's language with the hotline's name and numbers, and guess a sender's language;
+	// default locales.Default().
+	Texts  *locales.Catalog
+	Logger *slog.Logger
 }
 
 // FromConfig picks the email settings out of the process configuration.
 func FromConfig(c config.Config) Config {
+	// The embedded files cannot fail here and not in setDefaults, which loads them again and
+	// reports it.
+	texts, _ := locales.New(locales.HotlineOf(c))
 	return Config{
+		Texts:              texts,
 		Addr:               c.SMTP.Addr,
 		Domain:             c.SMTP.Domain,
 		Addresses:          c.SMTP.Addresses,
@@ -80,14 +86,16 @@ func FromConfig(c config.Config) Config {
 		VerifyDKIM:         c.SMTP.VerifyDKIM,
 		RelayURL:           c.SMTP.RelayURL,
 		Acknowledge:        c.SMTP.RelayURL != "", // no relay, nothing could leave
-
-		HotlineName:  c.Hotline.Name,
-		HotlinePhone: c.Hotline.Phone,
-		HotlineText:  c.Twilio.ShortCode,
 	}
 }
 
-func (c *Config) setDefaults() {
+func (c *Config) setDefaults() error {
+	if c.Texts == nil {
+		var err error
+		if c.Texts, err = locales.Default(); err != nil {
+			return fmt.Errorf("email: texts: %w", err)
+		}
+	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:2525"
 	}
@@ -126,21 +134,13 @@ func (c *Config) setDefaults() {
 	if c.ParseWorkers <= 0 {
 		c.ParseWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	if c.HotlineName == "" {
-		c.HotlineName = "National Human Trafficking Hotline"
-	}
-	if c.HotlinePhone == "" {
-		c.HotlinePhone = "1-888-373-7888"
-	}
-	if c.HotlineText == "" {
-		c.HotlineText = "233733"
-	}
 	if c.LookupTXT == nil {
 		c.LookupTXT = net.DefaultResolver.LookupTXT
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	return nil
 }
 
 // TLS policies for the relay.

@@ -105,12 +105,7 @@ func (r *Receiver) deliver(ctx context.Context, raw []byte, m Mail, envelopeFrom
 // acknowledge tells a new sender, in their thread, that the message arrived. The message is
 // already stored: a failure here is logged, not reported to the sender's server.
 func (r *Receiver) acknowledge(ctx context.Context, c routing.Conversation) {
-	text := "Thank you for writing to us. We received your message, and an advocate will answer you in " +
-		"this email thread. You can reply to this email to add anything."
-	if strings.HasPrefix(c.Language, "es") {
-		text = "Gracias por escribirnos. Recibimos su mensaje y una persona de nuestro equipo le responderá " +
-			"en este mismo hilo de correo. Puede responder a este correo para añadir lo que quiera."
-	}
+	text := r.cfg.Texts.Text(c.Language, "email_acknowledgement", nil)
 	if _, err := r.engine.Notify(ctx, c.ID, text, true); err != nil {
 		r.log.Warn("email: acknowledgement not queued", "conversation", c.ID, "err", err)
 	}
@@ -147,7 +142,7 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 		Contact:      m.From,
 		Body:         body,
 		ExternalID:   r.engine.Lookup("email-message-id", m.MessageID), // a repeat is still stored once
-		LanguageHint: DetectLanguage(m.Subject + "\n" + m.Text),
+		LanguageHint: r.cfg.Texts.DetectLanguage(m.Subject + "\n" + m.Text),
 		ThreadKeys:   []string{ThreadKey(m.MessageID)},
 		Attachments:  m.Attachments,
 		MessageMeta: map[string]string{

@@ -194,21 +194,6 @@ func TestTrimQuoted(t *testing.T) {
 	}
 }
 
-func TestDetectLanguage(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Necesito ayuda, mi jefe tiene mi pasaporte y no puedo salir de la casa", "es"},
-		{"¿Pueden ayudarme? Tengo miedo.", "es"},
-		{"I need help, my boss has my passport and I can't leave the house", "en"},
-		{"ok", ""},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := DetectLanguage(tt.in); got != tt.want {
-			t.Errorf("DetectLanguage(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestParseRelayURL(t *testing.T) {
 	tests := []struct {
 		in      string

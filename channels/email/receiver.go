@@ -39,7 +39,9 @@ type Receiver struct {
 // NewReceiver listens on cfg.Addr at once (so that Addr is known and a taken port fails early)
 // and returns a Receiver; Run serves.
 func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
-	cfg.setDefaults()
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
 	r := &Receiver{cfg: cfg, engine: e, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background(),
 		parsers: make(chan struct{}, cfg.ParseWorkers)}
 	r.parseFn = r.parse

@@ -18,6 +18,7 @@ import (
 
 	"github.com/openhotline/hotline/cases"
 	twerr "github.com/openhotline/hotline/channels/twilio"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 	"github.com/twilio/twilio-go"
 	twapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -33,16 +34,17 @@ const (
 type Config struct {
 	From     string // the hotline's number that texts and calls, E.164 (+18883737888)
 	To       string // the on-call supervisor's number, E.164
-	Language string // "en" (default) or "es": the language of the page
-	Now      func() time.Time
-	Logger   *slog.Logger
+	Language string // the language of the page, one the locales have; default en
+	// Texts word the pages (oncall_* messages); default locales.Default().
+	Texts  *locales.Catalog
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Pager pages the on-call supervisor. Safe for concurrent use.
 type Pager struct {
-	api  *twapi.ApiService
-	cfg  Config
-	text texts
+	api *twapi.ApiService
+	cfg Config
 }
 
 var _ cases.Pager = (*Pager)(nil)
@@ -58,12 +60,17 @@ func New(client *twilio.RestClient, cfg Config) (*Pager, error) {
 	if !e164(cfg.To) {
 		return nil, errors.New("oncall: the on-call supervisor number must be E.164, such as +12025550100")
 	}
-	t, ok := catalog[cfg.Language]
-	if cfg.Language == "" {
-		t, ok = catalog["en"], true
+	if cfg.Texts == nil {
+		var err error
+		if cfg.Texts, err = locales.Default(); err != nil {
+			return nil, fmt.Errorf("oncall: texts: %w", err)
+		}
 	}
-	if !ok {
-		return nil, fmt.Errorf("oncall: language %q must be en or es", cfg.Language)
+	if cfg.Language == "" {
+		cfg.Language = locales.Fallback
+	}
+	if !cfg.Texts.Has(cfg.Language) {
+		return nil, fmt.Errorf("oncall: language %q must be one of %v", cfg.Language, cfg.Texts.Languages())
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -71,7 +78,7 @@ func New(client *twilio.RestClient, cfg Config) (*Pager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Pager{api: client.Api, cfg: cfg, text: t}, nil
+	return &Pager{api: client.Api, cfg: cfg}, nil
 }
 
 // e164 reports whether s is a phone number in E.164 form.
@@ -125,19 +132,20 @@ func (p *Pager) Page(ctx context.Context, step string, a cases.Alert) error {
 
 // SMS is the text of the "sms" step.
 func (p *Pager) SMS(a cases.Alert) string {
-	u := p.text.urgency(a.Urgency)
+	u := p.urgency(a.Urgency)
 	if a.Urgency == cases.Urgent {
 		u = strings.ToUpper(u)
 	}
-	return fmt.Sprintf(p.text.sms, a.CaseRef, u, minutes(a.Age(p.cfg.Now())))
+	return p.cfg.Texts.Count(p.cfg.Language, "oncall_sms", minutes(a.Age(p.cfg.Now())), map[string]any{"Ref": a.CaseRef, "Urgency": u})
 }
 
 // TwiML is what the "call" step says: the alert twice, the reference spelled out.
 func (p *Pager) TwiML(a cases.Alert) string {
-	said := fmt.Sprintf(p.text.call, spell(a.CaseRef), p.text.urgency(a.Urgency), minutes(a.Age(p.cfg.Now())))
+	said := p.cfg.Texts.Count(p.cfg.Language, "oncall_call", minutes(a.Age(p.cfg.Now())),
+		map[string]any{"Ref": spell(a.CaseRef), "Urgency": p.urgency(a.Urgency)})
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(said))
-	say := `<Say language="` + p.text.voice + `">` + b.String() + `</Say>`
+	say := `<Say language="` + p.cfg.Texts.Text(p.cfg.Language, "oncall_tts_language", nil) + `">` + b.String() + `</Say>`
 	return `<?xml version="1.0" encoding="UTF-8"?><Response>` + say + `<Pause length="1"/>` + say + `</Response>`
 }
 
@@ -157,37 +165,14 @@ func spell(ref string) string {
 	return strings.ReplaceAll(strings.Join(parts, " "), " ,", ",")
 }
 
-// texts are the words of a page in one language.
-type texts struct {
-	sms, call, voice       string
-	urgent, other, lacking string
-}
-
-func (t texts) urgency(u cases.Urgency) string {
+// urgency names u in the page's language.
+func (p *Pager) urgency(u cases.Urgency) string {
+	id := "oncall_non_urgent"
 	switch u {
 	case cases.Urgent:
-		return t.urgent
+		id = "oncall_urgent"
 	case cases.LackingInfo:
-		return t.lacking
+		id = "oncall_lacking_info"
 	}
-	return t.other
-}
-
-var catalog = map[string]texts{
-	"en": {
-		sms:     "Hotline alert: case %s (%s) not acknowledged after %d min. Open the supervisor console.",
-		call:    "Hotline alert. Case %s, %s, has not been acknowledged after %d minutes. Please open the supervisor console.",
-		voice:   "en-US",
-		urgent:  "urgent",
-		other:   "not urgent",
-		lacking: "lacking information",
-	},
-	"es": {
-		sms:     "Alerta de la línea: caso %s (%s) sin confirmar tras %d min. Abra la consola de supervisión.",
-		call:    "Alerta de la línea. El caso %s, %s, no ha sido confirmado tras %d minutos. Abra la consola de supervisión.",
-		voice:   "es-US",
-		urgent:  "urgente",
-		other:   "no urgente",
-		lacking: "falta información",
-	},
+	return p.cfg.Texts.Text(p.cfg.Language, id, nil)
 }

@@ -3,6 +3,7 @@ package sms
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/channels/twilio"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -25,12 +27,12 @@ type Sender interface {
 
 // Config sets up the channel. Zero values take the defaults noted.
 type Config struct {
-	ShortCode    string // the number replies come from; default 233733
-	PublicURL    string // HOTLINE_PUBLIC_URL, for status callback URLs; required
-	HotlineName  string // default "National Human Trafficking Hotline"
-	HotlineES    string // the name in Spanish; default "Línea Nacional contra la Trata de Personas"
-	HotlinePhone string // default 1-888-373-7888
-	Logger       *slog.Logger
+	ShortCode string // the number replies come from; default the short code of Texts
+	PublicURL string // HOTLINE_PUBLIC_URL, for status callback URLs; required
+	// Texts words the automatic replies, with the hotline's name and number; default
+	// locales.Default().
+	Texts  *locales.Catalog
+	Logger *slog.Logger
 }
 
 // Channel is the SMS channel: webhook handlers and the outbox Deliverer. Safe for concurrent use.
@@ -38,7 +40,7 @@ type Channel struct {
 	e     *routing.Engine
 	msgs  Sender
 	cfg   Config
-	texts texts
+	texts *locales.Catalog
 	log   *slog.Logger
 }
 
@@ -57,24 +59,21 @@ func New(e *routing.Engine, msgs Sender, cfg Config) (*Channel, error) {
 		return nil, errors.New("sms: the public URL is required for status callbacks (HOTLINE_PUBLIC_URL)")
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.Texts == nil {
+		var err error
+		if cfg.Texts, err = locales.Default(); err != nil {
+			return nil, fmt.Errorf("sms: texts: %w", err)
+		}
+	}
 	if cfg.ShortCode == "" {
-		cfg.ShortCode = "233733"
-	}
-	if cfg.HotlineName == "" {
-		cfg.HotlineName = "National Human Trafficking Hotline"
-	}
-	if cfg.HotlineES == "" {
-		cfg.HotlineES = "Línea Nacional contra la Trata de Personas"
-	}
-	if cfg.HotlinePhone == "" {
-		cfg.HotlinePhone = "1-888-373-7888"
+		cfg.ShortCode = cfg.Texts.Hotline().ShortCode
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	return &Channel{
 		e: e, msgs: msgs, cfg: cfg,
-		texts: newTexts(cfg.HotlineName, cfg.HotlineES, cfg.HotlinePhone),
+		texts: cfg.Texts,
 		log:   cfg.Logger.With("channel", "sms"),
 	}, nil
 }

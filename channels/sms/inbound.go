@@ -69,7 +69,7 @@ func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang s
 	if kw != KeywordNone {
 		ib.Language = lang
 	} else {
-		ib.LanguageHint = DetectLanguage(in.Body)
+		ib.LanguageHint = c.texts.DetectLanguage(in.Body)
 	}
 	res, err := c.e.Inbound(ctx, ib)
 	if err != nil {
@@ -86,7 +86,7 @@ func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang s
 	}
 	// The message is stored: a failure here must not make Twilio retry (the retry would be a
 	// duplicate and get no help text either), so it is logged.
-	_, err = c.e.Notify(ctx, res.Conversation.ID, pick(c.texts.help, lang), true)
+	_, err = c.e.Notify(ctx, res.Conversation.ID, c.texts.Text(lang, "sms_help", nil), true)
 	var blocked *routing.BlockedError
 	switch {
 	case errors.As(err, &blocked):
@@ -123,7 +123,7 @@ func (c *Channel) stop(ctx context.Context, in inboundSMS, lang string) (string,
 	if already {
 		return "", nil
 	}
-	reply := pick(c.texts.stopped, lang)
+	reply := c.texts.Text(lang, "sms_stopped", nil)
 	c.noteInOpen(ctx, in.From, reply)
 	return reply, nil
 }
@@ -149,7 +149,7 @@ func (c *Channel) start(ctx context.Context, in inboundSMS, lang string) (string
 	if err := c.recordInOpen(ctx, in); err != nil {
 		c.log.Warn("START not recorded in the open conversation", "err", err)
 	}
-	reply := pick(c.texts.started, lang)
+	reply := c.texts.Text(lang, "sms_started", nil)
 	c.noteInOpen(ctx, in.From, reply)
 	return reply, nil
 }

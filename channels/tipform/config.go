@@ -1,12 +1,14 @@
 package tipform
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/locales"
 )
 
 // Config tunes the tip form. Zero values take the defaults noted.
@@ -25,21 +27,23 @@ type Config struct {
 	QuickExitURL string // where "leave this site quickly" goes, default https://www.google.com/
 	RefPrefix    string // shape of the reference shown to bots caught by the honeypot, default NHTH
 
-	HotlineName  string // default "National Human Trafficking Hotline"
-	HotlinePhone string // default 1-888-373-7888
-	HotlineText  string // default 233733
+	// Texts are the form's words in every language, with the hotline's name and numbers;
+	// default locales.Default().
+	Texts *locales.Catalog
 
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
-// FromConfig picks the tip form's settings out of the process configuration. The gateway sets
-// ClientIP.
+// FromConfig picks the tip form's settings out of the process configuration: the texts, on
+// the configured hotline name and numbers. The gateway sets ClientIP.
 func FromConfig(c config.Config) Config {
-	return Config{HotlineName: c.Hotline.Name, HotlinePhone: c.Hotline.Phone, HotlineText: c.Twilio.ShortCode}
+	// The embedded files cannot fail here and not in New, which loads them again and reports it.
+	texts, _ := locales.New(locales.HotlineOf(c))
+	return Config{Texts: texts}
 }
 
-func (c *Config) setDefaults() {
+func (c *Config) setDefaults() error {
 	if c.Path == "" {
 		c.Path = "/tip"
 	}
@@ -70,14 +74,11 @@ func (c *Config) setDefaults() {
 	if c.RefPrefix == "" {
 		c.RefPrefix = "NHTH"
 	}
-	if c.HotlineName == "" {
-		c.HotlineName = "National Human Trafficking Hotline"
-	}
-	if c.HotlinePhone == "" {
-		c.HotlinePhone = "1-888-373-7888"
-	}
-	if c.HotlineText == "" {
-		c.HotlineText = "233733"
+	if c.Texts == nil {
+		var err error
+		if c.Texts, err = locales.Default(); err != nil {
+			return fmt.Errorf("tipform: texts: %w", err)
+		}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -85,4 +86,5 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package tipform
 
 import (
-	"fmt"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -75,7 +74,7 @@ func Decode(v url.Values, t text) (Form, FieldErrors) {
 		max int
 	}{"city": {f.City, maxShort}, "place": {f.Place, maxPlace}, "when": {f.When, maxWhen}, "description": {f.Description, maxDesc}, "contact": {f.Contact, maxContact}} {
 		if utf8.RuneCountInString(lim.val) > lim.max {
-			errs[field] = fmt.Sprintf(t.ErrTooLong, lim.max)
+			errs[field] = t.ErrTooLong(lim.max)
 		}
 	}
 	f.checkContact(errs, t)

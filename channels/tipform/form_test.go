@@ -2,19 +2,21 @@ package tipform
 
 import (
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/locales"
 )
 
 func TestFormTip(t *testing.T) {
 	f, errs := Decode(url.Values{
 		"type": {"unsure"}, "state": {"NY"}, "city": {" Buffalo\x00 "}, "minor": {"unsure"}, "danger": {"unsure"},
 		"description": {"line one\r\nline two"}, "contact_method": {"phone"}, "contact": {"(716) 555-0100"}, "consent": {"yes"},
-	}, texts["en"])
+	}, testText(t, "en"))
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -37,12 +39,13 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	es := testText(f, "es")
 	f.Fuzz(func(t *testing.T, q string) {
 		v, err := url.ParseQuery(q)
 		if err != nil {
 			return
 		}
-		form, errs := Decode(v, texts["es"])
+		form, errs := Decode(v, es)
 		if len(errs) > 0 {
 			return
 		}
@@ -62,4 +65,34 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("contact %q without a method (%q)", tip.Contact, tip.ContactMethod)
 		}
 	})
+}
+
+// testText is the form's words in lang from the embedded locales.
+func testText(tb testing.TB, lang string) text {
+	tb.Helper()
+	c, err := locales.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return textFor(c, lang)
+}
+
+// TestEveryFieldHasAText: each field of text names a message the locales have, in every
+// language (a missing one would show its id on the page).
+func TestEveryFieldHasAText(t *testing.T) {
+	c, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range c.Languages() {
+		v := reflect.ValueOf(textFor(c, lang))
+		for i := range v.NumField() {
+			if s, ok := v.Field(i).Interface().(string); ok && (s == "" || strings.HasPrefix(s, "tip_")) {
+				t.Errorf("%s %s: got %q, want a text", lang, v.Type().Field(i).Name, s)
+			}
+		}
+		if s := textFor(c, lang).ErrTooLong(1); !strings.Contains(s, "1") {
+			t.Errorf("%s ErrTooLong(1) = %q", lang, s)
+		}
+	}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"golang.org/x/text/language"
 
 	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/channels/route"
@@ -28,14 +27,13 @@ var files embed.FS
 // Handler serves the tip form: GET and POST on Config.Path, and its CSS and script under
 // Config.Path + "/assets/". Safe for concurrent use.
 type Handler struct {
-	cfg     Config
-	engine  *routing.Engine
-	desk    Desk
-	tpl     *template.Template
-	assets  http.Handler
-	tokens  tokens
-	matcher language.Matcher
-	log     *slog.Logger
+	cfg    Config
+	engine *routing.Engine
+	desk   Desk
+	tpl    *template.Template
+	assets http.Handler
+	tokens tokens
+	log    *slog.Logger
 }
 
 // Desk is what the form needs of the case desk; *cases.Desk implements it.
@@ -50,7 +48,9 @@ func New(cfg Config, e *routing.Engine, desk Desk) (*Handler, error) {
 	if desk == nil {
 		return nil, errors.New("tipform: New needs the case desk")
 	}
-	cfg.setDefaults()
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
 	tpl, err := template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("tipform: templates: %w", err)
@@ -60,14 +60,13 @@ func New(cfg Config, e *routing.Engine, desk Desk) (*Handler, error) {
 		return nil, fmt.Errorf("tipform: assets: %w", err)
 	}
 	return &Handler{
-		cfg:     cfg,
-		engine:  e,
-		desk:    desk,
-		tpl:     tpl,
-		assets:  http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
-		tokens:  tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
-		matcher: language.NewMatcher([]language.Tag{language.English, language.Spanish}),
-		log:     cfg.Logger,
+		cfg:    cfg,
+		engine: e,
+		desk:   desk,
+		tpl:    tpl,
+		assets: http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
+		tokens: tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
+		log:    cfg.Logger,
 	}, nil
 }
 
@@ -123,21 +122,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r, "")
 	if !sameOrigin(r) {
-		h.problem(w, http.StatusForbidden, lang, texts[lang].ErrForbidden)
+		h.problem(w, http.StatusForbidden, lang, textFor(h.cfg.Texts, lang).ErrForbidden)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.problem(w, http.StatusRequestEntityTooLarge, lang, texts[lang].ErrTooLarge)
+			h.problem(w, http.StatusRequestEntityTooLarge, lang, textFor(h.cfg.Texts, lang).ErrTooLarge)
 			return
 		}
-		h.problem(w, http.StatusBadRequest, lang, texts[lang].ErrChoice)
+		h.problem(w, http.StatusBadRequest, lang, textFor(h.cfg.Texts, lang).ErrChoice)
 		return
 	}
 	lang = h.lang(r, r.PostForm.Get("lang"))
-	t := texts[lang]
+	t := textFor(h.cfg.Texts, lang)
 	form, errs := Decode(r.PostForm, t)
 	nonce, fresh := h.tokens.check(r.PostForm.Get("token"))
 	if !fresh {
@@ -169,7 +168,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 
 // save submits the tip once per token: a resent form shows the same reference again.
 func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce string, form Form) {
-	t := texts[lang]
+	t := textFor(h.cfg.Texts, lang)
 	key := h.engine.Key("tipform", "nonce", nonce)
 	rdb := h.engine.Redis()
 	claimed, err := rdb.SetNX(ctx, key, "pending", h.cfg.TokenTTL+time.Hour).Result()
@@ -228,21 +227,14 @@ func sameOrigin(r *http.Request) bool {
 }
 
 // lang picks the page language: an explicit choice (form field, then ?lang=), then the
-// browser's Accept-Language, then English.
+// browser's Accept-Language, then English; always a language the locales have.
 func (h *Handler) lang(r *http.Request, explicit string) string {
 	for _, l := range []string{explicit, r.URL.Query().Get("lang")} {
-		if l == "en" || l == "es" {
+		if h.cfg.Texts.Has(l) {
 			return l
 		}
 	}
-	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	if err == nil && len(tags) > 0 {
-		_, i, conf := h.matcher.Match(tags...)
-		if conf != language.No && i == 1 {
-			return "es"
-		}
-	}
-	return "en"
+	return h.cfg.Texts.Lang("", r.Header.Get("Accept-Language"))
 }
 
 // fakeRef looks like a case reference.

@@ -1,6 +1,16 @@
 package tipform
 
-// text holds every string the form shows, in one language.
+import (
+	"reflect"
+	"strings"
+	"unicode"
+
+	"github.com/openhotline/hotline/locales"
+)
+
+// text holds every string the form shows, in one language. Each field F is the message
+// tip_<f in snake case> of the locales (Title is tip_title, ErrContactMissing is
+// tip_err_contact_missing), so a new language file is a new language of the form.
 type text struct {
 	Title, Skip, SwitchLang, SwitchLangCode, SwitchLangLabel, QuickExit             string
 	Danger911, Intro, Anonymous, Optional, ErrorsTitle, Submit, Hotline             string
@@ -10,102 +20,35 @@ type text struct {
 	SeenL, SeenHint, ContactQ, ContactHint, ContactNone, ContactPhone, ContactEmail string
 	ContactL, ConsentL, ConsentHint, Honeypot                                       string
 	ThanksTitle, ThanksRef, ThanksKeep, ThanksUrgent, ThanksNext, Another           string
-	ErrEmpty, ErrChoice, ErrTooLong, ErrContactMissing, ErrPhone, ErrEmail          string
+	ErrEmpty, ErrChoice, ErrContactMissing, ErrPhone, ErrEmail                      string
 	ErrContactMethod, ErrExpired, ErrSave, ErrTooMany, ErrTooLarge, ErrForbidden    string
-	ErrorTitle, Back                                                                string
+	ErrorTitle, Back, ErrorPrefix, HotlineName                                      string
+
+	ErrTooLong func(max int) string // an answer over max characters, in the plural form max takes
 }
 
-var texts = map[string]text{
-	"en": {
-		Title: "Report a tip", Skip: "Skip to the form",
-		SwitchLang: "Español", SwitchLangCode: "es", SwitchLangLabel: "Ver este formulario en español",
-		QuickExit: "Leave this site quickly",
-		Danger911: "If you or someone else is in immediate danger, call 911 now.",
-		Intro:     "Tell us about a situation that may involve sex or labor trafficking. A hotline supervisor reviews every tip.",
-		Anonymous: "Every question is optional. You may stay anonymous.",
-		Optional:  "optional", ErrorsTitle: "Please check your answers",
-		Submit:  "Send the tip",
-		Hotline: "You can also call %s or text %s, 24 hours a day, in English, Spanish and more than 200 languages.",
-		TypeQ:   "What kind of situation is it?", TypeSex: "Sex trafficking", TypeLabor: "Labor trafficking",
-		TypeBoth: "Both", TypeUnsure: "Not sure",
-		WhereQ: "Where is it happening?", StateL: "State", StateNone: "Choose a state", CityL: "City or town",
-		PlaceL: "Business name or address", PlaceHint: "If you know it.",
-		WhenL: "When did it happen?", WhenHint: "A date, a time, or how often (for example: every weekend).",
-		MinorQ: "Does anyone involved seem to be under 18?", MinorHint: "A guess is fine.",
-		Yes: "Yes", No: "No", Unsure: "Not sure",
-		DangerQ:     "Is someone in immediate danger right now?",
-		SeenL:       "What did you see or hear?",
-		SeenHint:    "Who was involved, what happened, anything that worried you.",
-		ContactQ:    "Would you like the hotline to contact you?",
-		ContactHint: "Only if it is safe for you to be contacted this way.",
-		ContactNone: "No, do not contact me", ContactPhone: "Yes, by phone", ContactEmail: "Yes, by email",
-		ContactL:    "Phone number or email address",
-		ConsentL:    "I agree that the hotline may share my contact details with law enforcement.",
-		ConsentHint: "Without this, your contact details stay with the hotline. The information you give about the situation may still be shared with the appropriate authorities.",
-		Honeypot:    "Leave this field empty",
-		ThanksTitle: "Thank you. Your tip was received.", ThanksRef: "Your reference number is",
-		ThanksKeep:        "Keep this number if it is safe to do so. If you contact the hotline again about this situation, give the number so that we can add to your report.",
-		ThanksUrgent:      "Because someone may be under 18 or in immediate danger, a supervisor is reviewing your tip now.",
-		ThanksNext:        "A hotline supervisor reviews every tip and decides on the next steps.",
-		Another:           "Report another tip",
-		ErrEmpty:          "Tell us at least one thing about the situation.",
-		ErrChoice:         "Choose one of the options.",
-		ErrTooLong:        "This answer is too long: at most %d characters.",
-		ErrContactMissing: "Enter a phone number or email address, or choose not to be contacted.",
-		ErrPhone:          "Enter a phone number with 7 to 15 digits.",
-		ErrEmail:          "Enter an email address such as name@example.com.",
-		ErrContactMethod:  "Choose whether to be contacted by phone or by email.",
-		ErrExpired:        "This form was open for too long or was already sent. Your answers are kept below: please send them again.",
-		ErrSave:           "We could not save your tip just now. Your answers are kept below: please try again in a moment, or call the hotline.",
-		ErrTooMany:        "Too many tips were sent from your connection. Please wait a while and try again, or call the hotline.",
-		ErrTooLarge:       "The tip is too long to send. Please shorten what you wrote.",
-		ErrForbidden:      "This form can only be sent from the hotline's own page.",
-		ErrorTitle:        "Your tip was not sent", Back: "Back to the form",
-	},
-	"es": {
-		Title: "Reportar información", Skip: "Ir al formulario",
-		SwitchLang: "English", SwitchLangCode: "en", SwitchLangLabel: "View this form in English",
-		QuickExit: "Salir rápido de este sitio",
-		Danger911: "Si usted u otra persona está en peligro inmediato, llame al 911 ahora.",
-		Intro:     "Cuéntenos sobre una situación que podría ser trata de personas con fines sexuales o laborales. Un supervisor de la línea revisa cada reporte.",
-		Anonymous: "Todas las preguntas son opcionales. Puede permanecer en el anonimato.",
-		Optional:  "opcional", ErrorsTitle: "Revise sus respuestas",
-		Submit:  "Enviar el reporte",
-		Hotline: "También puede llamar al %s o enviar un mensaje de texto al %s, las 24 horas, en inglés, español y más de 200 idiomas.",
-		TypeQ:   "¿Qué tipo de situación es?", TypeSex: "Trata con fines sexuales", TypeLabor: "Trata con fines laborales",
-		TypeBoth: "Ambas", TypeUnsure: "No estoy seguro/a",
-		WhereQ: "¿Dónde ocurre?", StateL: "Estado", StateNone: "Elija un estado", CityL: "Ciudad o pueblo",
-		PlaceL: "Nombre del negocio o dirección", PlaceHint: "Si lo sabe.",
-		WhenL: "¿Cuándo ocurrió?", WhenHint: "Una fecha, una hora o con qué frecuencia (por ejemplo: cada fin de semana).",
-		MinorQ: "¿Alguna de las personas parece tener menos de 18 años?", MinorHint: "Basta con una suposición.",
-		Yes: "Sí", No: "No", Unsure: "No estoy seguro/a",
-		DangerQ:     "¿Hay alguien en peligro inmediato en este momento?",
-		SeenL:       "¿Qué vio o escuchó?",
-		SeenHint:    "Quiénes participaban, qué pasó, cualquier cosa que le preocupó.",
-		ContactQ:    "¿Desea que la línea se comunique con usted?",
-		ContactHint: "Solo si es seguro para usted que lo contacten de esta manera.",
-		ContactNone: "No, no me contacten", ContactPhone: "Sí, por teléfono", ContactEmail: "Sí, por correo electrónico",
-		ContactL:    "Número de teléfono o correo electrónico",
-		ConsentL:    "Acepto que la línea comparta mis datos de contacto con las autoridades.",
-		ConsentHint: "Sin esto, sus datos de contacto se quedan con la línea. La información que da sobre la situación aún puede compartirse con las autoridades correspondientes.",
-		Honeypot:    "Deje este campo vacío",
-		ThanksTitle: "Gracias. Recibimos su reporte.", ThanksRef: "Su número de referencia es",
-		ThanksKeep:        "Guarde este número si es seguro hacerlo. Si vuelve a comunicarse con la línea sobre esta situación, indique el número para que podamos añadirlo a su reporte.",
-		ThanksUrgent:      "Como alguien podría tener menos de 18 años o estar en peligro inmediato, un supervisor está revisando su reporte ahora.",
-		ThanksNext:        "Un supervisor de la línea revisa cada reporte y decide los siguientes pasos.",
-		Another:           "Enviar otro reporte",
-		ErrEmpty:          "Cuéntenos al menos una cosa sobre la situación.",
-		ErrChoice:         "Elija una de las opciones.",
-		ErrTooLong:        "Esta respuesta es demasiado larga: como máximo %d caracteres.",
-		ErrContactMissing: "Escriba un número de teléfono o un correo electrónico, o elija que no lo contacten.",
-		ErrPhone:          "Escriba un número de teléfono de 7 a 15 dígitos.",
-		ErrEmail:          "Escriba un correo electrónico como nombre@ejemplo.com.",
-		ErrContactMethod:  "Elija si prefiere que lo contacten por teléfono o por correo electrónico.",
-		ErrExpired:        "Este formulario estuvo abierto demasiado tiempo o ya se envió. Sus respuestas se conservan abajo: envíelas de nuevo.",
-		ErrSave:           "No pudimos guardar su reporte en este momento. Sus respuestas se conservan abajo: inténtelo de nuevo en un momento o llame a la línea.",
-		ErrTooMany:        "Se enviaron demasiados reportes desde su conexión. Espere un rato e inténtelo de nuevo, o llame a la línea.",
-		ErrTooLarge:       "El reporte es demasiado largo para enviarlo. Acorte lo que escribió.",
-		ErrForbidden:      "Este formulario solo se puede enviar desde la página de la línea.",
-		ErrorTitle:        "Su reporte no se envió", Back: "Volver al formulario",
-	},
+// textFor reads the form's words in lang from the catalog.
+func textFor(c *locales.Catalog, lang string) text {
+	var t text
+	v := reflect.ValueOf(&t).Elem()
+	for i := range v.NumField() {
+		if f := v.Type().Field(i); f.Type.Kind() == reflect.String && f.Name != "HotlineName" {
+			v.Field(i).SetString(c.Text(lang, "tip_"+snake(f.Name), nil))
+		}
+	}
+	t.HotlineName = c.Text(lang, "hotline_name", nil)
+	t.ErrTooLong = func(n int) string { return c.Count(lang, "tip_err_too_long", n, nil) }
+	return t
+}
+
+// snake turns a Go field name into a message id's words: ErrTooLong → err_too_long.
+func snake(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if unicode.IsUpper(r) && i > 0 {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

@@ -2,7 +2,6 @@ package tipform
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 )
 
@@ -32,12 +31,8 @@ type stateOption struct {
 var fieldOrder = []string{"type", "state", "city", "place", "when", "minor", "danger", "description", "contact_method", "contact"}
 
 func (h *Handler) base(lang string) page {
-	t := texts[lang]
-	return page{
-		Lang: lang, Path: h.cfg.Path, ExitURL: h.cfg.QuickExitURL, T: t,
-		Hotline:     fmt.Sprintf(t.Hotline, h.cfg.HotlinePhone, h.cfg.HotlineText),
-		HotlineName: h.cfg.HotlineName,
-	}
+	t := textFor(h.cfg.Texts, lang)
+	return page{Lang: lang, Path: h.cfg.Path, ExitURL: h.cfg.QuickExitURL, T: t, Hotline: t.Hotline, HotlineName: t.HotlineName}
 }
 
 func (h *Handler) page(lang string, f Form, errs FieldErrors, notice string) page {

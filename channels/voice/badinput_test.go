@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
 )
@@ -94,6 +95,10 @@ func FuzzVoiceWebhook(f *testing.F) {
 	f.Add("a=maria&c=01ARZ3NDEKTSV4RRFFQ69G5FAV&k=ab12", "CallStatus=no-answer&DialCallStatus=busy")
 	f.Add("t=99&r=-1&d=9", "Digits=%00%FF&Digits=1")
 	f.Add("%zz", "Digits=1;2")
+	texts, err := locales.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, rawQuery, body string) {
 		q, _ := url.ParseQuery(rawQuery)
 		form, _ := url.ParseQuery(body)
@@ -111,7 +116,7 @@ func FuzzVoiceWebhook(f *testing.F) {
 			t.Fatalf("ids escaped the check: %+v", wh)
 		}
 		// Whatever came in, the TwiML built from it is well-formed and keeps the caller on.
-		c := &Channel{cfg: Config{PublicURL: "https://hotline.example.org", VoiceEN: "Polly.Joanna", VoiceES: "Polly.Mia"}}
+		c := &Channel{cfg: Config{PublicURL: "https://hotline.example.org", Texts: texts}}
 		for _, verbs := range [][]string{
 			{render(t, c.menuTwiML(wh.Attempt, wh.BadDigits))},
 			{render(t, c.waitTwiML(wh.Conversation, wh.Lang, wh.Loop, wh.Retry))},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/interpreter"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -62,13 +63,14 @@ type Config struct {
 	RelayCallers []string
 	// Interpreter calls interpreters into conferences; nil when no interpreter line is configured.
 	Interpreter *interpreter.Bridge
-	NameEN      string        // the hotline's name said in the English greeting
-	NameES      string        // and in the Spanish one
-	VoiceEN     string        // Say voice for English, default Polly.Joanna
-	VoiceES     string        // Say voice for Spanish, default Polly.Mia (es-MX)
-	HoldMusic   string        // optional URL of hold audio played between place-in-line messages
-	Ring        time.Duration // how long an advocate's phone rings, default 20s
-	Logger      *slog.Logger
+	// Texts are what the line says, in each language, with the hotline's name and numbers;
+	// default locales.Default().
+	Texts     *locales.Catalog
+	VoiceEN   string        // Say voice for English, overriding the locale's voice_tts_voice (Polly.Joanna)
+	VoiceES   string        // Say voice for Spanish, overriding the locale's voice_tts_voice (Polly.Mia)
+	HoldMusic string        // optional URL of hold audio played between place-in-line messages
+	Ring      time.Duration // how long an advocate's phone rings, default 20s
+	Logger    *slog.Logger
 }
 
 // Channel is the voice channel. It is safe for concurrent use.
@@ -92,15 +94,12 @@ func New(cfg Config) (*Channel, error) {
 		return nil, fmt.Errorf("voice: public URL %q is not absolute (HOTLINE_PUBLIC_URL)", cfg.PublicURL)
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
+	if cfg.Texts == nil {
+		var err error
+		if cfg.Texts, err = locales.Default(); err != nil {
+			return nil, fmt.Errorf("voice: texts: %w", err)
 		}
 	}
-	def(&cfg.NameEN, "National Human Trafficking Hotline")
-	def(&cfg.NameES, "Línea Nacional contra la Trata de Personas")
-	def(&cfg.VoiceEN, "Polly.Joanna")
-	def(&cfg.VoiceES, "Polly.Mia")
 	if cfg.Ring <= 0 {
 		cfg.Ring = 20 * time.Second
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/interpreter"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -21,6 +22,10 @@ func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slo
 	if log == nil {
 		log = slog.Default()
 	}
+	texts, err := locales.New(locales.HotlineOf(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("voice: texts: %w", err)
+	}
 	vc := Config{
 		Engine:       eng,
 		Calls:        calls,
@@ -28,7 +33,7 @@ func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slo
 		Number:       cfg.Twilio.VoiceNumber,
 		RelayCallers: cfg.Twilio.RelayCallers,
 		HoldMusic:    cfg.Twilio.HoldMusic,
-		NameEN:       cfg.Hotline.Name,
+		Texts:        texts,
 		Logger:       log,
 	}
 	ic := cfg.Interpreter

@@ -17,10 +17,14 @@ const (
 )
 
 func (c *Channel) say(l lang, msg string) twiml.Element {
-	if l == spanish {
-		return &twiml.VoiceSay{Message: msg, Voice: c.cfg.VoiceES, Language: "es-MX"}
+	voice := c.cfg.Texts.Text(string(l), "voice_tts_voice", nil)
+	switch {
+	case l == english && c.cfg.VoiceEN != "":
+		voice = c.cfg.VoiceEN
+	case l == spanish && c.cfg.VoiceES != "":
+		voice = c.cfg.VoiceES
 	}
-	return &twiml.VoiceSay{Message: msg, Voice: c.cfg.VoiceEN, Language: "en-US"}
+	return &twiml.VoiceSay{Message: msg, Voice: voice, Language: c.cfg.Texts.Text(string(l), "voice_tts_language", nil)}
 }
 
 // writeTwiML answers a webhook with TwiML.
@@ -39,15 +43,15 @@ func (c *Channel) writeTwiML(w http.ResponseWriter, verbs ...twiml.Element) {
 // menuTwiML greets the caller (on the first attempt) and asks for a language. No key pressed
 // redirects to the menu without Digits, which means English.
 func (c *Channel) menuTwiML(attempt int, invalid bool) []twiml.Element {
-	en, es := promptsFor(english), promptsFor(spanish)
+	en, es := c.promptsFor(english), c.promptsFor(spanish)
 	var says []twiml.Element
 	if invalid {
 		says = append(says, c.say(english, en.Invalid), c.say(spanish, es.Invalid))
 	}
 	if attempt == 1 && !invalid {
 		says = append(says,
-			c.say(english, fmt.Sprintf(en.Greeting, c.cfg.NameEN)),
-			c.say(spanish, fmt.Sprintf(es.Greeting, c.cfg.NameES)),
+			c.say(english, en.Greeting),
+			c.say(spanish, es.Greeting),
 			c.say(english, en.Danger),
 			c.say(spanish, es.Danger),
 		)
@@ -72,10 +76,10 @@ func (c *Channel) menuTwiML(attempt int, invalid bool) []twiml.Element {
 // conference starts only when the advocate enters, so until then the caller hears the wait URL;
 // it ends when the caller leaves.
 func (c *Channel) queueTwiML(convID string, l lang, relay bool) []twiml.Element {
-	p := promptsFor(l)
+	p := c.promptsFor(l)
 	var verbs []twiml.Element
 	if relay {
-		verbs = append(verbs, c.say(english, en911Relay))
+		verbs = append(verbs, c.say(english, c.promptsFor(english).RelayAnswer))
 	}
 	verbs = append(verbs, c.say(l, p.Hold))
 	q := url.Values{"c": {convID}, "l": {string(l)}}
@@ -94,14 +98,11 @@ func (c *Channel) queueTwiML(convID string, l lang, relay bool) []twiml.Element 
 	return verbs
 }
 
-// en911Relay is said to a relay operator: it skips the menus and gets one line to voice.
-const en911Relay = "You have reached the hotline. An advocate will answer shortly. If anyone is in immediate danger, call 9-1-1."
-
 // waitTwiML is played while the caller waits: their place in line (place > 0), or that an
 // advocate is being connected (place 0), or nothing about the line when it is unknown (place < 0);
 // now and then the 911 reminder; hold audio or silence; then back here for a fresh place.
 func (c *Channel) waitTwiML(convID string, l lang, loop, place int) []twiml.Element {
-	p := promptsFor(l)
+	p := c.promptsFor(l)
 	var verbs []twiml.Element
 	switch {
 	case place > 0:
@@ -128,7 +129,7 @@ func (c *Channel) waitTwiML(convID string, l lang, loop, place int) []twiml.Elem
 // troubleTwiML keeps the caller on the line while our side fails, retrying the step that failed;
 // after maxRetries it tells them how else to reach the hotline.
 func (c *Channel) troubleTwiML(retryURL string, l lang, retry int) []twiml.Element {
-	p := promptsFor(l)
+	p := c.promptsFor(l)
 	if retry >= maxRetries {
 		return []twiml.Element{c.say(l, p.GiveUp), c.say(l, p.Danger), &twiml.VoiceHangup{}}
 	}
@@ -140,11 +141,11 @@ func (c *Channel) troubleTwiML(retryURL string, l lang, retry int) []twiml.Eleme
 }
 
 func (c *Channel) goodbyeTwiML(l lang) []twiml.Element {
-	return []twiml.Element{c.say(l, promptsFor(l).Goodbye), &twiml.VoiceHangup{}}
+	return []twiml.Element{c.say(l, c.promptsFor(l).Goodbye), &twiml.VoiceHangup{}}
 }
 
 func (c *Channel) blockedTwiML() []twiml.Element {
-	en, es := promptsFor(english), promptsFor(spanish)
+	en, es := c.promptsFor(english), c.promptsFor(spanish)
 	return []twiml.Element{
 		c.say(english, en.Blocked), c.say(english, en.Danger),
 		c.say(spanish, es.Blocked), c.say(spanish, es.Danger),

@@ -4,33 +4,42 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
-//go:embed web/widget.js web/protocol.js web/widget.css web/demo.css web/strings.json web/demo.html
+//go:embed web/widget.js web/protocol.js web/widget.css web/demo.css web/demo.html
 var webFS embed.FS
 
-// Strings returns the widget's texts: language → key → text. English and Spanish carry the
-// same keys.
-func Strings() (map[string]map[string]string, error) {
-	b, err := webFS.ReadFile("web/strings.json")
-	if err != nil {
-		return nil, err
+// placeholder is a go-i18n template variable, {{.Count}}; the widget fills {count}.
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// Strings returns the widget's texts, the chat_* messages of c: language → key → text, in
+// every language of the locales, with the hotline's name and numbers filled in and other
+// variables written {name} for the widget to fill. A plural message is key.one, key.other …
+// for the widget to choose with Intl.PluralRules.
+func Strings(c *locales.Catalog) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, lang := range c.Languages() {
+		m := c.Templates(lang, "chat_")
+		for k, v := range m {
+			m[k] = placeholder.ReplaceAllStringFunc(v, func(s string) string {
+				name := placeholder.FindStringSubmatch(s)[1]
+				return "{" + strings.ToLower(name[:1]) + name[1:] + "}"
+			})
+		}
+		out[lang] = m
 	}
-	var s map[string]map[string]string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("webchat: strings.json: %w", err)
-	}
-	return s, nil
+	return out
 }
 
 // widgetConfig is /chat/widget.json: what the widget needs besides its code.
@@ -44,11 +53,7 @@ type widgetConfig struct {
 // demo.css, and POST /chat/exit (quick exit by resume token, for a widget whose socket is down).
 // The files may be loaded from any page: the widget is meant to be embedded.
 func (ch *Chat) Widget() http.Handler {
-	strs, err := Strings()
-	if err != nil {
-		panic(err) // embedded at build time; TestStrings keeps it valid
-	}
-	conf, _ := json.Marshal(widgetConfig{NeutralURL: ch.cfg.NeutralURL, MaxLength: ch.cfg.MaxMessageLength, Strings: strs})
+	conf, _ := json.Marshal(widgetConfig{NeutralURL: ch.cfg.NeutralURL, MaxLength: ch.cfg.MaxMessageLength, Strings: Strings(ch.cfg.Texts)})
 	files := map[string]struct {
 		body  []byte
 		ctype string
@@ -126,12 +131,32 @@ func (ch *Chat) serveExit(w http.ResponseWriter, r *http.Request) {
 
 var demoTemplate = template.Must(template.ParseFS(webFS, "web/demo.html"))
 
+// demoSection is the demo page's words in one language.
+type demoSection struct {
+	Lang, Name, Heading, About, Anonymous, QuickExit string
+	Brand                                            bool // the name differs from the first section's
+	Ways                                             []string
+}
+
+// demoSections says the demo page in every language of the locales, the fallback first.
+func demoSections(c *locales.Catalog) []demoSection {
+	var out []demoSection
+	for _, lang := range c.Languages() {
+		t := func(id string) string { return c.Text(lang, id, nil) }
+		s := demoSection{Lang: lang, Name: t("hotline_name"), Heading: t("demo_heading"), About: t("demo_about"),
+			Anonymous: t("demo_anonymous"), QuickExit: t("demo_quick_exit"),
+			Ways: []string{t("demo_call"), t("demo_tty"), t("demo_text"), t("demo_chat")}}
+		s.Brand = len(out) == 0 || s.Name != out[0].Name
+		out = append(out, s)
+	}
+	return out
+}
+
 // Demo serves the demo page that hosts the widget (GET /): a plain page about the hotline.
 func (ch *Chat) Demo() http.Handler {
 	var buf bytes.Buffer
-	data := struct{ Name, Phone string }{ch.cfg.HotlineName, ch.cfg.HotlinePhone}
-	if err := demoTemplate.Execute(&buf, data); err != nil {
-		panic(err) // a fixed template over two strings
+	if err := demoTemplate.Execute(&buf, struct{ Sections []demoSection }{demoSections(ch.cfg.Texts)}); err != nil {
+		panic(err) // a fixed template over strings
 	}
 	page := buf.Bytes()
 	started := time.Now()

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/openhotline/hotline/channels/route"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -54,6 +55,13 @@ func New(e *routing.Engine, cfg Config) (*Chat, error) {
 			return nil, fmt.Errorf("webchat: allowed origin %q must look like https://example.org", o)
 		}
 		ch.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
+	}
+	if ch.cfg.Texts == nil {
+		texts, err := locales.Default()
+		if err != nil {
+			return nil, fmt.Errorf("webchat: texts: %w", err)
+		}
+		ch.cfg.Texts = texts
 	}
 	if u, err := url.Parse(cfg.NeutralURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("webchat: neutral URL %q must be an absolute http(s) URL", cfg.NeutralURL)

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/openhotline/hotline/locales"
 )
 
 // Config tunes a Chat. Zero values take the defaults noted.
@@ -29,10 +31,10 @@ type Config struct {
 	WriteWait         time.Duration // default 10s
 	QueueRefresh      time.Duration // default 2s: how often waiting visitors' places are refreshed when the line moved
 	NeutralURL        string        // default https://www.weather.gov/: where quick exit goes
-	// HotlineName and HotlinePhone appear on the demo page and in the widget's notice.
-	HotlineName  string // default "National Human Trafficking Hotline"
-	HotlinePhone string // default "1-888-373-7888"
-	Logger       *slog.Logger
+	// Texts are the widget's and the demo page's words in every language (chat_* and demo_*
+	// messages), with the hotline's name and numbers; default locales.Default().
+	Texts  *locales.Catalog
+	Logger *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -68,12 +70,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.NeutralURL == "" {
 		c.NeutralURL = "https://www.weather.gov/"
-	}
-	if c.HotlineName == "" {
-		c.HotlineName = "National Human Trafficking Hotline"
-	}
-	if c.HotlinePhone == "" {
-		c.HotlinePhone = "1-888-373-7888"
 	}
 	if c.ClientIP == nil {
 		c.ClientIP = remoteHost

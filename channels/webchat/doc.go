@@ -19,8 +19,7 @@
 //	chat, err := webchat.New(engine, webchat.Config{
 //		AllowedOrigins: append([]string{cfg.HTTP.PublicURL}, cfg.HTTP.Origins...),
 //		ClientIP:       e.IPExtractor,
-//		HotlineName:    cfg.Hotline.Name,
-//		HotlinePhone:   cfg.Hotline.Phone,
+//		Texts:          texts, // the process's locales.Catalog
 //	})
 //	e.Any("/chat/*", echo.WrapHandler(chat)) // /chat/ws, widget files, POST /chat/exit
 //	e.GET("/", echo.WrapHandler(chat))       // the demo page

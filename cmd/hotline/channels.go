@@ -20,6 +20,7 @@ import (
 	"github.com/openhotline/hotline/channels/webchat"
 	"github.com/openhotline/hotline/config"
 	"github.com/openhotline/hotline/gateway"
+	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -45,6 +46,11 @@ func (set *channelSet) close() {
 // buildChannels builds the channels on eng and the case desk. clientIP is the gateway's rule for
 // a request's client address (it exists only once the gateway does, hence a function).
 func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, desk *cases.Desk, clientIP func(*http.Request) string, log *slog.Logger) (*channelSet, error) {
+	// One catalog of texts for every channel, on the configured hotline name and numbers.
+	texts, err := locales.New(locales.HotlineOf(cfg))
+	if err != nil {
+		return nil, err
+	}
 	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
 	public := cfg.HTTP.PublicURL
 
@@ -73,7 +79,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		return nil, err
 	}
 	smsCh, err := sms.New(eng, msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
-		HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone, Logger: log})
+		Texts: texts, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +96,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
-		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone,
+		ClientIP: clientIP, Texts: texts,
 		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
 	if err != nil {
 		return nil, err
@@ -102,6 +108,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Email in and out. On the embedded defaults with no relay, replies go to a development
 	// outbox shown at /sim/mail rather than failing.
 	mailCfg := email.FromConfig(cfg)
+	mailCfg.Texts = texts
 	if mailCfg.RelayURL == "" && cfg.Dev() {
 		address := "help@" + cfg.SMTP.Domain
 		if len(cfg.SMTP.Addresses) > 0 {
@@ -128,7 +135,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// The online tip form.
 	tipCfg := tipform.FromConfig(cfg)
-	tipCfg.ClientIP = clientIP
+	tipCfg.ClientIP, tipCfg.Texts = clientIP, texts
 	tip, err := tipform.New(tipCfg, eng, desk)
 	if err != nil {
 		set.mail.Close()
@@ -140,7 +147,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Cases and the on-call supervisor's pager.
 	var pager cases.Pager
 	if cfg.Hotline.OnCall != "" {
-		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Logger: log})
+		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Texts: texts, Logger: log})
 		if err != nil {
 			set.mail.Close()
 			return nil, err

@@ -27,8 +27,14 @@ let lastTyping = 0;
 let lastEscape = 0;
 const ui = {};
 
+// t is a text in the chat's language; with vars.count, the plural form that count takes there.
 function t(key, vars = {}) {
-  const s = (conf.strings[lang] && conf.strings[lang][key]) || conf.strings.en[key] || key;
+  const table = conf.strings[lang] || conf.strings.en;
+  if (vars.count !== undefined && !(key in table)) {
+    const form = `${key}.${new Intl.PluralRules(lang).select(vars.count)}`;
+    key = form in table ? form : `${key}.other`;
+  }
+  const s = table[key] || conf.strings.en[key] || key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }
 
@@ -278,7 +284,7 @@ function onQueue(f) {
   phase = 'waiting';
   let wait = t('queue_wait_unknown');
   if (f.estimated_wait_seconds > 0) {
-    wait = f.estimated_wait_seconds < 60 ? t('queue_wait_soon') : t('queue_wait', { minutes: Math.ceil(f.estimated_wait_seconds / 60) });
+    wait = f.estimated_wait_seconds < 60 ? t('queue_wait_soon') : t('queue_wait', { count: Math.ceil(f.estimated_wait_seconds / 60) });
   }
   setStatus(`${t('queue', { position: f.position })} ${wait}`);
 }
@@ -311,7 +317,7 @@ function onError(f) {
     counter();
   }
   if (f.code === ErrorCode.Resume) return onEnd(EndReason.Closed);
-  showAlert(t(`err_${f.code}`, { max: conf.max_length }));
+  showAlert(t(`err_${f.code}`, { count: conf.max_length }));
 }
 
 // failed marks a message our side could not store: it stays in the log with a button that sends
@@ -392,7 +398,7 @@ function typed() {
 
 function counter() {
   const left = conf.max_length - ui.input.value.length;
-  ui.count.textContent = left < 200 ? t('chars_left', { n: left }) : '';
+  ui.count.textContent = left < 200 ? t('chars_left', { count: left }) : '';
 }
 
 function leave() {

@@ -21,11 +21,23 @@ export function h(spec, attrs, ...kids) {
   return el;
 }
 
-// Texts come from the go-i18n locale files, served as JSON.
-export async function loadTexts(lang) {
+// Texts come from the go-i18n locale files, served as JSON. A message that depends on a number
+// (vars.Count) comes as id.one, id.other …: the form is the one CLDR gives the count in lang.
+const textsByLang = new Map();
+export function loadTexts(lang) {
+  if (!textsByLang.has(lang)) textsByLang.set(lang, fetchTexts(lang));
+  return textsByLang.get(lang);
+}
+
+async function fetchTexts(lang) {
   const res = await fetch(`/api/i18n/${encodeURIComponent(lang)}`);
   const raw = await res.json();
-  const t = (id, vars = {}) => (raw[id] ?? id).replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k) => vars[k] ?? '');
+  const plural = new Intl.PluralRules(lang);
+  const pick = (id, vars) => {
+    if (raw[id] !== undefined || vars.Count === undefined) return raw[id];
+    return raw[`${id}.${plural.select(vars.Count)}`] ?? raw[`${id}.other`];
+  };
+  const t = (id, vars = {}) => (pick(id, vars) ?? id).replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k) => vars[k] ?? '');
   t.raw = raw;
   return t;
 }

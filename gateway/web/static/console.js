@@ -112,7 +112,7 @@ function renderOffers() {
     box.append(h(`div.offer${o.tags.includes(Tag.Urgent) ? '.urgent' : ''}`, { 'data-conv': o.conversation },
       h('div', {}, badges(t, o.channel, o.tags), h('span.badge', { text: (o.language || '').toUpperCase() })),
       h('div.bar', {}, h('div', { 'data-deadline': o.deadline, 'data-total': o.total })),
-      h('div.countdown', { 'data-deadline': o.deadline, text: t('seconds_left', { Seconds: left }) }),
+      h('div.countdown', { 'data-deadline': o.deadline, text: t('seconds_left', { Count: left }) }),
       h('div.actions', {},
         h('button.primary.accept', { type: 'button', text: t('accept'), onclick: () => accept(o.conversation) }),
         h('button.decline', { type: 'button', text: t('decline'), onclick: () => decline(o.conversation) }))));
@@ -123,7 +123,7 @@ function renderOffers() {
 function tickOffers() {
   for (const el of document.querySelectorAll('[data-deadline]')) {
     const ms = Number(el.dataset.deadline) - Date.now();
-    if (el.classList.contains('countdown')) el.textContent = t('seconds_left', { Seconds: Math.max(0, Math.round(ms / 1000)) });
+    if (el.classList.contains('countdown')) el.textContent = t('seconds_left', { Count: Math.max(0, Math.round(ms / 1000)) });
     else el.style.width = `${Math.max(0, Math.min(100, (ms / Number(el.dataset.total)) * 100))}%`;
   }
   // An offer long past its deadline is gone even if its withdrawal was missed.
@@ -251,7 +251,7 @@ function renderConv(s, keepScroll) {
   const text = h('textarea', { rows: 3, maxlength: 4000, placeholder: t('type_message'), 'aria-label': t('type_message'),
     oninput: () => typing(c.id), onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(c.id); } } });
   text.value = draft;
-  const canned = h('select.canned', { 'aria-label': t('canned'), onchange: (e) => { insertCanned(text, e.target.value); e.target.value = ''; } },
+  const canned = h('select.canned', { 'aria-label': t('canned'), onchange: (e) => { insertCanned(text, e.target.value, c.language); e.target.value = ''; } },
     h('option', { value: '', text: t('canned') }),
     Object.keys(t.raw).filter((k) => k.startsWith('canned_')).map((k) => h('option', { value: k, text: t(k, { Name: account.name }) })));
   const wrap = c.state === State.Wrapup;
@@ -279,9 +279,11 @@ function renderConv(s, keepScroll) {
   requestAnimationFrame(() => { list.scrollTop = keepScroll ? 0 : list.scrollHeight; });
 }
 
-function insertCanned(textarea, key) {
+// insertCanned adds a canned reply in the conversation's language, whatever the screen's.
+async function insertCanned(textarea, key, lang) {
   if (!key) return;
-  textarea.value = (textarea.value ? textarea.value + ' ' : '') + t(key, { Name: account.name.split(' ')[0] });
+  const say = await loadTexts(lang || 'en');
+  textarea.value = (textarea.value ? textarea.value + ' ' : '') + say(key, { Name: account.name.split(' ')[0] });
   textarea.focus();
 }
 
@@ -410,8 +412,10 @@ function showReferrals(results) {
     h('div.name', { text: r.name }),
     h('div', { text: `${r.phone}${r.text ? ' · ' + r.text : ''} · ${r.hours}` }),
     h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
-    h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: () => {
-      conn.send({ type: Frame.Send, conversation: convID, body: `${r.name}: ${r.phone}${r.text ? ' (' + r.text + ')' : ''}. ${r.hours}.` });
+    h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: async () => {
+      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
+      const body = say(r.text ? 'referral_message_text' : 'referral_message', { Name: r.name, Phone: r.phone, Text: r.text, Hours: r.hours });
+      conn.send({ type: Frame.Send, conversation: convID, body });
       $('ref-dialog').close();
     } }))));
 }
