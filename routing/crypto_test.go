@@ -21,17 +21,17 @@ func TestSealing(t *testing.T) {
 	if err != nil || plain != "+15550100004" {
 		t.Fatalf("Open: got %q, %v; want the number back", plain, err)
 	}
-	other, _ := routing.New(e.Redis(), routing.Config{DataKey: bytes.Repeat([]byte{9}, 32)})
+	other, _ := routing.New(e.Client(), routing.Config{DataKey: bytes.Repeat([]byte{9}, 32)})
 	if _, err := other.Open(sealed); err == nil {
 		t.Fatal("a value sealed under one key opened under another")
 	}
 	if _, err := e.Open(sealed[:len(sealed)-2] + "AA"); err == nil {
 		t.Fatal("a tampered value opened")
 	}
-	if e.ContactKey("+1 555 010 0004") != e.ContactKey("+15550100004") {
+	if e.Contacts().Key("+1 555 010 0004") != e.Contacts().Key("+15550100004") {
 		t.Fatal("the same number in two spellings got two contact keys")
 	}
-	if _, err := routing.New(e.Redis(), routing.Config{DataKey: []byte("short")}); routing.ErrorCode(err) != routing.EInvalid {
+	if _, err := routing.New(e.Client(), routing.Config{DataKey: []byte("short")}); routing.ErrorCode(err) != routing.EInvalid {
 		t.Fatalf("short data key: got %v, want invalid", err)
 	}
 }
