@@ -276,3 +276,35 @@ func TestBlockedContactCanStop(t *testing.T) {
 		t.Fatalf("got replies %q, want the STOP confirmation", got)
 	}
 }
+
+// A number's texts join its open conversation until the advocate closes it; then the next text
+// opens a new one, and a STOP is recorded in neither (there is nothing open to show it in).
+func TestTextAfterCloseOpensANewConversation(t *testing.T) {
+	r := newRig(t)
+	r.advocate("alice")
+	r.text(texter, "BEFREE")
+	first := r.accept()
+	r.text(texter, "are you there?")
+	if h := r.history(first.ID); len(h) != 2 {
+		t.Fatalf("got %d messages in the open conversation, want 2", len(h))
+	}
+	if err := r.e.Close(r.ctx, "alice", first.ID, routing.DispCrisis, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.text(texter, "STOP")
+	if got := len(r.history(first.ID)); got != 2 {
+		t.Fatalf("got %d messages in the closed conversation after STOP, want still 2", got)
+	}
+	if cs := r.conversations(); len(cs) != 0 {
+		t.Fatalf("a STOP after the close opened %d conversations", len(cs))
+	}
+	r.text(texter, "START")
+	r.text(texter, "hello again")
+	second := r.only()
+	if second.ID == first.ID {
+		t.Fatal("a text after the close joined the closed conversation")
+	}
+	if h := r.history(second.ID); len(h) != 1 || h[0].Body != "hello again" {
+		t.Fatalf("got %+v in the new conversation, want only the new text", h)
+	}
+}
