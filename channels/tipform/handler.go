@@ -28,6 +28,7 @@ var files embed.FS
 type Handler struct {
 	cfg     Config
 	engine  *routing.Engine
+	space   routing.Space // submission nonces and per-IP counts, under "tipform"
 	tpl     *template.Template
 	assets  http.Handler
 	tokens  tokens
@@ -35,8 +36,12 @@ type Handler struct {
 	log     *slog.Logger
 }
 
-// New returns the tip form handler.
-func New(cfg Config, e *routing.Engine) (*Handler, error) {
+// New returns the tip form handler, keeping its own state in space (the wiring passes
+// e.Space("tipform")). Errors: a missing engine or space, or unreadable embedded files.
+func New(cfg Config, e *routing.Engine, space routing.Space) (*Handler, error) {
+	if e == nil || space == (routing.Space{}) {
+		return nil, errors.New("tipform: engine and space are required")
+	}
 	cfg.setDefaults()
 	tpl, err := template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(files, "templates/*.html")
 	if err != nil {
@@ -49,9 +54,10 @@ func New(cfg Config, e *routing.Engine) (*Handler, error) {
 	return &Handler{
 		cfg:     cfg,
 		engine:  e,
+		space:   space,
 		tpl:     tpl,
 		assets:  http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
-		tokens:  tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
+		tokens:  tokens{key: []byte(space.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
 		matcher: language.NewMatcher([]language.Tag{language.English, language.Spanish}),
 		log:     cfg.Logger,
 	}, nil
@@ -142,8 +148,8 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 // save submits the tip once per token: a resent form shows the same reference again.
 func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce string, form Form) {
 	t := texts[lang]
-	key := h.engine.Key("tipform", "nonce", nonce)
-	rdb := h.engine.Redis()
+	key := h.space.Key("nonce", nonce)
+	rdb := h.space.Redis()
 	claimed, err := rdb.SetNX(ctx, key, "pending", h.cfg.TokenTTL+time.Hour).Result()
 	if err != nil {
 		h.log.Error("tipform: claim token failed", "err", err)
