@@ -12,7 +12,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	e, me := cl.s.engine, cl.sess.Advocate
 	switch f.Type {
 	case "hello":
-		e.Heartbeat(ctx, me)
+		e.Roster().Heartbeat(ctx, me)
 		select {
 		case <-cl.resume: // a newer hello replaces one not yet served
 		default:
@@ -20,9 +20,9 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		cl.resume <- f.LastEventID
 		return nil
 	case "heartbeat":
-		return cl.ok(f, e.Heartbeat(ctx, me))
+		return cl.ok(f, e.Roster().Heartbeat(ctx, me))
 	case "presence":
-		return cl.ok(f, e.SetStatus(ctx, me, routing.Status(f.Status)))
+		return cl.ok(f, e.Roster().SetStatus(ctx, me, routing.Status(f.Status)))
 	case "accept":
 		conv, err := e.Accept(ctx, me, f.Conversation)
 		if err != nil {
@@ -153,7 +153,7 @@ func (cl *client) snapshot(ctx context.Context) (string, error) {
 		return "", err
 	}
 	snap := map[string]any{"type": "snapshot", "id": cursor, "role": cl.sess.Role}
-	if p, err := e.Presence(ctx, me); err == nil {
+	if p, err := e.Roster().Presence(ctx, me); err == nil {
 		snap["presence"] = viewPresence(p)
 	}
 	offers, err := e.Offers(ctx, me)

@@ -163,7 +163,7 @@ func TestDemoAccountsPrintedNotLogged(t *testing.T) {
 	if status, loc := signIn(t, s, loginClient(t), "beto", pw); status != http.StatusSeeOther || loc != "/console" {
 		t.Fatalf("signing in with the printed password: got %d %q, want 303 /console", status, loc)
 	}
-	adv, err := s.engine.Advocate(t.Context(), "beto")
+	adv, err := s.engine.Roster().Advocate(t.Context(), "beto")
 	if err != nil {
 		t.Fatal(err)
 	}

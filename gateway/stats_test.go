@@ -26,8 +26,8 @@ func TestStatsFromEvents(t *testing.T) {
 	s := servers[0]
 	ctx := context.Background()
 	mustAccount(t, s, "ana")
-	s.engine.Heartbeat(ctx, "ana")
-	if err := s.engine.SetStatus(ctx, "ana", routing.Available); err != nil {
+	s.engine.Roster().Heartbeat(ctx, "ana")
+	if err := s.engine.Roster().SetStatus(ctx, "ana", routing.Available); err != nil {
 		t.Fatal(err)
 	}
 	first := inbound(t, s.engine, routing.Inbound{Contact: "+15550100001", Body: "help"})

@@ -76,7 +76,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	if err != nil {
 		return nil, err
 	}
-	smsCh, err := sms.New(eng, msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
+	smsCh, err := sms.New(eng, eng.Space("sms"), msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
 		HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone, Logger: log})
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		gateway.Route{Method: "*", Path: "/twilio/voice/*", Handler: voiceCh.Handler()})
 
 	// Web chat: the widget, its websocket and the demo page at /.
-	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
+	chat, err := webchat.New(eng, eng.Space("chat"), webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
 		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone,
 		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
 	if err != nil {
@@ -126,11 +126,12 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 			gateway.Route{Method: "GET", Path: "/sim/mail/outbox.css", Handler: set.outbox.Handler()})
 		log.Info("no mail relay configured: the hotline's email replies go to the development outbox; open /sim/mail to read them")
 	}
-	if set.mail, err = email.NewReceiver(mailCfg, eng); err != nil {
+	mailSpace := eng.Space("email") // the receiver and the channel share the threading state
+	if set.mail, err = email.NewReceiver(mailCfg, eng, mailSpace); err != nil {
 		set.close()
 		return nil, err
 	}
-	mailCh, err := email.NewChannel(mailCfg, eng)
+	mailCh, err := email.NewChannel(mailCfg, eng, mailSpace)
 	if err != nil {
 		set.mail.Close()
 		set.close()
@@ -141,7 +142,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// The online tip form.
 	tipCfg := tipform.FromConfig(cfg)
 	tipCfg.ClientIP = clientIP
-	tip, err := tipform.New(tipCfg, eng)
+	tip, err := tipform.New(tipCfg, eng, eng.Space("tipform"))
 	if err != nil {
 		set.mail.Close()
 		set.close()

@@ -79,7 +79,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer chans.close()
-	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, log),
+	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Logger: log, Out: stdout, Metrics: metrics.New(eng, eng.Space("metrics"), log),
 		Routes: chans.routes, Voice: chans.voice})
 	if err != nil {
 		chans.mail.Close()
