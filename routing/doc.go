@@ -12,4 +12,9 @@
 //
 // Routing imports no channel and no HTTP package. Channels call Engine methods (Inbound, End,
 // Abandon …) and implement Deliverer so the outbox can send advocates' messages out.
+//
+// Beside the conversation calls, the Engine hands out small views of itself: Roster (advocates
+// and presence), Contacts (opt-outs, a contact's open conversation), Timers (other packages'
+// deadlines) and Outbox (delivery status, dead letters, lag). A package that keeps state of its
+// own next to routing's gets a Space from its wiring: a client and keys under its own name only.
 package routing
