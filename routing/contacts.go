@@ -19,6 +19,29 @@ func (e *Engine) Contacts() Contacts { return Contacts{e} }
 // contact records know addr: Conversation.ContactKey holds the same. "" for an empty address.
 func (c Contacts) Key(addr string) string { return c.e.contactKey(addr) }
 
+// OpenConversation returns the contact's open (queued, offered or active) conversation on
+// channel: the one Inbound joins their next message to. Only SMS and email thread by contact;
+// on other channels, for an empty address, and once the conversation ended it is ENotFound.
+func (c Contacts) OpenConversation(ctx context.Context, ch Channel, contact string) (Conversation, error) {
+	none := Errorf(ENotFound, "no open conversation")
+	ckey := c.e.contactKey(contact)
+	if ckey == "" || (ch != SMS && ch != Email) {
+		return Conversation{}, none
+	}
+	id, err := c.e.rdb.Get(ctx, c.e.keys.open(string(ch)+":"+ckey)).Result()
+	if errors.Is(err, redis.Nil) {
+		return Conversation{}, none
+	}
+	if err != nil {
+		return Conversation{}, wrap("open conversation", err)
+	}
+	conv, err := c.e.Conversation(ctx, id)
+	if ErrorCode(err) == ENotFound || err == nil && !conv.State.Open() {
+		return Conversation{}, none // ended between the two reads
+	}
+	return conv, err
+}
+
 // OptOut records that a contact asked for no more messages on channel (STOP). Nothing is sent
 // to them on that channel until OptIn.
 func (c Contacts) OptOut(ctx context.Context, ch Channel, contact string) error {
@@ -54,29 +77,6 @@ func (c Contacts) OptedOut(ctx context.Context, ch Channel, contact string) (boo
 		return false, wrap("opted out", err)
 	}
 	return v == "1", nil
-}
-
-// OpenConversation returns the contact's open (queued, offered or active) conversation on
-// channel: the one Inbound joins their next message to. Only SMS and email thread by contact;
-// on other channels, for an empty address, and once the conversation ended it is ENotFound.
-func (c Contacts) OpenConversation(ctx context.Context, ch Channel, contact string) (Conversation, error) {
-	none := Errorf(ENotFound, "no open conversation")
-	ckey := c.e.contactKey(contact)
-	if ckey == "" || (ch != SMS && ch != Email) {
-		return Conversation{}, none
-	}
-	id, err := c.e.rdb.Get(ctx, c.e.keys.open(string(ch)+":"+ckey)).Result()
-	if errors.Is(err, redis.Nil) {
-		return Conversation{}, none
-	}
-	if err != nil {
-		return Conversation{}, wrap("open conversation", err)
-	}
-	conv, err := c.e.Conversation(ctx, id)
-	if ErrorCode(err) == ENotFound || err == nil && !conv.State.Open() {
-		return Conversation{}, none // ended between the two reads
-	}
-	return conv, err
 }
 
 // Block puts a contact on the blocklist until the given time; Inbound refuses them on every
