@@ -17,7 +17,7 @@ import (
 func runChat(ctx context.Context, e *routing.Engine, o ChatOptions) (Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch, err := webchat.New(e, webchat.Config{
+	ch, err := webchat.New(e, e.Space("chat"), webchat.Config{
 		ConnectionsPerIP:  o.Visitors + 100,
 		StartsPerMinute:   o.Visitors + 100, // every simulated visitor comes from loopback
 		MessagesPerMinute: 1 << 20,
@@ -76,13 +76,13 @@ func startAdvocates(ctx context.Context, e *routing.Engine, n int) ([]string, er
 		mine[id] = true
 		ids = append(ids, id)
 		a := routing.Advocate{ID: id, Name: id, Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Chat}}
-		if err := e.PutAdvocate(ctx, a); err != nil {
+		if err := e.Roster().Put(ctx, a); err != nil {
 			return nil, err
 		}
-		if err := e.Heartbeat(ctx, id); err != nil {
+		if err := e.Roster().Heartbeat(ctx, id); err != nil {
 			return nil, err
 		}
-		if err := e.SetStatus(ctx, id, routing.Available); err != nil {
+		if err := e.Roster().SetStatus(ctx, id, routing.Available); err != nil {
 			return nil, err
 		}
 		go advocate(ctx, e, id)
@@ -124,7 +124,7 @@ func advocate(ctx context.Context, e *routing.Engine, id string) {
 		case <-ctx.Done():
 			return
 		case <-beat.C:
-			e.Heartbeat(ctx, id)
+			e.Roster().Heartbeat(ctx, id)
 		case <-poll.C:
 			offers, _ := e.Offers(ctx, id)
 			for _, o := range offers {

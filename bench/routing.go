@@ -43,18 +43,18 @@ func Routing(ctx context.Context, engines []*routing.Engine, o RoutingOptions) (
 	prefix := fmt.Sprintf("bench%d", time.Now().UnixNano()%1e6)
 	for i := range o.Advocates {
 		id := fmt.Sprintf("%s-a%d", prefix, i)
-		if err := reader.PutAdvocate(ctx, routing.Advocate{ID: id, Role: routing.RoleAdvocate, Languages: []string{"en"},
+		if err := reader.Roster().Put(ctx, routing.Advocate{ID: id, Role: routing.RoleAdvocate, Languages: []string{"en"},
 			Channels: []routing.Channel{routing.Chat}, TextCapacity: 3}); err != nil {
 			return Result{}, err
 		}
-		reader.Heartbeat(ctx, id)
-		if err := reader.SetStatus(ctx, id, routing.Available); err != nil {
+		reader.Roster().Heartbeat(ctx, id)
+		if err := reader.Roster().SetStatus(ctx, id, routing.Available); err != nil {
 			return Result{}, err
 		}
 	}
 	defer func() {
 		for i := range o.Advocates {
-			reader.SetStatus(context.Background(), fmt.Sprintf("%s-a%d", prefix, i), routing.Offline)
+			reader.Roster().SetStatus(context.Background(), fmt.Sprintf("%s-a%d", prefix, i), routing.Offline)
 		}
 	}()
 	start, err := reader.LastEventID(ctx)

@@ -49,7 +49,7 @@ func SMS(ctx context.Context, rdb redis.UniversalClient, cfg SMSConfig) ([]Resul
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	defer srv.Close()
-	ch, err := sms.New(e, noMessenger{}, sms.Config{PublicURL: srv.URL, Logger: quiet()})
+	ch, err := sms.New(e, e.Space("sms"), noMessenger{}, sms.Config{PublicURL: srv.URL, Logger: quiet()})
 	if err != nil {
 		return nil, err
 	}

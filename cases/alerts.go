@@ -50,7 +50,7 @@ func (s *Desk) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) {
 func (s *Desk) scheduleLadder(ctx context.Context, a alertDoc, base time.Time) error {
 	for _, st := range a.Ladder {
 		if !slices.Contains(a.Escalated, st.Step) {
-			if err := s.eng.Schedule(ctx, timerEscalate, a.ID+"|"+st.Step, base.Add(st.After)); err != nil {
+			if err := s.eng.Timers().Schedule(ctx, timerEscalate, a.ID+"|"+st.Step, base.Add(st.After)); err != nil {
 				return fmt.Errorf("cases: schedule escalation of alert %s: %w", a.ID, err)
 			}
 		}
@@ -219,12 +219,12 @@ func (s *Desk) ackAlert(ctx context.Context, by, alertID string) (Alert, error) 
 // alert acknowledged and do nothing.
 func (s *Desk) stopAlertTimers(ctx context.Context, a alertDoc, caseID string, caseAckd bool) {
 	for _, st := range a.Ladder {
-		if err := s.eng.Unschedule(ctx, timerEscalate, a.ID+"|"+st.Step); err != nil {
+		if err := s.eng.Timers().Unschedule(ctx, timerEscalate, a.ID+"|"+st.Step); err != nil {
 			s.log.Warn("cases: unscheduling escalation failed", "alert", a.ID, "err", err)
 		}
 	}
 	if caseAckd {
-		if err := s.eng.Unschedule(ctx, timerSLA, caseID); err != nil {
+		if err := s.eng.Timers().Unschedule(ctx, timerSLA, caseID); err != nil {
 			s.log.Warn("cases: unscheduling SLA failed", "case", caseID, "err", err)
 		}
 	}
@@ -338,7 +338,7 @@ func (s *Desk) checkSLA(ctx context.Context, caseID string) error {
 		return err
 	}
 	if early {
-		return s.eng.Schedule(ctx, timerSLA, caseID, d.DueAt)
+		return s.eng.Timers().Schedule(ctx, timerSLA, caseID, d.DueAt)
 	}
 	if breached {
 		c, err := s.openCase(d)

@@ -87,7 +87,7 @@ func (r *casesRig) process(cfg cases.Config) (proc, *pagerLog) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	d, err := cases.New(r.rdb, e)
+	d, err := cases.New(e)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -103,10 +103,10 @@ func (r *casesRig) held(adv, contact string) routing.Conversation {
 	r.t.Helper()
 	a := routing.Advocate{ID: adv, Name: adv, Role: routing.RoleAdvocate, Languages: []string{"en", "es"},
 		Channels: []routing.Channel{routing.SMS, routing.Chat, routing.Voice}}
-	if err := r.e.PutAdvocate(r.ctx, a); err != nil {
+	if err := r.e.Roster().Put(r.ctx, a); err != nil {
 		r.t.Fatalf("PutAdvocate: %v", err)
 	}
-	if err := r.e.Heartbeat(r.ctx, adv); err != nil {
+	if err := r.e.Roster().Heartbeat(r.ctx, adv); err != nil {
 		r.t.Fatalf("Heartbeat: %v", err)
 	}
 	if !slices.Contains(r.advs, adv) {
@@ -118,7 +118,7 @@ func (r *casesRig) held(adv, contact string) routing.Conversation {
 		if other == adv {
 			st = routing.Available
 		}
-		if err := r.e.SetStatus(r.ctx, other, st); err != nil {
+		if err := r.e.Roster().SetStatus(r.ctx, other, st); err != nil {
 			r.t.Fatalf("SetStatus: %v", err)
 		}
 	}
@@ -150,7 +150,7 @@ func (r *casesRig) tick(d time.Duration, engines ...*routing.Engine) {
 		engines = []*routing.Engine{r.e}
 	}
 	for _, e := range engines {
-		if err := e.Tick(r.ctx); err != nil {
+		if err := e.Timers().Tick(r.ctx); err != nil {
 			r.t.Fatalf("Tick: %v", err)
 		}
 	}

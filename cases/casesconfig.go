@@ -132,10 +132,10 @@ func (s *Desk) Enable(ctx context.Context, cfg Config, pager Pager) error {
 	if err := s.rdb.Set(ctx, s.keys.casesConfig(), mustJSON(cfg), 0).Err(); err != nil {
 		return fmt.Errorf("cases: store cases config: %w", err)
 	}
-	s.eng.HandleTimer(timerEscalate, func(ctx context.Context, arg string) error {
+	s.eng.Timers().Handle(timerEscalate, func(ctx context.Context, arg string) error {
 		return s.escalate(ctx, pager, arg)
 	})
-	s.eng.HandleTimer(timerSLA, s.checkSLA)
+	s.eng.Timers().Handle(timerSLA, s.checkSLA)
 	return nil
 }
 

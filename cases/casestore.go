@@ -123,15 +123,15 @@ func mustJSON(v any) string {
 func (s *Desk) openCase(d caseDoc) (Case, error) {
 	c := d.Case
 	var err error
-	if c.Summary, err = s.eng.Open(c.Summary); err != nil {
+	if c.Summary, err = s.space.Open(c.Summary); err != nil {
 		return Case{}, fmt.Errorf("cases: case %s summary: %w", c.ID, err)
 	}
-	if c.ClosedNote, err = s.eng.Open(c.ClosedNote); err != nil {
+	if c.ClosedNote, err = s.space.Open(c.ClosedNote); err != nil {
 		return Case{}, fmt.Errorf("cases: case %s note: %w", c.ID, err)
 	}
 	c.Reports = make([]CaseReport, len(d.Reports))
 	for i, r := range d.Reports {
-		if r.Summary, err = s.eng.Open(r.Summary); err != nil {
+		if r.Summary, err = s.space.Open(r.Summary); err != nil {
 			return Case{}, fmt.Errorf("cases: case %s report %d: %w", c.ID, i, err)
 		}
 		c.Reports[i] = r
@@ -176,20 +176,20 @@ func (s *Desk) openNewCase(ctx context.Context, cfg Config, n newCase) (Case, er
 	now := n.report.At
 	d := caseDoc{Case: Case{
 		ID: s.eng.NewID(), Ref: caseRef(s.refKey, cfg.RefPrefix, seq), Type: n.in.Type, Indicators: n.in.Indicators,
-		Urgency: n.in.Urgency, State: CaseOpen, Summary: s.eng.Seal(n.in.Summary), CreatedBy: n.report.By,
+		Urgency: n.in.Urgency, State: CaseOpen, Summary: s.space.Seal(n.in.Summary), CreatedBy: n.report.By,
 		CreatedAt: now, DueAt: now.Add(cfg.sla(n.in.Urgency)), Language: n.language,
 	}, ContactKey: n.contactKey, TipContact: n.tipContact}
 	if n.conv != "" {
 		d.Conversations = []string{n.conv}
 	}
 	sealed := n.report
-	sealed.Summary = s.eng.Seal(sealed.Summary)
+	sealed.Summary = s.space.Seal(sealed.Summary)
 	d.Reports = []CaseReport{sealed}
 	a := newAlert(cfg, s.eng.NewID(), d, n.report.Source, now)
 	d.AlertID, d.AlertOpen = a.ID, true
 
 	// The timers first: they live in routing, outside this transaction (see scheduleLadder).
-	if err := s.eng.Schedule(ctx, timerSLA, d.ID, d.DueAt); err != nil {
+	if err := s.eng.Timers().Schedule(ctx, timerSLA, d.ID, d.DueAt); err != nil {
 		return Case{}, fmt.Errorf("cases: start SLA clock: %w", err)
 	}
 	if err := s.scheduleLadder(ctx, a, a.RaisedAt); err != nil {
@@ -248,7 +248,7 @@ func (s *Desk) addReport(ctx context.Context, cfg Config, id string, in CaseInpu
 		if d.State == CaseClosed {
 			return nil, routing.Errorf(routing.EConflict, "case %s is closed", d.Ref)
 		}
-		upgraded, dueChanged = d.merge(in, rep, cfg, s.eng.Seal(rep.Summary))
+		upgraded, dueChanged = d.merge(in, rep, cfg, s.space.Seal(rep.Summary))
 		if !d.AlertOpen {
 			a := newAlert(cfg, alertID, d, rep.Source, rep.At)
 			d.AlertID, d.AlertOpen, fresh = a.ID, true, &a
@@ -297,7 +297,7 @@ func (s *Desk) scheduleReport(ctx context.Context, d caseDoc, fresh *alertDoc, d
 		}
 	}
 	if dueChanged {
-		if err := s.eng.Schedule(ctx, timerSLA, d.ID, d.DueAt); err != nil {
+		if err := s.eng.Timers().Schedule(ctx, timerSLA, d.ID, d.DueAt); err != nil {
 			return fmt.Errorf("cases: move SLA clock of %s: %w", d.ID, err)
 		}
 	}

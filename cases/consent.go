@@ -112,7 +112,7 @@ func (s *Desk) storeConsent(ctx context.Context, by string, c Consent) (Consent,
 		subj = convSubject(c.ConversationID)
 	}
 	stored := c
-	stored.Note = s.eng.Seal(c.Note)
+	stored.Note = s.space.Seal(c.Note)
 	if err := s.rdb.RPush(ctx, s.keys.consentList(subj), mustJSON(stored)).Err(); err != nil {
 		return Consent{}, fmt.Errorf("cases: record consent: %w", err)
 	}
@@ -137,7 +137,7 @@ func (s *Desk) Consents(ctx context.Context, caseID, convID string) ([]Consent, 
 			if err := json.Unmarshal([]byte(raw), &c); err != nil {
 				return nil, fmt.Errorf("cases: corrupt consent: %w", err)
 			}
-			if c.Note, err = s.eng.Open(c.Note); err != nil {
+			if c.Note, err = s.space.Open(c.Note); err != nil {
 				return nil, fmt.Errorf("cases: consent note: %w", err)
 			}
 			out = append(out, c)
@@ -239,7 +239,7 @@ func (s *Desk) CloseCase(ctx context.Context, supervisorID, caseID, note string)
 	}
 	now := s.now()
 	c, alertID, err := s.changeCase(ctx, caseID, func(d *caseDoc) error {
-		d.State, d.ClosedAt, d.ClosedBy, d.ClosedNote = CaseClosed, now, supervisorID, s.eng.Seal(strings.TrimSpace(note))
+		d.State, d.ClosedAt, d.ClosedBy, d.ClosedNote = CaseClosed, now, supervisorID, s.space.Seal(strings.TrimSpace(note))
 		return nil
 	})
 	if err != nil {
@@ -295,7 +295,7 @@ func (s *Desk) settleCase(ctx context.Context, by string, c Case, alertID string
 			s.log.Error("cases: acknowledging alert of a settled case failed", "case", c.ID, "err", err)
 		}
 	}
-	if err := s.eng.Unschedule(ctx, timerSLA, c.ID); err != nil {
+	if err := s.eng.Timers().Unschedule(ctx, timerSLA, c.ID); err != nil {
 		s.log.Warn("cases: unscheduling SLA failed (the timer will find the case settled)", "case", c.ID, "err", err)
 	}
 }
@@ -344,7 +344,7 @@ func (s *Desk) RevealCaseContact(ctx context.Context, who string, role routing.R
 	if !allowed {
 		return "", routing.Errorf(routing.EForbidden, "revealing this contact needs a supervisor or the person's consent")
 	}
-	return s.eng.Open(d.TipContact)
+	return s.space.Open(d.TipContact)
 }
 
 func (s *Desk) mayReveal(ctx context.Context, who string, role routing.Role, caseID, convID string) (bool, error) {

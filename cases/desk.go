@@ -19,22 +19,17 @@ type Engine interface {
 	// Config gives the key prefix, data key, clock and logger the desk shares with routing.
 	Config() routing.Config
 	NewID() string
-	Seal(plain string) string
-	Open(sealed string) (string, error)
-	ContactKey(addr string) string
+	// Space gives the desk its sealing of narratives and code words ("cases").
+	Space(name string) routing.Space
+	// Contacts reads a contact's lookup key and sets the rules routing enforces for it.
+	Contacts() routing.Contacts
+	// Timers runs the alert ladder and SLA clocks on routing's shared timers.
+	Timers() routing.Timers
 
 	Conversation(ctx context.Context, id string) (routing.Conversation, error)
 	Tag(ctx context.Context, convID string, priority int, tags ...string) error
 	LinkCase(ctx context.Context, convID, caseID string) error
 	Publish(ctx context.Context, ev routing.Event) (string, error)
-
-	HandleTimer(kind string, f routing.TimerFunc)
-	Schedule(ctx context.Context, kind, arg string, at time.Time) error
-	Unschedule(ctx context.Context, kind, arg string) error
-
-	ContactRules(ctx context.Context, contactKey string) (routing.ContactRules, error)
-	SetBlock(ctx context.Context, contactKey string, until time.Time, reason string) error
-	SetReach(ctx context.Context, contactKey string, r routing.Reach) error
 }
 
 var _ Engine = (*routing.Engine)(nil)
@@ -44,18 +39,19 @@ var _ Engine = (*routing.Engine)(nil)
 type Desk struct {
 	rdb    redis.UniversalClient
 	eng    Engine
+	space  routing.Space // seals narratives, notes and code words with the data key
 	keys   keys
 	refKey []byte // keys the permutation behind case references
 	now    func() time.Time
 	log    *slog.Logger
 }
 
-// New returns a Desk keeping its records on rdb, under the engine's key prefix, and taking the
-// data key, clock and logger of eng. Records written before cases left routing keep their keys.
+// New returns a Desk keeping its records on the engine's Redis (through its "cases" Space),
+// under the engine's key prefix, and taking the data key, clock and logger of eng. Records written before cases left routing keep their keys.
 // Errors: EInvalid for a data key that is not 32 bytes.
-func New(rdb redis.UniversalClient, eng Engine) (*Desk, error) {
-	if rdb == nil || eng == nil {
-		return nil, errors.New("cases: New needs a Redis client and an engine")
+func New(eng Engine) (*Desk, error) {
+	if eng == nil {
+		return nil, errors.New("cases: New needs an engine")
 	}
 	cfg := eng.Config()
 	if len(cfg.DataKey) != 32 {
@@ -72,7 +68,7 @@ func New(rdb redis.UniversalClient, eng Engine) (*Desk, error) {
 		log = slog.Default()
 	}
 	return &Desk{
-		rdb: rdb, eng: eng, keys: keys{p: "{" + prefix + "}:"}, now: now, log: log,
+		rdb: eng.Space("cases").Redis(), eng: eng, space: eng.Space("cases"), keys: keys{p: "{" + prefix + "}:"}, now: now, log: log,
 		refKey: deriveKey(cfg.DataKey, "openhotline case reference v1"),
 	}, nil
 }

@@ -60,7 +60,7 @@ func (s *Desk) SetSafeContact(ctx context.Context, contact string, p SafeContact
 	if err := p.validate(); err != nil {
 		return err
 	}
-	if err := s.eng.SetReach(ctx, s.eng.ContactKey(contact), p.reach(s.eng.Seal)); err != nil {
+	if err := s.eng.Contacts().SetReach(ctx, s.eng.Contacts().Key(contact), p.reach(s.space.Seal)); err != nil {
 		return fmt.Errorf("cases: set safe contact: %w", err)
 	}
 	return nil
@@ -72,19 +72,19 @@ func (s *Desk) SafeContact(ctx context.Context, contact string) (SafeContact, er
 	if strings.TrimSpace(contact) == "" {
 		return SafeContact{}, nil
 	}
-	return s.safeContactByKey(ctx, s.eng.ContactKey(contact))
+	return s.safeContactByKey(ctx, s.eng.Contacts().Key(contact))
 }
 
 // safeContactByKey returns the profile of the contact with lookup key contactKey (as stored on
 // conversations).
 func (s *Desk) safeContactByKey(ctx context.Context, contactKey string) (SafeContact, error) {
-	rules, err := s.eng.ContactRules(ctx, contactKey)
+	rules, err := s.eng.Contacts().Rules(ctx, contactKey)
 	if err != nil {
 		return SafeContact{}, fmt.Errorf("cases: safe contact: %w", err)
 	}
 	r := rules.Reach
 	p := SafeContact{NoText: r.NoText, NoCall: r.NoCall, Hours: r.Hours, TimeZone: r.TimeZone}
-	if p.CodeWord, err = s.eng.Open(r.CodeWord); err != nil {
+	if p.CodeWord, err = s.space.Open(r.CodeWord); err != nil {
 		return p, fmt.Errorf("cases: safe contact code word: %w", err)
 	}
 	return p, nil
@@ -130,7 +130,7 @@ func (s *Desk) SafeToReach(ctx context.Context, convID string) (ok bool, reason 
 	if c.ContactKey == "" {
 		return true, "", nil
 	}
-	rules, err := s.eng.ContactRules(ctx, c.ContactKey)
+	rules, err := s.eng.Contacts().Rules(ctx, c.ContactKey)
 	if err != nil {
 		return false, "", fmt.Errorf("cases: safe contact of %s: %w", convID, err)
 	}
@@ -151,7 +151,7 @@ func (s *Desk) Block(ctx context.Context, contact string, until time.Time, reaso
 	if reason == "" {
 		reason = "blocked"
 	}
-	return s.eng.SetBlock(ctx, s.eng.ContactKey(contact), until, reason)
+	return s.eng.Contacts().SetBlock(ctx, s.eng.Contacts().Key(contact), until, reason)
 }
 
 // Unblock removes a contact from the blocklist.
@@ -159,11 +159,11 @@ func (s *Desk) Unblock(ctx context.Context, contact string) error {
 	if strings.TrimSpace(contact) == "" {
 		return nil
 	}
-	return s.eng.SetBlock(ctx, s.eng.ContactKey(contact), time.Time{}, "")
+	return s.eng.Contacts().SetBlock(ctx, s.eng.Contacts().Key(contact), time.Time{}, "")
 }
 
 // Blocked reports whether a contact is on the blocklist.
 func (s *Desk) Blocked(ctx context.Context, contact string) (bool, error) {
-	r, err := s.eng.ContactRules(ctx, s.eng.ContactKey(contact))
+	r, err := s.eng.Contacts().Rules(ctx, s.eng.Contacts().Key(contact))
 	return r.Blocked, err
 }

@@ -89,7 +89,7 @@ func TestSafeContactStored(t *testing.T) {
 	}
 
 	// Routing enforces the profile as the contact's rules, the code word sealed.
-	rules, err := e.ContactRules(ctx, e.ContactKey(phone))
+	rules, err := e.Contacts().Rules(ctx, e.Contacts().Key(phone))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func (s *Desk) SubmitTip(ctx context.Context, t Tip) (Case, error) {
 	}
 	rep := CaseReport{At: s.now(), By: ByTipForm, Summary: in.Summary, Source: SourceTip}
 	c, err := s.openNewCase(ctx, cfg, newCase{
-		in: in, report: rep, contactKey: s.eng.ContactKey(t.Contact), language: t.Language, tipContact: s.eng.Seal(t.Contact),
+		in: in, report: rep, contactKey: s.eng.Contacts().Key(t.Contact), language: t.Language, tipContact: s.space.Seal(t.Contact),
 	})
 	if err != nil {
 		return Case{}, err

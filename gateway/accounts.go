@@ -22,7 +22,9 @@ import (
 // Accounts keeps sign-in credentials: an argon2id hash per advocate, stored next to the routing
 // profile (routing.Engine holds name, role, languages …). Safe for concurrent use.
 type Accounts struct {
-	engine *routing.Engine
+	roster routing.Roster
+	space  routing.Space // password hashes
+	epochs epochs
 	cost   argonCost
 	// hashing holds one token per argon2id check running in this process. Each check holds
 	// cost.memory (64 MiB) while it runs: a burst of sign-ins must take turns, not add up.
@@ -36,7 +38,7 @@ type Accounts struct {
 
 // NewAccounts returns the account store on the engine's Redis.
 func NewAccounts(e *routing.Engine) *Accounts {
-	return &Accounts{engine: e, cost: defaultCost, hashing: make(chan struct{}, hashSlots()), hashWait: 2 * time.Second}
+	return &Accounts{roster: e.Roster(), space: e.Space(spaceAccounts), epochs: newEpochs(e), cost: defaultCost, hashing: make(chan struct{}, hashSlots()), hashWait: 2 * time.Second}
 }
 
 // hashSlots is how many password checks run at once: one per core, between 2 and 4, so that
@@ -70,12 +72,12 @@ func (a *Accounts) Create(ctx context.Context, adv routing.Advocate, password st
 	if !idPattern.MatchString(adv.ID) {
 		return routing.Errorf(routing.EInvalid, "account id %q must be lower-case letters, digits, dot, dash or underscore", adv.ID)
 	}
-	if _, err := a.engine.Advocate(ctx, adv.ID); err == nil {
+	if _, err := a.roster.Advocate(ctx, adv.ID); err == nil {
 		return routing.Errorf(routing.EConflict, "account %q exists already", adv.ID)
 	} else if routing.ErrorCode(err) != routing.ENotFound {
 		return err
 	}
-	if err := a.engine.PutAdvocate(ctx, adv); err != nil {
+	if err := a.roster.Put(ctx, adv); err != nil {
 		return err
 	}
 	return a.SetPassword(ctx, adv.ID, password)
@@ -88,10 +90,10 @@ func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 	if len([]rune(password)) < minPassword {
 		return routing.Errorf(routing.EInvalid, "password must be at least %d characters", minPassword)
 	}
-	if err := a.engine.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
+	if err := a.space.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
 		return fmt.Errorf("gateway: store password for %s: %w", id, err)
 	}
-	return endSessions(ctx, a.engine, id)
+	return a.epochs.end(ctx, id)
 }
 
 // Verify checks a password and returns the profile. A wrong password, an unknown account and a
@@ -99,7 +101,7 @@ func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
 // ErrBusy means the password could not be checked in time because of other sign-ins.
 func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Advocate, error) {
 	denied := routing.Errorf(routing.EUnauthorized, "wrong account name or password")
-	stored, err := a.engine.Redis().HGet(ctx, a.key(id), "hash").Result()
+	stored, err := a.space.Redis().HGet(ctx, a.key(id), "hash").Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return routing.Advocate{}, fmt.Errorf("gateway: read password of %s: %w", id, err)
 	}
@@ -117,7 +119,7 @@ func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Adv
 	if !ok {
 		return routing.Advocate{}, denied
 	}
-	adv, err := a.engine.Advocate(ctx, id)
+	adv, err := a.roster.Advocate(ctx, id)
 	if err != nil {
 		if routing.ErrorCode(err) == routing.ENotFound {
 			return routing.Advocate{}, denied
@@ -133,22 +135,22 @@ func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Adv
 // Disable marks an account disabled: it can no longer sign in, receives no offers, and is
 // signed out everywhere (its open consoles close at their next session check).
 func (a *Accounts) Disable(ctx context.Context, id string) error {
-	adv, err := a.engine.Advocate(ctx, id)
+	adv, err := a.roster.Advocate(ctx, id)
 	if err != nil {
 		return err
 	}
 	adv.Disabled = true
-	if err := a.engine.PutAdvocate(ctx, adv); err != nil {
+	if err := a.roster.Put(ctx, adv); err != nil {
 		return err
 	}
-	if err := endSessions(ctx, a.engine, id); err != nil {
+	if err := a.epochs.end(ctx, id); err != nil {
 		return err
 	}
-	_ = a.engine.SetStatus(ctx, id, routing.Offline)
+	_ = a.roster.SetStatus(ctx, id, routing.Offline)
 	return nil
 }
 
-func (a *Accounts) key(id string) string { return a.engine.Key("acct", id) }
+func (a *Accounts) key(id string) string { return a.space.Key(id) }
 
 // turn runs check, an argon2id computation, once one of the process's hashing slots is free;
 // ErrBusy when none frees up within hashWait.

@@ -100,7 +100,7 @@ type advocateView struct {
 
 // advocates lists every advocate with live presence and held conversations.
 func (s *Server) advocates(ctx context.Context) ([]advocateView, error) {
-	advs, err := s.engine.Advocates(ctx)
+	advs, err := s.engine.Roster().Advocates(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Server) advocates(ctx context.Context) ([]advocateView, error) {
 		for _, ch := range a.Channels {
 			v.Channels = append(v.Channels, string(ch))
 		}
-		p, err := s.engine.Presence(ctx, a.ID)
+		p, err := s.engine.Roster().Presence(ctx, a.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -255,7 +255,7 @@ func (s *Server) postLogout(c echo.Context) error {
 // me tells a console page who is signed in and gives it the CSRF token for sign-out.
 func (s *Server) me(c echo.Context) error {
 	sess := sessionOf(c)
-	adv, err := s.engine.Advocate(c.Request().Context(), sess.Advocate)
+	adv, err := s.engine.Roster().Advocate(c.Request().Context(), sess.Advocate)
 	if err != nil {
 		return err
 	}

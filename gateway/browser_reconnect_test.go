@@ -99,8 +99,8 @@ func TestBrowserConsoleReconnects(t *testing.T) {
 	ctx := context.Background()
 	r := inbound(t, s.engine, routing.Inbound{Contact: "+15550107788", Body: "hello?"})
 	id := r.Conversation.ID
-	s.engine.Heartbeat(ctx, "ana")
-	if err := s.engine.SetStatus(ctx, "ana", routing.Available); err != nil {
+	s.engine.Roster().Heartbeat(ctx, "ana")
+	if err := s.engine.Roster().SetStatus(ctx, "ana", routing.Available); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.engine.Accept(ctx, "ana", id); err != nil {

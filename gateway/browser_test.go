@@ -207,7 +207,7 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 		t.Fatalf("last stored message: got %s %q, want the advocate's reply", last.Direction, last.Body)
 	}
 	// The carrier could not deliver the reply: the advocate sees that, and why, on the message.
-	if err := s.engine.SetMessageStatus(ctx, id, msgs[len(msgs)-1].ID, routing.StatusUndelivered, "Twilio error 30003"); err != nil {
+	if err := s.engine.Outbox().SetStatus(ctx, id, msgs[len(msgs)-1].ID, routing.StatusUndelivered, "Twilio error 30003"); err != nil {
 		t.Fatal(err)
 	}
 	until(t, adv, "the reply marked not delivered", `[...document.querySelectorAll(".msg.out.failed .meta")].some(m => m.textContent.endsWith("not delivered (Twilio error 30003)"))`)

@@ -143,7 +143,7 @@ func (cl *client) readLoop(ctx context.Context) {
 		if !cl.signedIn(ctx) {
 			return errSignedOut
 		}
-		cl.s.engine.Heartbeat(ctx, cl.sess.Advocate)
+		cl.s.engine.Roster().Heartbeat(ctx, cl.sess.Advocate)
 		return nil
 	})
 	limit := rate.NewLimiter(frameRate, frameBurst)

@@ -13,7 +13,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	e, me := cl.s.engine, cl.sess.Advocate
 	switch f.Type {
 	case FrameHello:
-		e.Heartbeat(ctx, me)
+		e.Roster().Heartbeat(ctx, me)
 		select {
 		case <-cl.resume: // a newer hello replaces one not yet served
 		default:
@@ -21,9 +21,9 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		cl.resume <- f.LastEventID
 		return nil
 	case FrameHeartbeat:
-		return cl.ok(f, e.Heartbeat(ctx, me))
+		return cl.ok(f, e.Roster().Heartbeat(ctx, me))
 	case FramePresence:
-		return cl.ok(f, e.SetStatus(ctx, me, routing.Status(f.Status)))
+		return cl.ok(f, e.Roster().SetStatus(ctx, me, routing.Status(f.Status)))
 	case FrameAccept:
 		conv, err := e.Accept(ctx, me, f.Conversation)
 		if err != nil {
@@ -154,7 +154,7 @@ func (cl *client) snapshot(ctx context.Context) (string, error) {
 		return "", err
 	}
 	snap := map[string]any{"type": FrameSnapshot, "id": cursor, "role": cl.sess.Role}
-	if p, err := e.Presence(ctx, me); err == nil {
+	if p, err := e.Roster().Presence(ctx, me); err == nil {
 		snap["presence"] = viewPresence(p)
 	}
 	offers, err := e.Offers(ctx, me)

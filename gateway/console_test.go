@@ -183,8 +183,8 @@ func TestTwoGatewaysOneRedis(t *testing.T) {
 		return e
 	}
 	ea, eb := newEngine(), newEngine()
-	a := mustServer(t, serverOpts{engine: ea, cases: casestest.Desk(t, rdb, ea)})
-	b := mustServer(t, serverOpts{engine: eb, cases: casestest.Desk(t, rdb, eb)})
+	a := mustServer(t, serverOpts{engine: ea, cases: casestest.Desk(t, ea)})
+	b := mustServer(t, serverOpts{engine: eb, cases: casestest.Desk(t, eb)})
 	ck := mustAccount(t, a, "beto") // the session lives in Redis: valid on both
 	onB := dialConsole(t, b, ck, "")
 	onB.await("snapshot", isType("snapshot"))

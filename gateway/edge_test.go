@@ -106,7 +106,7 @@ func TestMountedPublicRouteRateLimitAcrossProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		servers = append(servers, mustServer(t, serverOpts{engine: e, cases: casestest.Desk(t, rdb, e), routes: []Route{route}, rate: 3}))
+		servers = append(servers, mustServer(t, serverOpts{engine: e, cases: casestest.Desk(t, e), routes: []Route{route}, rate: 3}))
 	}
 	var got []int
 	for i := 0; i < 4; i++ {
@@ -164,7 +164,7 @@ func TestDemoAccountsPrintedNotLogged(t *testing.T) {
 	if status, loc := signIn(t, s, loginClient(t), "beto", pw); status != http.StatusSeeOther || loc != "/console" {
 		t.Fatalf("signing in with the printed password: got %d %q, want 303 /console", status, loc)
 	}
-	adv, err := s.engine.Advocate(t.Context(), "beto")
+	adv, err := s.engine.Roster().Advocate(t.Context(), "beto")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,13 +17,13 @@ import (
 // Limiter counts requests in fixed windows kept in Redis, so a limit holds across every gateway
 // process. Safe for concurrent use.
 type Limiter struct {
-	engine *routing.Engine
-	now    func() time.Time
+	space routing.Space
+	now   func() time.Time
 }
 
 // NewLimiter returns a Limiter on the engine's Redis.
 func NewLimiter(e *routing.Engine, now func() time.Time) *Limiter {
-	return &Limiter{engine: e, now: now}
+	return &Limiter{space: e.Space(spaceLimits), now: now}
 }
 
 // Hit counts one event for (scope, subject) in the current window and reports whether it is
@@ -67,7 +67,7 @@ func (a Attempt) GiveBack(ctx context.Context) error {
 	if a.l == nil {
 		return nil
 	}
-	if err := giveBackScript.Run(ctx, a.l.engine.Redis(), []string{a.key}).Err(); err != nil {
+	if err := giveBackScript.Run(ctx, a.l.space.Redis(), []string{a.key}).Err(); err != nil {
 		return fmt.Errorf("gateway: rate limit give back: %w", err)
 	}
 	return nil
@@ -75,16 +75,16 @@ func (a Attempt) GiveBack(ctx context.Context) error {
 
 // Reset forgets the count for (scope, subject) in the current window (a successful sign-in).
 func (l *Limiter) Reset(ctx context.Context, scope, subject string, window time.Duration) error {
-	return l.engine.Redis().Del(ctx, l.key(scope, subject, window)).Err()
+	return l.space.Redis().Del(ctx, l.key(scope, subject, window)).Err()
 }
 
 func (l *Limiter) key(scope, subject string, window time.Duration) string {
 	slot := l.now().UnixNano() / int64(window)
-	return l.engine.Key("rl", scope, l.engine.Lookup("ratelimit", subject), strconv.FormatInt(slot, 10))
+	return l.space.Key(scope, l.space.Lookup("ratelimit", subject), strconv.FormatInt(slot, 10))
 }
 
 func (l *Limiter) incr(ctx context.Context, key string, window time.Duration) (int64, error) {
-	pipe := l.engine.Redis().TxPipeline()
+	pipe := l.space.Redis().TxPipeline()
 	incr := pipe.Incr(ctx, key)
 	pipe.Expire(ctx, key, window+time.Second)
 	if _, err := pipe.Exec(ctx); err != nil {

@@ -223,14 +223,14 @@ func TestSessionsStoreOnlyATokenHash(t *testing.T) {
 	s := mustServer(t, serverOpts{})
 	ck := mustAccount(t, s, "ana")
 	ctx := context.Background()
-	keys, err := s.engine.Redis().Keys(ctx, s.engine.Key("sess", "*")).Result()
+	keys, err := s.sessions.space.Redis().Keys(ctx, s.sessions.space.Key("*")).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(keys) != 1 || strings.Contains(keys[0], ck.Value) {
 		t.Fatalf("got session keys %v, want one key that does not contain the token", keys)
 	}
-	if ttl := s.engine.Redis().TTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > 12*time.Hour {
+	if ttl := s.sessions.space.Redis().TTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > 12*time.Hour {
 		t.Fatalf("session TTL %v, want (0, 12h]", ttl)
 	}
 	if err := s.sessions.End(ctx, ck.Value); err != nil {
@@ -389,10 +389,10 @@ func TestSignOutEverywhereCoversOldAndRacingSessions(t *testing.T) {
 	ck := mustAccount(t, s, "ana")
 	ctx := context.Background()
 	// A session and an account from before epochs: no epoch field, no epoch key.
-	if err := s.engine.Redis().HDel(ctx, s.sessions.key(ck.Value), "epoch").Err(); err != nil {
+	if err := s.sessions.space.Redis().HDel(ctx, s.sessions.key(ck.Value), "epoch").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.engine.Redis().Del(ctx, epochKey(s.engine, "ana")).Err(); err != nil {
+	if err := s.sessions.space.Redis().Del(ctx, s.sessions.epochs.key("ana")).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := get(t, s, "/api/me", ck); got != http.StatusOK {

@@ -26,28 +26,22 @@ type Session struct {
 // Sessions keeps sign-ins in Redis. The cookie carries a random 32-byte token; Redis holds only
 // its SHA-256, so a leaked Redis dump cannot be replayed as a cookie. Safe for concurrent use.
 type Sessions struct {
-	engine *routing.Engine
+	space  routing.Space
+	epochs epochs
 	ttl    time.Duration
 	now    func() time.Time
 }
 
-// NewSessions returns a session store whose sessions last ttl after the last use.
+// NewSessions returns a session store on e's Redis whose sessions last ttl after the last use.
 func NewSessions(e *routing.Engine, ttl time.Duration, now func() time.Time) *Sessions {
-	return &Sessions{engine: e, ttl: ttl, now: now}
+	return &Sessions{space: e.Space(spaceSessions), epochs: newEpochs(e), ttl: ttl, now: now}
 }
 
 // Epoch returns the account's sign-in epoch: every session carries the epoch it was started in,
 // and ending an account's sessions moves the epoch on. Read it before checking the password, so
 // that a sign-in racing a password change or a disable cannot outlive it.
 func (s *Sessions) Epoch(ctx context.Context, advocateID string) (string, error) {
-	v, err := s.engine.Redis().Get(ctx, epochKey(s.engine, advocateID)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "0", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("gateway: read sign-in epoch: %w", err)
-	}
-	return v, nil
+	return s.epochs.get(ctx, advocateID)
 }
 
 // Start creates a session in the given epoch (from Epoch, read before the password was checked)
@@ -60,7 +54,7 @@ func (s *Sessions) Start(ctx context.Context, adv routing.Advocate, epoch string
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	key := s.key(token)
 	exp := s.now().Add(s.ttl)
-	pipe := s.engine.Redis().TxPipeline()
+	pipe := s.space.Redis().TxPipeline()
 	pipe.HSet(ctx, key, "advocate", adv.ID, "role", string(adv.Role), "expires", exp.UnixMilli(), "epoch", epoch)
 	pipe.Expire(ctx, key, s.ttl)
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -77,7 +71,7 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 		return Session{}, denied
 	}
 	key := s.key(token)
-	vals, err := s.engine.Redis().HGetAll(ctx, key).Result()
+	vals, err := s.space.Redis().HGetAll(ctx, key).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return Session{}, fmt.Errorf("gateway: read session: %w", err)
 	}
@@ -87,10 +81,10 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 		return Session{}, denied
 	}
 	exp := now.Add(s.ttl)
-	pipe := s.engine.Redis().Pipeline()
+	pipe := s.space.Redis().Pipeline()
 	pipe.HSet(ctx, key, "expires", exp.UnixMilli())
 	pipe.Expire(ctx, key, s.ttl)
-	epoch := pipe.Get(ctx, epochKey(s.engine, vals["advocate"])) // last: Exec reports the first error
+	epoch := pipe.Get(ctx, s.epochs.key(vals["advocate"])) // last: Exec reports the first error
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Session{}, fmt.Errorf("gateway: extend session: %w", err)
 	}
@@ -102,7 +96,7 @@ func (s *Sessions) Get(ctx context.Context, token string) (Session, error) {
 		mine = "0" // started before epochs existed
 	}
 	if current != mine {
-		s.engine.Redis().Del(ctx, key)
+		s.space.Redis().Del(ctx, key)
 		return Session{}, denied
 	}
 	return Session{Advocate: vals["advocate"], Role: routing.Role(vals["role"]), Expires: exp}, nil
@@ -113,22 +107,10 @@ func (s *Sessions) End(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	return s.engine.Redis().Del(ctx, s.key(token)).Err()
+	return s.space.Redis().Del(ctx, s.key(token)).Err()
 }
-
-// endSessions signs an account out everywhere by moving its sign-in epoch on: every session it
-// holds, even one being started right now, stops working, and its open consoles close at their
-// next session check.
-func endSessions(ctx context.Context, e *routing.Engine, advocateID string) error {
-	if err := e.Redis().Incr(ctx, epochKey(e, advocateID)).Err(); err != nil {
-		return fmt.Errorf("gateway: end sessions: %w", err)
-	}
-	return nil
-}
-
-func epochKey(e *routing.Engine, advocateID string) string { return e.Key("acct-epoch", advocateID) }
 
 func (s *Sessions) key(token string) string {
 	sum := sha256.Sum256([]byte(token))
-	return s.engine.Key("sess", hex.EncodeToString(sum[:]))
+	return s.space.Key(hex.EncodeToString(sum[:]))
 }

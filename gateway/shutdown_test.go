@@ -69,7 +69,7 @@ func TestStoppingProcessSendsConsolesElsewhere(t *testing.T) {
 	}
 	// Something happens while the console is away; it comes back on the other process and
 	// receives it by resuming from its last event.
-	if err := e.SetStatus(context.Background(), "ana", routing.Away); err != nil {
+	if err := e.Roster().SetStatus(context.Background(), "ana", routing.Away); err != nil {
 		t.Fatal(err)
 	}
 	again := dialConsole(t, other, ck, last)

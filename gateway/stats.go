@@ -42,12 +42,12 @@ func NewStats(e *routing.Engine, log *slog.Logger, now func() time.Time) *Stats 
 }
 
 func (st *Stats) key(parts ...string) string {
-	return st.engine.Key(append([]string{"gw"}, parts...)...)
+	return st.engine.Space("gw").Key(parts...)
 }
 
 // Run applies events until ctx ends, starting where the cluster left off.
 func (st *Stats) Run(ctx context.Context) error {
-	rdb := st.engine.Redis()
+	rdb := st.engine.Space("gw").Redis()
 	after := ""
 	for ctx.Err() == nil {
 		if after == "" {
@@ -92,7 +92,7 @@ func (st *Stats) pause(ctx context.Context, err error) {
 
 // Apply counts one event unless some process counted it already.
 func (st *Stats) Apply(ctx context.Context, ev routing.Event) error {
-	rdb := st.engine.Redis()
+	rdb := st.engine.Space("gw").Redis()
 	cur, err := rdb.Get(ctx, st.key("stats", "cursor")).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return err
@@ -151,7 +151,7 @@ type QueueStat struct {
 // Queues returns every class that has had a queue (so the supervisor's table keeps its rows),
 // with its waiting count and oldest wait as routing holds them now, not as counted from events.
 func (st *Stats) Queues(ctx context.Context) ([]QueueStat, error) {
-	seen, err := st.engine.Redis().SMembers(ctx, st.key("classes")).Result()
+	seen, err := st.engine.Space("gw").Redis().SMembers(ctx, st.key("classes")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("gateway: queues: %w", err)
 	}
@@ -199,7 +199,7 @@ type Bucket struct {
 
 // Today returns today's (UTC) figures.
 func (st *Stats) Today(ctx context.Context) (Today, error) {
-	rdb := st.engine.Redis()
+	rdb := st.engine.Space("gw").Redis()
 	now := st.now().UTC()
 	t := Today{Date: now.Format("2006-01-02"), Counters: map[string]int64{}}
 	vol, err := rdb.HGetAll(ctx, st.key("vol", now.Format("20060102"))).Result()

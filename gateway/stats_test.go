@@ -22,13 +22,13 @@ func TestStatsFromEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		servers = append(servers, mustServer(t, serverOpts{engine: e, cases: casestest.Desk(t, rdb, e), now: clock.Now}))
+		servers = append(servers, mustServer(t, serverOpts{engine: e, cases: casestest.Desk(t, e), now: clock.Now}))
 	}
 	s := servers[0]
 	ctx := context.Background()
 	mustAccount(t, s, "ana")
-	s.engine.Heartbeat(ctx, "ana")
-	if err := s.engine.SetStatus(ctx, "ana", routing.Available); err != nil {
+	s.engine.Roster().Heartbeat(ctx, "ana")
+	if err := s.engine.Roster().SetStatus(ctx, "ana", routing.Available); err != nil {
 		t.Fatal(err)
 	}
 	first := inbound(t, s.engine, routing.Inbound{Contact: "+15550100001", Body: "help"})

@@ -24,7 +24,7 @@ func (cl *client) connectCall(ctx context.Context, conv routing.Conversation) er
 	if conv.Channel != routing.Voice || cl.s.voice == nil {
 		return nil
 	}
-	adv, err := cl.s.engine.Advocate(ctx, cl.sess.Advocate)
+	adv, err := cl.s.engine.Roster().Advocate(ctx, cl.sess.Advocate)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors listen in, whisper or join")
 		}
-		sup, err := cl.s.engine.Advocate(ctx, me)
+		sup, err := cl.s.engine.Roster().Advocate(ctx, me)
 		if err != nil {
 			return err
 		}

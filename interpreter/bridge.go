@@ -46,10 +46,13 @@ type Calls interface {
 	UpdateCall(sid string, params *openapi.UpdateCallParams) (*openapi.ApiV2010Call, error)
 }
 
-// Config is what a Bridge needs. Every field but RingTimeout and Logger is required.
+// Config is what a Bridge needs. Every field but Ring and Logger is required.
 type Config struct {
-	Calls     Calls
-	Engine    *routing.Engine
+	Calls  Calls
+	Engine *routing.Engine
+	// Space keeps the Bridge's per-conversation call state; the wiring passes
+	// Engine.Space("interpreter").
+	Space     routing.Space
 	Plan      *DialPlan
 	From      string        // caller id for the interpreter call: the hotline's voice number
 	PublicURL string        // how Twilio reaches us, for status callbacks (no trailing slash)
@@ -60,17 +63,18 @@ type Config struct {
 // Bridge calls interpreters into conferences. It keeps its state in Redis, so any process may
 // handle any step of an interpreter call; it is safe for concurrent use.
 type Bridge struct {
-	cfg Config
-	eng *routing.Engine
-	log *slog.Logger
-	scr scripts
+	cfg   Config
+	eng   *routing.Engine
+	space routing.Space
+	log   *slog.Logger
+	scr   scripts
 }
 
 // NewBridge checks cfg and returns a Bridge.
 func NewBridge(cfg Config) (*Bridge, error) {
 	switch {
-	case cfg.Calls == nil || cfg.Engine == nil || cfg.Plan == nil:
-		return nil, errors.New("interpreter: NewBridge needs Calls, Engine and Plan")
+	case cfg.Calls == nil || cfg.Engine == nil || cfg.Space == (routing.Space{}) || cfg.Plan == nil:
+		return nil, errors.New("interpreter: NewBridge needs Calls, Engine, Space and Plan")
 	case cfg.From == "":
 		return nil, errors.New("interpreter: NewBridge needs the hotline's number (HOTLINE_VOICE_NUMBER) as From")
 	}
@@ -85,7 +89,7 @@ func NewBridge(cfg Config) (*Bridge, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Bridge{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, scr: newScripts()}, nil
+	return &Bridge{cfg: cfg, eng: cfg.Engine, space: cfg.Space, log: cfg.Logger, scr: newScripts()}, nil
 }
 
 // Catalog returns the languages the Bridge can call an interpreter for.
@@ -116,7 +120,7 @@ func (b *Bridge) Add(ctx context.Context, convID, conference, lang, advocateID s
 	// claim carries its TTL and its time from the start: a crash before the call is placed
 	// leaves a claim the next Add takes over once stale.
 	now := b.eng.Config().Now().UnixMilli()
-	claimed, err := b.scr.claim.Run(ctx, b.eng.Redis(), []string{key},
+	claimed, err := b.scr.claim.Run(ctx, b.space.Redis(), []string{key},
 		l.Code, advocateID, now, claimStaleMs, int64(slotTTL/time.Second)).Int()
 	if err != nil {
 		return Session{}, fmt.Errorf("interpreter: add %s: %w", convID, err)
@@ -132,7 +136,7 @@ func (b *Bridge) Add(ctx context.Context, convID, conference, lang, advocateID s
 	}
 	// Twilio may report progress before CreateCall returns; HandleStatus then adopted the sid
 	// and may have moved the state on already.
-	pipe := b.eng.Redis().TxPipeline()
+	pipe := b.space.Redis().TxPipeline()
 	pipe.HSet(ctx, key, "sid", *call.Sid)
 	pipe.HSetNX(ctx, key, "state", "calling")
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -155,7 +159,7 @@ const slotTTL = 48 * time.Hour
 
 // release frees a claim whose call was never placed; a failure leaves it to go stale.
 func (b *Bridge) release(ctx context.Context, key string) {
-	if err := b.eng.Redis().HDel(ctx, key, "sid", "claimed").Err(); err != nil {
+	if err := b.space.Redis().HDel(ctx, key, "sid", "claimed").Err(); err != nil {
 		b.log.Warn("interpreter claim not released; it frees itself in two minutes", "err", err)
 	}
 }
@@ -195,7 +199,7 @@ func JoinTwiML(conference string) string {
 // records their minutes and publishes interpreter.left. Errors: ENotFound when no interpreter is
 // on the call.
 func (b *Bridge) Remove(ctx context.Context, convID string) error {
-	sid, err := b.eng.Redis().HGet(ctx, b.key(convID), "sid").Result()
+	sid, err := b.space.Redis().HGet(ctx, b.key(convID), "sid").Result()
 	if errors.Is(err, redis.Nil) || sid == "pending" {
 		return routing.Errorf(routing.ENotFound, "no interpreter is on this call")
 	}
@@ -213,7 +217,7 @@ func (b *Bridge) Remove(ctx context.Context, convID string) error {
 
 // Active returns the interpreter session on a conversation, if any.
 func (b *Bridge) Active(ctx context.Context, convID string) (Session, bool, error) {
-	h, err := b.eng.Redis().HGetAll(ctx, b.key(convID)).Result()
+	h, err := b.space.Redis().HGetAll(ctx, b.key(convID)).Result()
 	if err != nil {
 		return Session{}, false, fmt.Errorf("interpreter: active %s: %w", convID, err)
 	}
@@ -224,7 +228,7 @@ func (b *Bridge) Active(ctx context.Context, convID string) (Session, bool, erro
 	return Session{CallSid: h["sid"], Language: l}, true, nil
 }
 
-func (b *Bridge) key(convID string) string { return b.eng.Key("interpreter", convID) }
+func (b *Bridge) key(convID string) string { return b.space.Key(convID) }
 
 func (b *Bridge) publish(ctx context.Context, typ, convID, adv string, l Language, extra map[string]string) {
 	data := map[string]string{"language": l.Code, "name_en": l.English, "name_es": l.Name("es")}

@@ -102,7 +102,7 @@ func newBridgeRig(t *testing.T) *bridgeRig {
 	mux := http.NewServeMux()
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
-	r.b, err = NewBridge(Config{Calls: r.calls, Engine: eng, Plan: plan, From: "+18883737888", PublicURL: r.srv.URL,
+	r.b, err = NewBridge(Config{Calls: r.calls, Engine: eng, Space: eng.Space("interpreter"), Plan: plan, From: "+18883737888", PublicURL: r.srv.URL,
 		Logger: slog.New(slog.NewJSONHandler(r.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +299,7 @@ func TestBridgeClaimLeftByACrashGoesStale(t *testing.T) {
 	r := newBridgeRig(t)
 	key := r.b.key(r.convID)
 	now := r.eng.Config().Now().UnixMilli()
-	if err := r.eng.Redis().HSet(r.ctx, key, "sid", "pending", "claimed", now).Err(); err != nil {
+	if err := r.b.space.Redis().HSet(r.ctx, key, "sid", "pending", "claimed", now).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.b.Add(r.ctx, r.convID, "c", "vi", "maria"); routing.ErrorCode(err) != routing.EConflict {
@@ -313,13 +313,13 @@ func TestBridgeClaimLeftByACrashGoesStale(t *testing.T) {
 	if active, ok, _ := r.b.Active(r.ctx, r.convID); !ok || active.CallSid != s.CallSid {
 		t.Errorf("Active: got %+v %v, want %s", active, ok, s.CallSid)
 	}
-	if ttl := r.eng.Redis().TTL(r.ctx, key).Val(); ttl <= 0 {
+	if ttl := r.b.space.Redis().TTL(r.ctx, key).Val(); ttl <= 0 {
 		t.Errorf("slot TTL: got %v, want one", ttl)
 	}
 	// While the call is placed the slot is held, with its TTL already set.
 	r2 := newBridgeRig(t)
 	r2.calls.onCreate = func(string) {
-		if ttl := r2.eng.Redis().TTL(r2.ctx, r2.b.key(r2.convID)).Val(); ttl <= 0 {
+		if ttl := r2.b.space.Redis().TTL(r2.ctx, r2.b.key(r2.convID)).Val(); ttl <= 0 {
 			t.Errorf("claim TTL while calling: got %v, want one", ttl)
 		}
 	}

@@ -62,13 +62,13 @@ func validConvID(s string) bool {
 // Reports for a call that is not the conversation's current interpreter are ignored (a late
 // retry, a forged id), as are repeats.
 func (b *Bridge) HandleStatus(ctx context.Context, convID string, st Status) error {
-	h, err := b.eng.Redis().HGetAll(ctx, b.key(convID)).Result()
+	h, err := b.space.Redis().HGetAll(ctx, b.key(convID)).Result()
 	if err != nil {
 		return fmt.Errorf("interpreter: status %s: %w", convID, err)
 	}
 	if h["sid"] == "pending" {
 		// The report outran CreateCall's answer; the slot is claimed by this very call.
-		if err := b.eng.Redis().HSet(ctx, b.key(convID), "sid", st.CallSid).Err(); err != nil {
+		if err := b.space.Redis().HSet(ctx, b.key(convID), "sid", st.CallSid).Err(); err != nil {
 			return fmt.Errorf("interpreter: status %s: %w", convID, err)
 		}
 		h["sid"] = st.CallSid
@@ -92,7 +92,7 @@ func (b *Bridge) ringing(ctx context.Context, convID string, h map[string]string
 	if h["state"] != "" && h["state"] != "calling" {
 		return nil
 	}
-	if err := b.eng.Redis().HSet(ctx, b.key(convID), "state", "ringing").Err(); err != nil {
+	if err := b.space.Redis().HSet(ctx, b.key(convID), "state", "ringing").Err(); err != nil {
 		return err
 	}
 	b.publish(ctx, EvRinging, convID, h["adv"], l, nil)
@@ -104,7 +104,7 @@ func (b *Bridge) joined(ctx context.Context, convID string, h map[string]string,
 		return nil
 	}
 	now := b.eng.Config().Now()
-	if err := b.eng.Redis().HSet(ctx, b.key(convID), "state", "joined", "joined", now.UnixMilli()).Err(); err != nil {
+	if err := b.space.Redis().HSet(ctx, b.key(convID), "state", "joined", "joined", now.UnixMilli()).Err(); err != nil {
 		return err
 	}
 	if err := b.eng.SetMeta(ctx, convID, map[string]string{MetaJoinedAt: now.UTC().Format(time.RFC3339)}); err != nil {
@@ -129,7 +129,7 @@ func (b *Bridge) left(ctx context.Context, convID string, h map[string]string, l
 	if err := b.eng.SetMeta(ctx, convID, map[string]string{MetaSeconds: itoa(prev + secs)}); err != nil {
 		return err
 	}
-	total, err := b.scr.left.Run(ctx, b.eng.Redis(), []string{b.key(convID)}, st.CallSid, secs).Int64()
+	total, err := b.scr.left.Run(ctx, b.space.Redis(), []string{b.key(convID)}, st.CallSid, secs).Int64()
 	if errors.Is(err, redis.Nil) {
 		return nil // an earlier report of the end won
 	}
@@ -147,7 +147,7 @@ func (b *Bridge) left(ctx context.Context, convID string, h map[string]string, l
 
 // Seconds returns the total interpreter time recorded on a conversation.
 func (b *Bridge) Seconds(ctx context.Context, convID string) (int64, error) {
-	n, err := b.eng.Redis().HGet(ctx, b.key(convID), "seconds").Int64()
+	n, err := b.space.Redis().HGet(ctx, b.key(convID), "seconds").Int64()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}

@@ -8,9 +8,16 @@ import (
 	"time"
 )
 
-// PutAdvocate creates or updates an advocate's profile; live state (status, load) is kept.
+// Roster holds the advocates: their profiles and their live presence. Get it from
+// Engine.Roster; safe for concurrent use.
+type Roster struct{ e *Engine }
+
+// Roster returns the engine's advocates.
+func (e *Engine) Roster() Roster { return Roster{e} }
+
+// Put creates or updates an advocate's profile; live state (status, load) is kept.
 // Errors: EInvalid naming the bad field.
-func (e *Engine) PutAdvocate(ctx context.Context, a Advocate) error {
+func (r Roster) Put(ctx context.Context, a Advocate) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
@@ -22,18 +29,18 @@ func (e *Engine) PutAdvocate(ctx context.Context, a Advocate) error {
 	if a.Disabled {
 		disabled = "1"
 	}
-	pipe := e.rdb.TxPipeline()
-	pipe.HSet(ctx, e.keys.adv(a.ID),
+	pipe := r.e.rdb.TxPipeline()
+	pipe.HSet(ctx, r.e.keys.adv(a.ID),
 		"name", a.Name, "role", string(a.Role), "langs", joinList(a.Languages), "chans", joinList(chans),
-		"skills", joinList(a.Skills), "cap", a.TextCapacity, "endpoint", e.seal.Seal(a.VoiceEndpoint),
+		"skills", joinList(a.Skills), "cap", a.TextCapacity, "endpoint", r.e.seal.Seal(a.VoiceEndpoint),
 		"disabled", disabled)
-	pipe.HSetNX(ctx, e.keys.adv(a.ID), "status", string(Offline))
-	pipe.SAdd(ctx, e.keys.advs(), a.ID)
+	pipe.HSetNX(ctx, r.e.keys.adv(a.ID), "status", string(Offline))
+	pipe.SAdd(ctx, r.e.keys.advs(), a.ID)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return wrap("put advocate", err)
 	}
 	if a.Disabled {
-		return e.SetStatus(ctx, a.ID, Offline)
+		return r.SetStatus(ctx, a.ID, Offline)
 	}
 	return nil
 }
@@ -66,18 +73,18 @@ func (a Advocate) validate() error {
 }
 
 // Advocate returns one advocate's profile. Errors: ENotFound.
-func (e *Engine) Advocate(ctx context.Context, id string) (Advocate, error) {
+func (r Roster) Advocate(ctx context.Context, id string) (Advocate, error) {
 	if !validID(id) {
 		return Advocate{}, Errorf(ENotFound, "advocate %q not found", id)
 	}
-	h, err := e.rdb.HGetAll(ctx, e.keys.adv(id)).Result()
+	h, err := r.e.rdb.HGetAll(ctx, r.e.keys.adv(id)).Result()
 	if err != nil {
 		return Advocate{}, wrap("advocate", err)
 	}
 	if len(h) == 0 {
 		return Advocate{}, Errorf(ENotFound, "advocate %q not found", id)
 	}
-	return e.decodeAdvocate(id, h)
+	return r.e.decodeAdvocate(id, h)
 }
 
 func (e *Engine) decodeAdvocate(id string, h map[string]string) (Advocate, error) {
@@ -98,15 +105,15 @@ func (e *Engine) decodeAdvocate(id string, h map[string]string) (Advocate, error
 }
 
 // Advocates lists every advocate, sorted by id.
-func (e *Engine) Advocates(ctx context.Context) ([]Advocate, error) {
-	ids, err := e.rdb.SMembers(ctx, e.keys.advs()).Result()
+func (r Roster) Advocates(ctx context.Context) ([]Advocate, error) {
+	ids, err := r.e.rdb.SMembers(ctx, r.e.keys.advs()).Result()
 	if err != nil {
 		return nil, wrap("advocates", err)
 	}
 	slices.Sort(ids)
 	out := make([]Advocate, 0, len(ids))
 	for _, id := range ids {
-		a, err := e.Advocate(ctx, id)
+		a, err := r.Advocate(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -118,14 +125,14 @@ func (e *Engine) Advocates(ctx context.Context) ([]Advocate, error) {
 // SetStatus sets an advocate available, away or offline. Going away or offline withdraws their
 // pending offers; becoming available triggers matching.
 // Errors: ENotFound; EInvalid for an unknown status or a disabled advocate.
-func (e *Engine) SetStatus(ctx context.Context, advocateID string, s Status) error {
+func (r Roster) SetStatus(ctx context.Context, advocateID string, s Status) error {
 	if s != Available && s != Away && s != Offline {
 		return Errorf(EInvalid, "status %q must be available, away or offline", s)
 	}
 	if !validID(advocateID) {
 		return Errorf(ENotFound, "advocate %q not found", advocateID)
 	}
-	v, err := e.run(ctx, e.scr.status, advocateID, string(s))
+	v, err := r.e.run(ctx, r.e.scr.status, advocateID, string(s))
 	if err != nil {
 		return err
 	}
@@ -134,11 +141,11 @@ func (e *Engine) SetStatus(ctx context.Context, advocateID string, s Status) err
 
 // Heartbeat renews the advocate's presence lease; the console calls it every few seconds.
 // An advocate whose lease lapses receives no offers. Errors: ENotFound.
-func (e *Engine) Heartbeat(ctx context.Context, advocateID string) error {
+func (r Roster) Heartbeat(ctx context.Context, advocateID string) error {
 	if !validID(advocateID) {
 		return Errorf(ENotFound, "advocate %q not found", advocateID)
 	}
-	v, err := e.run(ctx, e.scr.heartbeat, advocateID, e.cfg.PresenceTTL.Milliseconds())
+	v, err := r.e.run(ctx, r.e.scr.heartbeat, advocateID, r.e.cfg.PresenceTTL.Milliseconds())
 	if err != nil {
 		return err
 	}
@@ -146,14 +153,14 @@ func (e *Engine) Heartbeat(ctx context.Context, advocateID string) error {
 }
 
 // Presence returns an advocate's live state. Errors: ENotFound.
-func (e *Engine) Presence(ctx context.Context, advocateID string) (Presence, error) {
+func (r Roster) Presence(ctx context.Context, advocateID string) (Presence, error) {
 	if !validID(advocateID) {
 		return Presence{}, Errorf(ENotFound, "advocate %q not found", advocateID)
 	}
-	pipe := e.rdb.Pipeline()
-	h := pipe.HGetAll(ctx, e.keys.adv(advocateID))
-	lease := pipe.ZScore(ctx, e.keys.lease(), advocateID)
-	idle := pipe.ZScore(ctx, e.keys.avail(), advocateID)
+	pipe := r.e.rdb.Pipeline()
+	h := pipe.HGetAll(ctx, r.e.keys.adv(advocateID))
+	lease := pipe.ZScore(ctx, r.e.keys.lease(), advocateID)
+	idle := pipe.ZScore(ctx, r.e.keys.avail(), advocateID)
 	pipe.Exec(ctx) // missing members are redis.Nil per command; read below
 	if err := h.Err(); err != nil {
 		return Presence{}, wrap("presence", err)
@@ -168,9 +175,9 @@ func (e *Engine) Presence(ctx context.Context, advocateID string) (Presence, err
 	p.Missed, _ = strconv.Atoi(v["missed"])
 	p.Capacity, _ = strconv.Atoi(v["cap"])
 	if p.Capacity <= 0 {
-		p.Capacity = e.cfg.TextCapacity
+		p.Capacity = r.e.cfg.TextCapacity
 	}
-	if lease.Err() == nil && int64(lease.Val()) >= e.now().UnixMilli() {
+	if lease.Err() == nil && int64(lease.Val()) >= r.e.now().UnixMilli() {
 		p.Alive = true
 	}
 	if idle.Err() == nil {

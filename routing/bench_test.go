@@ -33,9 +33,9 @@ func BenchmarkEnqueueMatch(b *testing.B) {
 	ctx := context.Background()
 	e, _ := routing.New(rdb, routing.Config{Prefix: prefix, DataKey: routingtest.DataKey, PresenceTTL: time.Hour})
 	for _, id := range []string{"a1", "a2", "a3", "a4"} {
-		e.PutAdvocate(ctx, routing.Advocate{ID: id, Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.SMS}})
-		e.Heartbeat(ctx, id)
-		e.SetStatus(ctx, id, routing.Available)
+		e.Roster().Put(ctx, routing.Advocate{ID: id, Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.SMS}})
+		e.Roster().Heartbeat(ctx, id)
+		e.Roster().SetStatus(ctx, id, routing.Available)
 	}
 	// Baseline: a bare round trip on the same connection pool.
 	const pings = 2000

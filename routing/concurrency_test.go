@@ -50,7 +50,7 @@ func runRandomized(t *testing.T, rdb redis.UniversalClient, prefix string, round
 		if i%5 == 0 {
 			skills = []string{routing.TagRelay}
 		}
-		if err := e1.PutAdvocate(ctx, routing.Advocate{ID: id, Role: routing.RoleAdvocate, Languages: langs, Channels: chans, Skills: skills, TextCapacity: 1 + i%3}); err != nil {
+		if err := e1.Roster().Put(ctx, routing.Advocate{ID: id, Role: routing.RoleAdvocate, Languages: langs, Channels: chans, Skills: skills, TextCapacity: 1 + i%3}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func runRandomized(t *testing.T, rdb redis.UniversalClient, prefix string, round
 		}
 		wg.Wait()
 		clock.Advance(time.Duration(rand.IntN(8)) * time.Second)
-		if err := e1.Tick(ctx); err != nil {
+		if err := e1.Timers().Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
 		checkInvariants(t, ctx, e2, convIDs, advIDs)
@@ -109,10 +109,10 @@ func randomAction(ctx context.Context, t *testing.T, e *routing.Engine, rng *ran
 		}
 		return res.Conversation.ID
 	case n < 45:
-		e.Heartbeat(ctx, adv)
-		e.SetStatus(ctx, adv, routing.Available)
+		e.Roster().Heartbeat(ctx, adv)
+		e.Roster().SetStatus(ctx, adv, routing.Available)
 	case n < 50:
-		e.SetStatus(ctx, adv, []routing.Status{routing.Away, routing.Offline}[rng.IntN(2)])
+		e.Roster().SetStatus(ctx, adv, []routing.Status{routing.Away, routing.Offline}[rng.IntN(2)])
 	case n < 75:
 		if o, _ := e.Offers(ctx, adv); len(o) > 0 {
 			_, err := e.Accept(ctx, adv, o[rng.IntN(len(o))].ConversationID)
@@ -132,7 +132,7 @@ func randomAction(ctx context.Context, t *testing.T, e *routing.Engine, rng *ran
 			}
 		}
 	default:
-		e.Heartbeat(ctx, adv)
+		e.Roster().Heartbeat(ctx, adv)
 	}
 	return ""
 }
@@ -248,7 +248,7 @@ func TestNoClearTextInRedis(t *testing.T) {
 	res := r.inbound(routing.Inbound{Channel: routing.SMS, Contact: phone, Body: body, ExternalID: "SMx"})
 	r.accept("ana", res.Conversation.ID)
 	r.e.Send(r.ctx, "ana", res.Conversation.ID, "a private reply to you")
-	r.e.OptOut(r.ctx, routing.SMS, phone)
-	r.e.SetBlock(r.ctx, r.e.ContactKey("+15550109999"), r.clock.Now().Add(time.Hour), "abuse")
-	routingtest.NoClearText(t, r.e.Redis(), r.e.KeyPattern(), "5550107788", "5550109999", "secret words", "private reply")
+	r.e.Contacts().OptOut(r.ctx, routing.SMS, phone)
+	r.e.Contacts().SetBlock(r.ctx, r.e.Contacts().Key("+15550109999"), r.clock.Now().Add(time.Hour), "abuse")
+	routingtest.NoClearText(t, r.e.Client(), r.e.KeyPattern(), "5550107788", "5550109999", "secret words", "private reply")
 }

@@ -117,21 +117,11 @@ func NormalizeContact(addr string) string {
 	return b.String()
 }
 
-// ContactKey returns the lookup key for a contact address, as stored on conversations,
-// opt-outs, profiles and the blocklist.
-func (e *Engine) ContactKey(addr string) string {
+// contactKey returns the lookup key for a contact address, as stored on conversations,
+// opt-outs, profiles and the blocklist. Other packages reach it through Contacts.Key.
+func (e *Engine) contactKey(addr string) string {
 	if addr == "" {
 		return ""
 	}
 	return e.seal.Lookup("contact", NormalizeContact(addr))
 }
-
-// Seal encrypts a value with the engine's data key, for other packages that keep sensitive
-// values next to routing's (a safe-contact code word, an email thread map).
-func (e *Engine) Seal(plain string) string { return e.seal.Seal(plain) }
-
-// Open decrypts a value made by Seal.
-func (e *Engine) Open(sealed string) (string, error) { return e.seal.Open(sealed) }
-
-// Lookup returns an HMAC lookup key for value in namespace kind.
-func (e *Engine) Lookup(kind, value string) string { return e.seal.Lookup(kind, value) }

@@ -113,13 +113,6 @@ func New(rdb redis.UniversalClient, cfg Config) (*Engine, error) {
 // Config returns the configuration in force, defaults applied.
 func (e *Engine) Config() Config { return e.cfg }
 
-// Redis returns the client the engine uses, for packages that keep their own small state next to
-// routing's (sessions, rate limits) under their own keys.
-func (e *Engine) Redis() redis.UniversalClient { return e.rdb }
-
-// Key returns a key under the engine's prefix and hash tag, for other packages' own state.
-func (e *Engine) Key(parts ...string) string { return e.keys.custom(parts...) }
-
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 
 func (e *Engine) newID() string {

@@ -61,11 +61,11 @@ func TestPriorityThenFIFO(t *testing.T) {
 		t.Fatalf("queue order: got %v, want %v", got, want)
 	}
 	// One advocate with capacity 1 is offered the head of the line: the urgent one.
-	if err := r.e.PutAdvocate(r.ctx, routing.Advocate{ID: "ana", Role: routing.RoleAdvocate, Languages: en, Channels: text, TextCapacity: 1}); err != nil {
+	if err := r.e.Roster().Put(r.ctx, routing.Advocate{ID: "ana", Role: routing.RoleAdvocate, Languages: en, Channels: text, TextCapacity: 1}); err != nil {
 		t.Fatal(err)
 	}
-	r.e.Heartbeat(r.ctx, "ana")
-	r.e.SetStatus(r.ctx, "ana", routing.Available)
+	r.e.Roster().Heartbeat(r.ctx, "ana")
+	r.e.Roster().SetStatus(r.ctx, "ana", routing.Available)
 	if got := r.offers("ana"); !equal(got, []string{urgent.ID}) {
 		t.Fatalf("offers: got %v, want the urgent conversation %s", got, urgent.ID)
 	}
@@ -140,7 +140,7 @@ func TestDeclineAndTimeoutKeepPlace(t *testing.T) {
 	r := newRig(t, routing.Config{})
 	r.advocate("ana", en, text)
 	r.advocate("ben", en, text)
-	r.e.SetStatus(r.ctx, "ben", routing.Away)
+	r.e.Roster().SetStatus(r.ctx, "ben", routing.Away)
 	first := r.inbound(routing.Inbound{}).Conversation.ID
 	second := r.inbound(routing.Inbound{}).Conversation.ID
 	if got := r.offers("ana"); len(got) != 2 {
@@ -152,7 +152,7 @@ func TestDeclineAndTimeoutKeepPlace(t *testing.T) {
 	if st := r.state(first); st != routing.Queued {
 		t.Fatalf("declined conversation is %s, want queued", st)
 	}
-	r.e.SetStatus(r.ctx, "ben", routing.Available)
+	r.e.Roster().SetStatus(r.ctx, "ben", routing.Available)
 	if got := r.offers("ben"); !equal(got, []string{first}) {
 		t.Fatalf("ben got %v, want the declined conversation first in line (%s)", got, first)
 	}
@@ -176,7 +176,7 @@ func TestMissedOffersSetAway(t *testing.T) {
 	r.advocate("ana", en, text)
 	r.inbound(routing.Inbound{})
 	r.tick(46 * time.Second)
-	p, _ := r.e.Presence(r.ctx, "ana")
+	p, _ := r.e.Roster().Presence(r.ctx, "ana")
 	if p.Status != routing.Available || p.Missed != 1 {
 		t.Fatalf("after one miss: got %+v, want available with 1 miss", p)
 	}
@@ -185,7 +185,7 @@ func TestMissedOffersSetAway(t *testing.T) {
 		t.Fatal("the second conversation was not offered")
 	}
 	r.tick(46 * time.Second)
-	p, _ = r.e.Presence(r.ctx, "ana")
+	p, _ = r.e.Roster().Presence(r.ctx, "ana")
 	if p.Status != routing.Away {
 		t.Fatalf("after two misses in a row: got status %s, want away", p.Status)
 	}
@@ -199,7 +199,7 @@ func TestLapsedHeartbeatRemovesAdvocate(t *testing.T) {
 	r.advocate("ana", en, text)
 	r.advocate("ben", en, text)
 	r.tick(10 * time.Second)
-	r.e.Heartbeat(r.ctx, "ben")
+	r.e.Roster().Heartbeat(r.ctx, "ben")
 	r.tick(6 * time.Second) // ana's lease lapsed, ben's holds
 	c := r.inbound(routing.Inbound{}).Conversation.ID
 	if got := r.offers("ana"); len(got) != 0 {
@@ -208,12 +208,12 @@ func TestLapsedHeartbeatRemovesAdvocate(t *testing.T) {
 	if got := r.offers("ben"); !equal(got, []string{c}) {
 		t.Fatalf("ben got %v, want %s", got, c)
 	}
-	p, _ := r.e.Presence(r.ctx, "ana")
+	p, _ := r.e.Roster().Presence(r.ctx, "ana")
 	if p.Alive {
 		t.Fatal("ana is still alive after her lease lapsed")
 	}
-	r.e.Heartbeat(r.ctx, "ana")
-	if p, _ := r.e.Presence(r.ctx, "ana"); !p.Alive || p.Status != routing.Available {
+	r.e.Roster().Heartbeat(r.ctx, "ana")
+	if p, _ := r.e.Roster().Presence(r.ctx, "ana"); !p.Alive || p.Status != routing.Available {
 		t.Fatalf("after a new heartbeat: got %+v, want alive and available", p)
 	}
 }
@@ -294,8 +294,8 @@ func TestLifecycleErrors(t *testing.T) {
 	c := r.inbound(routing.Inbound{}).Conversation.ID
 	_, err := r.e.Accept(r.ctx, "nobody", c)
 	wantCode(t, err, routing.EConflict)
-	wantCode(t, r.e.SetStatus(r.ctx, "ghost", routing.Available), routing.ENotFound)
-	wantCode(t, r.e.Heartbeat(r.ctx, "ghost"), routing.ENotFound)
+	wantCode(t, r.e.Roster().SetStatus(r.ctx, "ghost", routing.Available), routing.ENotFound)
+	wantCode(t, r.e.Roster().Heartbeat(r.ctx, "ghost"), routing.ENotFound)
 	_, err = r.e.Conversation(r.ctx, "01NOPE")
 	wantCode(t, err, routing.ENotFound)
 	owner := "ana"
@@ -325,7 +325,7 @@ func TestLifecycleErrors(t *testing.T) {
 	wantCode(t, err, routing.EInvalid)
 	_, err = r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.Chat, ConversationID: c, Body: "x"})
 	wantCode(t, err, routing.EConflict)
-	wantCode(t, r.e.PutAdvocate(r.ctx, routing.Advocate{ID: "Bad Id", Role: routing.RoleAdvocate}), routing.EInvalid)
+	wantCode(t, r.e.Roster().Put(r.ctx, routing.Advocate{ID: "Bad Id", Role: routing.RoleAdvocate}), routing.EInvalid)
 }
 
 func TestEndAbandonAndWrapup(t *testing.T) {
@@ -421,7 +421,7 @@ func TestUnansweredCallsSetAdvocateAway(t *testing.T) {
 			t.Fatalf("unanswered call %d is still active, want back in line", i)
 		}
 	}
-	p, _ := r.e.Presence(r.ctx, "ana")
+	p, _ := r.e.Roster().Presence(r.ctx, "ana")
 	if p.Status != routing.Away || p.Voice != 0 {
 		t.Fatalf("after two unanswered calls: got %+v, want away holding nothing", p)
 	}
@@ -449,16 +449,16 @@ func TestStoppingProcessReleasesItsTimers(t *testing.T) {
 	cfg := routing.Config{Prefix: prefix, Now: clock.Now, TickInterval: time.Millisecond}
 	a, b := routingtest.Engine(t, cfg), routingtest.Engine(t, cfg)
 	started := make(chan struct{})
-	a.HandleTimer("remind", func(ctx context.Context, arg string) error {
+	a.Timers().Handle("remind", func(ctx context.Context, arg string) error {
 		close(started)
 		<-ctx.Done() // a slow page through Twilio, cut short by the stop
 		return ctx.Err()
 	})
 	fired := make(chan string, 1)
-	b.HandleTimer("remind", func(ctx context.Context, arg string) error { fired <- arg; return nil })
+	b.Timers().Handle("remind", func(ctx context.Context, arg string) error { fired <- arg; return nil })
 	ctx := context.Background()
 	stopA := runClaiming(t, a, "remind", "case-1", clock.Now(), started)
-	if err := b.Tick(ctx); err != nil {
+	if err := b.Timers().Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -467,7 +467,7 @@ func TestStoppingProcessReleasesItsTimers(t *testing.T) {
 	default:
 	}
 	stopA()
-	if err := b.Tick(ctx); err != nil {
+	if err := b.Timers().Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -488,18 +488,18 @@ func TestTimerFinishedDuringStopIsNotRepeated(t *testing.T) {
 	cfg := routing.Config{Prefix: prefix, Now: clock.Now, TickInterval: time.Millisecond}
 	a, b := routingtest.Engine(t, cfg), routingtest.Engine(t, cfg)
 	started := make(chan struct{})
-	a.HandleTimer("page", func(ctx context.Context, arg string) error {
+	a.Timers().Handle("page", func(ctx context.Context, arg string) error {
 		close(started)
 		<-ctx.Done()
 		return nil // the page had already gone out
 	})
-	b.HandleTimer("page", func(ctx context.Context, arg string) error {
+	b.Timers().Handle("page", func(ctx context.Context, arg string) error {
 		t.Errorf("process B paged %q again", arg)
 		return nil
 	})
 	runClaiming(t, a, "page", "alert-1", clock.Now(), started)()
 	clock.Advance(time.Minute) // past the redelivery delay too
-	if err := b.Tick(context.Background()); err != nil {
+	if err := b.Timers().Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -508,7 +508,7 @@ func TestTimerFinishedDuringStopIsNotRepeated(t *testing.T) {
 // started (it closes started); the function returned stops a and waits for Run to return.
 func runClaiming(t *testing.T, a *routing.Engine, kind, arg string, at time.Time, started <-chan struct{}) func() {
 	t.Helper()
-	if err := a.Schedule(context.Background(), kind, arg, at); err != nil {
+	if err := a.Timers().Schedule(context.Background(), kind, arg, at); err != nil {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())

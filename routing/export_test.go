@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Snapshot is the routing state the invariant tests read.
@@ -51,10 +53,17 @@ func (e *Engine) TakeSnapshot(ctx context.Context, convIDs []string) (Snapshot, 
 // Atoi is strconv.Atoi without the error, for snapshot fields.
 func Atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
-// Keys exposes the key namer's prefix for the clear-text scan.
+// KeyPattern matches every key of the engine, for the clear-text scan.
 func (e *Engine) KeyPattern() string { return e.keys.p + "*" }
 
 // RawContact reads the contact hash and the blocklist entry's time to live as stored.
 func (e *Engine) RawContact(ctx context.Context, contactKey string) (map[string]string, time.Duration) {
 	return e.rdb.HGetAll(ctx, e.keys.contact(contactKey)).Val(), e.rdb.TTL(ctx, e.keys.blocked(contactKey)).Val()
 }
+
+// Client and RawKey let routing's own tests break or inspect its storage on purpose; other
+// packages have no such door (they get a Space of their own).
+func (e *Engine) Client() redis.UniversalClient { return e.rdb }
+
+// RawKey returns one of routing's own keys, such as RawKey("conv", id).
+func (e *Engine) RawKey(parts ...string) string { return e.keys.custom(parts...) }

@@ -32,13 +32,13 @@ func newRig(t *testing.T, cfg routing.Config) *rig {
 func (r *rig) advocate(id string, langs []string, chans []routing.Channel, skills ...string) {
 	r.t.Helper()
 	a := routing.Advocate{ID: id, Name: id, Role: routing.RoleAdvocate, Languages: langs, Channels: chans, Skills: skills}
-	if err := r.e.PutAdvocate(r.ctx, a); err != nil {
+	if err := r.e.Roster().Put(r.ctx, a); err != nil {
 		r.t.Fatalf("PutAdvocate(%s): %v", id, err)
 	}
-	if err := r.e.Heartbeat(r.ctx, id); err != nil {
+	if err := r.e.Roster().Heartbeat(r.ctx, id); err != nil {
 		r.t.Fatalf("Heartbeat(%s): %v", id, err)
 	}
-	if err := r.e.SetStatus(r.ctx, id, routing.Available); err != nil {
+	if err := r.e.Roster().SetStatus(r.ctx, id, routing.Available); err != nil {
 		r.t.Fatalf("SetStatus(%s): %v", id, err)
 	}
 	r.clock.Advance(time.Millisecond) // distinct idle times: longest idle first is deterministic
@@ -90,7 +90,7 @@ func (r *rig) accept(adv, conv string) {
 func (r *rig) tick(d time.Duration) {
 	r.t.Helper()
 	r.clock.Advance(d)
-	if err := r.e.Tick(r.ctx); err != nil {
+	if err := r.e.Timers().Tick(r.ctx); err != nil {
 		r.t.Fatalf("Tick: %v", err)
 	}
 }

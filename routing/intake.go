@@ -78,7 +78,7 @@ func (e *Engine) Inbound(ctx context.Context, in Inbound) (InboundResult, error)
 			return InboundResult{}, Errorf(EInvalid, "tag %q may not be empty or hold commas or spaces", t)
 		}
 	}
-	ckey := e.ContactKey(in.Contact)
+	ckey := e.contactKey(in.Contact)
 	dkey := ""
 	if in.ExternalID != "" {
 		dkey = e.seal.Lookup("ext:"+string(in.Channel), in.ExternalID)

@@ -87,27 +87,6 @@ func (e *Engine) safeContactVeto(ctx context.Context, convID string) (string, er
 	return e.reachBlock(ctx, convID)
 }
 
-// SetMessageStatus records a delivery status from the provider (sent, delivered, failed). A
-// status never moves backwards. Errors: ENotFound.
-func (e *Engine) SetMessageStatus(ctx context.Context, convID, msgID, status, detail string) error {
-	switch status {
-	case StatusSent, StatusDelivered, StatusFailed, StatusUndelivered:
-	default:
-		return Errorf(EInvalid, "status %q must be sent, delivered, undelivered or failed", status)
-	}
-	if !validID(convID) || !validStreamID(msgID) {
-		return Errorf(ENotFound, "message not found")
-	}
-	if len(detail) > 200 {
-		detail = detail[:200]
-	}
-	v, err := e.run(ctx, e.scr.mstatus, convID, msgID, status, detail)
-	if err != nil {
-		return err
-	}
-	return asReply(v).err("message")
-}
-
 // History returns up to limit messages before id `before` ("" = the newest), oldest first.
 func (e *Engine) History(ctx context.Context, convID, before string, limit int) ([]Message, error) {
 	if limit <= 0 || limit > 500 {

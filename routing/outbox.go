@@ -391,12 +391,41 @@ type DeadLetter struct {
 	At             time.Time
 }
 
+// Outbox is the delivery side of advocates' messages: the status providers report for each
+// message, what could not be delivered, and how far delivery lags. Get it from Engine.Outbox;
+// safe for concurrent use. (The Dispatcher does the delivering.)
+type Outbox struct{ e *Engine }
+
+// Outbox returns the engine's outbox.
+func (e *Engine) Outbox() Outbox { return Outbox{e} }
+
+// SetStatus records a delivery status from the provider (sent, delivered, failed). A
+// status never moves backwards. Errors: ENotFound.
+func (o Outbox) SetStatus(ctx context.Context, convID, msgID, status, detail string) error {
+	switch status {
+	case StatusSent, StatusDelivered, StatusFailed, StatusUndelivered:
+	default:
+		return Errorf(EInvalid, "status %q must be sent, delivered, undelivered or failed", status)
+	}
+	if !validID(convID) || !validStreamID(msgID) {
+		return Errorf(ENotFound, "message not found")
+	}
+	if len(detail) > 200 {
+		detail = detail[:200]
+	}
+	v, err := o.e.run(ctx, o.e.scr.mstatus, convID, msgID, status, detail)
+	if err != nil {
+		return err
+	}
+	return asReply(v).err("message")
+}
+
 // DeadLetters lists messages that could not be delivered, newest first.
-func (e *Engine) DeadLetters(ctx context.Context, limit int64) ([]DeadLetter, error) {
+func (o Outbox) DeadLetters(ctx context.Context, limit int64) ([]DeadLetter, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	xs, err := e.rdb.XRevRangeN(ctx, e.keys.dead(), "+", "-", limit).Result()
+	xs, err := o.e.rdb.XRevRangeN(ctx, o.e.keys.dead(), "+", "-", limit).Result()
 	if err != nil {
 		return nil, wrap("dead letters", err)
 	}
@@ -410,9 +439,9 @@ func (e *Engine) DeadLetters(ctx context.Context, limit int64) ([]DeadLetter, er
 	return out, nil
 }
 
-// OutboxLag reports how many outbox entries wait and the age of the oldest pending one.
-func (e *Engine) OutboxLag(ctx context.Context) (pending int64, oldest time.Duration, err error) {
-	p, err := e.rdb.XPending(ctx, e.keys.outbox(), deliveryGroup).Result()
+// Lag reports how many outbox entries wait and the age of the oldest pending one.
+func (o Outbox) Lag(ctx context.Context) (pending int64, oldest time.Duration, err error) {
+	p, err := o.e.rdb.XPending(ctx, o.e.keys.outbox(), deliveryGroup).Result()
 	if err != nil {
 		if strings.Contains(err.Error(), "NOGROUP") || errors.Is(err, redis.Nil) {
 			return 0, 0, nil
@@ -420,7 +449,7 @@ func (e *Engine) OutboxLag(ctx context.Context) (pending int64, oldest time.Dura
 		return 0, 0, wrap("outbox lag", err)
 	}
 	if p.Count > 0 {
-		oldest = e.now().Sub(streamTime(p.Lower))
+		oldest = o.e.now().Sub(streamTime(p.Lower))
 	}
 	return p.Count, oldest, nil
 }

@@ -157,7 +157,7 @@ func TestOwnTakeoverDoesNotQueueTwice(t *testing.T) {
 	r.e.Send(r.ctx, "ana", c, "second")
 
 	// Wait until the takeover has claimed both entries again (each delivered to a consumer twice).
-	rdb, key := r.e.Redis(), r.e.Key("outbox")
+	rdb, key := r.e.Client(), r.e.RawKey("outbox")
 	routingtest.Eventually(t, 10*time.Second, "the takeover to reclaim both entries", func() bool {
 		p, err := rdb.XPendingExt(r.ctx, &redis.XPendingExtArgs{Stream: key, Group: "delivery", Start: "-", End: "+", Count: 10}).Result()
 		if err != nil {
@@ -172,7 +172,7 @@ func TestOwnTakeoverDoesNotQueueTwice(t *testing.T) {
 		return reclaimed == 2
 	})
 	close(s.release)
-	routingtest.Eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _, _ := r.e.OutboxLag(r.ctx); return n == 0 })
+	routingtest.Eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _, _ := r.e.Outbox().Lag(r.ctx); return n == 0 })
 	if got := s.sent(); !equal(got, []string{"+15550100001: first", "+15550100001: second"}) {
 		t.Fatalf("delivered %v, want each reply once", got)
 	}

@@ -63,11 +63,11 @@ func TestOutboxDeliversAndRecordsStatus(t *testing.T) {
 	if got := rec.sent(); !equal(got, []string{"+15550100001: We are here to help."}) {
 		t.Fatalf("delivered %v, want the reply once to the texter", got)
 	}
-	if err := r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusDelivered, ""); err != nil {
+	if err := r.e.Outbox().SetStatus(r.ctx, c, m.ID, routing.StatusDelivered, ""); err != nil {
 		t.Fatal(err)
 	}
 	// A late "sent" never moves a delivered message backwards.
-	r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusSent, "")
+	r.e.Outbox().SetStatus(r.ctx, c, m.ID, routing.StatusSent, "")
 	h, _ := r.e.History(r.ctx, c, "", 10)
 	if last := h[len(h)-1]; last.Status != routing.StatusDelivered {
 		t.Fatalf("status: got %q, want delivered", last.Status)
@@ -88,7 +88,7 @@ func TestOutboxRedeliversAfterWorkerDies(t *testing.T) {
 		defer func() { recover() }()
 		d1.Drain(r.ctx)
 	}()
-	if n, _, _ := r.e.OutboxLag(r.ctx); n != 1 {
+	if n, _, _ := r.e.Outbox().Lag(r.ctx); n != 1 {
 		t.Fatalf("pending after the crash: got %d, want 1", n)
 	}
 	rec := &recorder{}
@@ -104,7 +104,7 @@ func TestOutboxRedeliversAfterWorkerDies(t *testing.T) {
 	if got := rec.sent(); !equal(got, []string{"+15550100001: first reply"}) {
 		t.Fatalf("survivor delivered %v, want the orphaned reply once", got)
 	}
-	if n, _, _ := r.e.OutboxLag(r.ctx); n != 0 {
+	if n, _, _ := r.e.Outbox().Lag(r.ctx); n != 0 {
 		t.Fatalf("pending after redelivery: got %d, want 0", n)
 	}
 }
@@ -134,7 +134,7 @@ func TestOutboxRetriesThenDeadLetters(t *testing.T) {
 	d2 := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: broken}, routing.DispatcherConfig{})
 	m, _ := r.e.Send(r.ctx, "ana", c, "never arrives")
 	d2.Drain(r.ctx)
-	dead, err := r.e.DeadLetters(r.ctx, 10)
+	dead, err := r.e.Outbox().DeadLetters(r.ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestRedisErrorWhileDeliveringIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Reading the conversation fails (not "not found"): here, a key of the wrong type.
-	key, rdb := r.e.Key("conv", c), r.e.Redis()
+	key, rdb := r.e.RawKey("conv", c), r.e.Client()
 	if err := rdb.Rename(r.ctx, key, key+":saved").Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestRedisErrorWhileDeliveringIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Drain(r.ctx)
-	if dead, _ := r.e.DeadLetters(r.ctx, 10); len(dead) != 0 {
+	if dead, _ := r.e.Outbox().DeadLetters(r.ctx, 10); len(dead) != 0 {
 		t.Fatalf("a passing Redis error dead-lettered the reply: %+v", dead)
 	}
 	if err := rdb.Rename(r.ctx, key+":saved", key).Err(); err != nil {
@@ -185,7 +185,7 @@ func TestOptOutBlocksSend(t *testing.T) {
 	rec := &recorder{}
 	d := routing.NewDispatcher(r.e, map[routing.Channel]routing.Deliverer{routing.SMS: rec}, routing.DispatcherConfig{})
 	queued, _ := r.e.Send(r.ctx, "ana", c, "queued before STOP")
-	if err := r.e.OptOut(r.ctx, routing.SMS, "+1 555 010 0001"); err != nil {
+	if err := r.e.Contacts().OptOut(r.ctx, routing.SMS, "+1 555 010 0001"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.e.Send(r.ctx, "ana", c, "after STOP")
@@ -203,7 +203,7 @@ func TestOptOutBlocksSend(t *testing.T) {
 			t.Fatalf("message queued before STOP: status %q, want failed (never sent)", m.Status)
 		}
 	}
-	r.e.OptIn(r.ctx, routing.SMS, "+15550100001")
+	r.e.Contacts().OptIn(r.ctx, routing.SMS, "+15550100001")
 	if _, err := r.e.Send(r.ctx, "ana", c, "after START"); err != nil {
 		t.Fatalf("send after START: %v", err)
 	}
@@ -215,14 +215,14 @@ func TestOptOutBlocksSend(t *testing.T) {
 
 func TestBlocklist(t *testing.T) {
 	r := newRig(t, routing.Config{})
-	if err := r.e.SetBlock(r.ctx, r.e.ContactKey("+15550100002"), r.clock.Now().Add(time.Hour), "abusive"); err != nil {
+	if err := r.e.Contacts().SetBlock(r.ctx, r.e.Contacts().Key("+15550100002"), r.clock.Now().Add(time.Hour), "abusive"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+1-555-010-0002", Body: "x"})
 	if !errors.Is(err, routing.ErrBlocked) {
 		t.Fatalf("blocked contact: got %v, want ErrBlocked", err)
 	}
-	if err := r.e.SetBlock(r.ctx, r.e.ContactKey("+15550100002"), time.Time{}, ""); err != nil {
+	if err := r.e.Contacts().SetBlock(r.ctx, r.e.Contacts().Key("+15550100002"), time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.e.Inbound(r.ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550100002", Body: "x"}); err != nil {
@@ -233,7 +233,7 @@ func TestBlocklist(t *testing.T) {
 func TestReachBlocksSend(t *testing.T) {
 	r := newRig(t, routing.Config{}) // the clock reads 14:00 UTC
 	c := activeSMS(t, r)
-	if err := r.e.SetReach(r.ctx, r.e.ContactKey("+15550100001"), routing.Reach{Hours: "18:00-22:00", TimeZone: "UTC"}); err != nil {
+	if err := r.e.Contacts().SetReach(r.ctx, r.e.Contacts().Key("+15550100001"), routing.Reach{Hours: "18:00-22:00", TimeZone: "UTC"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.e.Send(r.ctx, "ana", c, "outside the safe hours")
@@ -245,7 +245,7 @@ func TestReachBlocksSend(t *testing.T) {
 	if _, err := r.e.Send(r.ctx, "ana", c, "inside the safe hours"); err != nil {
 		t.Fatalf("send at 19:00: %v", err)
 	}
-	r.e.SetReach(r.ctx, r.e.ContactKey("+15550100001"), routing.Reach{NoText: true})
+	r.e.Contacts().SetReach(r.ctx, r.e.Contacts().Key("+15550100001"), routing.Reach{NoText: true})
 	if _, err := r.e.Send(r.ctx, "ana", c, "never"); !errors.As(err, &blocked) {
 		t.Fatalf("send to a contact not safe to text: got %v, want blocked", err)
 	}
@@ -288,13 +288,13 @@ func TestUndeliveredStatusIsFinal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusUndelivered, "30003"); err != nil {
+	if err := r.e.Outbox().SetStatus(r.ctx, c, m.ID, routing.StatusUndelivered, "30003"); err != nil {
 		t.Fatalf("undelivered: %v", err)
 	}
-	r.e.SetMessageStatus(r.ctx, c, m.ID, routing.StatusSent, "") // a late callback
+	r.e.Outbox().SetStatus(r.ctx, c, m.ID, routing.StatusSent, "") // a late callback
 	h, _ := r.e.History(r.ctx, c, "", 10)
 	if last := h[len(h)-1]; last.Status != routing.StatusUndelivered {
 		t.Fatalf("status: got %q, want undelivered to stand", last.Status)
 	}
-	wantCode(t, r.e.SetMessageStatus(r.ctx, c, m.ID, "lost", ""), routing.EInvalid)
+	wantCode(t, r.e.Outbox().SetStatus(r.ctx, c, m.ID, "lost", ""), routing.EInvalid)
 }

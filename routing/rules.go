@@ -173,7 +173,8 @@ func reachFromHash(h map[string]string) Reach {
 // SetBlock puts the contact with lookup key contactKey (ContactKey) on the blocklist until the
 // given time: Inbound refuses them on every channel with ErrBlocked. A zero until lifts the
 // block. The reason is kept for staff. Errors: EInvalid for no key or an end not in the future.
-func (e *Engine) SetBlock(ctx context.Context, contactKey string, until time.Time, reason string) error {
+func (c Contacts) SetBlock(ctx context.Context, contactKey string, until time.Time, reason string) error {
+	e := c.e
 	if contactKey == "" {
 		return Errorf(EInvalid, "a contact is required")
 	}
@@ -189,7 +190,8 @@ func (e *Engine) SetBlock(ctx context.Context, contactKey string, until time.Tim
 
 // SetReach replaces how the contact with lookup key contactKey may be reached; Send applies it
 // from then on. Errors: EInvalid for no key or rules Allows could not read (Validate).
-func (e *Engine) SetReach(ctx context.Context, contactKey string, r Reach) error {
+func (c Contacts) SetReach(ctx context.Context, contactKey string, r Reach) error {
+	e := c.e
 	if contactKey == "" {
 		return Errorf(EInvalid, "a contact is required")
 	}
@@ -208,9 +210,10 @@ func (e *Engine) SetReach(ctx context.Context, contactKey string, r Reach) error
 	return wrap("set reach", err)
 }
 
-// ContactRules returns the rules in force for the contact with lookup key contactKey; an
+// Rules returns the rules in force for the contact with lookup key contactKey; an
 // unknown or empty key has none (the zero value).
-func (e *Engine) ContactRules(ctx context.Context, contactKey string) (ContactRules, error) {
+func (c Contacts) Rules(ctx context.Context, contactKey string) (ContactRules, error) {
+	e := c.e
 	if contactKey == "" {
 		return ContactRules{}, nil
 	}

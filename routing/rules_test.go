@@ -51,9 +51,9 @@ func TestContactRulesStorage(t *testing.T) {
 	ctx := context.Background()
 	clock := routingtest.NewClock()
 	e := routingtest.Engine(t, routing.Config{Now: clock.Now})
-	ckey := e.ContactKey("+13125550142")
+	ckey := e.Contacts().Key("+13125550142")
 
-	if err := e.SetReach(ctx, ckey, routing.Reach{NoText: true, Hours: "18:00-21:00", TimeZone: "America/Chicago", CodeWord: "s1:opaque"}); err != nil {
+	if err := e.Contacts().SetReach(ctx, ckey, routing.Reach{NoText: true, Hours: "18:00-21:00", TimeZone: "America/Chicago", CodeWord: "s1:opaque"}); err != nil {
 		t.Fatal(err)
 	}
 	h, _ := e.RawContact(ctx, ckey)
@@ -62,16 +62,16 @@ func TestContactRulesStorage(t *testing.T) {
 			t.Errorf("hash field %s = %q, want %q", field, h[field], v)
 		}
 	}
-	if err := e.SetReach(ctx, ckey, routing.Reach{NoCall: true}); err != nil {
+	if err := e.Contacts().SetReach(ctx, ckey, routing.Reach{NoCall: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.SetBlock(ctx, ckey, clock.Now().Add(time.Hour), "abuse"); err != nil {
+	if err := e.Contacts().SetBlock(ctx, ckey, clock.Now().Add(time.Hour), "abuse"); err != nil {
 		t.Fatal(err)
 	}
 	if _, ttl := e.RawContact(ctx, ckey); ttl <= 0 || ttl > time.Hour {
 		t.Errorf("block TTL = %v, want at most an hour", ttl)
 	}
-	got, err := e.ContactRules(ctx, ckey)
+	got, err := e.Contacts().Rules(ctx, ckey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,20 +80,20 @@ func TestContactRulesStorage(t *testing.T) {
 	}
 
 	for name, err := range map[string]error{
-		"no key":       e.SetReach(ctx, "", routing.Reach{}),
-		"bad hours":    e.SetReach(ctx, ckey, routing.Reach{Hours: "25:00-26:00"}),
-		"unknown zone": e.SetReach(ctx, ckey, routing.Reach{Hours: "09:00-10:00", TimeZone: "Central"}),
-		"past block":   e.SetBlock(ctx, ckey, clock.Now().Add(-time.Second), "x"),
-		"block no key": e.SetBlock(ctx, "", clock.Now().Add(time.Hour), "x"),
+		"no key":       e.Contacts().SetReach(ctx, "", routing.Reach{}),
+		"bad hours":    e.Contacts().SetReach(ctx, ckey, routing.Reach{Hours: "25:00-26:00"}),
+		"unknown zone": e.Contacts().SetReach(ctx, ckey, routing.Reach{Hours: "09:00-10:00", TimeZone: "Central"}),
+		"past block":   e.Contacts().SetBlock(ctx, ckey, clock.Now().Add(-time.Second), "x"),
+		"block no key": e.Contacts().SetBlock(ctx, "", clock.Now().Add(time.Hour), "x"),
 	} {
 		if routing.ErrorCode(err) != routing.EInvalid {
 			t.Errorf("%s: got %v, want %s", name, err, routing.EInvalid)
 		}
 	}
-	if err := e.SetBlock(ctx, ckey, time.Time{}, ""); err != nil {
+	if err := e.Contacts().SetBlock(ctx, ckey, time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.ContactRules(ctx, ckey); got.Blocked {
+	if got, _ := e.Contacts().Rules(ctx, ckey); got.Blocked {
 		t.Error("still blocked after the block was lifted")
 	}
 }

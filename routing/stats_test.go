@@ -15,7 +15,7 @@ func TestStats(t *testing.T) {
 	r.accept("ana", c)
 	r.clock.Advance(3 * time.Minute)
 	r.e.Close(r.ctx, "ana", c, routing.DispCrisis, "")
-	r.e.SetStatus(r.ctx, "ana", routing.Away)
+	r.e.Roster().SetStatus(r.ctx, "ana", routing.Away)
 	r.inbound(routing.Inbound{Language: "es"})
 	r.clock.Advance(40 * time.Second)
 	s, err := r.e.Stats(r.ctx)

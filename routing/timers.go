@@ -63,34 +63,44 @@ var builtinTimers = map[string]bool{"offer": true, "esc": true, "purge": true, "
 
 func (e *Engine) redeliver() time.Duration { return 30 * time.Second }
 
-// HandleTimer registers the handler for timers of kind. Call before Run.
-func (e *Engine) HandleTimer(kind string, f TimerFunc) {
+// Timers are the cluster-wide deadlines of other packages' own kinds (an alert's escalation, a
+// chat's resume window, a call's ring-out): each due timer fires exactly once, on one process.
+// Get it from Engine.Timers; safe for concurrent use.
+type Timers struct{ e *Engine }
+
+// Timers returns the engine's timer set.
+func (e *Engine) Timers() Timers { return Timers{e} }
+
+// Handle registers the handler for timers of kind. Call before Run. A built-in or malformed
+// kind is a programming error and panics.
+func (t Timers) Handle(kind string, f TimerFunc) {
 	if builtinTimers[kind] || kind == "" || strings.Contains(kind, "|") {
 		panic("routing: timer kind " + kind + " is reserved or malformed") // a programming error
 	}
-	e.timers.mu.Lock()
-	defer e.timers.mu.Unlock()
-	e.timers.handlers[kind] = f
+	t.e.timers.mu.Lock()
+	defer t.e.timers.mu.Unlock()
+	t.e.timers.handlers[kind] = f
 }
 
 // Schedule sets a timer of kind with arg to fire at `at`, replacing one with the same kind and arg.
-func (e *Engine) Schedule(ctx context.Context, kind, arg string, at time.Time) error {
+// Errors: EInvalid for a built-in or malformed kind.
+func (t Timers) Schedule(ctx context.Context, kind, arg string, at time.Time) error {
 	if builtinTimers[kind] || kind == "" || strings.Contains(kind, "|") {
 		return Errorf(EInvalid, "timer kind %q is reserved or malformed", kind)
 	}
-	return wrap("schedule", e.rdb.ZAdd(ctx, e.keys.timers(), timerZ(at, kind+"|"+arg)).Err())
+	return wrap("schedule", t.e.rdb.ZAdd(ctx, t.e.keys.timers(), timerZ(at, kind+"|"+arg)).Err())
 }
 
 // Unschedule removes a pending timer.
-func (e *Engine) Unschedule(ctx context.Context, kind, arg string) error {
-	return wrap("unschedule", e.rdb.ZRem(ctx, e.keys.timers(), kind+"|"+arg).Err())
+func (t Timers) Unschedule(ctx context.Context, kind, arg string) error {
+	return wrap("unschedule", t.e.rdb.ZRem(ctx, t.e.keys.timers(), kind+"|"+arg).Err())
 }
 
 // Tick fires due timers (offer time-outs, escalations, lapsed presence, retries, registered
-// kinds) and runs matching. Run calls it every TickInterval; tests call it after moving an
-// injected clock.
-func (e *Engine) Tick(ctx context.Context) error {
-	return e.tick(ctx, func(f func()) { f() })
+// kinds) and runs matching. Engine.Run calls it every TickInterval; tests call it after moving
+// an injected clock.
+func (t Timers) Tick(ctx context.Context) error {
+	return t.e.tick(ctx, func(f func()) { f() })
 }
 
 // tick runs the tick script and hands each claimed timer to spawn.

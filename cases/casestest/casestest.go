@@ -6,8 +6,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
@@ -31,14 +29,14 @@ func New(tb testing.TB, cfg routing.Config) (*routing.Engine, *cases.Desk) {
 	if err != nil {
 		tb.Fatalf("routing.New: %v", err)
 	}
-	return e, Desk(tb, rdb, e)
+	return e, Desk(tb, e)
 }
 
-// Desk returns a case desk on rdb beside engine e (another process's desk on the same prefix,
+// Desk returns a case desk beside engine e (another process's desk on the same prefix,
 // say).
-func Desk(tb testing.TB, rdb redis.UniversalClient, e *routing.Engine) *cases.Desk {
+func Desk(tb testing.TB, e *routing.Engine) *cases.Desk {
 	tb.Helper()
-	d, err := cases.New(rdb, e)
+	d, err := cases.New(e)
 	if err != nil {
 		tb.Fatalf("cases.New: %v", err)
 	}

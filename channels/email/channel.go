@@ -20,18 +20,23 @@ import (
 type Channel struct {
 	cfg    Config
 	engine *routing.Engine
-	relay  *Relay // nil: no relay configured
+	space  routing.Space // Message-ID → conversation and the last message's headers, under "email"
+	relay  *Relay        // nil: no relay configured
 }
 
 var _ routing.Deliverer = (*Channel)(nil)
 
-// NewChannel returns the outbound channel. It fails when cfg.RelayURL is set but malformed;
-// with no RelayURL every delivery fails permanently, saying why.
-func NewChannel(cfg Config, e *routing.Engine) (*Channel, error) {
+// NewChannel returns the outbound channel, sharing the receiver's space (the wiring passes
+// e.Space("email") to both). It fails when cfg.RelayURL is set but malformed; with no RelayURL
+// every delivery fails permanently, saying why.
+func NewChannel(cfg Config, e *routing.Engine, space routing.Space) (*Channel, error) {
+	if e == nil || space == (routing.Space{}) {
+		return nil, errors.New("email: engine and space are required")
+	}
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	ch := &Channel{cfg: cfg, engine: e}
+	ch := &Channel{cfg: cfg, engine: e, space: space}
 	if cfg.RelayURL != "" {
 		r, err := ParseRelayURL(cfg.RelayURL)
 		if err != nil {
@@ -63,10 +68,10 @@ func (ch *Channel) Deliver(ctx context.Context, c routing.Conversation, m routin
 	if err != nil {
 		return fmt.Errorf("email: conversation %s: %w", c.ID, err)
 	}
-	id := replyID(ch.engine, ch.cfg.Domain, c.ID, m.ID)
+	id := replyID(ch.space, ch.cfg.Domain, c.ID, m.ID)
 	// Record our Message-ID before sending, so the answer to it threads however fast it comes.
 	ttl := ch.engine.Config().Retention + 30*24*time.Hour
-	if err := ch.engine.Redis().Set(ctx, sentKey(ch.engine, id), c.ID, ttl).Err(); err != nil {
+	if err := ch.space.Redis().Set(ctx, sentKey(ch.space, id), c.ID, ttl).Err(); err != nil {
 		return fmt.Errorf("email: record reply id: %w", err)
 	}
 	msg, err := ch.compose(c, m, parent, id)
@@ -90,7 +95,7 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 		return nil, fmt.Errorf("email: %w: the contact's address is not valid", routing.ErrPermanent)
 	}
 	msg.ToMailAddress(to)
-	subject, err := ch.engine.Open(parent[MetaSubject])
+	subject, err := ch.space.Open(parent[MetaSubject])
 	if err != nil {
 		subject = "" // sealed under an older key: reply without the original subject
 	}
@@ -115,11 +120,11 @@ func (ch *Channel) compose(c routing.Conversation, m routing.Message, parent map
 // threading opens the Message-ID and References a stored message carries; messages stored
 // before they were sealed carry them in clear under the old keys.
 func (ch *Channel) threading(meta map[string]string) (id string, refs []string) {
-	id, err := ch.engine.Open(meta[MetaMessageID])
+	id, err := ch.space.Open(meta[MetaMessageID])
 	if err != nil || id == "" {
 		return meta[legacyMessageID], strings.Fields(meta[legacyReferences])
 	}
-	r, err := ch.engine.Open(meta[MetaReferences])
+	r, err := ch.space.Open(meta[MetaReferences])
 	if err != nil {
 		r = ""
 	}
@@ -183,7 +188,7 @@ func relayError(err error) error {
 // Message-ID, or nil when there is none (a conversation the hotline started). The receiver keeps
 // it under one key; the history is the fallback.
 func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]string, error) {
-	if b, err := ch.engine.Redis().Get(ctx, parentKey(ch.engine, convID)).Bytes(); err == nil {
+	if b, err := ch.space.Redis().Get(ctx, parentKey(ch.space, convID)).Bytes(); err == nil {
 		var meta map[string]string
 		if json.Unmarshal(b, &meta) == nil && (meta[MetaMessageID] != "" || meta[legacyMessageID] != "") {
 			return meta, nil
@@ -212,8 +217,8 @@ func (ch *Channel) lastInbound(ctx context.Context, convID string) (map[string]s
 
 // replyID is a reply's Message-ID: derived from the message so that a retried delivery repeats
 // it (and a bounce can be traced back to it), opaque so that it reveals nothing.
-func replyID(e *routing.Engine, domain, convID, msgID string) string {
-	return e.Lookup("email-reply", convID+"/"+msgID)[:32] + "@" + domain
+func replyID(sp routing.Space, domain, convID, msgID string) string {
+	return sp.Lookup("email-reply", convID+"/"+msgID)[:32] + "@" + domain
 }
 
 var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|aw|sv|rv|res)\s*(\[\d+\])?\s*:\s*)+`)

@@ -14,7 +14,7 @@ import (
 
 func newChannel(t *testing.T, e *routing.Engine, relay string) *email.Channel {
 	t.Helper()
-	ch, err := email.NewChannel(email.Config{Domain: "hotline.test", Addresses: []string{hotlineAddr}, RelayURL: relay}, e)
+	ch, err := email.NewChannel(email.Config{Domain: "hotline.test", Addresses: []string{hotlineAddr}, RelayURL: relay}, e, e.Space("email"))
 	if err != nil {
 		t.Fatalf("NewChannel: %v", err)
 	}
@@ -121,7 +121,8 @@ func TestDeliverFailures(t *testing.T) {
 }
 
 func TestNewChannelRejectsBadRelay(t *testing.T) {
-	_, err := email.NewChannel(email.Config{RelayURL: "smtp://u:hunter2@host?tls=sometimes"}, newEngine(t))
+	e := newEngine(t)
+	_, err := email.NewChannel(email.Config{RelayURL: "smtp://u:hunter2@host?tls=sometimes"}, e, e.Space("email"))
 	if err == nil || !strings.Contains(err.Error(), "HOTLINE_SMTP_RELAY") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("got %v, want an error naming HOTLINE_SMTP_RELAY without the password", err)
 	}
@@ -135,7 +136,8 @@ func TestDeliverFallsBackToHistory(t *testing.T) {
 	mustSend(t, r, "ana@sender.example", firstMail(first, "Help", "please answer"))
 	c := lastConv(t, e)
 	// Lose the receiver's thread state (an older version, a flushed key): the history still tells.
-	if err := e.Redis().Del(context.Background(), e.Key("email", "parent", c.ID)).Err(); err != nil {
+	sp := e.Space("email")
+	if err := sp.Redis().Del(context.Background(), sp.Key("parent", c.ID)).Err(); err != nil {
 		t.Fatal(err)
 	}
 	out := routing.Message{ID: "1700000000000-0", ConversationID: c.ID, Direction: routing.Out, Body: "hello"}

@@ -20,9 +20,10 @@
 // message, a Message-ID on the hotline's domain that the sender's answer threads back to, and a
 // short signature in the conversation's language.
 //
-// Wiring (gateway/cmd): cfg := email.FromConfig(config); rcv, err := email.NewReceiver(cfg,
-// engine) then rcv.Run(ctx) under the errgroup; ch, err := email.NewChannel(cfg, engine) goes
-// into routing.NewDispatcher's map under routing.Email.
+// Wiring (gateway/cmd): cfg := email.FromConfig(config); space := engine.Space("email");
+// rcv, err := email.NewReceiver(cfg, engine, space) then rcv.Run(ctx) under the errgroup;
+// ch, err := email.NewChannel(cfg, engine, space) goes into routing.NewDispatcher's map under
+// routing.Email.
 //
 // Nothing here logs a message body or an email address.
 package email

@@ -72,7 +72,7 @@ func (r *Receiver) report(ctx context.Context, rep *Report, envelopeFrom string)
 	if envelopeFrom != NullSender || rep.Action != "failed" {
 		return false, nil
 	}
-	convID, err := r.engine.Redis().Get(ctx, sentKey(r.engine, rep.OriginalID)).Result()
+	convID, err := r.space.Redis().Get(ctx, sentKey(r.space, rep.OriginalID)).Result()
 	if err != nil || convID == "" {
 		return false, nil // not one of ours (or Redis is down: the message is stored as usual)
 	}
@@ -93,7 +93,7 @@ func (r *Receiver) report(ctx context.Context, rep *Report, envelopeFrom string)
 		detail += " (" + rep.Status + ")"
 	}
 	r.log.Info("email: bounce recorded", "conversation", convID, "status", rep.Status)
-	err = r.engine.SetMessageStatus(ctx, convID, mid, routing.StatusUndelivered, detail)
+	err = r.engine.Outbox().SetStatus(ctx, convID, mid, routing.StatusUndelivered, detail)
 	if code := routing.ErrorCode(err); code == routing.ENotFound || code == routing.EInvalid {
 		return true, nil // expired meanwhile
 	}
@@ -112,7 +112,7 @@ func (r *Receiver) findReply(ctx context.Context, convID, messageID string) (str
 			return "", err
 		}
 		for _, m := range msgs {
-			if m.Direction == routing.Out && replyID(r.engine, r.cfg.Domain, convID, m.ID) == messageID {
+			if m.Direction == routing.Out && replyID(r.space, r.cfg.Domain, convID, m.ID) == messageID {
 				return m.ID, nil
 			}
 		}

@@ -27,13 +27,13 @@ func TestEndToEnd(t *testing.T) {
 		routing.DispatcherConfig{Consumer: "e2e"})
 
 	adv := routing.Advocate{ID: "rosa", Name: "Rosa", Role: routing.RoleAdvocate, Languages: []string{"en", "es"}, Channels: []routing.Channel{routing.Email}}
-	if err := e.PutAdvocate(ctx, adv); err != nil {
+	if err := e.Roster().Put(ctx, adv); err != nil {
 		t.Fatalf("PutAdvocate: %v", err)
 	}
-	if err := e.Heartbeat(ctx, "rosa"); err != nil {
+	if err := e.Roster().Heartbeat(ctx, "rosa"); err != nil {
 		t.Fatalf("Heartbeat: %v", err)
 	}
-	if err := e.SetStatus(ctx, "rosa", routing.Available); err != nil {
+	if err := e.Roster().SetStatus(ctx, "rosa", routing.Available); err != nil {
 		t.Fatalf("SetStatus: %v", err)
 	}
 
@@ -158,8 +158,8 @@ func TestBounceMarksTheReplyUndelivered(t *testing.T) {
 func rosaOn(t *testing.T, e *routing.Engine) {
 	t.Helper()
 	ctx := context.Background()
-	for _, err := range []error{e.PutAdvocate(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
-		e.Heartbeat(ctx, "rosa"), e.SetStatus(ctx, "rosa", routing.Available)} {
+	for _, err := range []error{e.Roster().Put(ctx, routing.Advocate{ID: "rosa", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Email}}),
+		e.Roster().Heartbeat(ctx, "rosa"), e.Roster().SetStatus(ctx, "rosa", routing.Available)} {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,7 @@ func startReceiver(t *testing.T, e *routing.Engine, cfg email.Config) *email.Rec
 	if len(cfg.Addresses) == 0 {
 		cfg.Addresses = []string{hotlineAddr}
 	}
-	r, err := email.NewReceiver(cfg, e)
+	r, err := email.NewReceiver(cfg, e, e.Space("email"))
 	if err != nil {
 		t.Fatalf("NewReceiver: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 // Message metadata keys stored with each inbound message, read back by the Channel to thread
 // replies. Routing keeps metadata in clear, so the subject (which is content) and the Message-ID
 // and References (which name the sender's mail host and often the sender) are sealed with the
-// engine's data key: read them with Engine.Open. Threading looks Message-IDs up by HMAC only.
+// engine's data key: read them with Space.Open. Threading looks Message-IDs up by HMAC only.
 const (
 	MetaSubject    = "subject_sealed"
 	MetaMessageID  = "message_id_sealed"
@@ -141,14 +141,14 @@ func (r *Receiver) inbound(ctx context.Context, m Mail) routing.Inbound {
 		Channel:      routing.Email,
 		Contact:      m.From,
 		Body:         body,
-		ExternalID:   r.engine.Lookup("email-message-id", m.MessageID), // a repeat is still stored once
+		ExternalID:   r.space.Lookup("email-message-id", m.MessageID), // a repeat is still stored once
 		LanguageHint: r.cfg.Texts.DetectLanguage(m.Subject + "\n" + m.Text),
 		ThreadKeys:   []string{ThreadKey(m.MessageID)},
 		Attachments:  m.Attachments,
 		MessageMeta: map[string]string{
-			MetaSubject:    r.engine.Seal(m.Subject),
-			MetaMessageID:  r.engine.Seal(m.MessageID),
-			MetaReferences: r.engine.Seal(strings.Join(chain(m), " ")),
+			MetaSubject:    r.space.Seal(m.Subject),
+			MetaMessageID:  r.space.Seal(m.MessageID),
+			MetaReferences: r.space.Seal(strings.Join(chain(m), " ")),
 			MetaAuth:       m.Auth.Result,
 		},
 	}
@@ -182,7 +182,7 @@ func (r *Receiver) joinThread(ctx context.Context, in *routing.Inbound, m Mail) 
 	for _, id := range ids {
 		in.ThreadKeys = append(in.ThreadKeys, ThreadKey(id))
 	}
-	if c.ContactKey != r.engine.ContactKey(m.From) {
+	if c.ContactKey != r.engine.Contacts().Key(m.From) {
 		in.MessageMeta[MetaOtherSender] = "1"
 	}
 }
@@ -226,7 +226,7 @@ func contains(s []string, v string) bool {
 // sent, the contact's by the receiver when stored.
 func (r *Receiver) repliedConversation(ctx context.Context, ids []string) (routing.Conversation, bool) {
 	for _, id := range ids {
-		conv, err := r.engine.Redis().Get(ctx, sentKey(r.engine, id)).Result()
+		conv, err := r.space.Redis().Get(ctx, sentKey(r.space, id)).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
 		}
@@ -247,7 +247,7 @@ func (r *Receiver) repliedConversation(ctx context.Context, ids []string) (routi
 // can be checked before they join.
 func (r *Receiver) rememberThread(ctx context.Context, messageID, convID string) {
 	ttl := r.engine.Config().Retention + 30*24*time.Hour
-	if err := r.engine.Redis().Set(ctx, sentKey(r.engine, messageID), convID, ttl).Err(); err != nil {
+	if err := r.space.Redis().Set(ctx, sentKey(r.space, messageID), convID, ttl).Err(); err != nil {
 		r.log.Warn("email: thread map not saved; replies to this message open their own conversation", "err", err)
 	}
 }
@@ -257,14 +257,14 @@ func (r *Receiver) rememberThread(ctx context.Context, messageID, convID string)
 func (r *Receiver) rememberParent(ctx context.Context, convID string, meta map[string]string) {
 	b, _ := json.Marshal(meta)
 	ttl := r.engine.Config().Retention + 30*24*time.Hour
-	if err := r.engine.Redis().Set(ctx, parentKey(r.engine, convID), b, ttl).Err(); err != nil {
+	if err := r.space.Redis().Set(ctx, parentKey(r.space, convID), b, ttl).Err(); err != nil {
 		r.log.Warn("email: thread state not saved; replies will read the history", "err", err)
 	}
 }
 
-func parentKey(e *routing.Engine, convID string) string { return e.Key("email", "parent", convID) }
+func parentKey(sp routing.Space, convID string) string { return sp.Key("parent", convID) }
 
 // sentKey maps a Message-ID (one of our replies, or a stored message) to its conversation.
-func sentKey(e *routing.Engine, messageID string) string {
-	return e.Key("email", "thread", e.Lookup("msgid", messageID))
+func sentKey(sp routing.Space, messageID string) string {
+	return sp.Key("thread", sp.Lookup("msgid", messageID))
 }

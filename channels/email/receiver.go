@@ -24,6 +24,7 @@ import (
 type Receiver struct {
 	cfg    Config
 	engine *routing.Engine
+	space  routing.Space // shared with the Channel: see NewChannel
 	server *smtp.Server
 	ln     net.Listener
 	log    *slog.Logger
@@ -37,12 +38,16 @@ type Receiver struct {
 }
 
 // NewReceiver listens on cfg.Addr at once (so that Addr is known and a taken port fails early)
-// and returns a Receiver; Run serves.
-func NewReceiver(cfg Config, e *routing.Engine) (*Receiver, error) {
+// and returns a Receiver, keeping its threading state in space (the wiring passes
+// e.Space("email")); Run serves.
+func NewReceiver(cfg Config, e *routing.Engine, space routing.Space) (*Receiver, error) {
+	if e == nil || space == (routing.Space{}) {
+		return nil, errors.New("email: engine and space are required")
+	}
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	r := &Receiver{cfg: cfg, engine: e, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background(),
+	r := &Receiver{cfg: cfg, engine: e, space: space, log: cfg.Logger, addrs: map[string]bool{}, base: context.Background(),
 		parsers: make(chan struct{}, cfg.ParseWorkers)}
 	r.parseFn = r.parse
 	for _, a := range cfg.Addresses {

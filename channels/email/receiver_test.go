@@ -65,10 +65,10 @@ func TestReceiveMultipartWithAttachment(t *testing.T) {
 	if want := "Subject: Need help\n\nMy employer keeps my passport and I cannot leave the farm."; m.Body != want {
 		t.Errorf("body: got %q, want %q", m.Body, want)
 	}
-	if got, err := e.Open(m.Meta[email.MetaMessageID]); err != nil || got != id || m.ExternalID == id {
+	if got, err := e.Space("email").Open(m.Meta[email.MetaMessageID]); err != nil || got != id || m.ExternalID == id {
 		t.Errorf("ids: got external %q, sealed Message-ID opening to %q (%v), want %q sealed", m.ExternalID, got, err, id)
 	}
-	if subject, err := e.Open(m.Meta[email.MetaSubject]); err != nil || subject != "Need help" || strings.Contains(m.Meta[email.MetaSubject], "Need help") {
+	if subject, err := e.Space("email").Open(m.Meta[email.MetaSubject]); err != nil || subject != "Need help" || strings.Contains(m.Meta[email.MetaSubject], "Need help") {
 		t.Errorf("subject: got %q sealed as %q (%v), want Need help sealed", subject, m.Meta[email.MetaSubject], err)
 	}
 	if len(m.Attachments) != 1 {
@@ -232,7 +232,7 @@ func TestRefusals(t *testing.T) {
 func TestBlockedSenderRefused(t *testing.T) {
 	e := newEngine(t)
 	r := startReceiver(t, e, email.Config{})
-	if err := e.SetBlock(context.Background(), e.ContactKey("abuser@sender.example"), routingtest.NewClock().Now().AddDate(10, 0, 0), "abuse"); err != nil {
+	if err := e.Contacts().SetBlock(context.Background(), e.Contacts().Key("abuser@sender.example"), routingtest.NewClock().Now().AddDate(10, 0, 0), "abuse"); err != nil {
 		t.Fatalf("Block: %v", err)
 	}
 	err := sendMail(t, r, "abuser@sender.example", []string{hotlineAddr}, "From: abuser@sender.example\nMessage-ID: <"+msgID(1)+">\n\nhi\n")
@@ -286,7 +286,8 @@ func TestIdleSenderDisconnected(t *testing.T) {
 }
 
 func TestCloseReleasesThePort(t *testing.T) {
-	r, err := email.NewReceiver(email.Config{Addr: "127.0.0.1:0"}, newEngine(t))
+	e := newEngine(t)
+	r, err := email.NewReceiver(email.Config{Addr: "127.0.0.1:0"}, e, e.Space("email"))
 	if err != nil {
 		t.Fatalf("NewReceiver: %v", err)
 	}

@@ -47,5 +47,5 @@ func TestNoClearMessageIDInRedis(t *testing.T) {
 		t.Errorf("reply References: got %q, want the whole chain", got)
 	}
 
-	routingtest.NoClearText(t, e.Redis(), e.Key("")+"*", "7788@ana-home")
+	routingtest.NoClearText(t, e.Space("email").Redis(), routingtest.KeyPattern(e), "7788@ana-home")
 }

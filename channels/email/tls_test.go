@@ -91,7 +91,8 @@ func TestStartTLSNotOfferedWithoutCertificate(t *testing.T) {
 
 func TestBadCertificateFailsAtStart(t *testing.T) {
 	certFile, _, _ := selfSigned(t, "hotline.test")
-	_, err := email.NewReceiver(email.Config{Addr: "127.0.0.1:0", TLSCert: certFile, TLSKey: certFile}, newEngine(t))
+	e := newEngine(t)
+	_, err := email.NewReceiver(email.Config{Addr: "127.0.0.1:0", TLSCert: certFile, TLSKey: certFile}, e, e.Space("email"))
 	if err == nil || !strings.Contains(err.Error(), "HOTLINE_SMTP_TLS_CERT") {
 		t.Fatalf("got %v, want an error naming HOTLINE_SMTP_TLS_CERT", err)
 	}

@@ -249,7 +249,7 @@ func TestUnacknowledgedAlertReachesOnCallThroughTwilio(t *testing.T) {
 	}
 	tick := func(d time.Duration) {
 		clock.Advance(d)
-		if err := e.Tick(ctx); err != nil {
+		if err := e.Timers().Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -38,6 +38,7 @@ type Config struct {
 // Channel is the SMS channel: webhook handlers and the outbox Deliverer. Safe for concurrent use.
 type Channel struct {
 	e     *routing.Engine
+	space routing.Space // MessageSids of keyword webhooks, under "sms"
 	msgs  Sender
 	cfg   Config
 	texts *locales.Catalog
@@ -50,11 +51,12 @@ var (
 	_ Sender            = (*twilio.Messages)(nil)
 )
 
-// New returns the SMS channel. Errors: a missing engine, sender or public URL.
-func New(e *routing.Engine, msgs Sender, cfg Config) (*Channel, error) {
+// New returns the SMS channel, keeping its own state in space (the wiring passes
+// e.Space("sms")). Errors: a missing engine, space, sender or public URL.
+func New(e *routing.Engine, space routing.Space, msgs Sender, cfg Config) (*Channel, error) {
 	switch {
-	case e == nil || msgs == nil:
-		return nil, errors.New("sms: engine and sender are required")
+	case e == nil || space == (routing.Space{}) || msgs == nil:
+		return nil, errors.New("sms: engine, space and sender are required")
 	case cfg.PublicURL == "":
 		return nil, errors.New("sms: the public URL is required for status callbacks (HOTLINE_PUBLIC_URL)")
 	}
@@ -72,7 +74,7 @@ func New(e *routing.Engine, msgs Sender, cfg Config) (*Channel, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &Channel{
-		e: e, msgs: msgs, cfg: cfg,
+		e: e, space: space, msgs: msgs, cfg: cfg,
 		texts: cfg.Texts,
 		log:   cfg.Logger.With("channel", "sms"),
 	}, nil

@@ -126,7 +126,7 @@ func (c *Channel) serveStatus(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	err := c.e.SetMessageStatus(r.Context(), convID, msgID, status, detail)
+	err := c.e.Outbox().SetStatus(r.Context(), convID, msgID, status, detail)
 	switch routing.ErrorCode(err) {
 	case "":
 		w.WriteHeader(http.StatusNoContent)

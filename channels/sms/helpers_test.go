@@ -45,7 +45,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := sms.New(e, msgs, sms.Config{PublicURL: hotline.URL})
+	ch, err := sms.New(e, e.Space("sms"), msgs, sms.Config{PublicURL: hotline.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +76,13 @@ func (r *rig) drain() {
 func (r *rig) advocate(id string) {
 	r.t.Helper()
 	a := routing.Advocate{ID: id, Name: id, Role: routing.RoleAdvocate, Languages: []string{"en", "es"}, Channels: []routing.Channel{routing.SMS}}
-	if err := r.e.PutAdvocate(r.ctx, a); err != nil {
+	if err := r.e.Roster().Put(r.ctx, a); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.e.Heartbeat(r.ctx, id); err != nil {
+	if err := r.e.Roster().Heartbeat(r.ctx, id); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.e.SetStatus(r.ctx, id, routing.Available); err != nil {
+	if err := r.e.Roster().SetStatus(r.ctx, id, routing.Available); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -118,7 +118,7 @@ func (r *rig) history(convID string) []routing.Message {
 
 func (r *rig) optedOut(number string) bool {
 	r.t.Helper()
-	out, err := r.e.OptedOut(r.ctx, routing.SMS, number)
+	out, err := r.e.Contacts().OptedOut(r.ctx, routing.SMS, number)
 	if err != nil {
 		r.t.Fatal(err)
 	}

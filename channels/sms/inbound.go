@@ -8,16 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/openhotline/hotline/routing"
 )
 
-// How long the channel remembers a number's conversation and a keyword webhook's MessageSid.
-const (
-	rememberConv = 30 * 24 * time.Hour
-	rememberSid  = 48 * time.Hour // Twilio retries for far less
-)
+// rememberSid is how long the channel remembers a keyword webhook's MessageSid: Twilio retries
+// for far less.
+const rememberSid = 48 * time.Hour
 
 // serveInbound handles an inbound SMS webhook: keywords first, then the message joins the
 // number's conversation. Twilio retries on anything but 2xx, so only failures a retry can fix
@@ -78,9 +74,6 @@ func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang s
 	if res.Duplicate {
 		return nil
 	}
-	if res.Created { // the number's conversation changes only when a new one opens
-		c.remember(ctx, in.From, res.Conversation.ID)
-	}
 	if kw != KeywordHelp {
 		return nil
 	}
@@ -107,9 +100,9 @@ func (c *Channel) stop(ctx context.Context, in inboundSMS, lang string) (string,
 	}
 	// The opt-out comes first and alone decides the answer: nothing after STOP may reach the
 	// number, whatever else fails.
-	already, err := c.e.OptedOut(ctx, routing.SMS, in.From)
+	already, err := c.e.Contacts().OptedOut(ctx, routing.SMS, in.From)
 	if err == nil {
-		err = c.e.OptOut(ctx, routing.SMS, in.From)
+		err = c.e.Contacts().OptOut(ctx, routing.SMS, in.From)
 	}
 	if err != nil {
 		c.forget(in.Sid)
@@ -131,7 +124,7 @@ func (c *Channel) stop(ctx context.Context, in inboundSMS, lang string) (string,
 // start lifts an opt-out and confirms. From a number that is not opted out, START, UNSTOP and
 // YES are ordinary words ("yes" answers an advocate's question) and join the conversation.
 func (c *Channel) start(ctx context.Context, in inboundSMS, lang string) (string, error) {
-	out, err := c.e.OptedOut(ctx, routing.SMS, in.From)
+	out, err := c.e.Contacts().OptedOut(ctx, routing.SMS, in.From)
 	if err != nil {
 		return "", err
 	}
@@ -142,7 +135,7 @@ func (c *Channel) start(ctx context.Context, in inboundSMS, lang string) (string
 	if err != nil || !first {
 		return "", err
 	}
-	if err := c.e.OptIn(ctx, routing.SMS, in.From); err != nil {
+	if err := c.e.Contacts().OptIn(ctx, routing.SMS, in.From); err != nil {
 		c.forget(in.Sid)
 		return "", err
 	}
@@ -182,43 +175,27 @@ func (c *Channel) noteInOpen(ctx context.Context, contact, text string) {
 	}
 }
 
-func (c *Channel) convKey(contact string) string {
-	return c.e.Key("sms", "conv", c.e.ContactKey(contact))
-}
-
-func (c *Channel) remember(ctx context.Context, contact, convID string) {
-	if err := c.e.Redis().Set(ctx, c.convKey(contact), convID, rememberConv).Err(); err != nil {
-		c.log.Warn("open conversation not remembered", "err", err)
-	}
-}
-
-// openConversation returns the number's open SMS conversation, if any.
+// openConversation returns the number's open SMS conversation, if any: routing keeps one per
+// channel and contact, the same one Inbound joins the number's next text to.
 func (c *Channel) openConversation(ctx context.Context, contact string) (string, bool, error) {
-	id, err := c.e.Redis().Get(ctx, c.convKey(contact)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	conv, err := c.e.Conversation(ctx, id)
+	conv, err := c.e.Contacts().OpenConversation(ctx, routing.SMS, contact)
 	if routing.ErrorCode(err) == routing.ENotFound {
 		return "", false, nil
 	}
 	if err != nil {
 		return "", false, err
 	}
-	return id, conv.State.Open(), nil
+	return conv.ID, true, nil
 }
 
 // firstDelivery marks a keyword webhook's MessageSid as handled; false for a Twilio retry.
 func (c *Channel) firstDelivery(ctx context.Context, sid string) (bool, error) {
-	return c.e.Redis().SetNX(ctx, c.e.Key("sms", "sid", sid), 1, rememberSid).Result()
+	return c.space.Redis().SetNX(ctx, c.space.Key("sid", sid), 1, rememberSid).Result()
 }
 
 // forget clears the mark so that Twilio's retry of a webhook that failed is handled.
 func (c *Channel) forget(sid string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	c.e.Redis().Del(ctx, c.e.Key("sms", "sid", sid))
+	c.space.Redis().Del(ctx, c.space.Key("sid", sid))
 }

@@ -74,7 +74,7 @@ func TestFailedDeliveryReasonIsClean(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch, err := sms.New(e, msgs, sms.Config{PublicURL: hotline.URL, Logger: log})
+			ch, err := sms.New(e, e.Space("sms"), msgs, sms.Config{PublicURL: hotline.URL, Logger: log})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -36,7 +36,7 @@ func newSlowRig(t *testing.T, dropStatus bool) (*rig, *routingtest.Clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := sms.New(e, msgs, sms.Config{PublicURL: hotline.URL})
+	ch, err := sms.New(e, e.Space("sms"), msgs, sms.Config{PublicURL: hotline.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestSlowTwilioSendsOnce(t *testing.T) {
 			// Every retry the outbox would make, each after its backoff.
 			for range 8 {
 				clock.Advance(time.Minute)
-				if err := r.e.Tick(r.ctx); err != nil {
+				if err := r.e.Timers().Tick(r.ctx); err != nil {
 					t.Fatal(err)
 				}
 				r.drain()

@@ -265,7 +265,7 @@ func TestMMSAttachments(t *testing.T) {
 func TestBlockedContactCanStop(t *testing.T) {
 	r := newRig(t)
 	r.text(texter, "BEFREE")
-	if err := r.e.SetBlock(r.ctx, r.e.ContactKey(texter), time.Now().Add(time.Hour), "abuse"); err != nil {
+	if err := r.e.Contacts().SetBlock(r.ctx, r.e.Contacts().Key(texter), time.Now().Add(time.Hour), "abuse"); err != nil {
 		t.Fatal(err)
 	}
 	r.text(texter, "STOP")
@@ -274,5 +274,37 @@ func TestBlockedContactCanStop(t *testing.T) {
 	}
 	if got := r.sent(texter, "outbound-reply"); len(got) != 1 || !strings.Contains(got[0], "you are unsubscribed") {
 		t.Fatalf("got replies %q, want the STOP confirmation", got)
+	}
+}
+
+// A number's texts join its open conversation until the advocate closes it; then the next text
+// opens a new one, and a STOP is recorded in neither (there is nothing open to show it in).
+func TestTextAfterCloseOpensANewConversation(t *testing.T) {
+	r := newRig(t)
+	r.advocate("alice")
+	r.text(texter, "BEFREE")
+	first := r.accept()
+	r.text(texter, "are you there?")
+	if h := r.history(first.ID); len(h) != 2 {
+		t.Fatalf("got %d messages in the open conversation, want 2", len(h))
+	}
+	if err := r.e.Close(r.ctx, "alice", first.ID, routing.DispCrisis, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.text(texter, "STOP")
+	if got := len(r.history(first.ID)); got != 2 {
+		t.Fatalf("got %d messages in the closed conversation after STOP, want still 2", got)
+	}
+	if cs := r.conversations(); len(cs) != 0 {
+		t.Fatalf("a STOP after the close opened %d conversations", len(cs))
+	}
+	r.text(texter, "START")
+	r.text(texter, "hello again")
+	second := r.only()
+	if second.ID == first.ID {
+		t.Fatal("a text after the close joined the closed conversation")
+	}
+	if h := r.history(second.ID); len(h) != 1 || h[0].Body != "hello again" {
+		t.Fatalf("got %+v in the new conversation, want only the new text", h)
 	}
 }

@@ -7,7 +7,7 @@
 // token, a per-IP rate limit kept in Redis (so it holds across nodes), a honeypot field and a
 // body size limit. Nothing here logs what a reporter wrote or how to reach them.
 //
-// Wiring (gateway): h, err := tipform.New(cfg, engine, desk) with cfg from tipform.FromConfig and
+// Wiring (gateway): h, err := tipform.New(cfg, engine, engine.Space("tipform"), desk) with cfg from tipform.FromConfig and
 // cfg.ClientIP set to the gateway's idea of the client address; mount h for any method on
 // "/tip" and for GET on "/tip/assets/*".
 package tipform

@@ -29,6 +29,7 @@ var files embed.FS
 type Handler struct {
 	cfg    Config
 	engine *routing.Engine
+	space  routing.Space // submission nonces and per-IP counts, under "tipform"
 	desk   Desk
 	tpl    *template.Template
 	assets http.Handler
@@ -43,10 +44,12 @@ type Desk interface {
 
 var _ Desk = (*cases.Desk)(nil)
 
-// New returns the tip form handler: tips go to desk as cases.
-func New(cfg Config, e *routing.Engine, desk Desk) (*Handler, error) {
-	if desk == nil {
-		return nil, errors.New("tipform: New needs the case desk")
+// New returns the tip form handler: tips go to desk as cases, and the form keeps its own state
+// in space (the wiring passes e.Space("tipform")). Errors: a missing engine, space or desk, a
+// bad configuration, or unreadable embedded files.
+func New(cfg Config, e *routing.Engine, space routing.Space, desk Desk) (*Handler, error) {
+	if e == nil || space == (routing.Space{}) || desk == nil {
+		return nil, errors.New("tipform: engine, space and case desk are required")
 	}
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -62,10 +65,11 @@ func New(cfg Config, e *routing.Engine, desk Desk) (*Handler, error) {
 	return &Handler{
 		cfg:    cfg,
 		engine: e,
+		space:  space,
 		desk:   desk,
 		tpl:    tpl,
 		assets: http.StripPrefix(cfg.Path+"/assets/", http.FileServerFS(sub)),
-		tokens: tokens{key: []byte(e.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
+		tokens: tokens{key: []byte(space.Lookup("tipform", "csrf token key v1")), ttl: cfg.TokenTTL, now: cfg.Now},
 		log:    cfg.Logger,
 	}, nil
 }
@@ -169,8 +173,8 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 // save submits the tip once per token: a resent form shows the same reference again.
 func (h *Handler) save(w http.ResponseWriter, ctx context.Context, lang, nonce string, form Form) {
 	t := textFor(h.cfg.Texts, lang)
-	key := h.engine.Key("tipform", "nonce", nonce)
-	rdb := h.engine.Redis()
+	key := h.space.Key("nonce", nonce)
+	rdb := h.space.Redis()
 	claimed, err := rdb.SetNX(ctx, key, "pending", h.cfg.TokenTTL+time.Hour).Result()
 	if err != nil {
 		h.log.Error("tipform: claim token failed", "err", err)

@@ -33,7 +33,7 @@ func newRig(t *testing.T, cfg tipform.Config) *rig {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return r.now }
 	}
-	h, err := tipform.New(cfg, r.e, r.d)
+	h, err := tipform.New(cfg, r.e, r.e.Space("tipform"), r.d)
 	if err != nil {
 		t.Fatalf("tipform.New: %v", err)
 	}
@@ -314,7 +314,7 @@ func TestRateLimit(t *testing.T) {
 
 // newRigSharing serves a second handler on the same engine with another client IP function.
 func newRigSharing(t *testing.T, r *rig, ip func(*http.Request) string) *rig {
-	h, err := tipform.New(tipform.Config{RateLimit: 2, ClientIP: ip}, r.e, r.d)
+	h, err := tipform.New(tipform.Config{RateLimit: 2, ClientIP: ip}, r.e, r.e.Space("tipform"), r.d)
 	if err != nil {
 		t.Fatal(err)
 	}

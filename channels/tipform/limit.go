@@ -17,8 +17,8 @@ var countScript = redis.NewScript(countLua)
 // allow counts a submission from ip and reports whether it is within the limit. The IP is kept
 // only as an HMAC, for the length of the window.
 func (h *Handler) allow(ctx context.Context, ip string) (bool, error) {
-	key := h.engine.Key("tipform", "rate", h.engine.Lookup("ip", ip))
-	n, err := countScript.Run(ctx, h.engine.Redis(), []string{key}, h.cfg.RateWindow.Milliseconds()).Int()
+	key := h.space.Key("rate", h.space.Lookup("ip", ip))
+	n, err := countScript.Run(ctx, h.space.Redis(), []string{key}, h.cfg.RateWindow.Milliseconds()).Int()
 	if err != nil {
 		return false, err
 	}

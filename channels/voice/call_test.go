@@ -218,14 +218,14 @@ func TestCallNeverConnectedGoesBackInLine(t *testing.T) {
 	}
 
 	r.clock.Advance(connectCheckAfter + 20*time.Second - time.Second) // 20 s: the default ring
-	if err := r.eng.Tick(r.ctx); err != nil {
+	if err := r.eng.Timers().Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if c := r.conv(conv.ID); c.State != routing.Active {
 		t.Fatalf("before the check is due: state %s, want active", c.State)
 	}
 	r.clock.Advance(2 * time.Second)
-	if err := r.eng.Tick(r.ctx); err != nil {
+	if err := r.eng.Timers().Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}
 	c := r.conv(conv.ID)
@@ -236,7 +236,7 @@ func TestCallNeverConnectedGoesBackInLine(t *testing.T) {
 		t.Errorf("events %v lack %s", r.events(conv.ID), EvAdvocateMissed)
 	}
 	// The node failed, not ana: it is not counted against her.
-	if p, err := r.eng.Presence(r.ctx, "ana"); err != nil || p.Missed != 0 {
+	if p, err := r.eng.Roster().Presence(r.ctx, "ana"); err != nil || p.Missed != 0 {
 		t.Errorf("ana's missed count = %d (%v), want 0", p.Missed, err)
 	}
 }
@@ -254,7 +254,7 @@ func TestConnectedCallIsLeftAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.clock.Advance(connectCheckAfter + 20*time.Second + time.Second)
-	if err := r.eng.Tick(r.ctx); err != nil {
+	if err := r.eng.Timers().Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if c := r.conv(conv.ID); c.State != routing.Active || c.Advocate != "ana" {

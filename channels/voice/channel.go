@@ -52,9 +52,11 @@ type Calls interface {
 	UpdateCall(sid string, params *openapi.UpdateCallParams) (*openapi.ApiV2010Call, error)
 }
 
-// Config is what a Channel needs. Engine, Calls, PublicURL and Number are required.
+// Config is what a Channel needs. Engine, Space, Calls, PublicURL and Number are required.
 type Config struct {
-	Engine    *routing.Engine
+	Engine *routing.Engine
+	// Space keeps the CallSid → conversation index; the wiring passes Engine.Space("voice").
+	Space     routing.Space
 	Calls     Calls
 	PublicURL string // HOTLINE_PUBLIC_URL: how Twilio reaches us, for action and callback URLs
 	Number    string // HOTLINE_VOICE_NUMBER: caller id of calls we place to advocates
@@ -84,8 +86,8 @@ type Channel struct {
 
 // New checks cfg, applies defaults and returns a Channel.
 func New(cfg Config) (*Channel, error) {
-	if cfg.Engine == nil || cfg.Calls == nil {
-		return nil, errors.New("voice: New needs Engine and Calls")
+	if cfg.Engine == nil || cfg.Space == (routing.Space{}) || cfg.Calls == nil {
+		return nil, errors.New("voice: New needs Engine, Space and Calls")
 	}
 	if cfg.Number == "" {
 		return nil, errors.New("voice: New needs the hotline's number (HOTLINE_VOICE_NUMBER)")
@@ -113,7 +115,7 @@ func New(cfg Config) (*Channel, error) {
 		}
 	}
 	c.mux = route.Mux(c.Routes())
-	cfg.Engine.HandleTimer(timerConnectCheck, c.checkConnected)
+	cfg.Engine.Timers().Handle(timerConnectCheck, c.checkConnected)
 	return c, nil
 }
 

@@ -59,7 +59,7 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 	// Should this process die before Twilio has the advocate's call, another one puts the caller
 	// back in line (checkConnected).
 	at := c.eng.Config().Now().Add(connectCheckAfter + c.cfg.Ring)
-	if err := c.eng.Schedule(ctx, timerConnectCheck, conv.ID+"|"+adv.ID+"|"+leg, at); err != nil {
+	if err := c.eng.Timers().Schedule(ctx, timerConnectCheck, conv.ID+"|"+adv.ID+"|"+leg, at); err != nil {
 		c.log.Warn("voice: connection check not scheduled", "conversation", conv.ID, "err", err)
 	}
 	p := &openapi.CreateCallParams{}

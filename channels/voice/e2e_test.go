@@ -63,12 +63,12 @@ func newLine(t *testing.T) *line {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bridge, err := interpreter.NewBridge(interpreter.Config{Calls: client.Api, Engine: eng, Plan: plan, From: hotlineNumber, PublicURL: hotline.URL})
+	bridge, err := interpreter.NewBridge(interpreter.Config{Calls: client.Api, Engine: eng, Space: eng.Space("interpreter"), Plan: plan, From: hotlineNumber, PublicURL: hotline.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch, err := voice.New(voice.Config{
-		Engine: eng, Calls: client.Api, PublicURL: hotline.URL, Number: hotlineNumber,
+		Engine: eng, Space: eng.Space("voice"), Calls: client.Api, PublicURL: hotline.URL, Number: hotlineNumber,
 		RelayCallers: []string{"+18005550711"}, Interpreter: bridge,
 	})
 	if err != nil {
@@ -85,9 +85,9 @@ func newLine(t *testing.T) *line {
 func (l *line) available(adv routing.Advocate) routing.Advocate {
 	l.t.Helper()
 	adv.Role, adv.Channels = routing.RoleAdvocate, []routing.Channel{routing.Voice}
-	mustOK(l.t, l.eng.PutAdvocate(l.ctx, adv))
-	mustOK(l.t, l.eng.Heartbeat(l.ctx, adv.ID))
-	mustOK(l.t, l.eng.SetStatus(l.ctx, adv.ID, routing.Available))
+	mustOK(l.t, l.eng.Roster().Put(l.ctx, adv))
+	mustOK(l.t, l.eng.Roster().Heartbeat(l.ctx, adv.ID))
+	mustOK(l.t, l.eng.Roster().SetStatus(l.ctx, adv.ID, routing.Available))
 	return adv
 }
 

@@ -13,7 +13,7 @@ func TestRetriedCallAfterLostIndexOpensNoGhost(t *testing.T) {
 		}
 	}
 	_, conv := r.callIn(sid(50), "+15551230061", "1")
-	must(r.eng.Redis().Del(r.ctx, r.ch.callKey(sid(50))).Err()) // the index write was lost
+	must(r.ch.cfg.Space.Redis().Del(r.ctx, r.ch.callKey(sid(50))).Err()) // the index write was lost
 	_, retried := r.callIn(sid(50), "+15551230061", "1")
 	if retried.ID != conv.ID {
 		t.Fatalf("retried webhook: got conversation %s, want %s", retried.ID, conv.ID)

@@ -167,6 +167,7 @@ func newRig(t *testing.T, mod func(*Config)) *rig {
 	t.Cleanup(r.srv.Close)
 	cfg := Config{
 		Engine:       eng,
+		Space:        eng.Space("voice"),
 		Calls:        r.calls,
 		PublicURL:    r.srv.URL,
 		Number:       "+18883737888",
@@ -254,13 +255,13 @@ func (r *rig) advocate(id string, langs []string, endpoint string, role routing.
 		role = routing.RoleAdvocate
 	}
 	a := routing.Advocate{ID: id, Name: id, Role: role, Languages: langs, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: endpoint}
-	if err := r.eng.PutAdvocate(r.ctx, a); err != nil {
+	if err := r.eng.Roster().Put(r.ctx, a); err != nil {
 		r.t.Fatalf("PutAdvocate(%s): %v", id, err)
 	}
-	if err := r.eng.Heartbeat(r.ctx, id); err != nil {
+	if err := r.eng.Roster().Heartbeat(r.ctx, id); err != nil {
 		r.t.Fatalf("Heartbeat(%s): %v", id, err)
 	}
-	if err := r.eng.SetStatus(r.ctx, id, routing.Available); err != nil {
+	if err := r.eng.Roster().SetStatus(r.ctx, id, routing.Available); err != nil {
 		r.t.Fatalf("SetStatus(%s): %v", id, err)
 	}
 	r.clock.Advance(time.Millisecond)

@@ -87,7 +87,7 @@ func (c *Channel) queue(ctx context.Context, w http.ResponseWriter, wh webhook, 
 
 // openConversation records the call with routing, once per CallSid.
 func (c *Channel) openConversation(ctx context.Context, wh webhook, ch choice) (string, error) {
-	rdb := c.eng.Redis()
+	rdb := c.cfg.Space.Redis()
 	if wh.CallSid != "" {
 		id, err := rdb.Get(ctx, c.callKey(wh.CallSid)).Result()
 		if err == nil {
@@ -140,7 +140,7 @@ func (c *Channel) openConversation(ctx context.Context, wh webhook, ch choice) (
 	return id, nil
 }
 
-func (c *Channel) callKey(callSid string) string { return c.eng.Key("voice", "call", callSid) }
+func (c *Channel) callKey(callSid string) string { return c.cfg.Space.Key("call", callSid) }
 
 // conversationFor finds the conversation of a webhook: from our URL, else from the CallSid.
 func (c *Channel) conversationFor(ctx context.Context, wh webhook) string {
@@ -150,7 +150,7 @@ func (c *Channel) conversationFor(ctx context.Context, wh webhook) string {
 	if wh.CallSid == "" {
 		return ""
 	}
-	id, err := c.eng.Redis().Get(ctx, c.callKey(wh.CallSid)).Result()
+	id, err := c.cfg.Space.Redis().Get(ctx, c.callKey(wh.CallSid)).Result()
 	if err != nil {
 		return ""
 	}

@@ -210,13 +210,13 @@ func TestRelayCallGoesToRelayTrainedAdvocateWithLongerOffer(t *testing.T) {
 	// An untrained advocate who has been idle longest, and a relay-trained one.
 	r.advocate("ana", []string{"en"}, "+15557770010", "")
 	trained := routing.Advocate{ID: "rel", Name: "rel", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, Skills: []string{"relay"}, VoiceEndpoint: "+15557770011"}
-	if err := r.eng.PutAdvocate(r.ctx, trained); err != nil {
+	if err := r.eng.Roster().Put(r.ctx, trained); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.eng.Heartbeat(r.ctx, "rel"); err != nil {
+	if err := r.eng.Roster().Heartbeat(r.ctx, "rel"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.eng.SetStatus(r.ctx, "rel", routing.Available); err != nil {
+	if err := r.eng.Roster().SetStatus(r.ctx, "rel", routing.Available); err != nil {
 		t.Fatal(err)
 	}
 	_, conv := r.callIn(sid(500), "+15551230101", "7")
@@ -234,7 +234,7 @@ func TestRelayCallGoesToRelayTrainedAdvocateWithLongerOffer(t *testing.T) {
 
 func TestBlockedCallerIsToldAndReleased(t *testing.T) {
 	r := newRig(t, nil)
-	if err := r.eng.SetBlock(r.ctx, r.eng.ContactKey("+15551230102"), r.clock.Now().Add(time.Hour), "abusive"); err != nil {
+	if err := r.eng.Contacts().SetBlock(r.ctx, r.eng.Contacts().Key("+15551230102"), r.clock.Now().Add(time.Hour), "abusive"); err != nil {
 		t.Fatal(err)
 	}
 	menu := r.twiml(PathIncoming, callForm(sid(510), "+15551230102"))

@@ -17,7 +17,8 @@ const DemoInterpreterLine = "+15005550100"
 // NewFromConfig builds the voice channel as the process configuration says: the hotline's
 // number, relay caller ids, and, when an interpreter line is configured (or the stand-in is in
 // use), the interpreter catalog, dial plan and bridge. calls is twilio-go's client.Api (pointed
-// at the stand-in or at Twilio). Errors name the setting at fault.
+// at the stand-in or at Twilio). It is the wiring of these two packages, so it hands them their
+// Spaces, "voice" and "interpreter". Errors name the setting at fault.
 func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slog.Logger) (*Channel, error) {
 	if log == nil {
 		log = slog.Default()
@@ -28,6 +29,7 @@ func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slo
 	}
 	vc := Config{
 		Engine:       eng,
+		Space:        eng.Space("voice"),
 		Calls:        calls,
 		PublicURL:    cfg.HTTP.PublicURL,
 		Number:       cfg.Twilio.VoiceNumber,
@@ -53,7 +55,7 @@ func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slo
 			return nil, fmt.Errorf("voice: %w", err)
 		}
 		vc.Interpreter, err = interpreter.NewBridge(interpreter.Config{
-			Calls: calls, Engine: eng, Plan: plan, From: cfg.Twilio.VoiceNumber, PublicURL: cfg.HTTP.PublicURL, Logger: log,
+			Calls: calls, Engine: eng, Space: eng.Space("interpreter"), Plan: plan, From: cfg.Twilio.VoiceNumber, PublicURL: cfg.HTTP.PublicURL, Logger: log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("voice: %w", err)

@@ -107,7 +107,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := New(e, tc.cfg); err == nil {
+			if _, err := New(e, e.Space("chat"), tc.cfg); err == nil {
 				t.Fatal("got no error")
 			}
 		})

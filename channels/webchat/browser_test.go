@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/openhotline/hotline/routing"
+	"github.com/openhotline/hotline/routing/routingtest"
 )
 
 // browser starts a headless Chromium, or skips the test when none is installed.
@@ -154,8 +155,8 @@ func chatBothWays(t *testing.T, ctx context.Context, r *rig, conv string) {
 // failAndRetry makes storing a message fail on our side: the widget marks it not sent with a
 // button, and the button sends it again once storage works.
 func failAndRetry(t *testing.T, ctx context.Context, r *rig, conv string) {
-	key := r.e.Key("conv", conv)
-	rdb := r.e.Redis()
+	key := routingtest.Key(r.e, "conv", conv)
+	rdb := r.ch.rdb
 	must(t, rdb.Rename(r.ctx, key, key+":saved").Err())
 	must(t, rdb.Set(r.ctx, key, "not a conversation", 0).Err())
 	must(t, chromedp.Do(ctx,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 // or the Chat itself, which routes all three; and run Run once per process.
 type Chat struct {
 	e       *routing.Engine
+	space   routing.Space // sessions, tokens, limits and wait samples, under "chat"
 	rdb     redis.UniversalClient
 	cfg     Config
 	log     *slog.Logger
@@ -44,11 +46,15 @@ type Chat struct {
 
 var _ routing.Deliverer = (*Chat)(nil)
 
-// New returns the chat channel on e and registers its grace timer with e: call it before
-// e.Run. Errors name a malformed setting.
-func New(e *routing.Engine, cfg Config) (*Chat, error) {
+// New returns the chat channel on e, keeping its own state in space (the wiring passes
+// e.Space("chat")), and registers its grace timer with e: call it before e.Run. Errors name a
+// malformed setting.
+func New(e *routing.Engine, space routing.Space, cfg Config) (*Chat, error) {
+	if e == nil || space == (routing.Space{}) {
+		return nil, errors.New("webchat: engine and space are required")
+	}
 	cfg.setDefaults()
-	ch := &Chat{e: e, rdb: e.Redis(), cfg: cfg, log: cfg.Logger, hub: newHub(), origins: map[string]bool{}}
+	ch := &Chat{e: e, space: space, rdb: space.Redis(), cfg: cfg, log: cfg.Logger, hub: newHub(), origins: map[string]bool{}}
 	for _, o := range cfg.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -76,7 +82,7 @@ func New(e *routing.Engine, cfg Config) (*Chat, error) {
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     ch.checkOrigin,
 	}
-	e.HandleTimer(graceTimer, ch.graceExpired)
+	e.Timers().Handle(graceTimer, ch.graceExpired)
 	// Every route is public: visitors reach them from anywhere, limited per address.
 	widget := ch.Widget()
 	ch.routes = []route.Route{

@@ -133,14 +133,14 @@ func TestWaitEstimate(t *testing.T) {
 	_, err := r.e.Accept(r.ctx, "ana", conv)
 	must(t, err)
 	first.until(TypeAdvocateJoined)
-	rdb := r.e.Redis()
+	rdb := r.ch.rdb
 	eventually(t, func() bool { return rdb.LLen(r.ctx, r.ch.waitsKey()).Val() == 1 }, "the answer is recorded")
 	if got := rdb.LIndex(r.ctx, r.ch.waitsKey(), 0).Val(); !strings.HasPrefix(got, "90") || !strings.HasSuffix(got, ":1") {
 		t.Fatalf("recorded sample: got %q, want about 90 s at place 1", got)
 	}
 
 	// ana is full (capacity 1 here), so the next two wait: 90 s per place.
-	must(t, r.e.PutAdvocate(r.ctx, routing.Advocate{ID: "ana", Name: "ana", Role: routing.RoleAdvocate,
+	must(t, r.e.Roster().Put(r.ctx, routing.Advocate{ID: "ana", Name: "ana", Role: routing.RoleAdvocate,
 		Languages: []string{"en"}, Channels: []routing.Channel{routing.Chat}, TextCapacity: 1}))
 	r.ch.est.forget() // the cached figure is of the empty line
 	r.dial().start("en")

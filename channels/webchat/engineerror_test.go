@@ -1,6 +1,10 @@
 package webchat
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/openhotline/hotline/routing/routingtest"
+)
 
 // A message our side fails to store is named in the error frame, so the widget can mark it
 // failed and offer to send it again, instead of leaving it "sending" for ever.
@@ -10,8 +14,8 @@ func TestInternalErrorNamesTheMessage(t *testing.T) {
 	s := v.start("en")
 	conv := r.convOf(s.Token)
 	// Break the conversation's record so that storing the message fails inside the engine.
-	key := r.e.Key("conv", conv)
-	rdb := r.e.Redis()
+	key := routingtest.Key(r.e, "conv", conv)
+	rdb := r.ch.rdb
 	must(t, rdb.Rename(r.ctx, key, key+":saved").Err())
 	must(t, rdb.Set(r.ctx, key, "not a conversation", 0).Err())
 	id := v.say("are you there?")

@@ -21,8 +21,8 @@ const (
 	estimateCache = 10 * time.Second
 )
 
-func (ch *Chat) waitsKey() string           { return ch.e.Key("chat", "waits") }
-func (ch *Chat) pos0Key(conv string) string { return ch.e.Key("chat", "pos0", conv) }
+func (ch *Chat) waitsKey() string           { return ch.space.Key("waits") }
+func (ch *Chat) pos0Key(conv string) string { return ch.space.Key("pos0", conv) }
 
 // rememberArrival records a conversation's first place in line (kept only the first time).
 func (ch *Chat) rememberArrival(ctx context.Context, conv string, pos int) error {

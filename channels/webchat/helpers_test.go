@@ -52,7 +52,7 @@ func newRig(t testing.TB, cfg Config) *rig {
 // twin starts a second process on the same Redis and prefix: its own engine and Chat.
 func (r *rig) twin(cfg Config) *rig {
 	r.t.Helper()
-	e, err := routing.New(r.e.Redis(), r.e.Config())
+	e, err := routing.New(r.ch.rdb, r.e.Config())
 	if err != nil {
 		r.t.Fatalf("routing.New: %v", err)
 	}
@@ -61,7 +61,7 @@ func (r *rig) twin(cfg Config) *rig {
 
 func startRig(t testing.TB, e *routing.Engine, clock *routingtest.Clock, cfg Config) *rig {
 	t.Helper()
-	ch, err := New(e, testConfig(cfg))
+	ch, err := New(e, e.Space("chat"), testConfig(cfg))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -102,9 +102,9 @@ func (r *rig) settleTailer() {
 func (r *rig) advocate(id string, langs ...string) {
 	r.t.Helper()
 	a := routing.Advocate{ID: id, Name: id, Role: routing.RoleAdvocate, Languages: langs, Channels: []routing.Channel{routing.Chat}}
-	must(r.t, r.e.PutAdvocate(r.ctx, a))
-	must(r.t, r.e.Heartbeat(r.ctx, id))
-	must(r.t, r.e.SetStatus(r.ctx, id, routing.Available))
+	must(r.t, r.e.Roster().Put(r.ctx, a))
+	must(r.t, r.e.Roster().Heartbeat(r.ctx, id))
+	must(r.t, r.e.Roster().SetStatus(r.ctx, id, routing.Available))
 	r.clock.Advance(time.Millisecond)
 }
 
@@ -135,7 +135,7 @@ func (r *rig) conv(id string) routing.Conversation {
 // convOf finds the conversation a session token stands for.
 func (r *rig) convOf(token string) string {
 	r.t.Helper()
-	id, err := r.e.Redis().Get(r.ctx, r.ch.tokKey(hashToken(token))).Result()
+	id, err := r.ch.rdb.Get(r.ctx, r.ch.tokKey(hashToken(token))).Result()
 	must(r.t, err)
 	return id
 }

@@ -74,12 +74,12 @@ func TestGracePeriod(t *testing.T) {
 	back.until(TypeSession)
 
 	a.clock.Advance(59 * time.Second)
-	must(t, b.e.Tick(b.ctx))
+	must(t, b.e.Timers().Tick(b.ctx))
 	if st := a.conv(goneConv).State; st != routing.Queued {
 		t.Fatalf("before the grace period ran out: got %s, want queued", st)
 	}
 	a.clock.Advance(2 * time.Second)
-	must(t, b.e.Tick(b.ctx))
+	must(t, b.e.Timers().Tick(b.ctx))
 	c := a.conv(goneConv)
 	if c.State != routing.Abandoned || c.EndReason != reasonGone {
 		t.Fatalf("after the grace period: got %s %q, want abandoned %q", c.State, c.EndReason, reasonGone)
@@ -98,7 +98,7 @@ func TestGracePeriod(t *testing.T) {
 func (r *rig) waitReleased(conv string) {
 	r.t.Helper()
 	eventually(r.t, func() bool {
-		n, err := r.e.Redis().Exists(r.ctx, r.ch.liveKey(conv)).Result()
+		n, err := r.ch.rdb.Exists(r.ctx, r.ch.liveKey(conv)).Result()
 		must(r.t, err)
 		return n == 0
 	}, "the connection of %s is released", conv)
@@ -137,7 +137,7 @@ func TestEmptyChatLeavesTheLineSoon(t *testing.T) {
 	back.until(TypeSession)
 
 	r.clock.Advance(31 * time.Second)
-	must(t, r.e.Tick(r.ctx))
+	must(t, r.e.Timers().Tick(r.ctx))
 	if c := r.conv(silentConv); c.State != routing.Abandoned || c.EndReason != reasonGone {
 		t.Errorf("empty chat 31 s after its visitor went: got %s %q, want abandoned %q", c.State, c.EndReason, reasonGone)
 	}

@@ -239,7 +239,7 @@ func TestQuickExitByRequest(t *testing.T) {
 func TestGapResync(t *testing.T) {
 	clock := routingtest.NewClock()
 	e := routingtest.Engine(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
-	ch, err := New(e, testConfig(Config{}))
+	ch, err := New(e, e.Space("chat"), testConfig(Config{}))
 	must(t, err)
 	srv := httptest.NewServer(ch)
 	t.Cleanup(srv.Close)

@@ -45,10 +45,10 @@ var (
 // sessionTTL bounds the session hash when nothing else removes it.
 const sessionTTL = 24 * time.Hour
 
-func (ch *Chat) tokKey(hash string) string  { return ch.e.Key("chat", "tok", hash) }
-func (ch *Chat) sessKey(conv string) string { return ch.e.Key("chat", "sess", conv) }
-func (ch *Chat) liveKey(conv string) string { return ch.e.Key("chat", "live", conv) }
-func (ch *Chat) ipKey(ip string) string     { return ch.e.Key("chat", "ip", ch.e.Lookup("chat-ip", ip)) }
+func (ch *Chat) tokKey(hash string) string  { return ch.space.Key("tok", hash) }
+func (ch *Chat) sessKey(conv string) string { return ch.space.Key("sess", conv) }
+func (ch *Chat) liveKey(conv string) string { return ch.space.Key("live", conv) }
+func (ch *Chat) ipKey(ip string) string     { return ch.space.Key("ip", ch.space.Lookup("chat-ip", ip)) }
 
 // liveTTL is how long a connection's leases last without a keep-alive.
 func (ch *Chat) liveTTL() time.Duration { return 3 * ch.cfg.PingInterval }
@@ -157,7 +157,7 @@ func (ch *Chat) armGrace(ctx context.Context, conv string) error {
 
 func (ch *Chat) armGraceIn(ctx context.Context, conv string, grace time.Duration) error {
 	at := ch.e.Config().Now().Add(grace)
-	if err := ch.e.Schedule(ctx, graceTimer, conv, at); err != nil {
+	if err := ch.e.Timers().Schedule(ctx, graceTimer, conv, at); err != nil {
 		return fmt.Errorf("webchat: arm grace timer %s: %w", conv, err)
 	}
 	return nil
@@ -176,7 +176,7 @@ func (ch *Chat) endSession(ctx context.Context, conv string) error {
 	if err := ch.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("webchat: end session %s: %w", conv, err)
 	}
-	if err := ch.e.Unschedule(ctx, graceTimer, conv); err != nil {
+	if err := ch.e.Timers().Unschedule(ctx, graceTimer, conv); err != nil {
 		return fmt.Errorf("webchat: end session %s: %w", conv, err)
 	}
 	return nil
@@ -200,7 +200,7 @@ func (ch *Chat) windDownSession(ctx context.Context, conv string) error {
 	if err != nil {
 		return fmt.Errorf("webchat: wind down session %s: %w", conv, err)
 	}
-	if err := ch.e.Unschedule(ctx, graceTimer, conv); err != nil {
+	if err := ch.e.Timers().Unschedule(ctx, graceTimer, conv); err != nil {
 		return fmt.Errorf("webchat: wind down session %s: %w", conv, err)
 	}
 	return nil
@@ -253,7 +253,7 @@ func (ch *Chat) admitIP(ctx context.Context, ip, connID string) (bool, error) {
 // is compared after, in Redis, so however many starts arrive at once, on however many
 // processes, at most the limit open.
 func (ch *Chat) admitStart(ctx context.Context, ip string) (bool, error) {
-	key := ch.e.Key("chat", "starts", ch.e.Lookup("chat-ip", ip))
+	key := ch.space.Key("starts", ch.space.Lookup("chat-ip", ip))
 	n, err := startLimitScript.Run(ctx, ch.rdb, []string{key}, time.Minute.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("webchat: start limit: %w", err)

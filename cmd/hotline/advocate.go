@@ -59,7 +59,7 @@ func advocatePassword(ctx context.Context, acc *gateway.Accounts, eng *routing.E
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := eng.Advocate(ctx, *id); err != nil {
+	if _, err := eng.Roster().Advocate(ctx, *id); err != nil {
 		return fmt.Errorf("advocate password: %w", err)
 	}
 	if *pwStdin {
@@ -147,7 +147,7 @@ func readPassword(file string, stdin io.Reader) (pw string, generated bool, err 
 }
 
 func advocateList(ctx context.Context, eng *routing.Engine, stdout io.Writer) error {
-	advs, err := eng.Advocates(ctx)
+	advs, err := eng.Roster().Advocates(ctx)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	if err != nil {
 		return nil, err
 	}
-	smsCh, err := sms.New(eng, msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
+	smsCh, err := sms.New(eng, eng.Space("sms"), msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
 		Texts: texts, Logger: log})
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	set.routes = append(set.routes, voiceCh.Routes()...)
 
 	// Web chat: the widget, its websocket and the demo page at /.
-	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
+	chat, err := webchat.New(eng, eng.Space("chat"), webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
 		ClientIP: clientIP, Texts: texts,
 		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
 	if err != nil {
@@ -121,11 +121,12 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		set.routes = append(set.routes, set.outbox.Routes()...)
 		log.Info("no mail relay configured: the hotline's email replies go to the development outbox; open /sim/mail to read them")
 	}
-	if set.mail, err = email.NewReceiver(mailCfg, eng); err != nil {
+	mailSpace := eng.Space("email") // the receiver and the channel share the threading state
+	if set.mail, err = email.NewReceiver(mailCfg, eng, mailSpace); err != nil {
 		set.close()
 		return nil, err
 	}
-	mailCh, err := email.NewChannel(mailCfg, eng)
+	mailCh, err := email.NewChannel(mailCfg, eng, mailSpace)
 	if err != nil {
 		set.mail.Close()
 		set.close()
@@ -136,7 +137,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// The online tip form.
 	tipCfg := tipform.FromConfig(cfg)
 	tipCfg.ClientIP, tipCfg.Texts = clientIP, texts
-	tip, err := tipform.New(tipCfg, eng, desk)
+	tip, err := tipform.New(tipCfg, eng, eng.Space("tipform"), desk)
 	if err != nil {
 		set.mail.Close()
 		set.close()

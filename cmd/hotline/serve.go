@@ -73,7 +73,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer closeRedis()
-	desk, err := cases.New(eng.Redis(), eng) // the case desk shares the engine's Redis and prefix
+	desk, err := cases.New(eng) // the case desk shares the engine's Redis and prefix
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer chans.close()
-	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Cases: desk, Logger: log, Out: stdout, Metrics: metrics.New(eng, desk, log),
+	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Cases: desk, Logger: log, Out: stdout, Metrics: metrics.New(eng, eng.Space("metrics"), desk, log),
 		Routes: chans.routes, Voice: chans.voice})
 	if err != nil {
 		chans.mail.Close()

@@ -30,8 +30,9 @@ type Metrics struct {
 	scrapeErr prometheus.Counter
 }
 
-// New registers the collectors for engine and its case desk.
-func New(engine *routing.Engine, desk *cases.Desk, log *slog.Logger) *Metrics {
+// New registers the collectors for engine and its case desk. Redis's memory is read through
+// space's client (the wiring passes engine.Space("metrics")); metrics keeps no keys of its own.
+func New(engine *routing.Engine, space routing.Space, desk *cases.Desk, log *slog.Logger) *Metrics {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -53,7 +54,7 @@ func New(engine *routing.Engine, desk *cases.Desk, log *slog.Logger) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.sockets, m.scrapeErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&cluster{engine: engine, cases: desk, log: log, failed: m.scrapeErr}, &redisMemory{rdb: engine.Redis()})
+		&cluster{engine: engine, cases: desk, log: log, failed: m.scrapeErr}, &redisMemory{rdb: space.Redis()})
 	return m
 }
 
@@ -149,11 +150,11 @@ func (c *cluster) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range []routing.Status{routing.Available, routing.Away, routing.Offline} {
 		gauge(descAdvs, float64(s.Advocates[st]), string(st))
 	}
-	if pending, oldest, err := c.engine.OutboxLag(ctx); err == nil {
+	if pending, oldest, err := c.engine.Outbox().Lag(ctx); err == nil {
 		gauge(descOutbox, float64(pending))
 		gauge(descLag, oldest.Seconds())
 	}
-	if dead, err := c.engine.DeadLetters(ctx, 10000); err == nil {
+	if dead, err := c.engine.Outbox().DeadLetters(ctx, 10000); err == nil {
 		gauge(descDead, float64(len(dead)))
 	}
 	if cs, err := c.cases.Stats(ctx); err == nil {

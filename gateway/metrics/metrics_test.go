@@ -31,16 +31,16 @@ func TestClusterFigures(t *testing.T) {
 	clock := routingtest.NewClock()
 	e, desk := casestest.New(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
 	ctx := context.Background()
-	e.PutAdvocate(ctx, routing.Advocate{ID: "ana", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.SMS}})
-	e.Heartbeat(ctx, "ana")
-	e.SetStatus(ctx, "ana", routing.Available)
+	e.Roster().Put(ctx, routing.Advocate{ID: "ana", Role: routing.RoleAdvocate, Languages: []string{"en"}, Channels: []routing.Channel{routing.SMS}})
+	e.Roster().Heartbeat(ctx, "ana")
+	e.Roster().SetStatus(ctx, "ana", routing.Available)
 	res, _ := e.Inbound(ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550107777", Body: "BEFREE"})
 	clock.Advance(7 * time.Second)
 	e.Accept(ctx, "ana", res.Conversation.ID)
 	e.Inbound(ctx, routing.Inbound{Channel: routing.SMS, Contact: "+15550108888", Body: "AYUDA", Language: "es"})
 	clock.Advance(30 * time.Second)
 
-	m := New(e, desk, nil)
+	m := New(e, e.Space("metrics"), desk, nil)
 	m.ObserveRequest("/twilio/sms", "POST", 200, 3*time.Millisecond)
 	m.SocketOpened("console")
 	out := scrape(t, m)
@@ -69,10 +69,10 @@ func TestClusterFigures(t *testing.T) {
 // operator is warned before the hotline loses state.
 func TestRedisMemoryHeadroom(t *testing.T) {
 	e, desk := casestest.New(t, routing.Config{})
-	if _, err := ReadRedisMemory(context.Background(), e.Redis()); err != nil {
+	if _, err := ReadRedisMemory(context.Background(), e.Space("metrics").Redis()); err != nil {
 		t.Skipf("this Redis does not report its memory (the in-process fallback): %v", err)
 	}
-	out := scrape(t, New(e, desk, nil))
+	out := scrape(t, New(e, e.Space("metrics"), desk, nil))
 	for _, want := range []string{`hotline_redis_memory_used_bytes{primary="0"}`, `hotline_redis_memory_max_bytes{primary="0"}`,
 		`hotline_redis_evicting_policy{policy=`, `hotline_redis_evicted_keys_total{primary="0"}`} {
 		if !strings.Contains(out, want) {

@@ -76,11 +76,11 @@ func TestAddingALanguageIsOneFile(t *testing.T) {
 	}
 
 	e, desk := casestest.New(t, routing.Config{})
-	chat, err := webchat.New(e, webchat.Config{Texts: texts})
+	chat, err := webchat.New(e, e.Space("chat"), webchat.Config{Texts: texts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tip, err := tipform.New(tipform.Config{Texts: texts}, e, desk)
+	tip, err := tipform.New(tipform.Config{Texts: texts}, e, e.Space("tipform"), desk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// NoClearText scans every key matching pattern (an engine's KeyPattern) and fails tb when a key
+// NoClearText scans every key matching pattern (KeyPattern(e)) and fails tb when a key
 // or its value holds any of needles: a phone number, an address, a body that must only be
 // stored sealed. It fails too when fewer than five keys were read: then it looked elsewhere.
 func NoClearText(tb testing.TB, rdb redis.UniversalClient, pattern string, needles ...string) {

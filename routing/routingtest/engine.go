@@ -3,6 +3,7 @@ package routingtest
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/openhotline/hotline/routing"
@@ -30,3 +31,13 @@ func Engine(tb testing.TB, cfg routing.Config) *routing.Engine {
 	}
 	return e
 }
+
+// Key names one of routing's own keys of e, such as Key(e, "conv", id), for tests that break or
+// inspect routing's storage on purpose. Production code has no such door: a package keeps its
+// own state in the routing.Space the wiring gives it.
+func Key(e *routing.Engine, parts ...string) string {
+	return "{" + e.Config().Prefix + "}:" + strings.Join(parts, ":")
+}
+
+// KeyPattern matches every key of e and of the Spaces it handed out, for NoClearText.
+func KeyPattern(e *routing.Engine) string { return "{" + e.Config().Prefix + "}:*" }
