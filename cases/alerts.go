@@ -39,6 +39,7 @@ func (s *Desk) writeAlert(ctx context.Context, p redis.Pipeliner, a alertDoc) {
 	p.Set(ctx, s.keys.alertDoc(a.ID), mustJSON(a), 0)
 	p.ZAdd(ctx, s.keys.alertList(), z)
 	p.ZAdd(ctx, s.keys.alertsOpen(), z)
+	p.ZAdd(ctx, s.keys.caseAlerts(a.CaseID), z) // the case file lists its alerts (casefile.go)
 	p.HIncrBy(ctx, s.keys.caseStats(), "alerts_raised", 1)
 }
 

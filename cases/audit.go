@@ -59,12 +59,16 @@ func (s *Desk) Audit(ctx context.Context, a AuditEntry) error {
 	if len(a.Data) > 0 {
 		data = mustJSON(a.Data)
 	}
-	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
-		Stream: s.keys.auditLog(),
-		MaxLen: auditMaxLen,
-		Approx: true,
-		Values: []any{"at", a.At.UnixMilli(), "who", a.Who, "role", string(a.Role), "action", a.Action, "target", a.Target, "data", data},
-	}).Err()
+	values := []any{"at", a.At.UnixMilli(), "who", a.Who, "role", string(a.Role), "action", a.Action, "target", a.Target, "data", data}
+	// The entry also goes, in the same MULTI, to its target's own stream, so a case file or a
+	// filter by case reads its entries without scanning the whole log (auditquery.go).
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.auditLog(), MaxLen: auditMaxLen, Approx: true, Values: values})
+		if validID(a.Target) {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.auditOf(a.Target), MaxLen: auditTargetMaxLen, Approx: true, Values: values})
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("cases: audit %s: %w", a.Action, err)
 	}

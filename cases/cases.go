@@ -97,10 +97,16 @@ type Case struct {
 	ClosedAt    time.Time
 	ClosedBy    string
 	ClosedNote  string // sealed at rest
+
+	// The supervisors' desk (desk_actions.go): who works the case and how it ended.
+	AssignedTo string
+	AssignedAt time.Time
+	Outcome    Outcome // why it was closed; "" for a case closed without one (CloseCase)
 }
 
-// Overdue reports whether the case's SLA clock has run out with no supervisor acknowledging it.
-func (c Case) Overdue(now time.Time) bool { return c.State == CaseOpen && !now.Before(c.DueAt) }
+// Overdue reports whether the case's SLA clock has run out: the case is neither reported nor
+// closed by its due time (ClockRunning, desk_actions.go).
+func (c Case) Overdue(now time.Time) bool { return c.ClockRunning() && !now.Before(c.DueAt) }
 
 // Disclosure is one report of a case to an outside agency: to whom, when, by whom, and on what
 // basis ("consent", or the exception named).
@@ -110,6 +116,12 @@ type Disclosure struct {
 	By            string
 	Basis         string
 	ContactShared bool // the person consented to share their contact details with this recipient
+
+	// Set by ReportTo (desk_actions.go); empty on reports made through Report.
+	ID           string // names the disclosure packet
+	Agency       string // the agency reported to, from the referral directory or typed
+	Grounds      string // under an exception: why it applies, as the supervisor named it; sealed at rest
+	Supplemental bool   // a later report to a recipient already reported to
 }
 
 // Report bases.

@@ -139,6 +139,11 @@ func (s *Desk) openCase(d caseDoc) (Case, error) {
 	c.Indicators = append([]string(nil), d.Indicators...)
 	c.Conversations = append([]string(nil), d.Conversations...)
 	c.Disclosures = append([]Disclosure(nil), d.Disclosures...)
+	for i := range c.Disclosures {
+		if c.Disclosures[i].Grounds, err = s.space.Open(c.Disclosures[i].Grounds); err != nil {
+			return Case{}, fmt.Errorf("cases: case %s disclosure %d: %w", c.ID, i, err)
+		}
+	}
 	c.HasContact = d.TipContact != ""
 	return c, nil
 }

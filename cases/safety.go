@@ -140,18 +140,11 @@ func (s *Desk) SafeToReach(ctx context.Context, convID string) (ok bool, reason 
 
 // Block puts a contact on the blocklist until the given time; routing's Inbound refuses them on
 // every channel with routing.ErrBlocked until it lapses. The reason is kept for staff, never
-// shown to the contact. Errors: EInvalid for an empty contact or an end not in the future.
+// shown to the contact. The block is listed for supervisors (BlockAs, without an author).
+// Errors: EInvalid for an empty contact or an end not in the future.
 func (s *Desk) Block(ctx context.Context, contact string, until time.Time, reason string) error {
-	if strings.TrimSpace(contact) == "" {
-		return routing.Errorf(routing.EInvalid, "a contact address is required")
-	}
-	if !until.After(s.now()) {
-		return routing.Errorf(routing.EInvalid, "the block must end in the future")
-	}
-	if reason == "" {
-		reason = "blocked"
-	}
-	return s.eng.Contacts().SetBlock(ctx, s.eng.Contacts().Key(contact), until, reason)
+	_, err := s.BlockAs(ctx, "", "", contact, until, reason)
+	return err
 }
 
 // Unblock removes a contact from the blocklist.
@@ -159,7 +152,14 @@ func (s *Desk) Unblock(ctx context.Context, contact string) error {
 	if strings.TrimSpace(contact) == "" {
 		return nil
 	}
-	return s.eng.Contacts().SetBlock(ctx, s.eng.Contacts().Key(contact), time.Time{}, "")
+	key := s.eng.Contacts().Key(contact)
+	if err := s.eng.Contacts().SetBlock(ctx, key, time.Time{}, ""); err != nil {
+		return err
+	}
+	if id, err := s.getHash(ctx, s.keys.blocksByKey(), key); err == nil && id != "" {
+		s.unlist(ctx, blockDoc{BlockEntry: BlockEntry{ID: id}, ContactKey: key})
+	}
+	return nil
 }
 
 // Blocked reports whether a contact is on the blocklist.

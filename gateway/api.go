@@ -78,12 +78,15 @@ type caseView struct {
 	DueAt         string   `json:"due_at,omitempty"`
 	AckedAt       string   `json:"acked_at,omitempty"`
 	AckedBy       string   `json:"acked_by,omitempty"`
+	// The SLA clock stops at the first report to an agency or at closing (cases.Case.SLAStoppedAt).
+	SLAStoppedAt string `json:"sla_stopped_at,omitempty"`
+	AssignedTo   string `json:"assigned_to,omitempty"`
 }
 
 func viewCase(k cases.Case) caseView {
 	return caseView{ID: k.ID, Ref: k.Ref, Type: string(k.Type), Indicators: k.Indicators, Urgency: string(k.Urgency),
 		State: string(k.State), Conversations: k.Conversations, CreatedBy: k.CreatedBy, CreatedAt: stamp(k.CreatedAt),
-		DueAt: stamp(k.DueAt), AckedAt: stamp(k.AckedAt), AckedBy: k.AckedBy}
+		DueAt: stamp(k.DueAt), AckedAt: stamp(k.AckedAt), AckedBy: k.AckedBy, SLAStoppedAt: stamp(k.SLAStoppedAt()), AssignedTo: k.AssignedTo}
 }
 
 type advocateView struct {

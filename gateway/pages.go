@@ -47,6 +47,7 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	get("/api/advocates", s.apiAdvocates, super)
 	get("/api/stats/today", s.apiToday, super)
 	get("/api/cases", s.apiCases, super)
+	s.mountDesk(get, post, csrf, super)
 }
 
 // page serves a console page to a signed-in account with one of roles (any role when none);

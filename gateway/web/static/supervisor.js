@@ -19,7 +19,8 @@ async function main() {
   $('title').textContent = t('supervisor_title');
   $('who').textContent = account.name;
   for (const [id, key] of [['alerts-title', 'alerts'], ['queues-title', 'queues'], ['advocates-title', 'advocates'],
-    ['cases-title', 'cases'], ['volume-title', 'chart_volume'], ['answer-title', 'chart_answer'], ['to-console', 'console_title']]) {
+    ['cases-title', 'cases'], ['volume-title', 'chart_volume'], ['answer-title', 'chart_answer'], ['to-console', 'console_title'],
+    ['to-desk', 'desk_title']]) {
     $(id).textContent = t(key);
   }
   $('lang-toggle').textContent = t('other_lang');
@@ -108,7 +109,7 @@ function renderAlerts() {
   const open = [...alerts.values()].filter((a) => !a.acked_at).sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
   if (!open.length) { box.replaceChildren(h('p.muted', { text: t('no_alerts') })); return; }
   box.replaceChildren(...open.map((a) => h('div.alert', { 'data-alert': a.id },
-    h('div', {}, h('strong', { text: a.case_ref || a.case }), ' ',
+    h('div', {}, h('a.case-link', { href: `/cases/${a.case}`, text: a.case_ref || a.case }), ' ',
       h(`span.badge${a.urgency === Urgency.Urgent ? '.urgent' : ''}`, { text: t('urgency_' + a.urgency) }), ' ',
       h('span.muted', { text: a.raised_at ? new Date(a.raised_at).toLocaleTimeString() : '' }),
       a.escalated?.length ? h('span.badge.urgent', { text: `↑ ${a.escalated.join(', ')}` }) : null),
@@ -159,12 +160,15 @@ function appendMessage(m) {
   list.scrollTop = list.scrollHeight;
 }
 
+// renderCases shows each case's SLA clock (stopped once reported or closed) and opens it on the
+// case desk.
 function renderCases() {
   const now = Date.now();
   table($('cases'), [t('cases'), t('flag_urgency'), t('sla_due'), ''], cases.slice(0, 30).map((c) => {
     const left = c.due_at ? (Date.parse(c.due_at) - now) / 1000 : null;
-    const due = left === null ? '—' : left < 0 ? h('span.late', { text: `${t('sla_overdue')} ${duration(-left)}` }) : duration(left);
-    return [c.ref || c.id, t('urgency_' + c.urgency), c.acked_at ? '✓' : due, c.state];
+    let due = left === null ? '—' : left < 0 ? h('span.late', { text: `${t('sla_overdue')} ${duration(-left)}` }) : duration(left);
+    if (c.sla_stopped_at) due = h('span.sla-stopped', { text: t('desk_sla_stopped', { Time: duration((Date.parse(c.sla_stopped_at) - Date.parse(c.created_at)) / 1000) }) });
+    return [h('a.case-link', { href: `/cases/${c.id}`, text: c.ref || c.id }), t('urgency_' + c.urgency), due, t('desk_state_' + c.state)];
   }));
 }
 
