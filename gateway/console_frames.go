@@ -43,7 +43,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case "send":
 		m, err := e.Send(ctx, me, f.Conversation, f.Body)
 		if err != nil {
-			return err
+			return cl.sendRefused(f, err)
 		}
 		cl.send(map[string]any{"type": "sent", "ref": f.Ref, "message": viewMessage(m)})
 		return nil
@@ -55,12 +55,14 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case "transfer":
 		return cl.ok(f, e.Transfer(ctx, me, f.Conversation, routing.Transfer{ToAdvocate: f.ToAdvocate, Language: f.Language}))
 	case "close":
-		return cl.ok(f, e.Close(ctx, me, f.Conversation, routing.Disposition(f.Disposition), f.Note))
+		return cl.closeConversation(ctx, f)
 	case "flag":
 		return cl.flag(ctx, f)
 	case "referrals":
 		cl.send(map[string]any{"type": "referrals", "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
 		return nil
+	case "contact_info", "record_save", "consent", "safe_contact", "block", "case_summary":
+		return cl.deskFrame(ctx, f)
 	case "interpreter", "interpreter_remove", "languages", "supervise":
 		return cl.voiceFrame(ctx, f)
 	case "ack_alert":
