@@ -185,7 +185,7 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	inbound(t, s.engine, routing.Inbound{Contact: "+15550107788", Body: "are you still there?"})
 	until(t, adv, "the contact's second message", `[...document.querySelectorAll(".msg.in")].some(m => m.textContent.startsWith("are you still there?"))`)
 	conv := fmt.Sprintf(`article.conv[data-conv="%s"]`, id)
-	step(t, adv, "reply", chromedp.SendKeys(chromedp.CSS(conv+" textarea"), "Yes. Are you safe right now?"),
+	step(t, adv, "reply", chromedp.SendKeys(chromedp.CSS(conv+" .composer textarea"), "Yes. Are you safe right now?"),
 		chromedp.Click(chromedp.CSS(conv+" button.send")))
 	until(t, adv, "the reply shown", `[...document.querySelectorAll(".msg.out")].some(m => m.textContent.startsWith("Yes. Are you safe right now?"))`)
 	// The supervisor opens the conversation from the advocates table and reads it.

@@ -118,7 +118,11 @@ func viewEvent(ev routing.Event) eventView {
 		}
 	}
 	if ev.Message != nil {
-		m := viewMessage(*ev.Message)
+		msg := *ev.Message
+		if msg.Detail == "" { // a message event carries why it was blocked beside the message
+			msg.Detail = ev.Data["detail"]
+		}
+		m := viewMessage(msg)
 		v.Message = &m
 	}
 	return v
