@@ -3,8 +3,10 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/openhotline/hotline/cases"
@@ -181,4 +183,32 @@ func FuzzDecodeDeskFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBlockReasonNamesRoutingsReasons keeps the console's localized reasons in step with the
+// sentences routing refuses a send with (a reply after STOP included).
+func TestBlockReasonNamesRoutingsReasons(t *testing.T) {
+	at := time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
+	reason := func(r routing.Reach, ch routing.Channel) string { _, why := r.Allows(ch, at); return why }
+	tests := []struct {
+		name, reason, want string
+		args               map[string]string
+	}{
+		{"after STOP", "the contact opted out (STOP): nothing more may be sent until they opt back in", "opted_out", nil},
+		{"send script no text", "the contact's safe-contact profile says it is not safe to write back", "no_text", nil},
+		{"profile no text", reason(routing.Reach{NoText: true}, routing.SMS), "no_text", nil},
+		{"profile no call", reason(routing.Reach{NoCall: true}, routing.Voice), "no_call", nil},
+		{"safe hours", reason(routing.Reach{Hours: "18:00-21:00", TimeZone: "America/Chicago"}, routing.SMS), "safe_hours",
+			map[string]string{"Hours": "18:00-21:00", "Zone": "America/Chicago", "Local": "08:00"}},
+		{"unreadable", reason(routing.Reach{Hours: "9-5"}, routing.SMS), "unreadable", nil},
+		{"anything else", "", "other", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, args := blockReason(tt.reason)
+			if got != tt.want || fmt.Sprint(args) != fmt.Sprint(tt.args) {
+				t.Fatalf("blockReason(%q) = %s %v, want %s %v", tt.reason, got, args, tt.want, tt.args)
+			}
+		})
+	}
 }
