@@ -23,6 +23,8 @@ type SafeContact struct {
 	Hours    string // "HH:MM-HH:MM" when it is safe to reach them (may wrap past midnight); empty = any time
 	TimeZone string // IANA zone of Hours, e.g. "America/Chicago"; empty = UTC
 	CodeWord string // a word the person uses to confirm who they are; sealed at rest
+	// NoVoicemail: whoever calls back leaves no message (someone else may hear it).
+	NoVoicemail bool
 }
 
 // Allows reports whether the hotline may reach the person on ch at now, and when not, a reason
@@ -44,7 +46,7 @@ func (p SafeContact) validate() error {
 
 // reach is the profile as routing's rule, the code word sealed by seal (nil: left out).
 func (p SafeContact) reach(seal func(string) string) routing.Reach {
-	r := routing.Reach{NoText: p.NoText, NoCall: p.NoCall, Hours: p.Hours, TimeZone: p.TimeZone}
+	r := routing.Reach{NoText: p.NoText, NoCall: p.NoCall, Hours: p.Hours, TimeZone: p.TimeZone, NoVoicemail: p.NoVoicemail}
 	if seal != nil {
 		r.CodeWord = seal(p.CodeWord)
 	}
@@ -83,7 +85,7 @@ func (s *Desk) safeContactByKey(ctx context.Context, contactKey string) (SafeCon
 		return SafeContact{}, fmt.Errorf("cases: safe contact: %w", err)
 	}
 	r := rules.Reach
-	p := SafeContact{NoText: r.NoText, NoCall: r.NoCall, Hours: r.Hours, TimeZone: r.TimeZone}
+	p := SafeContact{NoText: r.NoText, NoCall: r.NoCall, Hours: r.Hours, TimeZone: r.TimeZone, NoVoicemail: r.NoVoicemail}
 	if p.CodeWord, err = s.space.Open(r.CodeWord); err != nil {
 		return p, fmt.Errorf("cases: safe contact code word: %w", err)
 	}

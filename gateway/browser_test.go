@@ -185,13 +185,13 @@ func TestBrowserAdvocateAndSupervisor(t *testing.T) {
 	inbound(t, s.engine, routing.Inbound{Contact: "+15550107788", Body: "are you still there?"})
 	until(t, adv, "the contact's second message", `[...document.querySelectorAll(".msg.in")].some(m => m.textContent.startsWith("are you still there?"))`)
 	conv := fmt.Sprintf(`article.conv[data-conv="%s"]`, id)
-	step(t, adv, "reply", chromedp.SendKeys(chromedp.CSS(conv+" textarea"), "Yes. Are you safe right now?"),
+	step(t, adv, "reply", chromedp.SendKeys(chromedp.CSS(conv+" .composer textarea"), "Yes. Are you safe right now?"),
 		chromedp.Click(chromedp.CSS(conv+" button.send")))
 	until(t, adv, "the reply shown", `[...document.querySelectorAll(".msg.out")].some(m => m.textContent.startsWith("Yes. Are you safe right now?"))`)
 	// A canned reply comes in the conversation's language with the configured phone filled in.
 	until(t, adv, "a canned reply picked", `(() => { const s = document.querySelector('`+conv+` select.canned');
 		s.value = 'canned_closing'; s.dispatchEvent(new Event('change')); return true; })()`)
-	until(t, adv, "the canned reply inserted", `document.querySelector('`+conv+` textarea').value.includes("at 1-888-373-7888 or by texting 233733")`)
+	until(t, adv, "the canned reply inserted", `document.querySelector('`+conv+` .composer textarea').value.includes("at 1-888-373-7888 or by texting 233733")`)
 	until(t, adv, "the composer cleared", `(() => { document.querySelector('`+conv+` textarea').value = ''; return true; })()`)
 	// The supervisor opens the conversation from the advocates table and reads it.
 	step(t, sup, "open the conversation", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.view-conv[data-conv="%s"]`, id))))

@@ -80,6 +80,7 @@ type consentView struct {
 	At           string `json:"at"`
 	By           string `json:"by"`
 	Conversation string `json:"conversation,omitempty"`
+	OnCase       bool   `json:"on_case,omitempty"` // in a conversation's list: recorded on its case, not on it
 }
 
 type deskConvView struct {

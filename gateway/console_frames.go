@@ -43,7 +43,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameSend:
 		m, err := e.Send(ctx, me, f.Conversation, f.Body)
 		if err != nil {
-			return err
+			return cl.sendRefused(f, err)
 		}
 		cl.send(map[string]any{"type": FrameSent, "ref": f.Ref, "message": viewMessage(m)})
 		return nil
@@ -55,12 +55,14 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameTransfer:
 		return cl.ok(f, e.Transfer(ctx, me, f.Conversation, routing.Transfer{ToAdvocate: f.ToAdvocate, Language: f.Language}))
 	case FrameClose:
-		return cl.ok(f, e.Close(ctx, me, f.Conversation, routing.Disposition(f.Disposition), f.Note))
+		return cl.closeConversation(ctx, f)
 	case FrameFlag:
 		return cl.flag(ctx, f)
 	case FrameReferrals:
 		cl.send(map[string]any{"type": FrameReferrals, "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
 		return nil
+	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary:
+		return cl.deskFrame(ctx, f)
 	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise:
 		return cl.voiceFrame(ctx, f)
 	case FrameAckAlert:

@@ -9,6 +9,7 @@ import (
 
 // Referral is one organisation advocates may refer a person to.
 type Referral struct {
+	ID        string   `json:"id"` // derived from the name (referralID): contact records keep it
 	Name      string   `json:"name"`
 	Phone     string   `json:"phone"`
 	Text      string   `json:"text,omitempty"`
@@ -30,6 +31,9 @@ func LoadDirectory() (*Directory, error) {
 	var d Directory
 	if err := json.Unmarshal(referralsJSON, &d.entries); err != nil {
 		return nil, fmt.Errorf("gateway: referral data: %w", err)
+	}
+	for i := range d.entries {
+		d.entries[i].ID = referralID(d.entries[i].Name)
 	}
 	return &d, nil
 }

@@ -22,6 +22,14 @@ const (
 	FrameLanguages         = "languages" // also the server's answer
 	FrameSupervise         = "supervise"
 	FrameAckAlert          = "ack_alert"
+
+	// The contact desk of a conversation (console_desk.go); each is also the server's answer.
+	FrameContactInfo = "contact_info"
+	FrameRecordSave  = "record_save"
+	FrameConsent     = "consent"
+	FrameSafeContact = "safe_contact"
+	FrameBlock       = "block"
+	FrameCaseSummary = "case_summary"
 )
 
 // Frames the server sends besides the routing events it forwards:
@@ -32,4 +40,7 @@ const (
 	FrameFlagged  = "flagged"
 	FrameOK       = "ok"
 	FrameError    = "error"
+	FrameRecord   = "record"   // a contact record saved
+	FrameConsents = "consents" // the consents after one was recorded
+	FrameBlocked  = "blocked"  // the contact is blocked until a time
 )

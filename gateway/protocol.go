@@ -48,6 +48,11 @@ type inFrame struct {
 	Service      string   `json:"service,omitempty"`
 	Alert        string   `json:"alert,omitempty"`
 	Mode         string   `json:"mode,omitempty"`
+	// The contact desk's frames (protocol_desk.go).
+	Record  *recordFrame  `json:"record,omitempty"`
+	Consent *consentFrame `json:"consent,omitempty"`
+	Profile *profileFrame `json:"profile,omitempty"`
+	Block   *blockFrame   `json:"block,omitempty"`
 }
 
 var (
@@ -135,6 +140,9 @@ func (f *inFrame) validate() error {
 		if utf8.RuneCountInString(f.Note) > maxNote {
 			return bad("note must be at most %d characters", maxNote)
 		}
+		if f.Record != nil { // closing saves the record in the same step
+			return f.Record.validate()
+		}
 	case FrameFlag:
 		return f.validateFlag()
 	case FrameReferrals:
@@ -165,6 +173,8 @@ func (f *inFrame) validate() error {
 		if !reID.MatchString(f.Alert) {
 			return bad("alert must be an alert id")
 		}
+	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary:
+		return f.validateDesk()
 	case "":
 		return bad("frame has no type")
 	default:

@@ -57,6 +57,10 @@ type msgView struct {
 	// Sender warns that an email may not be the contact's: "other" (another address answered
 	// their thread) or "forged" (the sender's domain disowns it: SPF/DKIM/DMARC failed).
 	Sender string `json:"sender,omitempty"`
+	// Reason and Args name why a message was blocked as a locale text ("blocked_" + Reason), so
+	// the console says it in the advocate's language (console_desk.go blockReason).
+	Reason string            `json:"reason,omitempty"`
+	Args   map[string]string `json:"args,omitempty"`
 }
 
 type attachView struct {
@@ -74,6 +78,9 @@ func viewMessage(m routing.Message) msgView {
 		v.Sender = "other"
 	case m.Meta[email.MetaAuth] == email.AuthFail:
 		v.Sender = "forged"
+	}
+	if m.Status == routing.StatusBlocked {
+		v.Reason, v.Args = blockReason(m.Detail)
 	}
 	for _, a := range m.Attachments {
 		v.Attachments = append(v.Attachments, attachView{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Refused: a.Refused})
@@ -111,7 +118,11 @@ func viewEvent(ev routing.Event) eventView {
 		}
 	}
 	if ev.Message != nil {
-		m := viewMessage(*ev.Message)
+		msg := *ev.Message
+		if msg.Detail == "" { // a message event carries why it was blocked beside the message
+			msg.Detail = ev.Data["detail"]
+		}
+		m := viewMessage(msg)
 		v.Message = &m
 	}
 	return v

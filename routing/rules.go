@@ -26,6 +26,7 @@ const (
 	fieldSafeHours = "safe_hours" // "HH:MM-HH:MM"; absent = any time
 	fieldSafeTZ    = "tz"         // IANA zone of safe_hours; absent = UTC
 	fieldCodeWord  = "codeword"   // stored as given (package cases seals it)
+	fieldNoVM      = "novm"       // "1" = leave no voicemail when calling back
 )
 
 // Reach is how the hotline may reach a contact back. The zero value means no restriction, which
@@ -36,6 +37,9 @@ type Reach struct {
 	Hours    string // "HH:MM-HH:MM" when it is safe to reach them (may wrap past midnight); empty = any time
 	TimeZone string // IANA zone of Hours, e.g. "America/Chicago"; empty = UTC
 	CodeWord string // kept for the caller as given: routing neither reads nor seals it
+	// NoVoicemail asks whoever calls back to leave no message: advice to the advocate (routing
+	// places no calls back), kept with the other rules so one write stores the whole profile.
+	NoVoicemail bool
 }
 
 // ContactRules are the rules routing enforces about one contact.
@@ -145,7 +149,10 @@ func (p Reach) fields() (set map[string]any, del []string) {
 		}
 		return "1"
 	}
-	set = map[string]any{fieldSafeText: flag(p.NoText), fieldSafeCall: flag(p.NoCall)}
+	set = map[string]any{fieldSafeText: flag(p.NoText), fieldSafeCall: flag(p.NoCall), fieldNoVM: "0"}
+	if p.NoVoicemail {
+		set[fieldNoVM] = "1"
+	}
 	opt := func(field, v string) {
 		if v == "" {
 			del = append(del, field)
@@ -162,11 +169,12 @@ func (p Reach) fields() (set map[string]any, del []string) {
 // reachFromHash reads Reach from the contact hash (HGETALL of keys.contact).
 func reachFromHash(h map[string]string) Reach {
 	return Reach{
-		NoText:   h[fieldSafeText] == "0",
-		NoCall:   h[fieldSafeCall] == "0",
-		Hours:    h[fieldSafeHours],
-		TimeZone: h[fieldSafeTZ],
-		CodeWord: h[fieldCodeWord],
+		NoText:      h[fieldSafeText] == "0",
+		NoCall:      h[fieldSafeCall] == "0",
+		Hours:       h[fieldSafeHours],
+		TimeZone:    h[fieldSafeTZ],
+		CodeWord:    h[fieldCodeWord],
+		NoVoicemail: h[fieldNoVM] == "1",
 	}
 }
 

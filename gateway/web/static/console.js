@@ -2,6 +2,7 @@
 // disposition and case flagging, over one websocket (docs/console-protocol.md).
 import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, tagsOf, badges, clock } from './common.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
+import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
 let t, account, conn;
@@ -30,6 +31,7 @@ async function main() {
     $('conn').textContent = up ? t('connection_ok') : t('connection_lost');
     $('conn').classList.toggle('down', !up);
   });
+  setupDesk(t, conn);
   setInterval(tickOffers, 1000);
   document.addEventListener('keydown', onKey);
 }
@@ -52,6 +54,7 @@ function showPresence(status) {
 // ---- frames from the server ----
 
 function onFrame(f) {
+  if (deskFrame(f)) return;
   switch (f.type) {
     case Frame.Snapshot: return onSnapshot(f);
     case EventType.Offer: return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
@@ -88,8 +91,9 @@ function onSnapshot(f) {
   showPresence(f.presence?.status || Status.Offline);
   state.offers.clear();
   for (const o of f.offers || []) addOffer({ ...o, deadline: Date.parse(o.deadline) }, true);
-  const keep = new Set();
+  const keep = new Set(), had = new Set(state.convs.keys());
   for (const c of f.conversations || []) { keep.add(c.conversation.id); upsertConv(c.conversation, c.messages, false, true); }
+  for (const id of keep) if (had.has(id)) deskReload(id); // after a reconnect: what changed meanwhile
   for (const id of [...state.convs.keys()]) if (!keep.has(id)) dropConv(id);
   renderOffers();
 }
@@ -149,11 +153,12 @@ function upsertConv(c, messages, focus, quiet, related) {
   s.more = (messages || []).length >= 30;
   renderConvs();
   if (focus || !state.active) activate(c.id);
-  if (!quiet) $('convs').querySelector(`[data-conv="${c.id}"] textarea`)?.focus();
+  if (!quiet) $('convs').querySelector(`[data-conv="${c.id}"] .composer textarea`)?.focus();
 }
 
 function dropConv(id) {
   if (!state.convs.delete(id)) return;
+  deskDrop(id);
   if (state.active === id) state.active = [...state.convs.keys()][0] || '';
   renderConvs();
 }
@@ -223,8 +228,8 @@ function msgEl(m) {
   const who = m.direction === Direction.Out ? (m.author || '') : '';
   let status = '';
   if (m.status && m.direction === Direction.Out) {
-    status = ` · ${t('msg_status_' + m.status)}`;
-    if (notDelivered.has(m.status) && m.detail) status += ` (${m.detail})`;
+    status = ` · ${t('msg_status_' + (m.status === MessageStatus.Blocked && m.reason ? 'failed' : m.status))}`; // the reason follows
+    if (notDelivered.has(m.status) && m.detail) status += ` (${m.status === MessageStatus.Blocked ? blockedText(m) : m.detail})`;
   }
   const warn = m.sender ? [h('span.sender-warning', { text: t('msg_sender_' + m.sender) })] : [];
   return h(`div.msg.${m.direction}${notDelivered.has(m.status) ? '.failed' : ''}`, { 'data-msg': m.id },
@@ -245,7 +250,7 @@ function renderConvs() {
 function renderConv(s, keepScroll) {
   const c = s.conv;
   const old = s.el;
-  const draft = old?.querySelector('textarea')?.value || '';
+  const draft = old?.querySelector(".composer textarea")?.value || '';
   const list = h('div.msgs', {}, s.more ? h('button.older', { type: 'button', text: t('older_messages'), onclick: () => older(s) }) : null,
     [...s.msgs.values()].map(msgEl));
   const text = h('textarea', { rows: 3, maxlength: 4000, placeholder: t('type_message'), 'aria-label': t('type_message'),
@@ -271,6 +276,7 @@ function renderConv(s, keepScroll) {
     s.interp ? h('div.notice.interp', { role: 'status', text: s.interp }) : null,
     s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
     wrap ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
+    deskPanel(c.id),
     list,
     h('div.typing', {}),
     wrap ? null : h('div.composer', {}, text, h('button.primary.send', { type: 'button', text: t('send'), onclick: () => send(c.id) }), canned));
@@ -300,7 +306,7 @@ function older(s) {
 
 function send(id) {
   const s = state.convs.get(id);
-  const ta = s?.el.querySelector('textarea');
+  const ta = s?.el.querySelector(".composer textarea");
   const body = ta?.value.trim();
   if (!body) return;
   conn.send({ type: Frame.Send, conversation: id, body });
@@ -336,7 +342,8 @@ function indicatorLabel(v) { return t.raw['ind_' + v] ? t('ind_' + v) : v.replac
 function buildDialogs() {
   $('close-title').textContent = t('disposition');
   $('close-note-label').textContent = t('note');
-  radios($('dispositions'), 'disposition', DISPOSITIONS, 'disp_');
+  // The disposition is required: nothing is chosen unless the record names the contact type.
+  radios($('dispositions'), 'disposition', DISPOSITIONS, 'disp_', true, 'desk_close_choose_disposition');
   $('flag-title').textContent = t('flag_case');
   // The flag dialog suggests nothing: the advocate chooses the type and urgency themselves.
   radios($('flag-types'), 'case_type', CASE_TYPES, 'flag_', true, 'flag_choose_type');
@@ -358,7 +365,8 @@ function buildDialogs() {
     const d = $('close-dialog');
     if (d.returnValue !== 'ok') return;
     const disposition = d.querySelector('input[name=disposition]:checked').value;
-    conn.send({ type: Frame.Close, conversation: d.dataset.conv, disposition, note: $('close-note').value });
+    // The record's last draft goes with the close, saved in the same step.
+    conn.send({ type: Frame.Close, conversation: d.dataset.conv, disposition, note: $('close-note').value, record: deskDraft(d.dataset.conv) });
   });
   $('flag-dialog').addEventListener('close', () => {
     const d = $('flag-dialog');
@@ -387,7 +395,14 @@ function open(dialogID, convID, reset) {
   d.showModal();
 }
 
-function openClose(id) { open('close-dialog', id, () => { $('close-note').value = ''; }); }
+function openClose(id) {
+  open('close-dialog', id, (d) => {
+    d.querySelector('form').reset();
+    $('dispositions').dispatchEvent(new Event('reset-choice'));
+    const known = d.querySelector(`input[name=disposition][value="${deskContactType(id)}"]`);
+    if (known) { known.checked = true; $('dispositions').dispatchEvent(new Event('change')); }
+  });
+}
 function openFlag(id) {
   const related = state.convs.get(id)?.related;
   $('flag-title').textContent = related ? `${t('flag_case')} · ${t('flag_adds_to', { Ref: related.ref })}` : t('flag_case');
@@ -413,6 +428,7 @@ function showReferrals(results) {
     h('div', { text: `${r.phone}${r.text ? ' · ' + r.text : ''} · ${r.hours}` }),
     h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
     h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: async () => {
+      deskAddReferral(convID, r);
       const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
       const body = say(r.text ? 'referral_message_text' : 'referral_message', { Name: r.name, Phone: r.phone, Text: r.text, Hours: r.hours });
       conn.send({ type: Frame.Send, conversation: convID, body });
@@ -432,7 +448,7 @@ function onKey(e) {
   else if (k === 'p') { act(); beeper.unlock(); conn.send({ type: Frame.Presence, status: state.presence === Status.Available ? Status.Away : Status.Available }); }
   else if (/^[1-9]$/.test(k)) {
     const id = [...state.convs.keys()][Number(k) - 1];
-    if (id) { act(); activate(id); state.convs.get(id).el.querySelector('textarea')?.focus(); }
+    if (id) { act(); activate(id); state.convs.get(id).el.querySelector(".composer textarea")?.focus(); }
   } else if (state.active && k === 'c') { act(); openClose(state.active); }
   else if (state.active && k === 'f') { act(); openFlag(state.active); }
   else if (state.active && k === 'r') { act(); openReferrals(state.active); }

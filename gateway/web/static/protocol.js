@@ -26,6 +26,15 @@ export const Frame = Object.freeze({
   Flagged: "flagged",
   OK: "ok",
   Error: "error",
+  ContactInfo: "contact_info",
+  RecordSave: "record_save",
+  Consent: "consent",
+  SafeContact: "safe_contact",
+  Block: "block",
+  CaseSummary: "case_summary",
+  Record: "record",
+  Consents: "consents",
+  Blocked: "blocked",
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
