@@ -54,6 +54,9 @@ type Deps struct {
 	// Voice, when set, dials advocates into accepted calls and serves the interpreter and
 	// supervision frames.
 	Voice VoiceControl
+	// Bus is the process's events bus (routing.Bus), shared with the channels and run by the
+	// wiring; nil makes the gateway make and run its own.
+	Bus *routing.Bus
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
 }
@@ -124,7 +127,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		voice:   deps.Voice,
 		metrics: deps.Metrics,
 	}
-	s.hub = NewHub(deps.Engine, deps.Logger)
+	s.hub = NewHub(deps.Engine, deps.Bus)
 	s.stats = NewStats(deps.Engine, deps.Logger, deps.Now)
 	if err := s.setOrigins(); err != nil {
 		return nil, err

@@ -55,6 +55,12 @@ type TimerFunc func(ctx context.Context, arg string) error
 // to block for the first one when none is there (0 = don't wait). gap is true when events after
 // `after` were trimmed from the capped stream: the reader must refresh its whole view.
 func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, block time.Duration) (evs []Event, gap bool, err error) {
+	return e.readEvents(ctx, after, count, block, false)
+}
+
+// readEvents is ReadEvents; exact skips the cached first id, for a resume whose cursor may have
+// been trimmed this very second (Sub.Replay).
+func (e *Engine) readEvents(ctx context.Context, after string, count int64, block time.Duration, exact bool) (evs []Event, gap bool, err error) {
 	if after == "" {
 		after = "0-0"
 	}
@@ -65,7 +71,7 @@ func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, bloc
 		count = 500
 	}
 	if after != "0-0" {
-		first, err := e.firstEventID(ctx)
+		first, err := e.firstEventID(ctx, exact)
 		if err != nil {
 			return nil, false, err
 		}
@@ -95,13 +101,13 @@ func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, bloc
 	return evs, gap, nil
 }
 
-// firstEventID returns the oldest kept event id, cached for a second: trimming only moves it
-// forward, and a reader that tails the stream is always far past it, so continuous readers pay no
-// extra round trip.
-func (e *Engine) firstEventID(ctx context.Context) (string, error) {
+// firstEventID returns the oldest kept event id, cached for a second unless exact: trimming only
+// moves it forward, and a reader that tails the stream is always far past it, so continuous
+// readers pay no extra round trip.
+func (e *Engine) firstEventID(ctx context.Context, exact bool) (string, error) {
 	e.firstMu.Lock()
 	defer e.firstMu.Unlock()
-	if time.Since(e.firstAt) < time.Second {
+	if !exact && time.Since(e.firstAt) < time.Second {
 		return e.firstID, nil
 	}
 	x, err := e.rdb.XRangeN(ctx, e.keys.events(), "-", "+", 1).Result()

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/openhotline/hotline/routing"
 )
 
 // Config tunes a Chat. Zero values take the defaults noted.
@@ -33,6 +35,8 @@ type Config struct {
 	HotlineName  string // default "National Human Trafficking Hotline"
 	HotlinePhone string // default "1-888-373-7888"
 	Logger       *slog.Logger
+	// Bus is the process's events bus, run by the wiring; nil makes Run make and run its own.
+	Bus *routing.Bus
 }
 
 func (c *Config) setDefaults() {

@@ -25,6 +25,7 @@ import (
 // channelSet is every channel of one process, built by hand in dependency order.
 type channelSet struct {
 	routes     []gateway.Route
+	bus        *routing.Bus // the process's one events reader, shared by the chat and the consoles
 	deliverers map[routing.Channel]routing.Deliverer
 	voice      *voice.Channel
 	chat       *webchat.Chat
@@ -43,7 +44,7 @@ func (set *channelSet) close() {
 // buildChannels builds the channels on eng. clientIP is the gateway's rule for a request's
 // client address (it exists only once the gateway does, hence a function).
 func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, clientIP func(*http.Request) string, log *slog.Logger) (*channelSet, error) {
-	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
+	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}, bus: routing.NewBus(eng)}
 	public := cfg.HTTP.PublicURL
 
 	// Twilio, or its local stand-in mounted on this server when no account is configured.
@@ -99,7 +100,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
 		ClientIP: clientIP, HotlineName: cfg.Hotline.Name, HotlinePhone: cfg.Hotline.Phone,
-		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
+		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute, Bus: set.bus})
 	if err != nil {
 		return nil, err
 	}
