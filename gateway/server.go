@@ -42,7 +42,7 @@ type Deps struct {
 	// Out receives the demo credentials printed at start-up on embedded defaults (cfg.Dev());
 	// default os.Stdout. They never go to the JSON log.
 	Out io.Writer
-	// Now is the clock for sessions and statistics; default time.Now.
+	// Now is the clock for sessions (statistics follow the engine's); default time.Now.
 	Now func() time.Time
 	// SessionTTL is how long a sign-in lasts without activity; default 12h (a shift and a half).
 	SessionTTL time.Duration
@@ -128,7 +128,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		metrics: deps.Metrics,
 	}
 	s.hub = NewHub(deps.Engine, deps.Bus)
-	s.stats = NewStats(deps.Engine, deps.Logger, deps.Now)
+	s.stats = NewStats(deps.Engine)
 	if err := s.setOrigins(); err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (s *Server) ClientIP(r *http.Request) string { return s.echo.IPExtractor(r)
 // Accounts returns the account store (the CLI and tests create accounts through it).
 func (s *Server) Accounts() *Accounts { return s.accounts }
 
-// Run serves HTTP, tails the events stream for the consoles and keeps statistics until ctx ends,
+// Run serves HTTP and feeds the consoles from the events bus until ctx ends,
 // then shuts down gracefully. It returns the first error of any part.
 func (s *Server) Run(ctx context.Context) error {
 	srv := &http.Server{
@@ -205,7 +205,6 @@ func (s *Server) Run(ctx context.Context) error {
 		return srv.Shutdown(sctx)
 	})
 	g.Go(func() error { return s.hub.Run(ctx) })
-	g.Go(func() error { return s.stats.Run(ctx) })
 	s.log.Info("gateway listening", "addr", s.ln.Addr().String(), "public_url", s.cfg.HTTP.PublicURL)
 	return g.Wait()
 }

@@ -186,23 +186,22 @@ func (e *Engine) LastEventID(ctx context.Context) (string, error) {
 	return x[0].ID, nil
 }
 
-// Publish appends a custom event (cases, alerts, channel notices) to the events stream. Data
-// must not hold message bodies or contact addresses: events are not sealed.
+// Publish appends a custom event (cases, alerts, channel notices) to the events stream, and
+// counts it in the statistics in the same step. Data must not hold message bodies or contact
+// addresses: events are not sealed.
 func (e *Engine) Publish(ctx context.Context, ev Event) (string, error) {
 	if ev.Type == "" || ev.Type == EvMessage {
 		return "", Errorf(EInvalid, "event type %q cannot be published", ev.Type)
 	}
-	vals := []any{"t", ev.Type, "at", strconv.FormatInt(e.now().UnixMilli(), 10)}
-	if ev.Conversation != "" {
-		vals = append(vals, "c", ev.Conversation)
-	}
-	if ev.Advocate != "" {
-		vals = append(vals, "a", ev.Advocate)
-	}
+	data := ""
 	if len(ev.Data) > 0 {
 		b, _ := json.Marshal(ev.Data)
-		vals = append(vals, "d", string(b))
+		data = string(b)
 	}
-	id, err := e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: e.keys.events(), MaxLen: e.cfg.EventsMaxLen, Approx: true, Values: vals}).Result()
-	return id, wrap("publish", err)
+	v, err := e.run(ctx, e.scr.publish, ev.Type, ev.Conversation, ev.Advocate, data)
+	if err != nil {
+		return "", wrap("publish", err)
+	}
+	id, _ := v.(string)
+	return id, nil
 }
