@@ -34,7 +34,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		}
 		cl.send(map[string]any{"type": "accepted", "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
 			"related_case": cl.related(ctx, conv.ID)})
-		return cl.connectCall(ctx, conv)
+		return nil
 	case "decline":
 		return cl.ok(f, e.Decline(ctx, me, f.Conversation))
 	case "history":

@@ -113,7 +113,7 @@ func New(cfg Config) (*Channel, error) {
 		}
 	}
 	c.mux = c.routes()
-	cfg.Engine.HandleTimer(timerConnectCheck, c.checkConnected)
+	c.register()
 	return c, nil
 }
 
