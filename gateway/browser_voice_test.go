@@ -40,8 +40,10 @@ func TestBrowserVoiceButtons(t *testing.T) {
 	step(t, adv, "accept the call", chromedp.Click(chromedp.CSS(fmt.Sprintf(`.offer[data-conv="%s"] button.accept`, id))))
 	conv := fmt.Sprintf(`article.conv[data-conv="%s"]`, id)
 	until(t, adv, "the call's panel", fmt.Sprintf(`!!document.querySelector('%s button.interp')`, conv))
-	if connected, _, _ := v.calls(); !slices.Equal(connected, []string{"ana " + id}) {
-		t.Fatalf("accepting dialled %v, want ana for the call", connected)
+	// Ringing ana is the voice channel's reaction to the accept (channels/voice dial_test.go),
+	// not the console's.
+	if connected, _, _ := v.calls(); len(connected) != 0 {
+		t.Fatalf("the console dialled %v, want nothing", connected)
 	}
 
 	step(t, adv, "open the interpreter picker", chromedp.Click(chromedp.CSS(conv+" button.interp")))

@@ -18,11 +18,13 @@ import (
 // Websocket timings. The console answers pings automatically; every pong renews the advocate's
 // presence lease, so a closed laptop loses availability within the engine's PresenceTTL.
 const (
-	pingEvery  = 5 * time.Second
-	pongWait   = 20 * time.Second
-	writeWait  = 10 * time.Second
-	hardLimit  = 1 << 20 // larger frames close the connection; smaller ones over maxFrame get an error frame
-	catchBatch = 500
+	pingEvery = 5 * time.Second
+	pongWait  = 20 * time.Second
+	writeWait = 10 * time.Second
+	hardLimit = 1 << 20 // larger frames close the connection; smaller ones over maxFrame get an error frame
+	// consoleBuffer is how many events a console's subscription holds for its writer; a console
+	// further behind is told to resync and catches up from Redis.
+	consoleBuffer = 512
 	// sessionRecheck is how often an open console re-reads its session: that slides the session
 	// while the console is in use, and closes the console (code closeSignedOut) within this long
 	// of its account being disabled, its password changed, or the session expiring.
@@ -33,38 +35,24 @@ const (
 )
 
 // client is one console websocket. The reader goroutine handles frames and queues replies on
-// out; the writer goroutine alone writes to the socket and alone owns last and held.
+// out; the writer goroutine alone writes to the socket and alone owns started and last.
 type client struct {
 	s       *Server
 	conn    *websocket.Conn
 	sess    Session
-	token   string    // the session cookie's token
-	recheck time.Time // when the reader next re-reads the session
-	events  chan routing.Event
-	lag     chan struct{}
+	token   string       // the session cookie's token
+	recheck time.Time    // when the reader next re-reads the session
+	sub     *routing.Sub // this console's audience on the events bus, set by Hub.add
 	out     chan []byte
 	resume  chan string
 	done    chan struct{}
 	once    sync.Once
 
 	started bool
-	last    string          // id of the newest event considered
-	held    map[string]bool // conversations this advocate holds (advocates only)
+	last    string // id of the newest event sent or skipped
 }
 
 func (cl *client) supervisor() bool { return cl.sess.Role != routing.RoleAdvocate }
-
-// deliver hands an event from the hub without ever blocking it.
-func (cl *client) deliver(ev routing.Event) {
-	select {
-	case cl.events <- ev:
-	default:
-		select {
-		case cl.lag <- struct{}{}:
-		default:
-		}
-	}
-}
 
 func (cl *client) shutdown() { cl.once.Do(func() { close(cl.done) }) }
 
@@ -90,9 +78,7 @@ func (s *Server) consoleWS(c echo.Context) error {
 	}
 	cl := &client{
 		s: s, conn: conn, sess: sessionOf(c), token: token, recheck: time.Now().Add(s.sessionRecheck),
-		events: make(chan routing.Event, 512), lag: make(chan struct{}, 1),
 		out: make(chan []byte, 64), resume: make(chan string, 1), done: make(chan struct{}),
-		held: map[string]bool{},
 	}
 	defer conn.Close()
 	if !s.hub.add(cl) {
@@ -217,14 +203,14 @@ func (cl *client) writeLoop(ctx context.Context) {
 				cl.last = after
 			}
 			err = cl.catchUp(ctx, after)
-		case <-cl.lag:
+		case <-cl.sub.Resync():
 			if cl.started {
 				cl.drain()
 				err = cl.catchUp(ctx, cl.last)
 			}
-		case ev := <-cl.events:
+		case ev := <-cl.sub.Events():
 			if cl.started {
-				err = cl.emit(ctx, ev)
+				err = cl.emit(ev)
 			}
 		case <-ping.C:
 			err = cl.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
@@ -248,11 +234,11 @@ func (cl *client) writeJSON(v any) error {
 	return cl.write(b)
 }
 
-// drain empties the events channel after a lag: catch-up rereads those events from Redis.
+// drain empties the subscription after a resync signal: catch-up rereads those events from Redis.
 func (cl *client) drain() {
 	for {
 		select {
-		case <-cl.events:
+		case <-cl.sub.Events():
 		default:
 			return
 		}
@@ -260,9 +246,10 @@ func (cl *client) drain() {
 }
 
 // catchUp sends what happened after `after` (a snapshot first when after is empty or the
-// stream no longer reaches back that far), then live events continue from there.
+// stream no longer reaches back that far), then live events continue from there: the bus's
+// resync rule (routing.Bus).
 func (cl *client) catchUp(ctx context.Context, after string) error {
-	if err := cl.loadHeld(ctx); err != nil {
+	if err := cl.watchHeld(ctx); err != nil {
 		return err
 	}
 	if after == "" {
@@ -273,30 +260,23 @@ func (cl *client) catchUp(ctx context.Context, after string) error {
 	}
 	cl.started = true
 	for {
-		evs, gap, err := cl.s.engine.ReadEvents(ctx, after, catchBatch, 0)
+		trimmed, err := cl.sub.Replay(ctx, after, cl.emit)
 		if err != nil {
 			cl.s.log.Error("console catch-up", "err", err.Error())
 			return err
 		}
-		if gap {
-			if after, err = cl.snapshot(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		for _, ev := range evs {
-			if err := cl.emit(ctx, ev); err != nil {
-				return err
-			}
-			after = ev.ID
-		}
-		if len(evs) < catchBatch {
+		if !trimmed {
 			return nil
+		}
+		if after, err = cl.snapshot(ctx); err != nil {
+			return err
 		}
 	}
 }
 
-func (cl *client) loadHeld(ctx context.Context) error {
+// watchHeld adds the conversations an advocate holds now to their audience: the bus follows
+// assignments made from here on, not those made before the console subscribed.
+func (cl *client) watchHeld(ctx context.Context) error {
 	if cl.supervisor() {
 		return nil
 	}
@@ -304,35 +284,18 @@ func (cl *client) loadHeld(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cl.held = map[string]bool{}
 	for _, c := range convs {
-		cl.held[c.ID] = true
+		cl.sub.Watch(c.ID)
 	}
 	return nil
 }
 
-// emit sends one event if this console may see it: supervisors see everything; an advocate
-// sees events addressed to them and events of conversations they hold.
-func (cl *client) emit(ctx context.Context, ev routing.Event) error {
+// emit sends one event of the console's audience unless it was sent already (a live event that
+// a catch-up read first).
+func (cl *client) emit(ev routing.Event) error {
 	if !eventAfter(ev.ID, cl.last) {
 		return nil
 	}
 	cl.last = ev.ID
-	mine := ev.Advocate == cl.sess.Advocate && ev.Advocate != ""
-	if mine && ev.Type == routing.EvAssigned {
-		cl.held[ev.Conversation] = true
-	}
-	if !cl.supervisor() && !mine && !cl.held[ev.Conversation] {
-		return nil
-	}
-	if err := cl.writeJSON(viewEvent(ev)); err != nil {
-		return err
-	}
-	switch ev.Type {
-	case routing.EvClosed, routing.EvAbandoned:
-		delete(cl.held, ev.Conversation)
-	case routing.EvTransferred:
-		return cl.loadHeld(ctx)
-	}
-	return nil
+	return cl.writeJSON(viewEvent(ev))
 }

@@ -35,7 +35,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		}
 		cl.send(map[string]any{"type": FrameAccepted, "ref": f.Ref, "conversation": viewConversation(conv), "messages": viewMessages(msgs),
 			"related_case": cl.related(ctx, conv.ID)})
-		return cl.connectCall(ctx, conv)
+		return nil
 	case FrameDecline:
 		return cl.ok(f, e.Decline(ctx, me, f.Conversation))
 	case FrameHistory:

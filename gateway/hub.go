@@ -2,39 +2,52 @@ package gateway
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/openhotline/hotline/routing"
 )
 
-// Hub tails the routing events stream once per process and fans each event out to the consoles
-// connected to this process. A console that cannot keep up is told to catch up from Redis
-// rather than being fed from memory, so a slow console never holds the others back. Safe for
+// Hub knows the consoles connected to this process and subscribes each to the process's events
+// bus with the audience its role allows: a supervisor's console gets every event, an advocate's
+// only the events addressed to them and those of the conversations they hold. The bus filters,
+// so a console never receives, let alone decodes, another advocate's events. Safe for
 // concurrent use.
 type Hub struct {
-	engine *routing.Engine
-	log    *slog.Logger
+	bus  *routing.Bus
+	runs bool // the hub made the bus and runs it (no bus was given to the gateway)
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
 	closed  bool
 }
 
-// NewHub returns a hub; Run starts it.
-func NewHub(e *routing.Engine, log *slog.Logger) *Hub {
-	return &Hub{engine: e, log: log, clients: map[*client]struct{}{}}
+// NewHub returns a hub on bus; with a nil bus it makes its own on e and Run runs it.
+func NewHub(e *routing.Engine, bus *routing.Bus) *Hub {
+	h := &Hub{bus: bus, clients: map[*client]struct{}{}}
+	if bus == nil {
+		h.bus, h.runs = routing.NewBus(e), true
+	}
+	return h
 }
 
+// audience is what a console with session s may see.
+func audience(s Session) routing.Audience {
+	if s.Role == routing.RoleSupervisor || s.Role == routing.RoleAdmin {
+		return routing.Audience{All: true}
+	}
+	return routing.Audience{Advocate: s.Advocate}
+}
+
+// add registers a console and subscribes it; false when the hub is closing.
 func (h *Hub) add(c *client) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return false
 	}
+	c.sub = h.bus.Subscribe(audience(c.sess), consoleBuffer)
 	h.clients[c] = struct{}{}
 	return true
 }
@@ -43,6 +56,7 @@ func (h *Hub) remove(c *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.clients, c)
+	c.sub.Close()
 }
 
 // Close disconnects every console (at shutdown: they reconnect to another process).
@@ -55,48 +69,12 @@ func (h *Hub) Close() {
 	}
 }
 
-// Run reads the events stream from its current end until ctx ends.
+// Run runs the bus when the hub made it, until ctx ends.
 func (h *Hub) Run(ctx context.Context) error {
-	after := ""
-	for ctx.Err() == nil {
-		if after == "" {
-			id, err := h.engine.LastEventID(ctx)
-			if err != nil {
-				h.pause(ctx, "read last event id", err)
-				continue
-			}
-			after = id
-		}
-		evs, _, err := h.engine.ReadEvents(ctx, after, 256, 500*time.Millisecond)
-		if err != nil {
-			h.pause(ctx, "read events", err)
-			continue
-		}
-		for _, ev := range evs {
-			h.broadcast(ev)
-			after = ev.ID
-		}
+	if !h.runs {
+		return nil
 	}
-	return nil
-}
-
-func (h *Hub) pause(ctx context.Context, what string, err error) {
-	if ctx.Err() != nil {
-		return
-	}
-	h.log.Warn("console hub: "+what, "err", err.Error())
-	select {
-	case <-ctx.Done():
-	case <-time.After(time.Second):
-	}
-}
-
-func (h *Hub) broadcast(ev routing.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for c := range h.clients {
-		c.deliver(ev)
-	}
+	return h.bus.Run(ctx)
 }
 
 // eventAfter reports whether stream id a comes after b ("" and "0-0" come first).

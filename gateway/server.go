@@ -37,7 +37,7 @@ type Deps struct {
 	// Out receives the demo credentials printed at start-up on embedded defaults (cfg.Dev());
 	// default os.Stdout. They never go to the JSON log.
 	Out io.Writer
-	// Now is the clock for sessions and statistics; default time.Now.
+	// Now is the clock for sessions (statistics follow the engine's); default time.Now.
 	Now func() time.Time
 	// SessionTTL is how long a sign-in lasts without activity; default 12h (a shift and a half).
 	SessionTTL time.Duration
@@ -52,6 +52,9 @@ type Deps struct {
 	// Texts are the words of the consoles and the sign-in page; default the embedded locales on
 	// cfg's hotline name and numbers. The process passes the one catalog its channels share.
 	Texts *locales.Catalog
+	// Bus is the process's events bus (routing.Bus), shared with the channels and run by the
+	// wiring; nil makes the gateway make and run its own.
+	Bus *routing.Bus
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
 }
@@ -130,8 +133,8 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		voice:   deps.Voice,
 		metrics: deps.Metrics,
 	}
-	s.hub = NewHub(deps.Engine, deps.Logger)
-	s.stats = NewStats(deps.Engine, deps.Logger, deps.Now)
+	s.hub = NewHub(deps.Engine, deps.Bus)
+	s.stats = NewStats(deps.Engine)
 	if err := s.setOrigins(); err != nil {
 		return nil, err
 	}
@@ -183,7 +186,7 @@ func (s *Server) ClientIP(r *http.Request) string { return s.echo.IPExtractor(r)
 // Accounts returns the account store (the CLI and tests create accounts through it).
 func (s *Server) Accounts() *Accounts { return s.accounts }
 
-// Run serves HTTP, tails the events stream for the consoles and keeps statistics until ctx ends,
+// Run serves HTTP and feeds the consoles from the events bus until ctx ends,
 // then shuts down gracefully. It returns the first error of any part.
 func (s *Server) Run(ctx context.Context) error {
 	srv := &http.Server{
@@ -208,7 +211,6 @@ func (s *Server) Run(ctx context.Context) error {
 		return srv.Shutdown(sctx)
 	})
 	g.Go(func() error { return s.hub.Run(ctx) })
-	g.Go(func() error { return s.stats.Run(ctx) })
 	s.log.Info("gateway listening", "addr", s.ln.Addr().String(), "public_url", s.cfg.HTTP.PublicURL)
 	return g.Wait()
 }

@@ -7,32 +7,16 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// VoiceControl is what the consoles need of the voice channel: dialling the advocate who
-// accepted a call into its conference, the interpreter line, and supervisors' listen, whisper
-// and join. *voice.Channel satisfies it.
+// VoiceControl is what the consoles need of the voice channel: the interpreter line, and
+// supervisors' listen, whisper and join. *voice.Channel satisfies it. Ringing the advocate who
+// accepted a call is not the console's to do: the voice channel reacts to the accept itself
+// (routing.Engine.HandleAccepted), so a console that fails or goes away after accepting strands
+// no caller.
 type VoiceControl interface {
-	Connect(ctx context.Context, conv routing.Conversation, adv routing.Advocate) error
 	AddInterpreter(ctx context.Context, advocateID, convID, lang string) (interpreter.Session, error)
 	RemoveInterpreter(ctx context.Context, advocateID, convID string) error
 	Supervise(ctx context.Context, sup routing.Advocate, convID, mode string) (string, error)
 	Interpreters() *interpreter.Catalog
-}
-
-// connectCall dials the advocate who accepted a call into the caller's conference. When that
-// fails the voice channel has already put the call back in line; the console is told why.
-func (cl *client) connectCall(ctx context.Context, conv routing.Conversation) error {
-	if conv.Channel != routing.Voice || cl.s.voice == nil {
-		return nil
-	}
-	adv, err := cl.s.engine.Roster().Advocate(ctx, cl.sess.Advocate)
-	if err != nil {
-		return err
-	}
-	if err := cl.s.voice.Connect(context.WithoutCancel(ctx), conv, adv); err != nil {
-		cl.s.log.Warn("console: advocate not dialled into the call", "conversation", conv.ID, "err", routing.ErrorMessage(err))
-		return routing.Errorf(routing.EConflict, "your phone could not be dialled into the call, so it went back in line: check the voice endpoint on your account")
-	}
-	return nil
 }
 
 // voiceFrame handles the interpreter and supervision frames.

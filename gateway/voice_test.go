@@ -13,7 +13,7 @@ import (
 type fakeVoice struct {
 	catalog    *interpreter.Catalog // nil: no interpreter line
 	mu         sync.Mutex
-	connected  []string // "advocate conversation"
+	connected  []string // "advocate conversation": Connect must no longer be called by the console
 	connectErr error
 	interp     []string // "advocate conversation language"
 	supervised []string // "supervisor conversation mode"
@@ -52,7 +52,10 @@ func (f *fakeVoice) calls() (connected, interp, supervised []string) {
 	return append([]string(nil), f.connected...), append([]string(nil), f.interp...), append([]string(nil), f.supervised...)
 }
 
-func TestAcceptingACallDialsTheAdvocate(t *testing.T) {
+// TestAcceptingACallLeavesTheDialToTheVoiceChannel: the console accepts; ringing the advocate is
+// the voice channel's reaction to the accept (channels/voice dial_test.go), so a console whose
+// history read fails, or that closes, after the accept strands no caller.
+func TestAcceptingACallLeavesTheDialToTheVoiceChannel(t *testing.T) {
 	t.Parallel()
 	v := &fakeVoice{}
 	s := mustServer(t, serverOpts{voice: v})
@@ -65,13 +68,13 @@ func TestAcceptingACallDialsTheAdvocate(t *testing.T) {
 	c.sendFrame(map[string]any{"type": "accept", "conversation": r.Conversation.ID})
 	c.await("accepted", isType("accepted"))
 
-	// The advocate's endpoint is dialled into the call, and the interpreter frame reaches the
-	// voice channel on the advocate's behalf.
+	// The console dials nobody, and the interpreter frame reaches the voice channel on the
+	// advocate's behalf.
 	c.sendFrame(map[string]any{"type": "interpreter", "conversation": r.Conversation.ID, "language": "vi", "ref": "i"})
 	c.await("interpreter ok", func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == "i" })
 	connected, interp, _ := v.calls()
-	if len(connected) != 1 || connected[0] != "beto "+r.Conversation.ID {
-		t.Fatalf("dialled %v, want beto into %s once", connected, r.Conversation.ID)
+	if len(connected) != 0 {
+		t.Fatalf("the console dialled %v, want nothing", connected)
 	}
 	if len(interp) != 1 || interp[0] != "beto "+r.Conversation.ID+" vi" {
 		t.Fatalf("interpreter requests %v, want one for vi", interp)

@@ -87,6 +87,9 @@ type Engine struct {
 
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
+
+	accepted    map[Channel]time.Duration // HandleAccepted's safety-net delays
+	acceptedArg string                    // the same, as accept.lua reads it
 }
 
 // New returns an Engine on rdb. It fails only on a bad DataKey.

@@ -55,6 +55,12 @@ type TimerFunc func(ctx context.Context, arg string) error
 // to block for the first one when none is there (0 = don't wait). gap is true when events after
 // `after` were trimmed from the capped stream: the reader must refresh its whole view.
 func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, block time.Duration) (evs []Event, gap bool, err error) {
+	return e.readEvents(ctx, after, count, block, false)
+}
+
+// readEvents is ReadEvents; exact skips the cached first id, for a resume whose cursor may have
+// been trimmed this very second (Sub.Replay).
+func (e *Engine) readEvents(ctx context.Context, after string, count int64, block time.Duration, exact bool) (evs []Event, gap bool, err error) {
 	if after == "" {
 		after = "0-0"
 	}
@@ -65,7 +71,7 @@ func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, bloc
 		count = 500
 	}
 	if after != "0-0" {
-		first, err := e.firstEventID(ctx)
+		first, err := e.firstEventID(ctx, exact)
 		if err != nil {
 			return nil, false, err
 		}
@@ -95,13 +101,13 @@ func (e *Engine) ReadEvents(ctx context.Context, after string, count int64, bloc
 	return evs, gap, nil
 }
 
-// firstEventID returns the oldest kept event id, cached for a second: trimming only moves it
-// forward, and a reader that tails the stream is always far past it, so continuous readers pay no
-// extra round trip.
-func (e *Engine) firstEventID(ctx context.Context) (string, error) {
+// firstEventID returns the oldest kept event id, cached for a second unless exact: trimming only
+// moves it forward, and a reader that tails the stream is always far past it, so continuous
+// readers pay no extra round trip.
+func (e *Engine) firstEventID(ctx context.Context, exact bool) (string, error) {
 	e.firstMu.Lock()
 	defer e.firstMu.Unlock()
-	if time.Since(e.firstAt) < time.Second {
+	if !exact && time.Since(e.firstAt) < time.Second {
 		return e.firstID, nil
 	}
 	x, err := e.rdb.XRangeN(ctx, e.keys.events(), "-", "+", 1).Result()
@@ -180,23 +186,22 @@ func (e *Engine) LastEventID(ctx context.Context) (string, error) {
 	return x[0].ID, nil
 }
 
-// Publish appends a custom event (cases, alerts, channel notices) to the events stream. Data
-// must not hold message bodies or contact addresses: events are not sealed.
+// Publish appends a custom event (cases, alerts, channel notices) to the events stream, and
+// counts it in the statistics in the same step. Data must not hold message bodies or contact
+// addresses: events are not sealed.
 func (e *Engine) Publish(ctx context.Context, ev Event) (string, error) {
 	if ev.Type == "" || ev.Type == EvMessage {
 		return "", Errorf(EInvalid, "event type %q cannot be published", ev.Type)
 	}
-	vals := []any{"t", ev.Type, "at", strconv.FormatInt(e.now().UnixMilli(), 10)}
-	if ev.Conversation != "" {
-		vals = append(vals, "c", ev.Conversation)
-	}
-	if ev.Advocate != "" {
-		vals = append(vals, "a", ev.Advocate)
-	}
+	data := ""
 	if len(ev.Data) > 0 {
 		b, _ := json.Marshal(ev.Data)
-		vals = append(vals, "d", string(b))
+		data = string(b)
 	}
-	id, err := e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: e.keys.events(), MaxLen: e.cfg.EventsMaxLen, Approx: true, Values: vals}).Result()
-	return id, wrap("publish", err)
+	v, err := e.run(ctx, e.scr.publish, ev.Type, ev.Conversation, ev.Advocate, data)
+	if err != nil {
+		return "", wrap("publish", err)
+	}
+	id, _ := v.(string)
+	return id, nil
 }

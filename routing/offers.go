@@ -47,7 +47,7 @@ func (e *Engine) Accept(ctx context.Context, advocateID, convID string) (Convers
 	if !validID(convID) || !validID(advocateID) {
 		return Conversation{}, Errorf(ENotFound, "conversation not found")
 	}
-	v, err := e.run(ctx, e.scr.accept, convID, advocateID)
+	v, err := e.run(ctx, e.scr.accept, convID, advocateID, e.acceptedArg)
 	if err != nil {
 		return Conversation{}, err
 	}

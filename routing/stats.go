@@ -71,10 +71,11 @@ func (e *Engine) Stats(ctx context.Context) (Stats, error) {
 	return s, nil
 }
 
-// Queues returns every routing class that has had a queue, with the conversations waiting in it
-// now and the longest wait, read from the queues themselves.
+// Queues returns every routing class that has had a queue (so a supervisor's table keeps its
+// rows), with the conversations waiting in it now and the longest wait, read from the queues
+// themselves.
 func (e *Engine) Queues(ctx context.Context) ([]QueueStat, error) {
-	classes, err := e.rdb.SMembers(ctx, e.keys.classes()).Result()
+	classes, err := e.rdb.SUnion(ctx, e.keys.classes(), e.keys.custom("stats", "classes")).Result()
 	if err != nil {
 		return nil, wrap("queues", err)
 	}

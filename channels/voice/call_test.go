@@ -92,21 +92,15 @@ func TestCallerHangingUpWhileWaitingIsAbandoned(t *testing.T) {
 	})
 }
 
-// answered plays routing offering the call to adv and adv accepting, then the gateway calling
-// Connect, then the advocate's phone answering.
+// answered plays routing offering the call to adv and adv accepting, the channel ringing them in
+// reaction, then the advocate's phone answering.
 func (r *rig) answered(conv routing.Conversation, adv routing.Advocate) string {
 	r.t.Helper()
 	offers, err := r.eng.Offers(r.ctx, adv.ID)
 	if err != nil || !slices.ContainsFunc(offers, func(o routing.Offer) bool { return o.ConversationID == conv.ID }) {
 		r.t.Fatalf("offers to %s = %v, %v; want %s", adv.ID, offers, err, conv.ID)
 	}
-	accepted, err := r.eng.Accept(r.ctx, adv.ID, conv.ID)
-	if err != nil {
-		r.t.Fatalf("Accept: %v", err)
-	}
-	if err := r.ch.Connect(r.ctx, accepted, adv); err != nil {
-		r.t.Fatalf("Connect: %v", err)
-	}
+	r.acceptNow(adv, conv)
 	p := r.calls.last(r.t)
 	r.advocateLeg(p.StatusCallback, "in-progress")
 	return *p.StatusCallback
@@ -163,13 +157,7 @@ func TestAdvocateWhoDoesNotAnswerPutsTheCallBackInLine(t *testing.T) {
 			r := newRig(t, nil)
 			ana := r.advocate("ana", []string{"es"}, "+15557770002", "")
 			_, conv := r.callIn(sid(30), "+15551230041", "2")
-			accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
-			if err != nil {
-				t.Fatalf("Accept: %v", err)
-			}
-			if err := r.ch.Connect(r.ctx, accepted, ana); err != nil {
-				t.Fatalf("Connect: %v", err)
-			}
+			r.acceptNow(ana, conv)
 			cb := r.calls.last(t).StatusCallback
 			r.advocateLeg(cb, "ringing")
 			r.advocateLeg(cb, status)
@@ -194,37 +182,38 @@ func TestAdvocateWhoDoesNotAnswerPutsTheCallBackInLine(t *testing.T) {
 }
 
 // TestCallNeverConnectedGoesBackInLine: the process connecting an accepted call dies before
-// Twilio has the advocate's leg; the connection check fires on the shared timers and puts the
-// caller back in line instead of leaving them on hold with nobody coming.
+// Twilio has the advocate's leg; the connection check the accept wrote fires on the shared timers
+// and puts the caller back in line instead of leaving them on hold with nobody coming.
 func TestCallNeverConnectedGoesBackInLine(t *testing.T) {
 	r := newRig(t, nil)
 	r.calls.hang, r.calls.hanging = make(chan struct{}), make(chan struct{}, 1)
 	ana := r.advocate("ana", []string{"en"}, "+15557770002", "")
 	_, conv := r.callIn(sid(31), "+15551230042", "1")
-	accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
-	if err != nil {
+	if _, err := r.eng.Accept(r.ctx, ana.ID, conv.ID); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	connected := make(chan struct{})
-	go func() { // never gets past CreateCall until the test ends
+	go func() { // the dial never gets past CreateCall until the test ends
 		defer close(connected)
-		r.ch.Connect(context.Background(), accepted, ana)
+		r.eng.Timers().Tick(context.Background())
 	}()
 	t.Cleanup(func() { close(r.calls.hang); <-connected })
 	select {
 	case <-r.calls.hanging:
 	case <-time.After(5 * time.Second):
-		t.Fatal("Connect never asked for the advocate's call")
+		t.Fatal("the accept never asked for the advocate's call")
 	}
 
-	r.clock.Advance(connectCheckAfter + 20*time.Second - time.Second) // 20 s: the default ring
+	// Before the check is due (and before the lost dial is handed out again) nothing changes.
+	r.clock.Advance(25 * time.Second)
 	if err := r.eng.Timers().Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if c := r.conv(conv.ID); c.State != routing.Active {
 		t.Fatalf("before the check is due: state %s, want active", c.State)
 	}
-	r.clock.Advance(2 * time.Second)
+	// The check, due after the ring (20 s by default), fires before the dial handed out again.
+	r.clock.Advance(connectCheckAfter + 20*time.Second - 25*time.Second + time.Second)
 	if err := r.eng.Timers().Tick(r.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -246,13 +235,7 @@ func TestConnectedCallIsLeftAlone(t *testing.T) {
 	r := newRig(t, nil)
 	ana := r.advocate("ana", []string{"en"}, "+15557770002", "")
 	_, conv := r.callIn(sid(32), "+15551230043", "1")
-	accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
-	if err != nil {
-		t.Fatalf("Accept: %v", err)
-	}
-	if err := r.ch.Connect(r.ctx, accepted, ana); err != nil {
-		t.Fatal(err)
-	}
+	r.acceptNow(ana, conv)
 	r.clock.Advance(connectCheckAfter + 20*time.Second + time.Second)
 	if err := r.eng.Timers().Tick(r.ctx); err != nil {
 		t.Fatal(err)
@@ -266,12 +249,9 @@ func TestConnectWithoutEndpointRequeues(t *testing.T) {
 	r := newRig(t, nil)
 	adv := r.advocate("nophone", []string{"en"}, "", "")
 	_, conv := r.callIn(sid(40), "+15551230051", "1")
-	accepted, err := r.eng.Accept(r.ctx, adv.ID, conv.ID)
-	if err != nil {
-		t.Fatalf("Accept: %v", err)
-	}
-	if err := r.ch.Connect(r.ctx, accepted, adv); routing.ErrorCode(err) != routing.EInvalid {
-		t.Errorf("Connect without endpoint: %v, want invalid", err)
+	r.acceptNow(adv, conv)
+	if !slices.Contains(r.events(conv.ID), EvAdvocateMissed) {
+		t.Errorf("events %v lack %s", r.events(conv.ID), EvAdvocateMissed)
 	}
 	if got := r.conv(conv.ID).State; got != routing.Queued {
 		t.Errorf("state = %s, want queued: the caller must not be stranded", got)

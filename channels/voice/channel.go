@@ -115,7 +115,7 @@ func New(cfg Config) (*Channel, error) {
 		}
 	}
 	c.mux = route.Mux(c.Routes())
-	cfg.Engine.Timers().Handle(timerConnectCheck, c.checkConnected)
+	c.register()
 	return c, nil
 }
 

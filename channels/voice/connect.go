@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,8 +36,9 @@ func validEndpoint(s string) bool {
 }
 
 // Connect rings the advocate who accepted the voice conversation conv (their phone, SIP address
-// or browser client) and, when they answer, puts them in the caller's conference. The gateway
-// calls it right after routing.Engine.Accept succeeds for a voice conversation.
+// or browser client) and, when they answer, puts them in the caller's conference. The channel
+// calls it in reaction to the accept (dialAccepted, on the timer the accept wrote), never from
+// the accepting console, so that a console that fails or goes away strands no caller.
 //
 // If the advocate cannot be rung, or does not answer in time, the conversation goes back to the
 // queue (the advocate is not offered it again at once) and the caller keeps waiting: no caller
@@ -55,12 +57,6 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaAdvocateLeg: leg, MetaAdvocateCall: "", MetaAnsweredAt: ""}); err != nil {
 		c.requeue(ctx, conv.ID, adv.ID, "error")
 		return err
-	}
-	// Should this process die before Twilio has the advocate's call, another one puts the caller
-	// back in line (checkConnected).
-	at := c.eng.Config().Now().Add(connectCheckAfter + c.cfg.Ring)
-	if err := c.eng.Timers().Schedule(ctx, timerConnectCheck, conv.ID+"|"+adv.ID+"|"+leg, at); err != nil {
-		c.log.Warn("voice: connection check not scheduled", "conversation", conv.ID, "err", err)
 	}
 	p := &openapi.CreateCallParams{}
 	p.SetTo(adv.VoiceEndpoint)
@@ -88,45 +84,76 @@ func (c *Channel) Connect(ctx context.Context, conv routing.Conversation, adv ro
 	return nil
 }
 
-// timerConnectCheck checks, connectCheckAfter plus the ring time after an advocate accepted a
-// call, that their leg was placed: longer than Twilio's request timeout and the ringing, so only
-// a process that died in between leaves a leg without a call.
-const (
-	timerConnectCheck = "voice-connect"
-	connectCheckAfter = twilio.RequestTimeout + 20*time.Second
-)
+// connectCheckAfter plus the ring time after an advocate accepted a call, the safety net checks
+// that their leg was placed: longer than Twilio's request timeout and the ringing, so only a
+// process that died in between leaves a leg without a call.
+const connectCheckAfter = twilio.RequestTimeout + 20*time.Second
 
-// checkConnected runs on any process (timer arg "conversation|advocate|leg"): when the accepted
-// call is still waiting for an advocate's leg that was never placed, because the process
-// connecting it died, the call goes back to its place in line instead of leaving the caller on
-// hold with nobody coming.
-func (c *Channel) checkConnected(ctx context.Context, arg string) error {
+// register has the engine schedule, with every accept of a call, the dial and its safety net.
+func (c *Channel) register() {
+	c.eng.Timers().HandleAccepted(routing.Voice, c.dialAccepted, c.checkConnected, connectCheckAfter+c.cfg.Ring)
+}
+
+// acceptedCall reads the call an accept's timer names (arg "conversation|advocate|acceptedAtMs");
+// ok is false when it moved on since: taken by someone else, accepted anew, or already connected.
+func (c *Channel) acceptedCall(ctx context.Context, arg string) (conv routing.Conversation, advID string, ok bool, err error) {
 	parts := strings.Split(arg, "|")
 	if len(parts) != 3 {
-		return nil
+		return conv, "", false, nil
 	}
-	convID, advID, leg := parts[0], parts[1], parts[2]
-	conv, err := c.eng.Conversation(ctx, convID)
+	convID, advID, at := parts[0], parts[1], parts[2]
+	conv, err = c.eng.Conversation(ctx, convID)
 	if routing.ErrorCode(err) == routing.ENotFound {
+		return conv, advID, false, nil
+	}
+	if err != nil {
+		return conv, advID, false, err
+	}
+	ok = conv.State == routing.Active && conv.Advocate == advID && strconv.FormatInt(conv.AnsweredAt.UnixMilli(), 10) == at &&
+		conv.Meta[MetaAdvocateCall] == "" && conv.Meta[MetaAnsweredAt] == ""
+	return conv, advID, ok, nil
+}
+
+// dialAccepted rings the advocate who just accepted a call, in whichever process claimed the
+// accept's timer. Connect puts the call back in line itself when the advocate cannot be rung.
+func (c *Channel) dialAccepted(ctx context.Context, arg string) error {
+	conv, advID, ok, err := c.acceptedCall(ctx, arg)
+	if err != nil || !ok {
+		return err
+	}
+	adv, err := c.eng.Roster().Advocate(ctx, advID)
+	if routing.ErrorCode(err) == routing.ENotFound {
+		c.requeue(ctx, conv.ID, advID, "no_endpoint")
 		return nil
 	}
 	if err != nil {
+		return err // retried; the safety net stands meanwhile
+	}
+	if err := c.Connect(ctx, conv, adv); err != nil {
+		c.log.Warn("voice: advocate not dialled into the call", "conversation", conv.ID, "advocate", advID, "err", routing.ErrorMessage(err))
+	}
+	return nil
+}
+
+// checkConnected runs on any process connectCheckAfter plus the ring time after an accept: when
+// the accepted call is still waiting for an advocate's leg that was never placed, because every
+// process that tried to connect it died, the call goes back to its place in line instead of
+// leaving the caller on hold with nobody coming.
+func (c *Channel) checkConnected(ctx context.Context, arg string) error {
+	conv, advID, ok, err := c.acceptedCall(ctx, arg)
+	if err != nil || !ok {
 		return err
 	}
-	if conv.State != routing.Active || conv.Advocate != advID || conv.Meta[MetaAdvocateLeg] != leg ||
-		conv.Meta[MetaAdvocateCall] != "" || conv.Meta[MetaAnsweredAt] != "" {
-		return nil // connected, answered, or moved on
-	}
-	c.log.Warn("voice: an accepted call was never connected to its advocate; back in line", "conversation", convID, "advocate", advID)
+	c.log.Warn("voice: an accepted call was never connected to its advocate; back in line", "conversation", conv.ID, "advocate", advID)
 	// Back to its place in line; not counted as the advocate's miss: the hotline failed, not them.
-	err = c.eng.Transfer(ctx, advID, convID, routing.Transfer{})
+	err = c.eng.Transfer(ctx, advID, conv.ID, routing.Transfer{})
 	if code := routing.ErrorCode(err); code == routing.EConflict || code == routing.EForbidden || code == routing.ENotFound {
 		return nil // it moved on meanwhile
 	}
 	if err != nil {
 		return err
 	}
-	c.publish(ctx, routing.Event{Type: EvAdvocateMissed, Conversation: convID, Advocate: advID, Data: map[string]string{"reason": "not_connected"}})
+	c.publish(ctx, routing.Event{Type: EvAdvocateMissed, Conversation: conv.ID, Advocate: advID, Data: map[string]string{"reason": "not_connected"}})
 	return nil
 }
 

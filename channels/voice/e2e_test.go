@@ -141,14 +141,13 @@ func TestEndToEndSpanishCallWithVietnameseInterpreter(t *testing.T) {
 		t.Errorf("waiting caller hears %q, want their place in Spanish", call.Info().Said())
 	}
 
-	// A Spanish-speaking advocate comes on, is offered the call and accepts; the gateway
-	// connects them and their client is dialled into the same conference.
+	// A Spanish-speaking advocate comes on, is offered the call and accepts; in reaction to the
+	// accept their client is dialled into the same conference.
 	sofia := l.available(routing.Advocate{ID: "sofia", Name: "Sofía", Languages: []string{"en", "es"}, VoiceEndpoint: "client:sofia"})
-	accepted, err := l.eng.Accept(l.ctx, sofia.ID, conv.ID)
-	if err != nil {
+	if _, err := l.eng.Accept(l.ctx, sofia.ID, conv.ID); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
-	mustOK(t, l.ch.Connect(l.ctx, accepted, sofia))
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
 	name := voice.ConferenceName(conv.ID)
 	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == "client:sofia" && c.Conference == name }); !ok {
 		t.Fatal("the advocate's client never joined the caller's conference")
@@ -205,11 +204,10 @@ func TestEndToEndAdvocatePhoneRingsOut(t *testing.T) {
 	call, conv := l.callIn("+15551239879", "1")
 	l.sim.NoAnswer("client:tomas")
 	tomas := l.available(routing.Advocate{ID: "tomas", Languages: []string{"en"}, VoiceEndpoint: "client:tomas"})
-	accepted, err := l.eng.Accept(l.ctx, tomas.ID, conv.ID)
-	if err != nil {
+	if _, err := l.eng.Accept(l.ctx, tomas.ID, conv.ID); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
-	mustOK(t, l.ch.Connect(l.ctx, accepted, tomas))
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
 	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == "client:tomas" && c.Status == "no-answer" }); !ok {
 		t.Fatal("the advocate's phone never rang out")
 	}

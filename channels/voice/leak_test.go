@@ -34,15 +34,12 @@ func TestRefusedAdvocateCallLogsNoPhoneNumber(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(logs, nil)) })
 	ana := r.advocate("ana", []string{"es"}, "+15557770002", "")
 	_, conv := r.callIn(sid(40), "+15551230051", "2")
-	accepted, err := r.eng.Accept(r.ctx, ana.ID, conv.ID)
-	if err != nil {
-		t.Fatalf("Accept: %v", err)
-	}
 	r.calls.mu.Lock()
 	r.calls.fail = true
 	r.calls.mu.Unlock()
-	if err := r.ch.Connect(r.ctx, accepted, ana); routing.ErrorCode(err) != routing.EInternal {
-		t.Fatalf("Connect: got %v, want internal", err)
+	r.acceptNow(ana, conv) // the dial Twilio refuses
+	if got := r.conv(conv.ID).State; got != routing.Queued {
+		t.Fatalf("after a refused dial: state %s, want queued", got)
 	}
 	got := logs.String()
 	if !strings.Contains(got, "20500") {

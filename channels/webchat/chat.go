@@ -41,7 +41,8 @@ type Chat struct {
 	mux     *http.ServeMux
 
 	queueDirty atomic.Bool
-	tailed     atomic.Value // string: id of the last event dispatched
+	bus        *routing.Bus
+	ownBus     bool // no bus was given: Run runs this one
 }
 
 var _ routing.Deliverer = (*Chat)(nil)
@@ -54,7 +55,11 @@ func New(e *routing.Engine, space routing.Space, cfg Config) (*Chat, error) {
 		return nil, errors.New("webchat: engine and space are required")
 	}
 	cfg.setDefaults()
-	ch := &Chat{e: e, space: space, rdb: space.Redis(), cfg: cfg, log: cfg.Logger, hub: newHub(), origins: map[string]bool{}}
+	ch := &Chat{e: e, space: space, rdb: space.Redis(), cfg: cfg, log: cfg.Logger, bus: cfg.Bus, origins: map[string]bool{}}
+	if ch.bus == nil {
+		ch.bus, ch.ownBus = routing.NewBus(e), true
+	}
+	ch.hub = newHub(ch.bus)
 	for _, o := range cfg.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -110,6 +115,9 @@ func (ch *Chat) Socket() http.Handler { return http.HandlerFunc(ch.serveWS) }
 // elsewhere. Call it once per process.
 func (ch *Chat) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
+	if ch.ownBus {
+		g.Go(func() error { return ch.bus.Run(ctx) })
+	}
 	g.Go(func() error { return ch.tail(ctx) })
 	g.Go(func() error { return ch.keepAliveLoop(ctx) })
 	g.Go(func() error { return ch.queueLoop(ctx) })

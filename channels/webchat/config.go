@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openhotline/hotline/locales"
+	"github.com/openhotline/hotline/routing"
 )
 
 // Config tunes a Chat. Zero values take the defaults noted.
@@ -35,6 +36,8 @@ type Config struct {
 	// messages), with the hotline's name and numbers; default locales.Default().
 	Texts  *locales.Catalog
 	Logger *slog.Logger
+	// Bus is the process's events bus, run by the wiring; nil makes Run make and run its own.
+	Bus *routing.Bus
 }
 
 func (c *Config) setDefaults() {

@@ -298,11 +298,11 @@ func (v *visitor) say(body string) string {
 	return id
 }
 
-// tailedPast waits up to d until the tailer has dispatched event id.
+// tailedPast waits up to d until the events bus has handed out event id.
 func (ch *Chat) tailedPast(id string, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for {
-		last, _ := ch.tailed.Load().(string)
+		last := ch.bus.Tailed()
 		if last != "" && !streamIDLess(last, id) {
 			return true
 		}

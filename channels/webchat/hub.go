@@ -10,16 +10,27 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// hub knows this process's visitor connections and which conversation each holds. The events
-// tailer and the periodic loops find connections through it.
+// hub knows this process's visitor connections and which conversation each holds, and keeps
+// the chat's subscription to the events bus watching exactly those conversations (and the
+// events that move places in line). The tailer and the periodic loops find connections here.
 type hub struct {
+	sub   *routing.Sub
 	mu    sync.RWMutex
 	conns map[*conn]struct{}
 	convs map[string]map[*conn]struct{}
 }
 
-func newHub() *hub {
-	return &hub{conns: map[*conn]struct{}{}, convs: map[string]map[*conn]struct{}{}}
+// hubBuffer is the chat subscription's buffer: the events of every local visitor's
+// conversation pass through it, so it is larger than a console's.
+const hubBuffer = 4096
+
+func newHub(bus *routing.Bus) *hub {
+	types := make([]string, 0, len(queueMoves))
+	for t := range queueMoves {
+		types = append(types, t)
+	}
+	return &hub{sub: bus.Subscribe(routing.Audience{Types: types}, hubBuffer),
+		conns: map[*conn]struct{}{}, convs: map[string]map[*conn]struct{}{}}
 }
 
 func (h *hub) add(c *conn) {
@@ -36,6 +47,7 @@ func (h *hub) join(conv string, c *conn) []*conn {
 	if set == nil {
 		set = map[*conn]struct{}{}
 		h.convs[conv] = set
+		h.sub.Watch(conv)
 	}
 	var others []*conn
 	for o := range set {
@@ -54,6 +66,7 @@ func (h *hub) remove(c *conn) {
 		delete(set, c)
 		if len(set) == 0 {
 			delete(h.convs, conv)
+			h.sub.Unwatch(conv)
 		}
 	}
 }
@@ -92,41 +105,23 @@ var queueMoves = map[string]bool{
 	routing.EvClosed: true, routing.EvWrapup: true,
 }
 
-// tail follows the events stream from its current end and hands each event to the local
-// connections of its conversation. One tailer runs per process.
+// tail hands each event of the chat's audience to the local connections of its conversation.
+// A resync signal from the bus (events dropped or trimmed) has every connection re-read its
+// conversation from the message stream.
 func (ch *Chat) tail(ctx context.Context) error {
-	last, err := ch.e.LastEventID(ctx)
-	for err != nil {
-		ch.log.Warn("chat: events stream", "err", err)
-		if !sleepCtx(ctx, time.Second) {
+	for {
+		select {
+		case <-ctx.Done():
 			return nil
-		}
-		last, err = ch.e.LastEventID(ctx)
-	}
-	for ctx.Err() == nil {
-		evs, gap, err := ch.e.ReadEvents(ctx, last, 512, 2*time.Second)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			ch.log.Warn("chat: read events", "err", err)
-			sleepCtx(ctx, time.Second)
-			continue
-		}
-		if gap {
+		case <-ch.hub.sub.Resync():
 			ch.resyncAll()
+		case ev := <-ch.hub.sub.Events():
+			ch.dispatch(&ev)
 		}
-		for i := range evs {
-			last = evs[i].ID
-			ch.dispatch(&evs[i])
-		}
-		ch.tailed.Store(last)
 	}
-	return nil
 }
 
-// resyncAll has every connection re-read its conversation from the message stream: events were
-// trimmed before this process read them.
+// resyncAll has every connection re-read its conversation from the message stream.
 func (ch *Chat) resyncAll() {
 	for _, c := range ch.hub.all() {
 		if conv, _ := c.session(); conv != "" {

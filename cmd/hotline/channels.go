@@ -28,6 +28,7 @@ import (
 // declares its own routes; the wiring only collects them (and signs the Twilio ones).
 type channelSet struct {
 	routes     []gateway.Route
+	bus        *routing.Bus // the process's one events reader, shared by the chat and the consoles
 	deliverers map[routing.Channel]routing.Deliverer
 	voice      *voice.Channel
 	chat       *webchat.Chat
@@ -51,7 +52,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	if err != nil {
 		return nil, err
 	}
-	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}}
+	set := &channelSet{deliverers: map[routing.Channel]routing.Deliverer{}, bus: routing.NewBus(eng)}
 	public := cfg.HTTP.PublicURL
 
 	// Twilio, or its local stand-in mounted on this server when no account is configured.
@@ -97,7 +98,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, eng.Space("chat"), webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
 		ClientIP: clientIP, Texts: texts,
-		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute})
+		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute, Bus: set.bus})
 	if err != nil {
 		return nil, err
 	}

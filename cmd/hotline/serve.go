@@ -85,7 +85,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	}
 	defer chans.close()
 	srv, err = gateway.New(cfg, gateway.Deps{Engine: eng, Cases: desk, Logger: log, Out: stdout, Metrics: metrics.New(eng, eng.Space("metrics"), desk, log),
-		Routes: chans.routes, Voice: chans.voice})
+		Routes: chans.routes, Voice: chans.voice, Bus: chans.bus})
 	if err != nil {
 		chans.mail.Close()
 		return err
@@ -97,6 +97,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	dispatcher := routing.NewDispatcher(eng, chans.deliverers, routing.DispatcherConfig{ClaimIdle: cfg.Routing.OutboxTakeover})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return eng.Run(ctx) })
+	g.Go(func() error { return chans.bus.Run(ctx) })
 	g.Go(func() error { return dispatcher.Run(ctx) })
 	g.Go(func() error { return chans.chat.Run(ctx) })
 	g.Go(func() error { return chans.mail.Run(ctx) })

@@ -1,4 +1,4 @@
--- args: 1 conv, 2 advocate
+-- args: 1 conv, 2 advocate, 3 what follows an accept, per channel: "voice=<check after ms>;…"
 local cid, adv = arg(1), arg(2)
 if redis.call('EXISTS', key('conv', cid)) == 0 then return {'notfound'} end
 local c = hgetall(key('conv', cid))
@@ -27,6 +27,14 @@ if c.ch == 'voice' then
 end
 redis.call('HSET', key('adv', adv), 'missed', 0)
 redis.call('ZADD', P .. 'avail', 'XX', NOW, adv)
+-- What follows the accept on this channel (Engine.HandleAccepted: ring the advocate's phone),
+-- and its safety net, are scheduled here, in the accept's own step.
+local check_after = string.match(';' .. (arg(3) or ''), ';' .. c.ch .. '=(%d+);')
+if check_after then
+  local tag = cid .. '|' .. adv .. '|' .. NOW
+  redis.call('ZADD', P .. 'timers', NOW, 'accepted-' .. c.ch .. '|' .. tag)
+  redis.call('ZADD', P .. 'timers', NOW + tonumber(check_after), 'accepted-' .. c.ch .. '-check|' .. tag)
+end
 local interp = '0'
 if not has(redis.call('HGET', key('adv', adv), 'langs'), c.lang) then interp = '1' end
 emit('conversation.assigned', cid, adv, {channel = c.ch, language = c.lang, tags = c.tags or '',

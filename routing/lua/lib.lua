@@ -45,8 +45,55 @@ local function count(data, typ)
   if data and data.channel then redis.call('HINCRBY', ck, typ .. ':' .. data.channel, 1) end
 end
 
+-- The supervisor's day: per UTC day (ms / 86400000) a hash of counters and of five-minute
+-- buckets ("q:", "a:", "x:" arrivals, answers, abandons; "w:" the most waiting at once, "e:"
+-- waiting after the bucket's last move; "ev:<type>" other events by type), and a list of the day's answer waits (ms). Kept 8 days.
+local DAY_MS, BUCKET_MS, DAY_TTL = 86400000, 300000, 8 * 86400
+local function waiting_now()
+  local n = 0
+  for _, cls in ipairs(redis.call('SMEMBERS', P .. 'classes')) do n = n + redis.call('ZCARD', key('q', cls)) end
+  return n
+end
+local function day_stats(typ, conv, data)
+  local day = tostring(math.floor(NOW / DAY_MS))
+  local vk = P .. 'stats:day:' .. day
+  local b = tostring(math.floor(NOW / BUCKET_MS))
+  local function inc(f) redis.call('HINCRBY', vk, f, 1) end
+  local moved = true
+  if typ == 'conversation.queued' or typ == 'conversation.transferred' then
+    inc('q:' .. b); inc('arrived')
+    local cls = conv and redis.call('HGET', key('conv', conv), 'cls')
+    if cls then redis.call('SADD', P .. 'stats:classes', cls) end
+  elseif typ == 'conversation.assigned' then
+    inc('a:' .. b); inc('answered')
+    if data and data.waited then
+      local ak = P .. 'stats:answers:' .. day
+      redis.call('RPUSH', ak, data.waited)
+      redis.call('LTRIM', ak, -10000, -1)
+      redis.call('EXPIRE', ak, DAY_TTL)
+    end
+  elseif typ == 'conversation.abandoned' then
+    inc('x:' .. b); inc('abandoned')
+  elseif typ == 'conversation.closed' then
+    inc('closed')
+    if data and data.disposition and data.disposition ~= '' then inc('disp:' .. data.disposition) end
+  else
+    moved = false
+    inc('ev:' .. typ) -- any other event, by type: offers, and what other packages publish
+  end
+  if moved then
+    local total = waiting_now()
+    if total > tonumber(redis.call('HGET', vk, 'w:' .. b) or '0') then redis.call('HSET', vk, 'w:' .. b, total) end
+    redis.call('HSET', vk, 'e:' .. b, total)
+  end
+  redis.call('EXPIRE', vk, DAY_TTL)
+end
+
+-- emit appends an event and keeps the statistics of it, in the same script as the change it
+-- reports: routing is the one owner of the figures, and each event is counted exactly once.
 local function emit(typ, conv, adv, data)
   count(data, typ)
+  day_stats(typ, conv, data)
   if data and data.waited then
     if typ == 'conversation.assigned' then observe('answer', tonumber(data.waited)) end
     if typ == 'conversation.abandoned' then observe('abandon', tonumber(data.waited)) end
