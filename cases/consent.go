@@ -126,6 +126,11 @@ func (s *Desk) Consents(ctx context.Context, caseID, convID string) ([]Consent, 
 	if err != nil {
 		return nil, err
 	}
+	return s.ledger(ctx, subjects...)
+}
+
+// ledger reads the entries of the given consent ledgers, oldest first.
+func (s *Desk) ledger(ctx context.Context, subjects ...string) ([]Consent, error) {
 	var out []Consent
 	for _, subj := range subjects {
 		raws, err := s.rdb.LRange(ctx, s.keys.consentList(subj), 0, -1).Result()
