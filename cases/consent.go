@@ -359,11 +359,13 @@ func (s *Desk) mayReveal(ctx context.Context, who string, role routing.Role, cas
 	case role == routing.RoleSupervisor || role == routing.RoleAdmin:
 		return true, nil
 	}
-	ledger, err := s.Consents(ctx, caseID, convID)
-	if err != nil {
-		return false, err
+	// Only the person's own ledger speaks for their contact: a case's ledger is its tip
+	// reporter's, and a conversation's is its contact's, not that of others on the same case.
+	subject := caseSubject(caseID)
+	if convID != "" {
+		subject = convSubject(convID)
 	}
-	return consented(ledger, ScopeContact, ShareHotline), nil
+	return s.consentedBy(ctx, subject, ShareHotline)
 }
 
 func (s *Desk) auditReveal(ctx context.Context, who string, role routing.Role, target, kind string, allowed bool) {
