@@ -6,6 +6,7 @@ package cases
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/openhotline/hotline/routing"
@@ -84,6 +85,9 @@ func (s *Desk) DisclosurePacket(ctx context.Context, who string, role routing.Ro
 		return Packet{}, routing.Errorf(routing.ENotFound, "no report %q on case %s", disclosureID, c.Ref)
 	}
 	p.Case.ClosedNote, p.Case.AssignedTo, p.Case.ClosedBy = "", "", ""
+	// The packet records one report: what was known then. Later supplemental reports go out
+	// with a later report, in its own packet.
+	p.Case.Reports = slices.DeleteFunc(slices.Clone(p.Case.Reports), func(r CaseReport) bool { return r.At.After(p.Disclosure.At) })
 	if p.Disclosure.ContactShared {
 		if p.Contacts, err = s.caseContacts(ctx, d, p.Disclosure.To); err != nil {
 			return Packet{}, err
