@@ -6,6 +6,7 @@ package cases
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/openhotline/hotline/routing"
@@ -84,8 +85,11 @@ func (s *Desk) DisclosurePacket(ctx context.Context, who string, role routing.Ro
 		return Packet{}, routing.Errorf(routing.ENotFound, "no report %q on case %s", disclosureID, c.Ref)
 	}
 	p.Case.ClosedNote, p.Case.AssignedTo, p.Case.ClosedBy = "", "", ""
+	// The packet records one report: what was known then. Later supplemental reports go out
+	// with a later report, in its own packet.
+	p.Case.Reports = slices.DeleteFunc(slices.Clone(p.Case.Reports), func(r CaseReport) bool { return r.At.After(p.Disclosure.At) })
 	if p.Disclosure.ContactShared {
-		if p.Contacts, err = s.caseContacts(ctx, d); err != nil {
+		if p.Contacts, err = s.caseContacts(ctx, d, p.Disclosure.To); err != nil {
 			return Packet{}, err
 		}
 		if len(p.Contacts) > 0 {
@@ -104,16 +108,24 @@ func boolText(b bool) string {
 	return "false"
 }
 
-// caseContacts returns the contacts of a case in clear: the tip reporter's and those of its
-// conversations still on record.
-func (s *Desk) caseContacts(ctx context.Context, d caseDoc) ([]string, error) {
+// caseContacts returns, in clear, the contacts of a case whose owner consented to share them
+// with to: the tip reporter's (the case's own ledger, which only the tip form writes) and those
+// of its conversations still on record (each conversation's own ledger). A case gathers several
+// people; one person's consent never discloses another's contact.
+func (s *Desk) caseContacts(ctx context.Context, d caseDoc, to string) ([]string, error) {
 	var out []string
 	if d.TipContact != "" {
-		c, err := s.space.Open(d.TipContact)
+		ok, err := s.consentedBy(ctx, caseSubject(d.ID), to)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		if ok {
+			c, err := s.space.Open(d.TipContact)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
 	}
 	for _, id := range d.Conversations {
 		conv, err := s.eng.Conversation(ctx, id)
@@ -123,9 +135,25 @@ func (s *Desk) caseContacts(ctx context.Context, d caseDoc) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if conv.Contact != "" && !contains(out, conv.Contact) {
+		if conv.Contact == "" || contains(out, conv.Contact) {
+			continue
+		}
+		ok, err := s.consentedBy(ctx, convSubject(id), to)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, conv.Contact)
 		}
 	}
 	return out, nil
+}
+
+// consentedBy reports whether the person of one ledger consented to share their contact with to.
+func (s *Desk) consentedBy(ctx context.Context, subject, to string) (bool, error) {
+	l, err := s.ledger(ctx, subject)
+	if err != nil {
+		return false, err
+	}
+	return consented(l, ScopeContact, to), nil
 }

@@ -126,6 +126,11 @@ func (s *Desk) Consents(ctx context.Context, caseID, convID string) ([]Consent, 
 	if err != nil {
 		return nil, err
 	}
+	return s.ledger(ctx, subjects...)
+}
+
+// ledger reads the entries of the given consent ledgers, oldest first.
+func (s *Desk) ledger(ctx context.Context, subjects ...string) ([]Consent, error) {
 	var out []Consent
 	for _, subj := range subjects {
 		raws, err := s.rdb.LRange(ctx, s.keys.consentList(subj), 0, -1).Result()
@@ -354,11 +359,13 @@ func (s *Desk) mayReveal(ctx context.Context, who string, role routing.Role, cas
 	case role == routing.RoleSupervisor || role == routing.RoleAdmin:
 		return true, nil
 	}
-	ledger, err := s.Consents(ctx, caseID, convID)
-	if err != nil {
-		return false, err
+	// Only the person's own ledger speaks for their contact: a case's ledger is its tip
+	// reporter's, and a conversation's is its contact's, not that of others on the same case.
+	subject := caseSubject(caseID)
+	if convID != "" {
+		subject = convSubject(convID)
 	}
-	return consented(ledger, ScopeContact, ShareHotline), nil
+	return s.consentedBy(ctx, subject, ShareHotline)
 }
 
 func (s *Desk) auditReveal(ctx context.Context, who string, role routing.Role, target, kind string, allowed bool) {
