@@ -10,6 +10,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,8 +59,9 @@ func (f AuditFilter) Validate() error {
 func streamID(s string) bool {
 	ms, seq, ok := strings.Cut(s, "-")
 	_, err1 := strconv.ParseUint(ms, 10, 64)
-	_, err2 := strconv.ParseUint(seq, 10, 64)
-	return ok && err1 == nil && err2 == nil
+	n, err2 := strconv.ParseUint(seq, 10, 64)
+	// The search reads after the id, and Redis refuses "after" the largest sequence number.
+	return ok && err1 == nil && err2 == nil && n < math.MaxUint64
 }
 
 // SearchAudit returns entries matching f, oldest first, and the cursor to continue from ("" when

@@ -251,6 +251,10 @@ func TestAuditSearchAndCSV(t *testing.T) {
 	if _, _, err := r.d.SearchAudit(r.ctx, cases.AuditFilter{After: "nope"}); routing.ErrorCode(err) != routing.EInvalid {
 		t.Errorf("bad cursor: %v", err)
 	}
+	// A cursor Redis cannot read after is refused as bad input, not a failure of the desk.
+	if _, _, err := r.d.SearchAudit(r.ctx, cases.AuditFilter{After: "18446744073709551615-18446744073709551615"}); routing.ErrorCode(err) != routing.EInvalid {
+		t.Errorf("the largest stream id as cursor: got %v, want invalid", err)
+	}
 	var b bytes.Buffer
 	if _, err := r.d.ExportAuditCSV(r.ctx, &b, "sam", routing.RoleSupervisor, cases.AuditFilter{}); routing.ErrorCode(err) != routing.EForbidden {
 		t.Errorf("supervisor export: %v", err)

@@ -22,7 +22,7 @@ export async function api(path, body) {
   if (res.status === 401) { location.href = '/login?next=/cases'; throw new Error('signed out'); }
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const err = new Error(data.error || `${res.status}`);
+    const err = new Error(data.error || data.message || `${res.status}`);
     err.detail = data.detail || '';
     throw err;
   }
