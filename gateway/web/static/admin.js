@@ -51,7 +51,7 @@ function render() {
       cell(5, a.text_capacity ? String(a.text_capacity) : t('admin_default')),
       h('td', { 'data-label': cols[6] }, a.disabled ? h('span.state-off', { text: t('admin_disabled') })
         : `${t('admin_enabled')} · ${t('status_' + (a.online ? a.status : 'offline'))}`),
-      h('td', {}, h('div.acts',
+      h('td', {}, h('div.acts', {},
         h('button.edit', { type: 'button', text: t('admin_edit'), onclick: () => openForm(a) }),
         h('button.password', { type: 'button', text: t('admin_reset_password'), onclick: () => openPassword(a) }),
         a.disabled
