@@ -62,6 +62,7 @@ var defaultCost = argonCost{time: 3, memory: 64 * 1024, threads: 2}
 const (
 	argonKeyLen = 32
 	minPassword = 12
+	maxPassword = 256 // argon2id takes any length; a bound keeps a request's work bounded
 )
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -72,26 +73,53 @@ func (a *Accounts) Create(ctx context.Context, adv routing.Advocate, password st
 	if !idPattern.MatchString(adv.ID) {
 		return routing.Errorf(routing.EInvalid, "account id %q must be lower-case letters, digits, dot, dash or underscore", adv.ID)
 	}
+	if err := validPassword(password); err != nil {
+		return err
+	}
 	if _, err := a.roster.Advocate(ctx, adv.ID); err == nil {
 		return routing.Errorf(routing.EConflict, "account %q exists already", adv.ID)
 	} else if routing.ErrorCode(err) != routing.ENotFound {
 		return err
 	}
-	if err := a.roster.Put(ctx, adv); err != nil {
+	// The hash first, then the profile: an account exists once its profile does, so a profile
+	// refused (or a Redis failure) leaves no account behind, only a hash that is taken back.
+	if err := a.storeHash(ctx, adv.ID, password); err != nil {
 		return err
 	}
-	return a.SetPassword(ctx, adv.ID, password)
+	if err := a.roster.Put(ctx, adv); err != nil {
+		a.space.Redis().Del(context.WithoutCancel(ctx), a.key(adv.ID))
+		return err
+	}
+	return nil
+}
+
+// validPassword refuses a password too short to stand a guessing attack. Errors: EInvalid.
+func validPassword(password string) error {
+	if len([]rune(password)) < minPassword {
+		return routing.Errorf(routing.EInvalid, "password must be at least %d characters", minPassword)
+	}
+	if len(password) > maxPassword {
+		return routing.Errorf(routing.EInvalid, "password must be at most %d bytes", maxPassword)
+	}
+	return nil
+}
+
+func (a *Accounts) storeHash(ctx context.Context, id, password string) error {
+	if err := a.space.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
+		return fmt.Errorf("gateway: store password for %s: %w", id, err)
+	}
+	return nil
 }
 
 // SetPassword replaces an account's password and signs the account out everywhere, so that a
 // password changed because it leaked also ends whatever the leak opened. Errors: EInvalid for a
 // password shorter than 12.
 func (a *Accounts) SetPassword(ctx context.Context, id, password string) error {
-	if len([]rune(password)) < minPassword {
-		return routing.Errorf(routing.EInvalid, "password must be at least %d characters", minPassword)
+	if err := validPassword(password); err != nil {
+		return err
 	}
-	if err := a.space.Redis().HSet(ctx, a.key(id), "hash", hashPassword(password, a.cost)).Err(); err != nil {
-		return fmt.Errorf("gateway: store password for %s: %w", id, err)
+	if err := a.storeHash(ctx, id, password); err != nil {
+		return err
 	}
 	return a.epochs.end(ctx, id)
 }
@@ -133,14 +161,14 @@ func (a *Accounts) Verify(ctx context.Context, id, password string) (routing.Adv
 }
 
 // Disable marks an account disabled: it can no longer sign in, receives no offers, and is
-// signed out everywhere (its open consoles close at their next session check).
+// signed out everywhere (its open consoles close at once, see signout.go). Errors: ENotFound;
+// EConflict (ErrLastAdmin) when it is the last enabled admin.
 func (a *Accounts) Disable(ctx context.Context, id string) error {
-	adv, err := a.roster.Advocate(ctx, id)
+	err := a.guardAdmins(ctx, id, func(adv routing.Advocate) (routing.Advocate, error) {
+		adv.Disabled = true
+		return adv, nil
+	})
 	if err != nil {
-		return err
-	}
-	adv.Disabled = true
-	if err := a.roster.Put(ctx, adv); err != nil {
 		return err
 	}
 	if err := a.epochs.end(ctx, id); err != nil {

@@ -138,7 +138,7 @@ func (s *Server) showLogin(c echo.Context, status int, errID, account string) er
 // safeNext keeps redirects on our own console pages.
 func safeNext(p string) string {
 	switch p {
-	case "/console", "/supervisor", "/cases":
+	case "/console", "/supervisor", "/cases", "/admin":
 		return p
 	}
 	return ""

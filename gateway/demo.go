@@ -16,8 +16,13 @@ var demoAccounts = []routing.Advocate{
 	{ID: "beto", Name: "Beto (English/Español)", Role: routing.RoleAdvocate, Languages: []string{"en", "es"},
 		Channels: []routing.Channel{routing.Voice, routing.SMS, routing.Chat, routing.Email}, Skills: []string{"relay"},
 		TextCapacity: 3, VoiceEndpoint: "client:beto"},
+	{ID: "cruz", Name: "Cruz (Español)", Role: routing.RoleAdvocate, Languages: []string{"es"},
+		Channels: []routing.Channel{routing.Voice, routing.SMS, routing.Chat, routing.Email}, TextCapacity: 3,
+		VoiceEndpoint: "client:cruz"},
 	{ID: "sam", Name: "Sam (Supervisor)", Role: routing.RoleSupervisor, Languages: []string{"en", "es"},
 		Channels: []routing.Channel{routing.SMS, routing.Chat, routing.Email}, TextCapacity: 2, VoiceEndpoint: "client:sam"},
+	// The admin manages accounts at /admin: on the embedded default the CLI needs a running serve.
+	{ID: "ada", Name: "Ada (Admin)", Role: routing.RoleAdmin, Languages: []string{"en", "es"}},
 }
 
 // createDemoAccounts (re)creates the demo accounts with fresh random passwords and prints them

@@ -151,7 +151,7 @@ func TestDemoAccountsPrintedNotLogged(t *testing.T) {
 	t.Parallel()
 	s := mustServer(t, serverOpts{demo: true})
 	out := s.out.String()
-	for _, id := range []string{"ana", "beto", "sam"} {
+	for _, id := range []string{"ana", "beto", "cruz", "sam", "ada"} {
 		if !strings.Contains(out, id) {
 			t.Fatalf("start-up output lacks demo account %s:\n%s", id, out)
 		}

@@ -48,6 +48,7 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	get("/api/stats/today", s.apiToday, super)
 	get("/api/cases", s.apiCases, super)
 	s.mountDesk(get, post, csrf, super)
+	s.mountAdmin(get, post, csrf)
 }
 
 // page serves a console page to a signed-in account with one of roles (any role when none);

@@ -211,6 +211,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return srv.Shutdown(sctx)
 	})
 	g.Go(func() error { return s.hub.Run(ctx) })
+	g.Go(func() error { return s.watchSignOuts(ctx) })
 	s.log.Info("gateway listening", "addr", s.ln.Addr().String(), "public_url", s.cfg.HTTP.PublicURL)
 	return g.Wait()
 }

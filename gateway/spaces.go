@@ -40,11 +40,17 @@ func (ep epochs) get(ctx context.Context, advocateID string) (string, error) {
 }
 
 // end signs an account out everywhere by moving its sign-in epoch on: every session it holds,
-// even one being started right now, stops working, and its open consoles close at their next
-// session check.
+// even one being started right now, stops working, and its open consoles close at once on every
+// process that hears the announcement (signout.go), at their next session check on any other.
 func (ep epochs) end(ctx context.Context, advocateID string) error {
 	if err := ep.space.Redis().Incr(ctx, ep.key(advocateID)).Err(); err != nil {
 		return fmt.Errorf("gateway: end sessions: %w", err)
 	}
+	// The epoch has moved, which is what signs the account out: an announcement lost here only
+	// leaves its consoles to the periodic check.
+	ep.space.Redis().Publish(ctx, ep.ended(), advocateID)
 	return nil
 }
+
+// ended is the Pub/Sub channel on which end announces an account whose sessions ended.
+func (ep epochs) ended() string { return ep.space.Key("ended") }

@@ -35,6 +35,10 @@ func validEndpoint(s string) bool {
 	return e164.MatchString(s) || clientID.MatchString(s) || sipURI.MatchString(s)
 }
 
+// ValidEndpoint reports whether s is an advocate's voice endpoint this channel can ring (E.164,
+// sip: or client:); the admin console checks an account's endpoint with it.
+func ValidEndpoint(s string) bool { return validEndpoint(s) }
+
 // Connect rings the advocate who accepted the voice conversation conv (their phone, SIP address
 // or browser client) and, when they answer, puts them in the caller's conference. The channel
 // calls it in reaction to the accept (dialAccepted, on the timer the accept wrote), never from

@@ -1,6 +1,6 @@
 // Command hotline runs OpenHotline: `hotline serve` (the default) starts the gateway, the routing
 // engine and the outbox dispatcher; `hotline config check` prints the effective configuration;
-// `hotline advocate add|list|disable|password` manages accounts.
+// `hotline advocate add|list|disable|enable|password` manages accounts.
 package main
 
 import (
@@ -29,6 +29,7 @@ const usage = `usage:
   hotline advocate add --id ID ...    create an account (see hotline advocate add -h)
   hotline advocate list               list accounts
   hotline advocate disable --id ID    disable an account and sign it out everywhere
+  hotline advocate enable --id ID     let a disabled account sign in again
   hotline advocate password --id ID   set a new password (signs the account out everywhere)
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
                 [--processes N] [--flags N]
@@ -54,10 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return configCheck(getenv, stdout)
 	case "advocate":
-		if len(args) < 2 {
-			return fmt.Errorf("advocate needs add, list, disable or password; %s", usage)
-		}
-		return advocate(ctx, args[1], args[2:], getenv, stdin, stdout, log)
+		return advocate(ctx, args[1:], getenv, stdin, stdout, log)
 	case "bench":
 		return benchCmd(ctx, args[1:], getenv, stdout, log)
 	case "help", "-h", "--help":

@@ -38,8 +38,8 @@ func openEngine(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return cfg, nil, nil, err
 	}
-	key := cfg.Data.Key
-	if len(key) == 0 {
+	key, generated := cfg.Data.Key, len(cfg.Data.Key) == 0
+	if generated {
 		key = make([]byte, 32)
 		rand.Read(key)
 		log.Warn("HOTLINE_DATA_KEY is empty: using a random key for this run only; content sealed now cannot be read after a restart")
@@ -62,7 +62,9 @@ func openEngine(ctx context.Context, getenv func(string) string, log *slog.Logge
 		closeRedis()
 		return cfg, nil, nil, err
 	}
-	return cfg, eng, closeRedis, nil
+	// On the embedded default, `hotline advocate` reaches this process's Redis through a note.
+	forget := noteForServe(getenv, cfg, rdb, key, generated, log)
+	return cfg, eng, func() { forget(); closeRedis() }, nil
 }
 
 // serve runs the gateway, the channels, the engine's timers and matching, and the outbox until

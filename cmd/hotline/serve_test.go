@@ -50,7 +50,7 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"serve"}, env(map[string]string{"HOTLINE_HTTP_ADDR": addr, "HOTLINE_SMTP_ADDR": smtpAddr}), nil, &out, &logs)
 	}()
-	// argon2id at full cost for three demo accounts is slow under -race.
+	// argon2id at full cost for five demo accounts is slow under -race.
 	if !routingtest.Within(60*time.Second, readyz("http://"+addr)) {
 		cancel()
 		t.Fatalf("hotline did not become ready; log:\n%s", logs.String())
@@ -99,7 +99,7 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop within 15 s of the shutdown signal")
 	}
-	for _, want := range []string{"ana", "beto", "sam", "password: "} {
+	for _, want := range []string{"ana", "beto", "cruz", "sam", "ada", "password: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, out.String())
 		}

@@ -23,6 +23,8 @@ async function main() {
     ['to-desk', 'desk_title']]) {
     $(id).textContent = t(key);
   }
+  $('to-admin').textContent = t('admin_link');
+  $('to-admin').classList.toggle('hidden', account.role !== 'admin');
   $('lang-toggle').textContent = t('other_lang');
   $('lang-toggle').href = `?lang=${lang === 'es' ? 'en' : 'es'}`;
   $('signout-slot').append(signOutForm(account.csrf, t('logout')));
