@@ -48,7 +48,7 @@ func luaNames() map[string]string {
 var luaWords = []string{
 	"abandon", "accepted", "adv", "advconvs", "advoffers", "advocate", "ans", "answer", "arr", "at", "att", "avail",
 	"cap", "ch", "ckey", "classes", "close", "cls", "conflict", "contact", "conv", "count", "created", "dead",
-	"decline", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate",
+	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate",
 	"events", "expired", "fanout", "forbidden", "handle", "id", "invalid", "lang", "langs", "lease", "maxlen", "meta",
 	"missed", "missed_offers", "msgs", "mstatus", "notfound", "note", "offers", "ok", "open", "outbox", "prio",
 	"purge", "reason", "relay_to", "retention", "retry", "score", "state", "status", "sum", "tags", "taken", "text",

@@ -9,7 +9,7 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', NOW, 'LIMI
     local cid, adv = string.match(rest, '^([^|]+)|(.*)$')
     local ch = redis.call('HGET', key('conv', cid), 'ch')
     if ch and withdraw(cid, adv, ch, 'expired') then
-      remember_decline(cid, adv)
+      remember_decline(cid, adv, 0)
       requeue_if_unoffered(cid)
       local missed = redis.call('HINCRBY', key('adv', adv), 'missed', 1)
       if missed >= CFG.missed and redis.call('HGET', key('adv', adv), 'status') == 'available' then

@@ -29,7 +29,8 @@ c.adv = nil
 c.esc = '0'
 enqueue(cid, c.cls, tonumber(c.score))
 redis.call('ZADD', P .. 'timers', NOW + CFG.escalate, 'esc|' .. cid)
-remember_decline(cid, adv)
+-- A phone that never picked up is a missed offer; a transfer is a deliberate hand-on.
+if missed then remember_decline(cid, adv, 0) else remember_decline(cid, adv, CFG.decline) end
 emit('conversation.transferred', cid, adv, {to = to, language = c.lang, missed = tostring(missed)})
 if missed then
   local n = tonumber(redis.call('HGET', key('adv', adv), 'vmissed') or 0) + 1
