@@ -47,11 +47,18 @@ func TestMissedOfferReturnsToTheOnlyAdvocate(t *testing.T) {
 	}
 	// The second miss in a row still sets her away: the ladder is unchanged.
 	r.tick(46 * time.Second)
-	if p, _ = r.e.Roster().Presence(r.ctx, "ana"); p.Status != routing.Away {
-		t.Fatalf("after two misses: got status %s, want away", p.Status)
+	if p, _ = r.e.Roster().Presence(r.ctx, "ana"); p.Status != routing.Away || p.Reason != routing.AwayMissedOffers {
+		t.Fatalf("after two misses: got status %s (reason %q), want away for %q", p.Status, p.Reason, routing.AwayMissedOffers)
 	}
 	if st := r.state(c); st != routing.Queued {
 		t.Fatalf("conversation after its only advocate went away: %s, want queued", st)
+	}
+	// Her own choice clears the reason.
+	if err := r.e.Roster().SetStatus(r.ctx, "ana", routing.Away); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ = r.e.Roster().Presence(r.ctx, "ana"); p.Reason != "" {
+		t.Fatalf("after choosing away herself: got reason %q, want none", p.Reason)
 	}
 }
 

@@ -117,6 +117,19 @@ end
 -- (the miss ladder sets a truly absent advocate away), a decline CFG.decline_retry (so that
 -- declining means something), a transfer CFG.decline (the advocate handed it on deliberately).
 -- The preference lasts while the key lives: CFG.decline after the last pass on it.
+-- missed_one counts a missed offer of adv (n: the count so far, or nil to read it) and sets the
+-- advocate away, saying why, once MissedToAway are missed in a row.
+local function missed_one(adv, n)
+  local ak = key('adv', adv)
+  if n == nil then n = redis.call('HINCRBY', ak, 'missed', 1) end
+  if n >= CFG.missed and redis.call('HGET', ak, 'status') == 'available' then
+    redis.call('HSET', ak, 'status', 'away', 'why', 'missed_offers')
+    redis.call('ZREM', P .. 'avail', adv)
+    withdraw_all_of(adv, 'away')
+    emit('advocate.presence', nil, adv, {status = 'away', reason = 'missed_offers', missed = tostring(n)})
+  end
+end
+
 local function remember_decline(cid, adv, wait)
   redis.call('ZADD', key('declined', cid), NOW + wait, adv)
   redis.call('PEXPIRE', key('declined', cid), math.max(CFG.decline, wait))

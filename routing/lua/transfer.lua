@@ -35,12 +35,7 @@ emit('conversation.transferred', cid, adv, {to = to, language = c.lang, missed =
 if missed then
   local n = tonumber(redis.call('HGET', key('adv', adv), 'vmissed') or 0) + 1
   redis.call('HSET', key('adv', adv), 'missed', n, 'vmissed', n)
-  if n >= CFG.missed and redis.call('HGET', key('adv', adv), 'status') == 'available' then
-    redis.call('HSET', key('adv', adv), 'status', 'away')
-    redis.call('ZREM', P .. 'avail', adv)
-    withdraw_all_of(adv, 'away')
-    emit('advocate.presence', nil, adv, {status = 'away', reason = 'missed_offers'})
-  end
+  missed_one(adv, n)
 end
 if target then make_offer(target, c, cid) end
 match()
