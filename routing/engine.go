@@ -25,7 +25,7 @@ type Config struct {
 	UrgentFanout      int           // default 3: advocates offered an urgent conversation at once
 	MissedToAway      int           // default 2: missed offers in a row that set an advocate away
 	DeclineMemory     time.Duration // default 2m: who passed on a conversation is offered it after others; a transferrer not at all
-	DeclineRetry      time.Duration // default 10s: a decliner gets the conversation back after this when no one else can take it
+	DeclineRetry      time.Duration // default 10s: a decliner (or an unanswered phone) gets the conversation back after this when no one else can take it
 	Retention         time.Duration // default 720h: content of closed conversations expires after
 	EventsMaxLen      int64         // default 100000: events stream cap (approximate)
 	TickInterval      time.Duration // default 250ms: how often Run polls timers

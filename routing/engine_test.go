@@ -418,7 +418,8 @@ func TestUnansweredCallsSetAdvocateAway(t *testing.T) {
 	r.advocate("ana", en, all)
 	c := r.inbound(routing.Inbound{Channel: routing.Voice, NoMessage: true, NewConversation: true}).Conversation.ID
 	for i := range 2 {
-		// With nobody else free, the unanswered call comes straight back to her.
+		// With nobody else free, the unanswered call comes back to her after the decline pause.
+		r.tick(10 * time.Second)
 		r.accept("ana", c)
 		if err := r.e.Unanswered(r.ctx, "ana", c); err != nil {
 			t.Fatal(err)

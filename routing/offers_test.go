@@ -99,15 +99,19 @@ func TestDeclinedOrMissedOfferGoesToAnotherFirst(t *testing.T) {
 }
 
 func TestUnansweredCallReturnsToTheOnlyAdvocate(t *testing.T) {
-	r := newRig(t, routing.Config{})
+	r := newRig(t, routing.Config{DeclineRetry: 10 * time.Second})
 	r.advocate("ana", en, all)
 	c := r.inbound(routing.Inbound{Channel: routing.Voice, NoMessage: true, NewConversation: true}).Conversation.ID
 	r.accept("ana", c)
 	if err := r.e.Unanswered(r.ctx, "ana", c); err != nil {
 		t.Fatal(err)
 	}
+	if got := r.offers("ana"); len(got) != 0 {
+		t.Fatalf("right after the phone rang out: got offers %v, want none (it would ring out again)", got)
+	}
+	r.tick(10 * time.Second)
 	if got := r.offers("ana"); !equal(got, []string{c}) {
-		t.Fatalf("after an unanswered call with nobody else free: got offers %v, want %s again", got, c)
+		t.Fatalf("after the pause with nobody else free: got offers %v, want %s again", got, c)
 	}
 }
 

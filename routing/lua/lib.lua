@@ -114,8 +114,9 @@ end
 
 -- remember_decline puts adv last in line for cid: others free and eligible are offered it first,
 -- and adv gets it again, when nobody else can take it, from NOW + wait. A missed offer waits 0
--- (the miss ladder sets a truly absent advocate away), a decline CFG.decline_retry (so that
--- declining means something), a transfer CFG.decline (the advocate handed it on deliberately).
+-- (the miss ladder sets a truly absent advocate away), a decline or an unanswered phone
+-- CFG.decline_retry (so that declining means something, and a failed phone is not rung again at
+-- once), a transfer CFG.decline (the advocate handed it on deliberately).
 -- The preference lasts while the key lives: CFG.decline after the last pass on it.
 -- missed_one counts a missed offer of adv (n: the count so far, or nil to read it) and sets the
 -- advocate away, saying why, once MissedToAway are missed in a row.

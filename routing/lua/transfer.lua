@@ -29,8 +29,9 @@ c.adv = nil
 c.esc = '0'
 enqueue(cid, c.cls, tonumber(c.score))
 redis.call('ZADD', P .. 'timers', NOW + CFG.escalate, 'esc|' .. cid)
--- A phone that never picked up is a missed offer; a transfer is a deliberate hand-on.
-if missed then remember_decline(cid, adv, 0) else remember_decline(cid, adv, CFG.decline) end
+-- A phone that never picked up comes back after the decline pause (ringing it again at once
+-- would only fail again); a transfer is a deliberate hand-on.
+if missed then remember_decline(cid, adv, CFG.decline_retry) else remember_decline(cid, adv, CFG.decline) end
 emit('conversation.transferred', cid, adv, {to = to, language = c.lang, missed = tostring(missed)})
 if missed then
   local n = tonumber(redis.call('HGET', key('adv', adv), 'vmissed') or 0) + 1
