@@ -64,6 +64,9 @@ type Routing struct {
 	EscalateAfter     time.Duration // HOTLINE_ESCALATE_AFTER, default 60s
 	PresenceTTL       time.Duration // HOTLINE_PRESENCE_TTL, default 15s
 	UrgentFanout      int           // HOTLINE_URGENT_FANOUT, default 3
+	// WaitNoticeEvery is how often texters and chat visitors still in line are told so
+	// (HOTLINE_WAIT_NOTICE_EVERY), default 10m; 0 turns the notices off, else at least 1m.
+	WaitNoticeEvery time.Duration
 	// OutboxTakeover is how long a delivery may stay unacknowledged by the process that took it
 	// before another process takes it over (that process is presumed dead). HOTLINE_OUTBOX_TAKEOVER,
 	// default 30s; it must exceed the slowest delivery attempt (Twilio's REST calls time out at
@@ -173,6 +176,7 @@ func Load(getenv func(string) string) (Config, error) {
 			EscalateAfter:     p.dur("HOTLINE_ESCALATE_AFTER", 60*time.Second),
 			PresenceTTL:       p.dur("HOTLINE_PRESENCE_TTL", 15*time.Second),
 			UrgentFanout:      p.int("HOTLINE_URGENT_FANOUT", 3),
+			WaitNoticeEvery:   p.dur("HOTLINE_WAIT_NOTICE_EVERY", 10*time.Minute),
 			OutboxTakeover:    p.dur("HOTLINE_OUTBOX_TAKEOVER", 30*time.Second),
 		},
 		Twilio: Twilio{
@@ -331,6 +335,9 @@ func (c Config) Validate() []string {
 	}
 	if c.Routing.UrgentFanout < 1 || c.Routing.UrgentFanout > 20 {
 		add("HOTLINE_URGENT_FANOUT must be between 1 and 20, got %d", c.Routing.UrgentFanout)
+	}
+	if w := c.Routing.WaitNoticeEvery; w != 0 && w < time.Minute {
+		add("HOTLINE_WAIT_NOTICE_EVERY must be 0 (off) or at least 1m, got %s", w)
 	}
 	errs = append(errs, c.Interpreter.validate()...)
 	for name, d := range map[string]time.Duration{

@@ -34,6 +34,7 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_ESCALATE_AFTER", c.Routing.EscalateAfter.String())
 	row("HOTLINE_PRESENCE_TTL", c.Routing.PresenceTTL.String())
 	row("HOTLINE_URGENT_FANOUT", fmt.Sprint(c.Routing.UrgentFanout))
+	row("HOTLINE_WAIT_NOTICE_EVERY", c.Routing.WaitNoticeEvery.String())
 	row("HOTLINE_OUTBOX_TAKEOVER", c.Routing.OutboxTakeover.String())
 	if c.TwilioSim() && c.Twilio.StandIn {
 		row("HOTLINE_TWILIO_ACCOUNT_SID", "(empty: local Twilio stand-in, HOTLINE_TWILIO_STANDIN is set: NOT FOR A LIVE HOTLINE)")

@@ -18,11 +18,12 @@ type presenceView struct {
 	Capacity  int    `json:"capacity"`
 	Missed    int    `json:"missed"`
 	IdleSince string `json:"idle_since,omitempty"`
+	Reason    string `json:"reason,omitempty"` // why the engine set the status (routing.AwayMissedOffers)
 }
 
 func viewPresence(p routing.Presence) presenceView {
 	return presenceView{Status: string(p.Status), Alive: p.Alive, Voice: p.Voice, Text: p.Text,
-		Capacity: p.Capacity, Missed: p.Missed, IdleSince: stamp(p.IdleSince)}
+		Capacity: p.Capacity, Missed: p.Missed, IdleSince: stamp(p.IdleSince), Reason: p.Reason}
 }
 
 type offerView struct {

@@ -173,6 +173,7 @@ func (r Roster) Presence(ctx context.Context, advocateID string) (Presence, erro
 	p.Voice, _ = strconv.Atoi(v["voice"])
 	p.Text, _ = strconv.Atoi(v["text"])
 	p.Missed, _ = strconv.Atoi(v["missed"])
+	p.Reason = v["why"]
 	p.Capacity, _ = strconv.Atoi(v["cap"])
 	if p.Capacity <= 0 {
 		p.Capacity = r.e.cfg.TextCapacity

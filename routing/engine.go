@@ -24,7 +24,8 @@ type Config struct {
 	PresenceTTL       time.Duration // default 15s: heartbeat lease
 	UrgentFanout      int           // default 3: advocates offered an urgent conversation at once
 	MissedToAway      int           // default 2: missed offers in a row that set an advocate away
-	DeclineMemory     time.Duration // default 2m: a decliner is not re-offered the same conversation
+	DeclineMemory     time.Duration // default 2m: who passed on a conversation is offered it after others; a transferrer not at all
+	DeclineRetry      time.Duration // default 10s: a decliner (or an unanswered phone) gets the conversation back after this when no one else can take it
 	Retention         time.Duration // default 720h: content of closed conversations expires after
 	EventsMaxLen      int64         // default 100000: events stream cap (approximate)
 	TickInterval      time.Duration // default 250ms: how often Run polls timers
@@ -47,6 +48,7 @@ func (c *Config) setDefaults() {
 	def(&c.EscalateAfter, 60*time.Second)
 	def(&c.PresenceTTL, 15*time.Second)
 	def(&c.DeclineMemory, 2*time.Minute)
+	def(&c.DeclineRetry, 10*time.Second)
 	def(&c.Retention, 720*time.Hour)
 	def(&c.TickInterval, 250*time.Millisecond)
 	if c.TextCapacity <= 0 {

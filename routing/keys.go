@@ -20,7 +20,7 @@ func (k keys) lease() string               { return k.p + "lease" }             
 func (k keys) offers(conv string) string   { return k.p + "offers:" + conv }     // hash adv → deadline ms
 func (k keys) advOffers(a string) string   { return k.p + "advoffers:" + a }     // set of conv ids offered to a
 func (k keys) advConvs(a string) string    { return k.p + "advconvs:" + a }      // set of conv ids held by a
-func (k keys) declined(conv string) string { return k.p + "declined:" + conv }   // zset adv → until ms
+func (k keys) declined(conv string) string { return k.p + "declined:" + conv }   // zset adv → last-resort-from ms
 func (k keys) open(contact string) string  { return k.p + "open:" + contact }    // string: open conv per channel+contact
 func (k keys) thread(h string) string      { return k.p + "thread:" + h }        // string: conv id
 func (k keys) dedupe(h string) string      { return k.p + "dedupe:" + h }        // string: message id

@@ -58,8 +58,10 @@ func (e *Engine) Accept(ctx context.Context, advocateID, convID string) (Convers
 	return e.decodeConversation(r.hash(1))
 }
 
-// Decline refuses an offer. The conversation keeps its place in line and is not offered to the
-// same advocate again for DeclineMemory. Errors: EConflict when there is no such open offer.
+// Decline refuses an offer. The conversation keeps its place in line and goes at once to another
+// eligible advocate with room; the decliner is offered it again after DeclineRetry only when no
+// one else can take it (and after others for DeclineMemory). A missed offer is treated the same
+// way without the pause. Errors: EConflict when there is no such open offer.
 func (e *Engine) Decline(ctx context.Context, advocateID, convID string) error {
 	if !validID(convID) || !validID(advocateID) {
 		return Errorf(ENotFound, "conversation not found")

@@ -55,7 +55,7 @@ func (e *Engine) scriptConfig() string {
 	ms := func(d interface{ Milliseconds() int64 }) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 	return ms(c.VoiceOfferTimeout) + "," + ms(c.TextOfferTimeout) + "," + ms(c.RelayOfferTimeout) + "," +
 		strconv.Itoa(c.TextCapacity) + "," + strconv.Itoa(c.UrgentFanout) + "," + strconv.Itoa(c.MissedToAway) + "," +
-		ms(c.DeclineMemory) + "," + ms(c.Retention) + "," + strconv.FormatInt(c.EventsMaxLen, 10) + "," + ms(c.EscalateAfter)
+		ms(c.DeclineMemory) + "," + ms(c.Retention) + "," + strconv.FormatInt(c.EventsMaxLen, 10) + "," + ms(c.EscalateAfter) + "," + ms(c.DeclineRetry)
 }
 
 // reply is a script's answer: a status word and its values.

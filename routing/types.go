@@ -186,6 +186,10 @@ const (
 // Statuses lists the advocate statuses in display order.
 var Statuses = []Status{Available, Away, Offline}
 
+// AwayMissedOffers is the Reason of an advocate the engine set away because they missed
+// MissedToAway offers (or unanswered calls) in a row, rather than by their own choice.
+const AwayMissedOffers = "missed_offers"
+
 // Presence is an advocate's live state.
 type Presence struct {
 	AdvocateID string
@@ -196,6 +200,9 @@ type Presence struct {
 	Capacity   int  // text capacity in force
 	Missed     int  // offers missed in a row
 	IdleSince  time.Time
+	// Reason says why the engine, not the advocate, set Status: AwayMissedOffers, or "" when
+	// the advocate chose it. It lasts until the advocate next sets a status.
+	Reason string
 }
 
 // Offer is a conversation proposed to an advocate until Deadline.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
@@ -29,6 +30,9 @@ type Sender interface {
 type Config struct {
 	ShortCode string // the number replies come from; default the short code of Texts
 	PublicURL string // HOTLINE_PUBLIC_URL, for status callback URLs; required
+	// WaitNotice is how often a texter still in line is told so (HOTLINE_WAIT_NOTICE_EVERY);
+	// 0: never. The first-contact acknowledgement is always sent.
+	WaitNotice time.Duration
 	// Texts words the automatic replies, with the hotline's name and number; default
 	// locales.Default().
 	Texts  *locales.Catalog
@@ -43,6 +47,7 @@ type Channel struct {
 	cfg   Config
 	texts *locales.Catalog
 	log   *slog.Logger
+	est   waitEstimate
 }
 
 var (
@@ -73,11 +78,13 @@ func New(e *routing.Engine, space routing.Space, msgs Sender, cfg Config) (*Chan
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Channel{
+	c := &Channel{
 		e: e, space: space, msgs: msgs, cfg: cfg,
 		texts: cfg.Texts,
 		log:   cfg.Logger.With("channel", "sms"),
-	}, nil
+	}
+	e.Timers().Handle(waitTimer, c.waitNoticeDue)
+	return c, nil
 }
 
 // Routes are the channel's webhooks: POST /twilio/sms (inbound texts) and POST

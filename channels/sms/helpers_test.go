@@ -37,7 +37,16 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	e := routingtest.Engine(t, routing.Config{PresenceTTL: time.Hour})
+	return newRigWith(t, routing.Config{}, sms.Config{})
+}
+
+// newRigWith is newRig with the engine's and the channel's configuration (PublicURL is set here).
+func newRigWith(t *testing.T, ecfg routing.Config, cfg sms.Config) *rig {
+	t.Helper()
+	if ecfg.PresenceTTL == 0 {
+		ecfg.PresenceTTL = time.Hour
+	}
+	e := routingtest.Engine(t, ecfg)
 	hotline := httptest.NewServer(nil)
 	t.Cleanup(hotline.Close)
 	sim := twiliosimtest.New(t, hotline.URL)
@@ -45,7 +54,8 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := sms.New(e, e.Space("sms"), msgs, sms.Config{PublicURL: hotline.URL})
+	cfg.PublicURL = hotline.URL
+	ch, err := sms.New(e, e.Space("sms"), msgs, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +126,19 @@ func (r *rig) history(convID string) []routing.Message {
 	return ms
 }
 
+// received is the conversation's history without the hotline's automatic texts (the
+// acknowledgement, help texts, notices): what the texter wrote.
+func (r *rig) received(convID string) []routing.Message {
+	r.t.Helper()
+	var out []routing.Message
+	for _, m := range r.history(convID) {
+		if m.Direction == routing.In {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func (r *rig) optedOut(number string) bool {
 	r.t.Helper()
 	out, err := r.e.Contacts().OptedOut(r.ctx, routing.SMS, number)
@@ -134,6 +157,17 @@ func (r *rig) sent(number, direction string) []string {
 		}
 	}
 	return out
+}
+
+// sentCount is how many times the stand-in carried body to number.
+func (r *rig) sentCount(number, body string) int {
+	n := 0
+	for _, b := range r.sent(number, "outbound-api") {
+		if b == body {
+			n++
+		}
+	}
+	return n
 }
 
 // post sends a raw webhook form to path with the given signature header ("" = none).

@@ -56,7 +56,8 @@ func (c *Channel) serveInbound(w http.ResponseWriter, r *http.Request) {
 }
 
 // message records a text (BEFREE, HELP, AYUDA or anything else) in the number's open
-// conversation, opening one if needed; HELP and AYUDA also get the help text.
+// conversation, opening one if needed; HELP and AYUDA also get the help text, and the first text
+// of a conversation the acknowledgement.
 func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang string) error {
 	ib := routing.Inbound{
 		Channel: routing.SMS, Contact: in.From, Body: in.Body, ExternalID: in.Sid,
@@ -74,20 +75,22 @@ func (c *Channel) message(ctx context.Context, in inboundSMS, kw Keyword, lang s
 	if res.Duplicate {
 		return nil
 	}
-	if kw != KeywordHelp {
-		return nil
+	if kw == KeywordHelp {
+		c.sendHelp(ctx, res.Conversation.ID, lang)
 	}
-	// The message is stored: a failure here must not make Twilio retry (the retry would be a
-	// duplicate and get no help text either), so it is logged.
-	_, err = c.e.Notify(ctx, res.Conversation.ID, c.texts.Text(lang, "sms_help", nil), true)
-	var blocked *routing.BlockedError
-	switch {
-	case errors.As(err, &blocked):
-		c.log.Info("help text not sent", "conversation", res.Conversation.ID, "reason", blocked.Reason)
-	case err != nil:
-		c.log.Error("help text not queued", "conversation", res.Conversation.ID, "err", err)
+	if res.Created {
+		c.acknowledge(ctx, res.Conversation)
 	}
 	return nil
+}
+
+// sendHelp answers HELP and AYUDA with the help text, as carriers require.
+func (c *Channel) sendHelp(ctx context.Context, conv, lang string) {
+	// The message is stored: a failure here must not make Twilio retry (the retry would be a
+	// duplicate and get no help text either), so it is logged.
+	if _, err := c.notify(ctx, conv, c.texts.Text(lang, "sms_help", nil), "help text"); err != nil {
+		c.log.Error("help text not queued", "conversation", conv, "err", err)
+	}
 }
 
 // stop opts the number out and answers with the confirmation, once: a number already opted out

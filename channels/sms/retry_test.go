@@ -100,8 +100,8 @@ func TestSlowTwilioSendsOnce(t *testing.T) {
 				r.drain()
 			}
 
-			if got := r.sent(texter, "outbound-api"); len(got) != 1 {
-				t.Errorf("the phone got the reply %d times, want once", len(got))
+			if got := r.sentCount(texter, reply); got != 1 {
+				t.Errorf("the phone got the reply %d times, want once", got)
 			}
 			for _, h := range r.history(c.ID) {
 				if h.ID == m.ID && h.Status != routing.StatusSent && h.Status != routing.StatusDelivered {
@@ -146,8 +146,8 @@ func TestRepeatedReplyIsNotTakenForTheFirst(t *testing.T) {
 		t.Fatalf("the second question, never sent: Delivered says %v (%v), want false", sent, err)
 	}
 	r.drain()
-	if got := r.sent(texter, "outbound-api"); len(got) != 2 {
-		t.Errorf("the phone got the question %d times, want twice", len(got))
+	if got := r.sentCount(texter, ask); got != 2 {
+		t.Errorf("the phone got the question %d times, want twice", got)
 	}
 	if sent, err := r.ch.Delivered(r.ctx, conv, second); err != nil || !sent {
 		t.Errorf("the second question, sent: Delivered says %v (%v), want true", sent, err)

@@ -116,9 +116,15 @@ func TestOpeningKeywords(t *testing.T) {
 			}
 			r.drain()
 			got := r.sent(texter, "outbound-api")
+			// Every first contact is acknowledged, last, whatever the keyword.
+			if len(got) == 0 {
+				t.Fatal("got nothing sent, want the acknowledgement")
+			}
+			checkAck(t, got[len(got)-1], tc.lang)
+			got = got[:len(got)-1]
 			if tc.helpText == "" {
 				if len(got) != 0 {
-					t.Fatalf("got %q sent, want nothing", got)
+					t.Fatalf("got %q sent besides the acknowledgement, want nothing", got)
 				}
 				return
 			}
@@ -188,7 +194,7 @@ func TestStartKeywords(t *testing.T) {
 		r.text(texter, "BEFREE")
 		r.text(texter, "yes")
 		c := r.only()
-		if h := r.history(c.ID); len(h) != 2 || h[1].Body != "yes" {
+		if h := r.received(c.ID); len(h) != 2 || h[1].Body != "yes" {
 			t.Fatalf("got history %+v, want BEFREE then yes", h)
 		}
 		if got := r.sent(texter, "outbound-reply"); len(got) != 0 {
@@ -207,7 +213,7 @@ func TestThreadingAndLanguageHint(t *testing.T) {
 		t.Fatalf("got %d conversations, want 2", len(cs))
 	}
 	for _, c := range cs {
-		h := r.history(c.ID)
+		h := r.received(c.ID)
 		switch c.Contact {
 		case texter:
 			if c.Language != "es" || len(h) != 2 {
@@ -238,8 +244,8 @@ func TestDuplicateMessageSidStoredOnce(t *testing.T) {
 		t.Fatalf("got %d inbound messages, want 1", in)
 	}
 	r.drain()
-	if got := r.sent(texter, "outbound-api"); len(got) != 1 {
-		t.Fatalf("help text sent %d times, want once", len(got))
+	if got := r.sent(texter, "outbound-api"); len(got) != 2 {
+		t.Fatalf("got %d texts sent, want the help text and the acknowledgement, once each", len(got))
 	}
 }
 
@@ -251,7 +257,7 @@ func TestMMSAttachments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := r.history(r.only().ID)
+	h := r.received(r.only().ID)
 	if len(h) != 1 || len(h[0].Attachments) != 2 {
 		t.Fatalf("got %+v, want one message with 2 attachments", h)
 	}
@@ -285,14 +291,14 @@ func TestTextAfterCloseOpensANewConversation(t *testing.T) {
 	r.text(texter, "BEFREE")
 	first := r.accept()
 	r.text(texter, "are you there?")
-	if h := r.history(first.ID); len(h) != 2 {
+	if h := r.received(first.ID); len(h) != 2 {
 		t.Fatalf("got %d messages in the open conversation, want 2", len(h))
 	}
 	if err := r.e.Close(r.ctx, "alice", first.ID, routing.DispCrisis, ""); err != nil {
 		t.Fatal(err)
 	}
 	r.text(texter, "STOP")
-	if got := len(r.history(first.ID)); got != 2 {
+	if got := len(r.received(first.ID)); got != 2 {
 		t.Fatalf("got %d messages in the closed conversation after STOP, want still 2", got)
 	}
 	if cs := r.conversations(); len(cs) != 0 {
@@ -304,7 +310,7 @@ func TestTextAfterCloseOpensANewConversation(t *testing.T) {
 	if second.ID == first.ID {
 		t.Fatal("a text after the close joined the closed conversation")
 	}
-	if h := r.history(second.ID); len(h) != 1 || h[0].Body != "hello again" {
+	if h := r.received(second.ID); len(h) != 1 || h[0].Body != "hello again" {
 		t.Fatalf("got %+v in the new conversation, want only the new text", h)
 	}
 }

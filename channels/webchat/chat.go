@@ -48,7 +48,7 @@ type Chat struct {
 var _ routing.Deliverer = (*Chat)(nil)
 
 // New returns the chat channel on e, keeping its own state in space (the wiring passes
-// e.Space("chat")), and registers its grace timer with e: call it before e.Run. Errors name a
+// e.Space("chat")), and registers its grace and wait-notice timers with e: call it before e.Run. Errors name a
 // malformed setting.
 func New(e *routing.Engine, space routing.Space, cfg Config) (*Chat, error) {
 	if e == nil || space == (routing.Space{}) {
@@ -88,6 +88,7 @@ func New(e *routing.Engine, space routing.Space, cfg Config) (*Chat, error) {
 		CheckOrigin:     ch.checkOrigin,
 	}
 	e.Timers().Handle(graceTimer, ch.graceExpired)
+	e.Timers().Handle(waitTimer, ch.waitNoticeDue)
 	// Every route is public: visitors reach them from anywhere, limited per address.
 	widget := ch.Widget()
 	ch.routes = []route.Route{

@@ -32,6 +32,7 @@ type Config struct {
 	WriteWait         time.Duration // default 10s
 	QueueRefresh      time.Duration // default 2s: how often waiting visitors' places are refreshed when the line moved
 	NeutralURL        string        // default https://www.weather.gov/: where quick exit goes
+	WaitNotice        time.Duration // how often a visitor still in line is told so (HOTLINE_WAIT_NOTICE_EVERY); 0: never
 	// Texts are the widget's and the demo page's words in every language (chat_* and demo_*
 	// messages), with the hotline's name and numbers; default locales.Default().
 	Texts  *locales.Catalog

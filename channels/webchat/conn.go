@@ -217,6 +217,9 @@ func (c *conn) start(ctx context.Context, f Frame) bool {
 			c.ch.log.Warn("chat: mark answered start", "conversation", conv, "err", err)
 		}
 	}
+	if err := c.ch.armWaitNotice(ctx, conv, res.Conversation.CreatedAt, 1); err != nil {
+		c.ch.log.Error("chat: wait notices not scheduled", "conversation", conv, "err", err)
+	}
 	c.setSession(conv, tokHash, token, f.Language)
 	c.ch.hub.join(conv, c)
 	c.send(item{x: &syncReq{after: "", session: true}})

@@ -80,7 +80,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 		return nil, err
 	}
 	smsCh, err := sms.New(eng, eng.Space("sms"), msgs, sms.Config{ShortCode: cfg.Twilio.ShortCode, PublicURL: public,
-		Texts: texts, Logger: log})
+		WaitNotice: cfg.Routing.WaitNoticeEvery, Texts: texts, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 
 	// Web chat: the widget, its websocket and the demo page at /.
 	chat, err := webchat.New(eng, eng.Space("chat"), webchat.Config{AllowedOrigins: append([]string{originOf(public)}, cfg.HTTP.Origins...),
-		ClientIP: clientIP, Texts: texts,
+		ClientIP: clientIP, Texts: texts, WaitNotice: cfg.Routing.WaitNoticeEvery,
 		StartsPerMinute: cfg.HTTP.ChatStartsPerMinute, Bus: set.bus})
 	if err != nil {
 		return nil, err

@@ -50,6 +50,8 @@ func consoleModule() module {
 			obj("Status", "An advocate's chosen availability.",
 				"Available", string(routing.Available), "Away", string(routing.Away), "Offline", string(routing.Offline)),
 			list("STATUSES", "The statuses in display order.", routing.Statuses),
+			obj("PresenceReason", "Why the engine, not the advocate, set a status (advocate.presence data.reason, snapshot presence.reason).",
+				"MissedOffers", routing.AwayMissedOffers),
 			obj("Channel", "The media a conversation arrives on.",
 				"Voice", string(routing.Voice), "SMS", string(routing.SMS), "Chat", string(routing.Chat), "Email", string(routing.Email)),
 			obj("State", "Where a conversation is in its life.",

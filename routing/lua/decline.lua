@@ -5,7 +5,7 @@ local ch = redis.call('HGET', key('conv', cid), 'ch')
 if not withdraw(cid, adv, ch, 'declined') then
   return {'conflict', 'there is no open offer of this conversation to decline'}
 end
-remember_decline(cid, adv)
+remember_decline(cid, adv, CFG.decline_retry)
 requeue_if_unoffered(cid)
 match()
 return {'ok'}

@@ -1,11 +1,11 @@
 -- Shared by every routing script (prepended at load). Conventions:
 -- ARGV[1] key prefix "{p}:", ARGV[2] now (ms), ARGV[3] config "voice_to,text_to,relay_to,cap,
--- fanout,missed,decline,retention,maxlen,escalate"; a script's own arguments start at ARGV[4].
+-- fanout,missed,decline,retention,maxlen,escalate,decline_retry"; a script's own arguments start at ARGV[4].
 local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
 local CFG = {}
 do
-  local names = {'voice_to', 'text_to', 'relay_to', 'cap', 'fanout', 'missed', 'decline', 'retention', 'maxlen', 'escalate'}
+  local names = {'voice_to', 'text_to', 'relay_to', 'cap', 'fanout', 'missed', 'decline', 'retention', 'maxlen', 'escalate', 'decline_retry'}
   local i = 1
   for v in string.gmatch(ARGV[3], '[^,]+') do CFG[names[i]] = tonumber(v); i = i + 1 end
 end
@@ -159,9 +159,28 @@ local function withdraw_all_of(adv, reason)
   end
 end
 
-local function remember_decline(cid, adv)
-  redis.call('ZADD', key('declined', cid), NOW + CFG.decline, adv)
-  redis.call('PEXPIRE', key('declined', cid), CFG.decline)
+-- remember_decline puts adv last in line for cid: others free and eligible are offered it first,
+-- and adv gets it again, when nobody else can take it, from NOW + wait. A missed offer waits 0
+-- (the miss ladder sets a truly absent advocate away), a decline or an unanswered phone
+-- CFG.decline_retry (so that declining means something, and a failed phone is not rung again at
+-- once), a transfer CFG.decline (the advocate handed it on deliberately).
+-- The preference lasts while the key lives: CFG.decline after the last pass on it.
+-- missed_one counts a missed offer of adv (n: the count so far, or nil to read it) and sets the
+-- advocate away, saying why, once MissedToAway are missed in a row.
+local function missed_one(adv, n)
+  local ak = key('adv', adv)
+  if n == nil then n = redis.call('HINCRBY', ak, 'missed', 1) end
+  if n >= CFG.missed and redis.call('HGET', ak, 'status') == 'available' then
+    redis.call('HSET', ak, 'status', 'away', 'why', 'missed_offers')
+    redis.call('ZREM', P .. 'avail', adv)
+    withdraw_all_of(adv, 'away')
+    emit('advocate.presence', nil, adv, {status = 'away', reason = 'missed_offers', missed = tostring(n)})
+  end
+end
+
+local function remember_decline(cid, adv, wait)
+  redis.call('ZADD', key('declined', cid), NOW + wait, adv)
+  redis.call('PEXPIRE', key('declined', cid), math.max(CFG.decline, wait))
 end
 
 local function load_advocate(id)
@@ -180,6 +199,9 @@ local function spare(a, voice)
   return a.text < a.cap
 end
 
+-- eligible says whether a may be offered c now: false, FIRST, or LAST (a passed on c before and
+-- gets it only when no one else free can take it).
+local FIRST, LAST = 1, 2
 local function eligible(a, c, cid)
   if not has(a.chans, c.ch) then return false end
   if c.esc ~= '1' then
@@ -188,9 +210,12 @@ local function eligible(a, c, cid)
   end
   if not spare(a, c.ch == 'voice') then return false end
   if redis.call('HEXISTS', key('offers', cid), a.id) == 1 then return false end
-  local until_ = redis.call('ZSCORE', key('declined', cid), a.id)
-  if until_ and tonumber(until_) > NOW then return false end
-  return true
+  local from = redis.call('ZSCORE', key('declined', cid), a.id)
+  if from then
+    if tonumber(from) > NOW then return false end
+    return LAST
+  end
+  return FIRST
 end
 
 local function make_offer(a, c, cid)
@@ -254,13 +279,24 @@ local function match()
       local max = 1
       if c.urgent == '1' then max = CFG.fanout end
       local need = max - redis.call('HLEN', key('offers', cid))
+      local last = {}
       for _, a in ipairs(advs) do
         if need <= 0 then break end
-        if eligible(a, c, cid) then
+        local e = eligible(a, c, cid)
+        if e == FIRST then
           make_offer(a, c, cid)
           need = need - 1
           made = made + 1
+        elseif e == LAST then
+          last[#last + 1] = a
         end
+      end
+      -- Those who passed on it come back only now, so it never waits with an advocate free.
+      for _, a in ipairs(last) do
+        if need <= 0 then break end
+        make_offer(a, c, cid)
+        need = need - 1
+        made = made + 1
       end
     end
     local any = false

@@ -7,6 +7,7 @@ if st == 'available' and redis.call('HGET', ak, 'disabled') == '1' then
 end
 local old = redis.call('HGET', ak, 'status')
 redis.call('HSET', ak, 'status', st)
+redis.call('HDEL', ak, 'why') -- the advocate chose this status
 if st == 'available' then
   redis.call('HSET', ak, 'missed', 0)
   redis.call('ZADD', P .. 'avail', 'NX', NOW, adv)

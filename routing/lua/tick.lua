@@ -9,15 +9,9 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', NOW, 'LIMI
     local cid, adv = string.match(rest, '^([^|]+)|(.*)$')
     local ch = redis.call('HGET', key('conv', cid), 'ch')
     if ch and withdraw(cid, adv, ch, 'expired') then
-      remember_decline(cid, adv)
+      remember_decline(cid, adv, 0)
       requeue_if_unoffered(cid)
-      local missed = redis.call('HINCRBY', key('adv', adv), 'missed', 1)
-      if missed >= CFG.missed and redis.call('HGET', key('adv', adv), 'status') == 'available' then
-        redis.call('HSET', key('adv', adv), 'status', 'away')
-        redis.call('ZREM', P .. 'avail', adv)
-        withdraw_all_of(adv, 'away')
-        emit('advocate.presence', nil, adv, {status = 'away', reason = 'missed_offers'})
-      end
+      missed_one(adv, nil)
     end
   elseif kind == 'esc' then
     local ck = key('conv', rest)

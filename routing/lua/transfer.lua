@@ -29,17 +29,14 @@ c.adv = nil
 c.esc = '0'
 enqueue(cid, c.cls, tonumber(c.score))
 redis.call('ZADD', P .. 'timers', NOW + CFG.escalate, 'esc|' .. cid)
-remember_decline(cid, adv)
+-- A phone that never picked up comes back after the decline pause (ringing it again at once
+-- would only fail again); a transfer is a deliberate hand-on.
+if missed then remember_decline(cid, adv, CFG.decline_retry) else remember_decline(cid, adv, CFG.decline) end
 emit('conversation.transferred', cid, adv, {to = to, language = c.lang, missed = tostring(missed)})
 if missed then
   local n = tonumber(redis.call('HGET', key('adv', adv), 'vmissed') or 0) + 1
   redis.call('HSET', key('adv', adv), 'missed', n, 'vmissed', n)
-  if n >= CFG.missed and redis.call('HGET', key('adv', adv), 'status') == 'available' then
-    redis.call('HSET', key('adv', adv), 'status', 'away')
-    redis.call('ZREM', P .. 'avail', adv)
-    withdraw_all_of(adv, 'away')
-    emit('advocate.presence', nil, adv, {status = 'away', reason = 'missed_offers'})
-  end
+  missed_one(adv, n)
 end
 if target then make_offer(target, c, cid) end
 match()

@@ -1,12 +1,12 @@
 // The advocate console: offers, several conversations side by side, replies, referrals,
 // disposition and case flagging, over one websocket (docs/console-protocol.md).
-import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, tagsOf, badges, clock } from './common.js';
+import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges, clock } from './common.js';
+import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
 import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
-let t, account, conn;
-const beeper = new Beeper();
+let t, account, conn, alerts;
 const $ = (id) => document.getElementById(id);
 
 async function main() {
@@ -23,6 +23,7 @@ async function main() {
   $('lang-toggle').textContent = t('other_lang');
   $('lang-toggle').href = `?lang=${other}`;
   buildPresence();
+  alerts = new OfferAlert(t, $('alerting'));
   buildDialogs();
   setupInterpreter();
   renderOffers();
@@ -41,13 +42,14 @@ function buildPresence() {
   for (const s of STATUSES) {
     box.append(h(`button.${s}#presence-${s}`, {
       type: 'button', 'aria-pressed': 'false', text: t('status_' + s),
-      onclick: () => { beeper.unlock(); conn.send({ type: Frame.Presence, status: s }); },
+      onclick: () => { alerts.unlock(); conn.send({ type: Frame.Presence, status: s }); },
     }));
   }
 }
 
-function showPresence(status) {
+function showPresence(status, reason, missed) {
   state.presence = status;
+  alerts.presence(status, reason, missed);
   for (const s of STATUSES) $('presence-' + s).setAttribute('aria-pressed', String(s === status));
 }
 
@@ -59,11 +61,11 @@ function onFrame(f) {
     case Frame.Snapshot: return onSnapshot(f);
     case EventType.Offer: return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
       tags: tagsOf(f.data?.tags), deadline: Number(f.data?.deadline) || Date.now() + 45000, priority: Number(f.data?.priority) || 0 });
-    case EventType.OfferWithdrawn: state.offers.delete(f.conversation); return renderOffers();
+    case EventType.OfferWithdrawn: state.offers.delete(f.conversation); alerts.gone(f.conversation); return renderOffers();
     case EventType.Assigned:
       if (f.advocate === account.id && !state.convs.has(f.conversation)) conn.send({ type: Frame.History, conversation: f.conversation, limit: 50 });
       return;
-    case Frame.Accepted: state.offers.delete(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
+    case Frame.Accepted: state.offers.delete(f.conversation.id); alerts.gone(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
     case Frame.History: return onHistory(f);
     case EventType.Message: return addMessage(f.message);
     case Frame.Sent: return addMessage(f.message);
@@ -73,7 +75,7 @@ function onFrame(f) {
     case EventType.Closed: case EventType.Abandoned: return dropConv(f.conversation);
     case EventType.Transferred: if (f.advocate === account.id) dropConv(f.conversation); return;
     case EventType.Updated: return onUpdated(f);
-    case EventType.Presence: if (f.advocate === account.id && f.data?.status) showPresence(f.data.status); return;
+    case EventType.Presence: if (f.advocate === account.id && f.data?.status) showPresence(f.data.status, f.data.reason, f.data.missed); return;
     case Frame.Referrals: return showReferrals(f.results);
     case Frame.Flagged: {
       const s = [...state.convs.values()].find((x) => (f.case.conversations || []).includes(x.conv.id));
@@ -88,9 +90,11 @@ function onFrame(f) {
 }
 
 function onSnapshot(f) {
-  showPresence(f.presence?.status || Status.Offline);
+  showPresence(f.presence?.status || Status.Offline, f.presence?.reason, f.presence?.missed);
   state.offers.clear();
-  for (const o of f.offers || []) addOffer({ ...o, deadline: Date.parse(o.deadline) }, true);
+  // An offer still open after a reload rings again.
+  for (const o of f.offers || []) addOffer({ ...o, deadline: Date.parse(o.deadline) });
+  alerts.only(new Set(state.offers.keys()));
   const keep = new Set(), had = new Set(state.convs.keys());
   for (const c of f.conversations || []) { keep.add(c.conversation.id); upsertConv(c.conversation, c.messages, false, true); }
   for (const id of keep) if (had.has(id)) deskReload(id); // after a reconnect: what changed meanwhile
@@ -100,11 +104,12 @@ function onSnapshot(f) {
 
 // ---- offers ----
 
-function addOffer(o, quiet) {
+function addOffer(o) {
   o.total = Math.max(1000, o.deadline - Date.now()); // voice, text and relay offers last differently
   state.offers.set(o.conversation, o);
   renderOffers();
-  if (!quiet) beeper.beep(o.tags.includes(Tag.Urgent));
+  alerts.offer({ conversation: o.conversation, urgent: o.tags.includes(Tag.Urgent) },
+    `${t('badge_' + o.channel)} · ${(o.language || '').toUpperCase()}`);
 }
 
 function renderOffers() {
@@ -132,12 +137,12 @@ function tickOffers() {
   }
   // An offer long past its deadline is gone even if its withdrawal was missed.
   let stale = false;
-  for (const [id, o] of state.offers) if (o.deadline < Date.now() - 5000) { state.offers.delete(id); stale = true; }
+  for (const [id, o] of state.offers) if (o.deadline < Date.now() - 5000) { state.offers.delete(id); alerts.gone(id); stale = true; }
   if (stale) renderOffers();
 }
 
 function accept(id) { conn.send({ type: Frame.Accept, conversation: id }); }
-function decline(id) { conn.send({ type: Frame.Decline, conversation: id }); state.offers.delete(id); renderOffers(); }
+function decline(id) { conn.send({ type: Frame.Decline, conversation: id }); state.offers.delete(id); alerts.gone(id); renderOffers(); }
 
 // ---- conversations ----
 
@@ -445,7 +450,7 @@ function onKey(e) {
   const act = () => { e.preventDefault(); };
   if (k === 'a' && first) { act(); accept(first); }
   else if (k === 'd' && first) { act(); decline(first); }
-  else if (k === 'p') { act(); beeper.unlock(); conn.send({ type: Frame.Presence, status: state.presence === Status.Available ? Status.Away : Status.Available }); }
+  else if (k === 'p') { act(); alerts.unlock(); conn.send({ type: Frame.Presence, status: state.presence === Status.Available ? Status.Away : Status.Available }); }
   else if (/^[1-9]$/.test(k)) {
     const id = [...state.convs.keys()][Number(k) - 1];
     if (id) { act(); activate(id); state.convs.get(id).el.querySelector(".composer textarea")?.focus(); }

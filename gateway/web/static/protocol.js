@@ -78,6 +78,11 @@ export const Status = Object.freeze({
 // The statuses in display order.
 export const STATUSES = Object.freeze(["available", "away", "offline"]);
 
+// Why the engine, not the advocate, set a status (advocate.presence data.reason, snapshot presence.reason).
+export const PresenceReason = Object.freeze({
+  MissedOffers: "missed_offers",
+});
+
 // The media a conversation arrives on.
 export const Channel = Object.freeze({
   Voice: "voice",
