@@ -124,6 +124,7 @@ func TestContactDeskRoles(t *testing.T) {
 		{"type": "consent", "consent": map[string]any{"scope": "contact", "with": "hotline", "granted": true}},
 		{"type": "safe_contact", "profile": map[string]any{"no_call": true}},
 		{"type": "block", "block": map[string]any{"reason": "x", "days": 1}},
+		{"type": "earlier_transcript", "earlier": "01HOTHERCONVERSATION"},
 	} {
 		f["conversation"], f["ref"] = conv.ID, "f"+string(rune('0'+i))
 		beto.sendFrame(f)
@@ -147,6 +148,7 @@ func FuzzDecodeDeskFrame(f *testing.F) {
 		`{"type":"safe_contact","conversation":"01HXYZ","profile":{"no_text":true,"hours":"09:00-17:00","time_zone":"America/Chicago","code_word":"tulip"}}`,
 		`{"type":"block","conversation":"01HXYZ","block":{"reason":"abuse","days":30}}`,
 		`{"type":"case_summary","conversation":"01HXYZ","case_id":"01HCASE"}`,
+		`{"type":"earlier_transcript","conversation":"01HXYZ","earlier":"01HOLD"}`, `{"type":"earlier_transcript","conversation":"01HXYZ","earlier":"../x"}`,
 		`{"type":"contact_info","conversation":"01HXYZ","record":{"unknown":1}}`,
 		`{"type":"consent","conversation":"01HXYZ"}`, `{"type":"block","conversation":"01HXYZ","block":null}`,
 	} {
@@ -176,6 +178,10 @@ func FuzzDecodeDeskFrame(f *testing.F) {
 		case "safe_contact":
 			if fr.Profile == nil || utf8.RuneCountInString(fr.Profile.CodeWord) > 60 {
 				t.Fatalf("profile accepted out of bounds: %+v", fr.Profile)
+			}
+		case "earlier_transcript":
+			if !reID.MatchString(fr.Earlier) {
+				t.Fatalf("earlier accepted without a conversation id: %q", fr.Earlier)
 			}
 		case "block":
 			if fr.Block == nil || fr.Block.Days < 1 || fr.Block.Days > 365 || fr.Block.Reason == "" {

@@ -53,6 +53,7 @@ type inFrame struct {
 	Consent *consentFrame `json:"consent,omitempty"`
 	Profile *profileFrame `json:"profile,omitempty"`
 	Block   *blockFrame   `json:"block,omitempty"`
+	Earlier string        `json:"earlier,omitempty"` // an earlier conversation's id
 }
 
 var (
@@ -173,7 +174,7 @@ func (f *inFrame) validate() error {
 		if !reID.MatchString(f.Alert) {
 			return bad("alert must be an alert id")
 		}
-	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary:
+	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return f.validateDesk()
 	case "":
 		return bad("frame has no type")

@@ -29,7 +29,8 @@ export async function showBlocks() {
 }
 
 const actions = ['case.view', 'case.flag', 'case.tip', 'case.assign', 'case.note', 'case.report', 'case.packet', 'case.close',
-  'alert.ack', 'consent.record', 'contact.reveal', 'contact.reveal_denied', 'contact.block', 'contact.unblock', 'audit.export'];
+  'alert.ack', 'consent.record', 'contact.reveal', 'contact.reveal_denied', 'contact.block', 'contact.unblock', 'audit.export',
+  'conversation.read_earlier'];
 let wired = false;
 let next = '';
 
