@@ -159,7 +159,7 @@ func TestSafeContactKeepsNoVoicemail(t *testing.T) {
 	r := newCasesRig(t, cases.Config{})
 	conv := r.held("ana", "+13125550146")
 	p := cases.SafeContact{NoCall: false, NoVoicemail: true, Hours: "18:00-21:00", TimeZone: "America/Chicago", CodeWord: "tulip"}
-	if err := r.d.SetSafeContactFor(r.ctx, "ana", conv.ID, p); err != nil {
+	if err := r.d.SetSafeContactFor(r.ctx, "ana", routing.RoleAdvocate, conv.ID, p); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.e.Close(r.ctx, "ana", conv.ID, routing.DispCrisis, ""); err != nil {

@@ -37,7 +37,7 @@ func (cl *client) deskFrame(ctx context.Context, f inFrame) error {
 		cl.send(map[string]any{"type": FrameConsents, "ref": f.Ref, "conversation": f.Conversation, "consents": viewConsents(consents)})
 		return nil
 	case FrameSafeContact:
-		if err := d.SetSafeContactFor(ctx, who, f.Conversation, f.Profile.profile()); err != nil {
+		if err := d.SetSafeContactFor(ctx, who, role, f.Conversation, f.Profile.profile()); err != nil {
 			return err
 		}
 		return cl.sendProfile(ctx, f)

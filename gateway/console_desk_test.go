@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +217,32 @@ func TestBlockReasonNamesRoutingsReasons(t *testing.T) {
 				t.Fatalf("blockReason(%q) = %s %v, want %s %v", tt.reason, got, args, tt.want, tt.args)
 			}
 		})
+	}
+}
+
+// A supervisor corrects a contact's safe-contact profile from a conversation they do not hold;
+// the change is audited without the code word.
+func TestSupervisorEditsSafeContactProfile(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	ana := dialConsole(t, s, mustAccount(t, s, "ana"), "")
+	ana.await("snapshot", isType("snapshot"))
+	conv := acceptOne(t, s, ana, "+15550003444")
+	sam := dialConsole(t, s, mustAccount(t, s, "sam"), "")
+	sam.await("snapshot", isType("snapshot"))
+	sam.sendFrame(map[string]any{"type": "safe_contact", "conversation": conv.ID, "ref": "sp1",
+		"profile": map[string]any{"no_call": true, "code_word": "heron"}})
+	if f := sam.await("the profile", isReply("safe_contact", "sp1")); f["type"] != "safe_contact" {
+		t.Fatalf("supervisor's profile edit answered %v, want safe_contact", f)
+	}
+	if p, _ := s.cases.SafeContactOf(context.Background(), conv.ID); !p.NoCall || p.CodeWord != "heron" {
+		t.Fatalf("profile after the supervisor's edit = %+v", p)
+	}
+	log, _ := s.cases.AuditLog(context.Background(), "", 50)
+	if !slices.ContainsFunc(log, func(a cases.AuditEntry) bool {
+		return a.Action == cases.AuditSafeContact && a.Who == "sam" && a.Role == routing.RoleSupervisor && a.Target == conv.ID &&
+			!strings.Contains(fmt.Sprint(a.Data), "heron")
+	}) {
+		t.Fatalf("the supervisor's edit is not audited (without the code word): %+v", log)
 	}
 }

@@ -30,7 +30,7 @@ export async function showBlocks() {
 
 const actions = ['case.view', 'case.flag', 'case.tip', 'case.assign', 'case.note', 'case.report', 'case.packet', 'case.close',
   'alert.ack', 'consent.record', 'contact.reveal', 'contact.reveal_denied', 'contact.block', 'contact.unblock', 'audit.export',
-  'conversation.read_earlier'];
+  'conversation.read_earlier', 'contact.safe_contact'];
 let wired = false;
 let next = '';
 
