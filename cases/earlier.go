@@ -12,6 +12,17 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
+// Refusals of the contact desk that a console names in its own language (errors.Is matches
+// them; their messages are English, for logs and API clients).
+var (
+	// ErrNotYours: an advocate acted on a conversation assigned to someone else.
+	ErrNotYours = &routing.Error{Code: routing.EForbidden, Message: "this conversation is not yours"}
+	// ErrAnonymous: the conversation has no contact address (web chat, or its content expired).
+	ErrAnonymous = &routing.Error{Code: routing.EInvalid, Message: "this conversation is anonymous or expired: there is no contact to act on"}
+	// ErrOtherContact: the conversation asked for is not of the same contact.
+	ErrOtherContact = &routing.Error{Code: routing.EForbidden, Message: "that conversation is not of the contact of your conversation"}
+)
+
 // AuditReadEarlier is the audit action of reading an earlier conversation's transcript.
 const AuditReadEarlier = "conversation.read_earlier"
 
@@ -42,7 +53,7 @@ func (s *Desk) EarlierTranscriptFor(ctx context.Context, who string, role routin
 		return EarlierTranscript{}, err
 	}
 	if c.ContactKey == "" || other.ContactKey != c.ContactKey {
-		return EarlierTranscript{}, routing.Errorf(routing.EForbidden, "conversation %s is not of the contact of your conversation", earlierID)
+		return EarlierTranscript{}, ErrOtherContact
 	}
 	msgs, err := s.eng.History(ctx, earlierID, "", maxEarlierMessages)
 	if err != nil {

@@ -107,7 +107,7 @@ func (s *Desk) SetSafeContactFor(ctx context.Context, who string, role routing.R
 		return err
 	}
 	if c.Contact == "" {
-		return routing.Errorf(routing.EInvalid, "this conversation is anonymous: there is no contact to keep a profile for")
+		return ErrAnonymous
 	}
 	if err := s.SetSafeContact(ctx, c.Contact, p); err != nil {
 		return err

@@ -129,8 +129,9 @@ func TestContactDeskRoles(t *testing.T) {
 	} {
 		f["conversation"], f["ref"] = conv.ID, "f"+string(rune('0'+i))
 		beto.sendFrame(f)
-		if e := beto.await("refusal", isReply("-", f["ref"].(string))); e["code"] != "forbidden" {
-			t.Errorf("%s by another advocate: got %v, want forbidden", f["type"], e)
+		// The refusal names its reason as a code the console says in its own language.
+		if e := beto.await("refusal", isReply("-", f["ref"].(string))); e["code"] != "forbidden" || e["refusal"] != RefusalNotYours {
+			t.Errorf("%s by another advocate: got %v, want forbidden, refusal not_yours", f["type"], e)
 		}
 	}
 	if rec, _ := s.cases.Record(context.Background(), "ana", routing.RoleAdvocate, conv.ID); rec.City != "" {

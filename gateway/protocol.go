@@ -93,7 +93,7 @@ func decodeFrame(data []byte) (inFrame, error) {
 		return inFrame{}, bad("ref must be at most 64 letters, digits, dot, dash or underscore")
 	}
 	if err := f.validate(); err != nil {
-		return inFrame{}, err
+		return inFrame{Ref: f.Ref}, err // the ref (checked above) lets the console tie the refusal to its request
 	}
 	return f, nil
 }

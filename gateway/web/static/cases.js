@@ -19,14 +19,22 @@ export async function api(path, body) {
     opts.body = JSON.stringify(body);
   }
   const res = await fetch(path, opts);
-  if (res.status === 401) { location.href = '/login?next=/cases'; throw new Error('signed out'); }
+  if (res.status === 401 && body === undefined) { location.href = '/login?next=/cases'; throw new Error('signed out'); }
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const err = new Error(data.error || data.message || `${res.status}`);
+    // The desk's own refusals come in the reader's language (with their key); anything else
+    // (echo's CSRF or role refusal, a rate limit, a failure) is named by its status, never in
+    // the server's English. A signed-out POST stays on the page, so what was typed is kept.
+    const err = new Error(data.key ? data.error : httpText(res.status));
     err.detail = data.detail || '';
     throw err;
   }
   return data;
+}
+
+function httpText(status) {
+  const key = { 401: 'desk_err_http_401', 403: 'desk_err_http_403', 429: 'desk_err_http_429' }[status] || 'desk_err_http_other';
+  return desk.t ? desk.t(key) : String(status);
 }
 
 // sla renders a case's clock: stopped (reported or closed), overdue, or the time left.

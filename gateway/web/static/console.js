@@ -2,7 +2,7 @@
 // disposition and case flagging, over one websocket (docs/console-protocol.md).
 import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, tagsOf, badges, clock } from './common.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
-import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText } from './contactdesk.js';
+import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText, refusalText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
 let t, account, conn;
@@ -83,7 +83,7 @@ function onFrame(f) {
     case EventType.InterpreterRinging: case EventType.InterpreterJoined: case EventType.InterpreterLeft: return onInterpreter(f);
     case EventType.AdvocateMissed: return toast(t('advocate_missed'), true);
     case Frame.Languages: return showLanguages(f.results || []);
-    case Frame.Error: return toast(f.message, true);
+    case Frame.Error: return toast(refusalText(f), true);
   }
 }
 

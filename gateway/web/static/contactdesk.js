@@ -77,12 +77,21 @@ export function deskFrame(f) {
     case 'error':
       if (f.reason) { toast(t('desk_send_refused', { Reason: t('desk_blocked_' + f.reason, f.args || {}) }), true); return true; }
       if (String(f.ref || '').startsWith('desk-')) {
-        if (p && f.ref.startsWith('desk-rec')) p.status.textContent = t('desk_failed');
-        toast(t('desk_error', { Detail: f.message }), true);
+        // A frame refused as malformed comes back without its conversation: found by its ref.
+        const q = p || [...panels.values()].find((x) => x.lastRef === f.ref);
+        if (q && f.ref.startsWith('desk-rec')) { q.status.textContent = t('desk_failed'); toast(t('desk_error', { Detail: refusalText(f) }), true); }
+        else toast(refusalText(f), true);
         return true;
       }
   }
   return false;
+}
+
+// refusalText says why the server refused a frame in the advocate's language, from the error's
+// stable refusal code; the server's own message is English and never shown.
+export function refusalText(f) {
+  const key = 'refusal_' + (f.refusal || 'other');
+  return t(t.raw[key] ? key : 'refusal_other');
 }
 
 // blockedText says why a message was not sent, in the advocate's language.
