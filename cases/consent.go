@@ -73,7 +73,7 @@ func (s *Desk) RecordConsent(ctx context.Context, who string, role routing.Role,
 			return Consent{}, err
 		}
 		if role == routing.RoleAdvocate && conv.Advocate != who {
-			return Consent{}, routing.Errorf(routing.EForbidden, "conversation %s is not yours", c.ConversationID)
+			return Consent{}, ErrNotYours
 		}
 		if c.CaseID != "" {
 			return Consent{}, routing.Errorf(routing.EInvalid, "a consent is recorded on a conversation or on a case, not both")

@@ -231,7 +231,7 @@ func TestNoClearTextAtRest(t *testing.T) {
 	if _, err := r.d.RecordConsent(r.ctx, "ana", routing.RoleAdvocate, cases.Consent{ConversationID: conv.ID, Scope: cases.ScopeContact, With: cases.ShareHotline, Granted: true, Note: "Maria agreed on the phone"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.d.SetSafeContactFor(r.ctx, "ana", conv.ID, cases.SafeContact{NoCall: true, CodeWord: "bluebird"}); err != nil {
+	if err := r.d.SetSafeContactFor(r.ctx, "ana", routing.RoleAdvocate, conv.ID, cases.SafeContact{NoCall: true, CodeWord: "bluebird"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.d.SubmitTip(r.ctx, cases.Tip{Place: "Sunrise Motel", Description: "Trucks at Sunrise Motel nightly", ContactMethod: "email", Contact: "witness@example.org", ConsentLawEnfo: true}); err != nil {

@@ -30,6 +30,8 @@ type Engine interface {
 	Tag(ctx context.Context, convID string, priority int, tags ...string) error
 	LinkCase(ctx context.Context, convID, caseID string) error
 	Publish(ctx context.Context, ev routing.Event) (string, error)
+	// History reads a conversation's transcript while its content is retained.
+	History(ctx context.Context, convID, before string, limit int) ([]routing.Message, error)
 }
 
 var _ Engine = (*routing.Engine)(nil)

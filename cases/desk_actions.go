@@ -64,14 +64,15 @@ func (c Case) SLAStoppedAt() time.Time {
 }
 
 // Assign gives a case to an account (a supervisor or an advocate, which the caller checks
-// exists); "" takes it back. Errors: EInvalid for a malformed account id, routing.ENotFound,
-// EConflict for a closed case.
-func (s *Desk) Assign(ctx context.Context, who, caseID, assignee string) (Case, error) {
+// exists); "" takes it back. The audit records who did it in the role they had (a supervisor or
+// an admin). Errors: EInvalid for a malformed account id, routing.ENotFound, EConflict for a
+// closed case.
+func (s *Desk) Assign(ctx context.Context, who string, role routing.Role, caseID, assignee string) (Case, error) {
 	assignee = strings.TrimSpace(assignee)
 	if assignee != "" && !validID(assignee) {
 		return Case{}, routing.Errorf(routing.EInvalid, "account %q is not an account id", assignee)
 	}
-	if strings.TrimSpace(who) == "" {
+	if strings.TrimSpace(who) == "" || (role != routing.RoleSupervisor && role != routing.RoleAdmin) {
 		return Case{}, routing.Errorf(routing.EForbidden, "assigning a case needs a supervisor")
 	}
 	now := s.now()
@@ -85,7 +86,7 @@ func (s *Desk) Assign(ctx context.Context, who, caseID, assignee string) (Case, 
 	if err != nil {
 		return Case{}, err
 	}
-	s.appendAudit(ctx, AuditEntry{Who: who, Role: routing.RoleSupervisor, Action: AuditAssign, Target: c.ID,
+	s.appendAudit(ctx, AuditEntry{Who: who, Role: role, Action: AuditAssign, Target: c.ID,
 		Data: map[string]string{"ref": c.Ref, "to": assignee}})
 	s.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: who, Source: "assigned"})
 	return c, nil

@@ -84,10 +84,10 @@ func TestCloseWithOutcomeAssignAndNotes(t *testing.T) {
 	conv := r.held("ana", "+13125550143")
 	c := r.flag("ana", conv.ID, cases.CaseInput{Type: cases.CaseSex, Urgency: cases.NonUrgent})
 
-	if _, err := r.d.Assign(r.ctx, "sam", c.ID, "bad id!"); routing.ErrorCode(err) != routing.EInvalid {
+	if _, err := r.d.Assign(r.ctx, "sam", routing.RoleSupervisor, c.ID, "bad id!"); routing.ErrorCode(err) != routing.EInvalid {
 		t.Errorf("assign to a bad id: %v", err)
 	}
-	got, err := r.d.Assign(r.ctx, "sam", c.ID, "sam")
+	got, err := r.d.Assign(r.ctx, "sam", routing.RoleSupervisor, c.ID, "sam")
 	if err != nil || got.AssignedTo != "sam" {
 		t.Fatalf("assign: %+v %v", got.AssignedTo, err)
 	}
@@ -145,7 +145,7 @@ func TestQueryFiltersAndOrdersBySLA(t *testing.T) {
 	if _, err := r.d.CloseWithOutcome(r.ctx, "sam", done.ID, cases.OutcomeNotTrafficking, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.d.Assign(r.ctx, "sam", slow.ID, "sam"); err != nil {
+	if _, err := r.d.Assign(r.ctx, "sam", routing.RoleSupervisor, slow.ID, "sam"); err != nil {
 		t.Fatal(err)
 	}
 	r.clock.Advance(20 * time.Minute)
@@ -229,7 +229,7 @@ func TestAuditSearchAndCSV(t *testing.T) {
 	if _, err := r.d.AddNote(r.ctx, "sam", routing.RoleSupervisor, c.ID, "=HYPERLINK(\"x\")"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.d.Assign(r.ctx, "=cmd", c.ID, ""); err != nil {
+	if _, err := r.d.Assign(r.ctx, "=cmd", routing.RoleSupervisor, c.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -269,5 +269,30 @@ func TestAuditSearchAndCSV(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "5550161") || strings.Contains(b.String(), "HYPERLINK") {
 		t.Errorf("csv holds a clear identifier or content: %s", b.String())
+	}
+}
+
+func TestAssignRecordsTheRoleOfWhoAssigned(t *testing.T) {
+	r := newCasesRig(t, cases.Config{})
+	c := r.flag("ana", r.held("ana", "+13125550162").ID, cases.CaseInput{Urgency: cases.NonUrgent})
+	if _, err := r.d.Assign(r.ctx, "sam", routing.RoleSupervisor, c.ID, "sam"); err != nil {
+		t.Fatal(err)
+	}
+	// An admin's assignment is recorded as the admin's; an advocate may not assign.
+	if _, err := r.d.Assign(r.ctx, "root", routing.RoleAdmin, c.ID, "sam"); err != nil {
+		t.Fatalf("admin assign: %v", err)
+	}
+	if _, err := r.d.Assign(r.ctx, "ana", routing.RoleAdvocate, c.ID, "ana"); routing.ErrorCode(err) != routing.EForbidden {
+		t.Errorf("advocate assign: got %v, want forbidden", err)
+	}
+	log, _ := r.d.AuditLog(r.ctx, "", 100)
+	roles := map[string]routing.Role{}
+	for _, a := range log {
+		if a.Action == cases.AuditAssign {
+			roles[a.Who] = a.Role
+		}
+	}
+	if roles["sam"] != routing.RoleSupervisor || roles["root"] != routing.RoleAdmin || len(roles) != 2 {
+		t.Errorf("assignments audited with roles %v, want sam supervisor, root admin", roles)
 	}
 }

@@ -132,7 +132,7 @@ func (s *Desk) mayWork(ctx context.Context, who string, role routing.Role, convI
 		return routing.Conversation{}, err
 	}
 	if role == routing.RoleAdvocate && c.Advocate != who {
-		return routing.Conversation{}, routing.Errorf(routing.EForbidden, "conversation %s is not yours", convID)
+		return routing.Conversation{}, ErrNotYours
 	}
 	return c, nil
 }
@@ -343,7 +343,7 @@ func (s *Desk) BlockFor(ctx context.Context, who string, role routing.Role, conv
 		return err
 	}
 	if c.Contact == "" {
-		return routing.Errorf(routing.EInvalid, "this conversation is anonymous or expired: there is no contact to block")
+		return ErrAnonymous
 	}
 	// Listed with who blocked it, and audited, as a block from the case desk is.
 	_, err = s.BlockAs(ctx, who, role, c.Contact, until, reason)

@@ -159,7 +159,7 @@ func TestSafeContactKeepsNoVoicemail(t *testing.T) {
 	r := newCasesRig(t, cases.Config{})
 	conv := r.held("ana", "+13125550146")
 	p := cases.SafeContact{NoCall: false, NoVoicemail: true, Hours: "18:00-21:00", TimeZone: "America/Chicago", CodeWord: "tulip"}
-	if err := r.d.SetSafeContactFor(r.ctx, "ana", conv.ID, p); err != nil {
+	if err := r.d.SetSafeContactFor(r.ctx, "ana", routing.RoleAdvocate, conv.ID, p); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.e.Close(r.ctx, "ana", conv.ID, routing.DispCrisis, ""); err != nil {
@@ -169,5 +169,45 @@ func TestSafeContactKeepsNoVoicemail(t *testing.T) {
 	got, err := r.d.SafeContactOf(r.ctx, later.ID)
 	if err != nil || got != p {
 		t.Fatalf("profile on a later conversation = %+v, %v; want %+v", got, err, p)
+	}
+}
+
+func TestReturningContactReadsEarlierTranscriptWhileRetained(t *testing.T) {
+	r := newCasesRig(t, cases.Config{})
+	first := r.held("ana", "+1 312 555 0155")
+	if err := r.e.Close(r.ctx, "ana", first.ID, routing.DispCrisis, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Hour)
+	second := r.held("ben", "+13125550155")
+	stranger := r.held("cy", "+13125550999")
+
+	got, err := r.d.EarlierTranscriptFor(r.ctx, "ben", routing.RoleAdvocate, second.ID, first.ID)
+	if err != nil || !got.Retained || len(got.Messages) == 0 || got.Messages[0].Body != "I need help, my boss keeps my passport" {
+		t.Fatalf("earlier transcript = %+v, %v; want the first message", got, err)
+	}
+	// Another contact's conversation, someone else's conversation, the same one: refused.
+	_, err = r.d.EarlierTranscriptFor(r.ctx, "ben", routing.RoleAdvocate, second.ID, stranger.ID)
+	wantErrCode(t, err, routing.EForbidden)
+	_, err = r.d.EarlierTranscriptFor(r.ctx, "cy", routing.RoleAdvocate, second.ID, first.ID)
+	wantErrCode(t, err, routing.EForbidden)
+	_, err = r.d.EarlierTranscriptFor(r.ctx, "ben", routing.RoleAdvocate, second.ID, second.ID)
+	wantErrCode(t, err, routing.ENotFound)
+
+	// Once the content expired, the transcript says so.
+	r.tick(721 * time.Hour)
+	got, err = r.d.EarlierTranscriptFor(r.ctx, "ben", routing.RoleAdvocate, second.ID, first.ID)
+	if err != nil || got.Retained || len(got.Messages) != 0 {
+		t.Fatalf("expired transcript = %+v, %v; want none, not retained", got, err)
+	}
+	log, _ := r.d.AuditLog(r.ctx, "", 100)
+	var reads []string
+	for _, a := range log {
+		if a.Action == cases.AuditReadEarlier && a.Who == "ben" && a.Target == first.ID && a.Data["from"] == second.ID {
+			reads = append(reads, a.Data["retained"])
+		}
+	}
+	if len(reads) != 2 {
+		t.Fatalf("audited readings = %v, want two (retained, then expired)", reads)
 	}
 }

@@ -9,6 +9,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,22 +93,30 @@ func (s *Desk) safeContactByKey(ctx context.Context, contactKey string) (SafeCon
 	return p, nil
 }
 
-// SetSafeContactFor records the safe-contact profile of the contact of a conversation the
-// advocate holds (the console never sees the address in clear). Errors: ENotFound, EForbidden
-// when the conversation is not held by advocateID, EInvalid for an anonymous conversation or a
-// bad profile.
-func (s *Desk) SetSafeContactFor(ctx context.Context, advocateID, convID string, p SafeContact) error {
-	c, err := s.eng.Conversation(ctx, convID)
+// AuditSafeContact is the audit action of changing a contact's safe-contact profile.
+const AuditSafeContact = "contact.safe_contact"
+
+// SetSafeContactFor records the safe-contact profile of the contact of a conversation (the
+// console never sees the address in clear): the advocate holding it, or a supervisor or admin,
+// may. Every change is audited with who, the conversation and what the profile forbids, never
+// the code word. Errors: ENotFound, EForbidden (not who's conversation), EInvalid for an
+// anonymous conversation or a bad profile (nothing written).
+func (s *Desk) SetSafeContactFor(ctx context.Context, who string, role routing.Role, convID string, p SafeContact) error {
+	c, err := s.mayWork(ctx, who, role, convID)
 	if err != nil {
 		return err
 	}
-	if c.Advocate != advocateID {
-		return routing.Errorf(routing.EForbidden, "conversation %s is not yours", convID)
-	}
 	if c.Contact == "" {
-		return routing.Errorf(routing.EInvalid, "this conversation is anonymous: there is no contact to keep a profile for")
+		return ErrAnonymous
 	}
-	return s.SetSafeContact(ctx, c.Contact, p)
+	if err := s.SetSafeContact(ctx, c.Contact, p); err != nil {
+		return err
+	}
+	s.appendAudit(ctx, AuditEntry{Who: who, Role: role, Action: AuditSafeContact, Target: c.ID, Data: map[string]string{
+		"no_text": strconv.FormatBool(p.NoText), "no_call": strconv.FormatBool(p.NoCall),
+		"no_voicemail": strconv.FormatBool(p.NoVoicemail), "hours": p.Hours,
+		"code_word": strconv.FormatBool(strings.TrimSpace(p.CodeWord) != "")}})
+	return nil
 }
 
 // SafeContactFor returns the safe-contact profile of a conversation's contact (zero value for an

@@ -3,6 +3,8 @@ package cases_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,9 +148,9 @@ func TestSafeToReachFollowsTheContactsHours(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("no profile: SafeToReach = %v %q %v, want ok", ok, reason, err)
 	}
-	err = r.d.SetSafeContactFor(r.ctx, "ben", conv.ID, cases.SafeContact{NoText: true})
+	err = r.d.SetSafeContactFor(r.ctx, "ben", routing.RoleAdvocate, conv.ID, cases.SafeContact{NoText: true})
 	wantErrCode(t, err, routing.EForbidden)
-	if err := r.d.SetSafeContactFor(r.ctx, "ana", conv.ID, cases.SafeContact{Hours: "09:00-17:00", TimeZone: "America/Chicago", CodeWord: "bluebird"}); err != nil {
+	if err := r.d.SetSafeContactFor(r.ctx, "ana", routing.RoleAdvocate, conv.ID, cases.SafeContact{Hours: "09:00-17:00", TimeZone: "America/Chicago", CodeWord: "bluebird"}); err != nil {
 		t.Fatal(err)
 	}
 	ok, reason, err = r.d.SafeToReach(r.ctx, conv.ID)
@@ -168,5 +170,44 @@ func TestSafeToReachFollowsTheContactsHours(t *testing.T) {
 	p, err := r.d.SafeContactFor(r.ctx, conv.ID)
 	if err != nil || p.CodeWord != "bluebird" {
 		t.Errorf("SafeContactFor = %+v, %v; want the code word back", p, err)
+	}
+}
+
+func TestSafeContactChangesAreAuditedAndSupervisorsMayEdit(t *testing.T) {
+	r := newCasesRig(t, cases.Config{})
+	conv := r.held("ana", "+13125550143")
+	if err := r.d.SetSafeContactFor(r.ctx, "ana", routing.RoleAdvocate, conv.ID, cases.SafeContact{NoCall: true, CodeWord: "marigold"}); err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor corrects the profile of a conversation they do not hold; an admin too.
+	if err := r.d.SetSafeContactFor(r.ctx, "sam", routing.RoleSupervisor, conv.ID, cases.SafeContact{NoText: true, CodeWord: "marigold"}); err != nil {
+		t.Fatalf("supervisor edit: %v", err)
+	}
+	if err := r.d.SetSafeContactFor(r.ctx, "root", routing.RoleAdmin, conv.ID, cases.SafeContact{NoText: true, Hours: "18:00-21:00"}); err != nil {
+		t.Fatalf("admin edit: %v", err)
+	}
+	p, err := r.d.SafeContactFor(r.ctx, conv.ID)
+	if err != nil || !p.NoText || p.NoCall || p.Hours != "18:00-21:00" {
+		t.Fatalf("profile after the admin's edit = %+v, %v", p, err)
+	}
+	wantErrCode(t, r.d.SetSafeContactFor(r.ctx, "ben", routing.RoleAdvocate, conv.ID, cases.SafeContact{}), routing.EForbidden)
+
+	log, _ := r.d.AuditLog(r.ctx, "", 100)
+	var who []string
+	for _, a := range log {
+		if a.Action != cases.AuditSafeContact {
+			continue
+		}
+		if a.Target != conv.ID {
+			t.Errorf("audited target %q, want the conversation %s", a.Target, conv.ID)
+		}
+		if strings.Contains(fmt.Sprint(a.Data), "marigold") {
+			t.Errorf("the code word is in the audit log: %v", a.Data)
+		}
+		who = append(who, a.Who+"/"+string(a.Role))
+	}
+	slices.Sort(who)
+	if want := []string{"ana/advocate", "root/admin", "sam/supervisor"}; !slices.Equal(who, want) {
+		t.Fatalf("audited profile changes by %v, want %v", who, want)
 	}
 }

@@ -82,6 +82,13 @@ func TestBrowserCaseDesk(t *testing.T) {
 	step(t, sup, "filter urgent", setValue("#f-q", ""), setValue("#f-urgency", "urgent"),
 		chromedp.Click(chromedp.CSS("#f-go")))
 	until(t, sup, "only the urgent case", fmt.Sprintf(`document.querySelectorAll("#case-list .case-row").length === 1 && !!document.querySelector('.case-row[data-case="%s"] [data-sla="running"]')`, flagged.ID))
+	// The clocks tick in place: the row a person has focused (or is clicking) is not swapped away.
+	row := fmt.Sprintf(`document.querySelector('.case-row[data-case="%s"]')`, flagged.ID)
+	until(t, sup, "the row focused and marked", `(() => { if (document.querySelector('#case-list[aria-busy]')) return false;
+		const r = `+row+`; r.focus(); r.dataset.mark = "1";
+		r.querySelector('.sla').dataset.old = "1"; return document.activeElement === r; })()`)
+	until(t, sup, "the clock ticked", `!`+row+`.querySelector('.sla').dataset.old`)
+	until(t, sup, "the same row still focused", `(() => { const r = `+row+`; return r.dataset.mark === "1" && document.activeElement === r; })()`)
 	step(t, sup, "open it", chromedp.Click(chromedp.CSS(fmt.Sprintf(`.case-row[data-case="%s"]`, flagged.ID))))
 	until(t, sup, "the flag and the transcript", `[...document.querySelectorAll('#timeline li[data-kind="flag"]')].some(li => li.textContent.includes("15-year-old cousin")) &&
 		[...document.querySelectorAll("#case-convs .msg.in")].some(m => m.textContent.startsWith("my cousin is 15"))`)

@@ -156,7 +156,7 @@ func (s *Server) deskAssign(c echo.Context) error {
 			return s.refuse(c, badRequest("desk_err_assignee"))
 		}
 	}
-	k, err := s.cases.Assign(ctx, sessionOf(c).Advocate, c.Param("id"), q.Assignee)
+	k, err := s.cases.Assign(ctx, sessionOf(c).Advocate, sessionOf(c).Role, c.Param("id"), q.Assignee)
 	if err != nil {
 		return s.engineRefusal(c, err, nil)
 	}

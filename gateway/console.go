@@ -143,7 +143,7 @@ func (cl *client) readLoop(ctx context.Context) {
 			return
 		}
 		if !limit.Allow() {
-			cl.fail("", bad("too many frames; slow down"))
+			cl.fail("", errTooManyFrames)
 			continue
 		}
 		if mt != websocket.TextMessage {
@@ -152,7 +152,7 @@ func (cl *client) readLoop(ctx context.Context) {
 		}
 		f, err := decodeFrame(data)
 		if err != nil {
-			cl.fail("", err)
+			cl.fail(f.Ref, err)
 			continue
 		}
 		if err := cl.handle(ctx, f); err != nil {
@@ -171,7 +171,7 @@ func (cl *client) fail(ref string, err error) {
 			cl.s.log.Error("console frame failed", "advocate", cl.sess.Advocate, "err", err.Error())
 		}
 	}
-	cl.send(map[string]any{"type": FrameError, "code": code, "message": msg, "ref": ref})
+	cl.send(map[string]any{"type": FrameError, "code": code, "message": msg, "ref": ref, "refusal": refusalCode(err)})
 }
 
 // send queues a frame for the writer; it gives up when the connection is closing.

@@ -37,7 +37,7 @@ func (cl *client) deskFrame(ctx context.Context, f inFrame) error {
 		cl.send(map[string]any{"type": FrameConsents, "ref": f.Ref, "conversation": f.Conversation, "consents": viewConsents(consents)})
 		return nil
 	case FrameSafeContact:
-		if err := d.SetSafeContactFor(ctx, who, f.Conversation, f.Profile.profile()); err != nil {
+		if err := d.SetSafeContactFor(ctx, who, role, f.Conversation, f.Profile.profile()); err != nil {
 			return err
 		}
 		return cl.sendProfile(ctx, f)
@@ -54,6 +54,14 @@ func (cl *client) deskFrame(ctx context.Context, f inFrame) error {
 			return err
 		}
 		cl.send(map[string]any{"type": FrameCaseSummary, "ref": f.Ref, "conversation": f.Conversation, "case": viewCaseSummary(k)})
+		return nil
+	case FrameEarlier:
+		e, err := d.EarlierTranscriptFor(ctx, who, role, f.Conversation, f.Earlier)
+		if err != nil {
+			return err
+		}
+		cl.send(map[string]any{"type": FrameEarlier, "ref": f.Ref, "conversation": f.Conversation, "earlier": f.Earlier,
+			"channel": e.Conversation.Channel, "at": stamp(e.Conversation.CreatedAt), "retained": e.Retained, "messages": viewMessages(e.Messages)})
 		return nil
 	}
 	return bad("unknown frame type")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,11 +125,13 @@ func TestContactDeskRoles(t *testing.T) {
 		{"type": "consent", "consent": map[string]any{"scope": "contact", "with": "hotline", "granted": true}},
 		{"type": "safe_contact", "profile": map[string]any{"no_call": true}},
 		{"type": "block", "block": map[string]any{"reason": "x", "days": 1}},
+		{"type": "earlier_transcript", "earlier": "01HOTHERCONVERSATION"},
 	} {
 		f["conversation"], f["ref"] = conv.ID, "f"+string(rune('0'+i))
 		beto.sendFrame(f)
-		if e := beto.await("refusal", isReply("-", f["ref"].(string))); e["code"] != "forbidden" {
-			t.Errorf("%s by another advocate: got %v, want forbidden", f["type"], e)
+		// The refusal names its reason as a code the console says in its own language.
+		if e := beto.await("refusal", isReply("-", f["ref"].(string))); e["code"] != "forbidden" || e["refusal"] != RefusalNotYours {
+			t.Errorf("%s by another advocate: got %v, want forbidden, refusal not_yours", f["type"], e)
 		}
 	}
 	if rec, _ := s.cases.Record(context.Background(), "ana", routing.RoleAdvocate, conv.ID); rec.City != "" {
@@ -147,6 +150,7 @@ func FuzzDecodeDeskFrame(f *testing.F) {
 		`{"type":"safe_contact","conversation":"01HXYZ","profile":{"no_text":true,"hours":"09:00-17:00","time_zone":"America/Chicago","code_word":"tulip"}}`,
 		`{"type":"block","conversation":"01HXYZ","block":{"reason":"abuse","days":30}}`,
 		`{"type":"case_summary","conversation":"01HXYZ","case_id":"01HCASE"}`,
+		`{"type":"earlier_transcript","conversation":"01HXYZ","earlier":"01HOLD"}`, `{"type":"earlier_transcript","conversation":"01HXYZ","earlier":"../x"}`,
 		`{"type":"contact_info","conversation":"01HXYZ","record":{"unknown":1}}`,
 		`{"type":"consent","conversation":"01HXYZ"}`, `{"type":"block","conversation":"01HXYZ","block":null}`,
 	} {
@@ -176,6 +180,10 @@ func FuzzDecodeDeskFrame(f *testing.F) {
 		case "safe_contact":
 			if fr.Profile == nil || utf8.RuneCountInString(fr.Profile.CodeWord) > 60 {
 				t.Fatalf("profile accepted out of bounds: %+v", fr.Profile)
+			}
+		case "earlier_transcript":
+			if !reID.MatchString(fr.Earlier) {
+				t.Fatalf("earlier accepted without a conversation id: %q", fr.Earlier)
 			}
 		case "block":
 			if fr.Block == nil || fr.Block.Days < 1 || fr.Block.Days > 365 || fr.Block.Reason == "" {
@@ -210,5 +218,32 @@ func TestBlockReasonNamesRoutingsReasons(t *testing.T) {
 				t.Fatalf("blockReason(%q) = %s %v, want %s %v", tt.reason, got, args, tt.want, tt.args)
 			}
 		})
+	}
+}
+
+// A supervisor corrects a contact's safe-contact profile from a conversation they do not hold;
+// the change is audited without the code word.
+func TestSupervisorEditsSafeContactProfile(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	ana := dialConsole(t, s, mustAccount(t, s, "ana"), "")
+	ana.await("snapshot", isType("snapshot"))
+	conv := acceptOne(t, s, ana, "+15550003444")
+	sam := dialConsole(t, s, mustAccount(t, s, "sam"), "")
+	sam.await("snapshot", isType("snapshot"))
+	sam.sendFrame(map[string]any{"type": "safe_contact", "conversation": conv.ID, "ref": "sp1",
+		"profile": map[string]any{"no_call": true, "code_word": "heron"}})
+	if f := sam.await("the profile", isReply("safe_contact", "sp1")); f["type"] != "safe_contact" {
+		t.Fatalf("supervisor's profile edit answered %v, want safe_contact", f)
+	}
+	if p, _ := s.cases.SafeContactOf(context.Background(), conv.ID); !p.NoCall || p.CodeWord != "heron" {
+		t.Fatalf("profile after the supervisor's edit = %+v", p)
+	}
+	log, _ := s.cases.AuditLog(context.Background(), "", 50)
+	if !slices.ContainsFunc(log, func(a cases.AuditEntry) bool {
+		return a.Action == cases.AuditSafeContact && a.Who == "sam" && a.Role == routing.RoleSupervisor && a.Target == conv.ID &&
+			!strings.Contains(fmt.Sprint(a.Data), "heron")
+	}) {
+		t.Fatalf("the supervisor's edit is not audited (without the code word): %+v", log)
 	}
 }

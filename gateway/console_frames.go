@@ -61,7 +61,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameReferrals:
 		cl.send(map[string]any{"type": FrameReferrals, "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
 		return nil
-	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary:
+	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return cl.deskFrame(ctx, f)
 	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise:
 		return cl.voiceFrame(ctx, f)

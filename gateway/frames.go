@@ -30,6 +30,7 @@ const (
 	FrameSafeContact = "safe_contact"
 	FrameBlock       = "block"
 	FrameCaseSummary = "case_summary"
+	FrameEarlier     = "earlier_transcript" // an earlier conversation of the same contact
 )
 
 // Frames the server sends besides the routing events it forwards:

@@ -53,6 +53,7 @@ type inFrame struct {
 	Consent *consentFrame `json:"consent,omitempty"`
 	Profile *profileFrame `json:"profile,omitempty"`
 	Block   *blockFrame   `json:"block,omitempty"`
+	Earlier string        `json:"earlier,omitempty"` // an earlier conversation's id
 }
 
 var (
@@ -92,7 +93,7 @@ func decodeFrame(data []byte) (inFrame, error) {
 		return inFrame{}, bad("ref must be at most 64 letters, digits, dot, dash or underscore")
 	}
 	if err := f.validate(); err != nil {
-		return inFrame{}, err
+		return inFrame{Ref: f.Ref}, err // the ref (checked above) lets the console tie the refusal to its request
 	}
 	return f, nil
 }
@@ -173,7 +174,7 @@ func (f *inFrame) validate() error {
 		if !reID.MatchString(f.Alert) {
 			return bad("alert must be an alert id")
 		}
-	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary:
+	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return f.validateDesk()
 	case "":
 		return bad("frame has no type")

@@ -86,6 +86,10 @@ func (f *inFrame) validateDesk() error {
 		if !reID.MatchString(f.CaseID) {
 			return bad("case_id must be a case id")
 		}
+	case FrameEarlier:
+		if !reID.MatchString(f.Earlier) {
+			return bad("earlier must be a conversation id")
+		}
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func consoleModule() module {
 				"Snapshot", gateway.FrameSnapshot, "Accepted", gateway.FrameAccepted, "Sent", gateway.FrameSent,
 				"Flagged", gateway.FrameFlagged, "OK", gateway.FrameOK, "Error", gateway.FrameError,
 				"ContactInfo", gateway.FrameContactInfo, "RecordSave", gateway.FrameRecordSave, "Consent", gateway.FrameConsent,
-				"SafeContact", gateway.FrameSafeContact, "Block", gateway.FrameBlock, "CaseSummary", gateway.FrameCaseSummary,
+				"SafeContact", gateway.FrameSafeContact, "Block", gateway.FrameBlock, "CaseSummary", gateway.FrameCaseSummary, "Earlier", gateway.FrameEarlier,
 				"Record", gateway.FrameRecord, "Consents", gateway.FrameConsents, "Blocked", gateway.FrameBlocked),
 			obj("EventType", "Event types of the routing events stream, forwarded to the consoles.",
 				"Queued", routing.EvQueued, "Offer", routing.EvOffer, "OfferWithdrawn", routing.EvOfferGone,

@@ -19,14 +19,22 @@ export async function api(path, body) {
     opts.body = JSON.stringify(body);
   }
   const res = await fetch(path, opts);
-  if (res.status === 401) { location.href = '/login?next=/cases'; throw new Error('signed out'); }
+  if (res.status === 401 && body === undefined) { location.href = '/login?next=/cases'; throw new Error('signed out'); }
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const err = new Error(data.error || data.message || `${res.status}`);
+    // The desk's own refusals come in the reader's language (with their key); anything else
+    // (echo's CSRF or role refusal, a rate limit, a failure) is named by its status, never in
+    // the server's English. A signed-out POST stays on the page, so what was typed is kept.
+    const err = new Error(data.key ? data.error : httpText(res.status));
     err.detail = data.detail || '';
     throw err;
   }
   return data;
+}
+
+function httpText(status) {
+  const key = { 401: 'desk_err_http_401', 403: 'desk_err_http_403', 429: 'desk_err_http_429' }[status] || 'desk_err_http_other';
+  return desk.t ? desk.t(key) : String(status);
 }
 
 // sla renders a case's clock: stopped (reported or closed), overdue, or the time left.
@@ -54,16 +62,23 @@ function options(sel, pairs, value = '') {
 }
 
 let cases = [];
+let loads = 0; // the latest list request: an older answer arriving late is dropped
 async function loadList() {
   const q = new URLSearchParams(new FormData($('filters')));
   for (const [k, v] of [...q]) if (!v) q.delete(k);
   history.replaceState(null, '', `/cases${q.toString() ? '?' + q : ''}`);
   $('list-error').textContent = '';
+  const mine = ++loads, list = $('case-list');
+  list.setAttribute('aria-busy', 'true');
   try {
-    cases = (await api(`/api/desk/cases?${q}`)).cases;
+    const got = (await api(`/api/desk/cases?${q}`)).cases;
+    if (mine !== loads) return;
+    cases = got;
   } catch (err) {
-    $('list-error').textContent = err.message;
+    if (mine === loads) $('list-error').textContent = err.message;
     return;
+  } finally {
+    if (mine === loads) list.removeAttribute('aria-busy');
   }
   renderList();
 }
@@ -78,6 +93,16 @@ function renderList() {
     sla(c),
     h('span', { text: `${stateText(c)}${c.assigned_to ? ' · ' + c.assigned_to : ''}` }),
     h('span.excerpt', { text: (c.summary || '').split('\n').slice(0, 3).join(' · ') }))));
+}
+
+// tickClocks updates the SLA clocks of the listed cases in place: the rows stay, so a row that
+// has the keyboard's focus, or is being clicked, is not swapped away under the person.
+function tickClocks() {
+  const byID = new Map(cases.map((c) => [c.id, c]));
+  for (const row of $('case-list').querySelectorAll('.case-row')) {
+    const c = byID.get(row.dataset.case);
+    if (c) row.querySelector('.sla')?.replaceWith(sla(c));
+  }
 }
 
 async function setupFilters() {
@@ -130,7 +155,7 @@ async function main() {
   window.addEventListener('popstate', () => go(location.pathname + location.search + location.hash, false));
   await setupFilters();
   go(location.pathname + location.search + location.hash, false);
-  setInterval(() => { if (!$('view-list').classList.contains('hidden')) renderList(); }, 1000);
+  setInterval(() => { if (!$('view-list').classList.contains('hidden')) tickClocks(); }, 1000);
 }
 
 main().catch((err) => { if (err.message !== 'signed out') toast(String(err.message || err), true); });

@@ -3,7 +3,7 @@
 import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges, clock } from './common.js';
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
-import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText } from './contactdesk.js';
+import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText, refusalText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
 let t, account, conn, alerts;
@@ -85,7 +85,7 @@ function onFrame(f) {
     case EventType.InterpreterRinging: case EventType.InterpreterJoined: case EventType.InterpreterLeft: return onInterpreter(f);
     case EventType.AdvocateMissed: return toast(t('advocate_missed'), true);
     case Frame.Languages: return showLanguages(f.results || []);
-    case Frame.Error: return toast(f.message, true);
+    case Frame.Error: return toast(refusalText(f), true);
   }
 }
 

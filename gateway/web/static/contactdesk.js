@@ -4,7 +4,7 @@
 // One panel per conversation lives here, outside the conversation's markup, so re-rendering a
 // conversation never loses what the advocate is typing.
 import { h, toast, clock } from './common.js';
-import { Frame } from './protocol.js';
+import { Frame, Direction } from './protocol.js';
 
 const CONTACT_TYPES = ['crisis', 'tip', 'tta', 'referral', 'general', 'related'];
 const CALLER_TYPES = ['victim', 'friend_family', 'service_provider', 'law_enforcement', 'community', 'other'];
@@ -73,15 +73,25 @@ export function deskFrame(f) {
     case Frame.SafeContact: if (p) { showProfile(p, f.profile, f.reach); toast(t('desk_safe_saved')); } return true;
     case Frame.Blocked: if (p) { p.blockBox.open = false; toast(t('desk_block_done', { Until: new Date(f.until).toLocaleDateString() })); } return true;
     case Frame.CaseSummary: showCase(f.case); return true;
+    case Frame.Earlier: showEarlierTranscript(f); return true;
     case 'error':
       if (f.reason) { toast(t('desk_send_refused', { Reason: t('desk_blocked_' + f.reason, f.args || {}) }), true); return true; }
       if (String(f.ref || '').startsWith('desk-')) {
-        if (p && f.ref.startsWith('desk-rec')) p.status.textContent = t('desk_failed');
-        toast(t('desk_error', { Detail: f.message }), true);
+        // A frame refused as malformed comes back without its conversation: found by its ref.
+        const q = p || [...panels.values()].find((x) => x.lastRef === f.ref);
+        if (q && f.ref.startsWith('desk-rec')) { q.status.textContent = t('desk_failed'); toast(t('desk_error', { Detail: refusalText(f) }), true); }
+        else toast(refusalText(f), true);
         return true;
       }
   }
   return false;
+}
+
+// refusalText says why the server refused a frame in the advocate's language, from the error's
+// stable refusal code; the server's own message is English and never shown.
+export function refusalText(f) {
+  const key = 'refusal_' + (f.refusal || 'other');
+  return t(t.raw[key] ? key : 'refusal_other');
 }
 
 // blockedText says why a message was not sent, in the advocate's language.
@@ -305,14 +315,34 @@ function showEarlier(p, list) {
   p.banner.replaceChildren(h('strong', { text: t('desk_returning', { Count: list.length }) }),
     h('ul', {}, list.map((e) => h('li', { 'data-earlier': e.conversation },
       `${new Date(e.at).toLocaleDateString()} · ${t('badge_' + e.channel)} · ${e.contact_type ? t('disp_' + e.contact_type) : t('desk_not_recorded')}`,
-      e.retained ? null : h('span.muted', { text: ` · ${t('desk_content_expired')}` }),
+      e.retained ? h('button.earlier-open', { type: 'button', text: t('desk_earlier_open'), onclick: () =>
+        conn.send({ type: Frame.Earlier, conversation: p.convID, earlier: e.conversation, ref: ref('earlier') }) })
+        : h('span.muted', { text: ` · ${t('desk_content_expired')}` }),
       e.case_id ? h('button.case-link', { type: 'button', text: t('desk_case_open', { Ref: e.case_ref || '…' }), onclick: () =>
         conn.send({ type: Frame.CaseSummary, conversation: p.convID, case_id: e.case_id, ref: ref('case') }) }) : null))));
 }
 
-function showCase(k) {
+function deskDialog() {
   let d = document.getElementById('case-dialog');
   if (!d) { d = h('dialog#case-dialog', {}); document.body.append(d); }
+  return d;
+}
+
+// showEarlierTranscript shows what the contact wrote before, or that it is no longer kept.
+function showEarlierTranscript(f) {
+  const d = deskDialog();
+  const who = (m) => (m.direction === Direction.In ? t('desk_earlier_them') : m.direction === Direction.Out ? (m.author || '') : t('desk_earlier_system'));
+  d.replaceChildren(h('form', { method: 'dialog' },
+    h('h3', { text: t('desk_earlier_title', { Date: new Date(f.at).toLocaleString(), Channel: t('badge_' + f.channel) }) }),
+    f.retained ? h('ol.earlier-transcript', {}, f.messages.map((m) => h(`li.msg.${m.direction}`, {},
+      h('span.meta', { text: `${new Date(m.at).toLocaleString()} · ${who(m)}` }), h('div.body', { text: m.body }))))
+      : h('p.muted.earlier-expired', { text: t('desk_earlier_expired') }),
+    h('menu', {}, h('button', { value: 'cancel', text: t('desk_close_dialog') }))));
+  d.showModal();
+}
+
+function showCase(k) {
+  const d = deskDialog();
   d.replaceChildren(h('form', { method: 'dialog' },
     h('h3', { text: t('desk_case_open', { Ref: k.ref }) }),
     h('p', { text: `${t('flag_' + k.type)} · ${t('urgency_' + k.urgency)} · ${t('desk_case_state_' + k.state)}` }),

@@ -30,7 +30,8 @@ export async function showBlocks() {
 
 const actions = ['case.view', 'case.flag', 'case.tip', 'case.assign', 'case.note', 'case.report', 'case.packet', 'case.close',
   'alert.ack', 'consent.record', 'contact.reveal', 'contact.reveal_denied', 'contact.block', 'contact.unblock', 'audit.export',
-  'account.create', 'account.update', 'account.disable', 'account.enable', 'account.password'];
+  'account.create', 'account.update', 'account.disable', 'account.enable', 'account.password',
+  'conversation.read_earlier', 'contact.safe_contact'];
 let wired = false;
 let next = '';
 

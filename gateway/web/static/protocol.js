@@ -32,6 +32,7 @@ export const Frame = Object.freeze({
   SafeContact: "safe_contact",
   Block: "block",
   CaseSummary: "case_summary",
+  Earlier: "earlier_transcript",
   Record: "record",
   Consents: "consents",
   Blocked: "blocked",
