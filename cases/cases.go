@@ -6,7 +6,6 @@ package cases
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -447,36 +446,5 @@ func (s *Desk) Cases(ctx context.Context, limit int) ([]Case, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	ids, err := s.rdb.ZRevRange(ctx, s.keys.caseList(), 0, int64(limit-1)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("cases: list cases: %w", err)
-	}
-	docKeys := make([]string, len(ids))
-	for i, id := range ids {
-		docKeys[i] = s.keys.caseDoc(id)
-	}
-	out := make([]Case, 0, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	raws, err := s.rdb.MGet(ctx, docKeys...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("cases: list cases: %w", err)
-	}
-	for _, raw := range raws {
-		doc, ok := raw.(string)
-		if !ok {
-			continue
-		}
-		d, err := decodeCase(doc)
-		if err != nil {
-			return nil, err
-		}
-		c, err := s.openCase(d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return s.recentCases(ctx, int64(limit))
 }
