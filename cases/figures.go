@@ -42,7 +42,9 @@ type DayFigures struct {
 // figures is a set of counter changes to one day's hash.
 type figures map[string]int64
 
-func (s *Desk) figuresKey(day int64) string { return s.space.Key("figures", strconv.FormatInt(day, 10)) }
+func (s *Desk) figuresKey(day int64) string {
+	return s.space.Key("figures", strconv.FormatInt(day, 10))
+}
 
 // write queues the changes on day's hash in p (nothing for no change).
 func (f figures) write(ctx context.Context, p redis.Pipeliner, key string) {
