@@ -105,6 +105,7 @@ func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, publ
 			return Report{}, fmt.Errorf("gateway: report: %w", err)
 		}
 	}
+	services := r.serviceIndex()
 	rep := Report{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), By: by, Public: public}
 	total := map[string]int64{}
 	var row *ReportRow
@@ -119,7 +120,7 @@ func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, publ
 		if desk != nil {
 			maps.Copy(day, desk[i].Counts) // the two packages' names never meet (docs/reports.md)
 		}
-		for k, v := range r.shape(day) {
+		for k, v := range shape(day, services) {
 			row.Figures[k] += v
 			total[k] += v
 		}
@@ -154,8 +155,9 @@ func periodName(day time.Time, by Period) string {
 
 // shape turns one day's stored counters into the report's figures: event counts other than the
 // interpreter's are left out (they are the console's, not the funder's), interpreter time and
-// missed offers get their own names, and referrals are counted by service too.
-func (r *Reports) shape(day map[string]int64) map[string]int64 {
+// missed offers get their own names, and referrals are counted by service too (services: the
+// directory's, by organisation id; "unknown" for one no longer listed).
+func shape(day map[string]int64, services map[string][]string) map[string]int64 {
 	out := make(map[string]int64, len(day))
 	left := "ev|" + interpreter.EvLeft
 	for k, v := range day {
@@ -170,7 +172,11 @@ func (r *Reports) shape(day map[string]int64) map[string]int64 {
 		case strings.HasPrefix(k, "offers_withdrawn|"):
 		case strings.HasPrefix(k, "referrals|org|"):
 			out[k] += v
-			for _, svc := range r.services(strings.TrimPrefix(k, "referrals|org|")) {
+			svcs, ok := services[strings.TrimPrefix(k, "referrals|org|")]
+			if !ok {
+				svcs = []string{"unknown"}
+			}
+			for _, svc := range svcs {
 				out["referrals|service|"+svc] += v
 			}
 		default:
@@ -180,17 +186,15 @@ func (r *Reports) shape(day map[string]int64) map[string]int64 {
 	return out
 }
 
-// services returns the directory's services of an organisation, ["unknown"] when it is no
-// longer listed.
-func (r *Reports) services(id string) []string {
+// serviceIndex maps the directory's organisation ids to their services, read once per report.
+func (r *Reports) serviceIndex() map[string][]string {
+	idx := map[string][]string{}
 	if r.dir != nil {
 		for _, e := range r.dir.entries {
-			if e.ID == id {
-				return e.Services
-			}
+			idx[e.ID] = e.Services
 		}
 	}
-	return []string{"unknown"}
+	return idx
 }
 
 // means derives the averages a report shows from the range's sums and counts.
