@@ -212,6 +212,7 @@ func (s *Desk) openNewCase(ctx context.Context, cfg Config, n newCase) (Case, er
 		}
 		s.writeAlert(ctx, p, a)
 		p.HIncrBy(ctx, s.keys.caseStats(), "cases_opened", 1)
+		openedFigures(d.Case, n.report.Source).write(ctx, p, s.figuresKey(routing.DayNumber(now)))
 		return nil
 	})
 	if err != nil {

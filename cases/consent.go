@@ -276,10 +276,16 @@ func (s *Desk) changeCase(ctx context.Context, caseID string, f func(*caseDoc) e
 		if d.State == CaseClosed {
 			return nil, routing.Errorf(routing.EConflict, "case %s is closed", d.Ref)
 		}
+		before := d.Case
 		if err := f(&d); err != nil {
 			return nil, err
 		}
-		return func(p redis.Pipeliner) { p.Set(ctx, key, mustJSON(d), 0) }, nil
+		// The long-lived figures change in the same transaction: a retry counts once.
+		counted := changeFigures(before, d.Case)
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, key, mustJSON(d), 0)
+			counted.write(ctx, p, s.figuresKey(routing.DayNumber(s.now())))
+		}, nil
 	})
 	if err != nil {
 		return Case{}, "", err

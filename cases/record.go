@@ -153,17 +153,29 @@ func (s *Desk) SaveRecord(ctx context.Context, who string, role routing.Role, r 
 	kept := r
 	kept.SafetyNote, kept.Notes = "", ""
 	notes := recordNotes{SafetyNote: s.sealIf(r.SafetyNote), Notes: s.sealIf(r.Notes)}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.keys.record(c.ID), mustJSON(kept), 0)
-		if notes == (recordNotes{}) {
-			p.Del(ctx, s.keys.recordNotes(c.ID))
-		} else {
-			p.Set(ctx, s.keys.recordNotes(c.ID), mustJSON(notes), s.eng.Config().Retention)
+	// The record's long-lived figures replace what its previous save contributed, in the same
+	// transaction, on the day the conversation arrived.
+	figKey := s.figuresKey(routing.DayNumber(c.CreatedAt))
+	err = s.watchTx(ctx, []string{s.keys.record(c.ID)}, func(vals []string, found []bool) (txWrite, error) {
+		var old ContactRecord
+		if found[0] {
+			if err := json.Unmarshal([]byte(vals[0]), &old); err != nil {
+				return nil, fmt.Errorf("cases: corrupt record of %s: %w", c.ID, err)
+			}
 		}
-		if c.ContactKey != "" {
-			p.ZAddNX(ctx, s.keys.contactConvs(c.ContactKey), redis.Z{Score: float64(c.CreatedAt.UnixMilli()), Member: c.ID})
-		}
-		return nil
+		counted := recordFigures(kept).minus(recordFigures(old))
+		return func(p redis.Pipeliner) {
+			p.Set(ctx, s.keys.record(c.ID), mustJSON(kept), 0)
+			if notes == (recordNotes{}) {
+				p.Del(ctx, s.keys.recordNotes(c.ID))
+			} else {
+				p.Set(ctx, s.keys.recordNotes(c.ID), mustJSON(notes), s.eng.Config().Retention)
+			}
+			if c.ContactKey != "" {
+				p.ZAddNX(ctx, s.keys.contactConvs(c.ContactKey), redis.Z{Score: float64(c.CreatedAt.UnixMilli()), Member: c.ID})
+			}
+			counted.write(ctx, p, figKey)
+		}, nil
 	})
 	if err != nil {
 		return ContactRecord{}, fmt.Errorf("cases: save record of %s: %w", c.ID, err)

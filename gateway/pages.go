@@ -46,6 +46,8 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	get("/api/queues", s.apiQueues, super)
 	get("/api/advocates", s.apiAdvocates, super)
 	get("/api/stats/today", s.apiToday, super)
+	get("/reports", s.page("reports.html", routing.RoleSupervisor, routing.RoleAdmin), csrf)
+	get("/api/reports", s.apiReports, super)
 	get("/api/cases", s.apiCases, super)
 	s.mountDesk(get, post, csrf, super)
 	s.mountAdmin(get, post, csrf)

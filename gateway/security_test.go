@@ -16,7 +16,7 @@ import (
 )
 
 var consoleRoutes = []string{"/console", "/supervisor", "/api/me", "/api/referrals", "/api/queues",
-	"/api/advocates", "/api/stats/today", "/api/cases"}
+	"/api/advocates", "/api/stats/today", "/api/cases", "/api/reports?from=2026-11-01&to=2026-11-30"}
 
 func TestConsoleRoutesRefuseBadSessions(t *testing.T) {
 	t.Parallel()
@@ -50,7 +50,7 @@ func TestAdvocateCannotUseSupervisorRoutes(t *testing.T) {
 	t.Parallel()
 	s := mustServer(t, serverOpts{})
 	ana := mustAccount(t, s, "ana")
-	for _, route := range []string{"/supervisor", "/api/queues", "/api/advocates", "/api/stats/today", "/api/cases"} {
+	for _, route := range []string{"/supervisor", "/api/queues", "/api/advocates", "/api/stats/today", "/api/cases", "/api/reports?from=2026-11-01&to=2026-11-30"} {
 		if got, _ := get(t, s, route, ana); got != http.StatusForbidden {
 			t.Errorf("advocate GET %s: got %d, want 403", route, got)
 		}

@@ -76,6 +76,7 @@ type Server struct {
 	limits         *Limiter
 	hub            *Hub
 	stats          *Stats
+	reports        *Reports
 	text           *locales.Catalog
 	dir            *Directory
 	origins        map[string]bool
@@ -135,6 +136,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	}
 	s.hub = NewHub(deps.Engine, deps.Bus)
 	s.stats = NewStats(deps.Engine)
+	s.reports = NewReports(deps.Engine, deps.Cases, dir)
 	if err := s.setOrigins(); err != nil {
 		return nil, err
 	}

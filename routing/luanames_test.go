@@ -49,11 +49,11 @@ func luaNames() map[string]string {
 var luaWords = []string{
 	"abandon", "accepted", "adv", "answered", "arrived", "advconvs", "advoffers", "advocate", "ans", "answer", "arr", "at", "att", "avail",
 	"cap", "ch", "ckey", "classes", "close", "cls", "conflict", "contact", "conv", "count", "created", "dead",
-	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate",
+	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate", "escalated",
 	"events", "expired", "fanout", "forbidden", "handle", "id", "invalid", "lang", "langs", "lease", "maxlen", "meta",
-	"missed", "msgs", "mstatus", "notfound", "note", "offers", "ok", "open", "outbox", "prio",
-	"purge", "reason", "relay_to", "retention", "retry", "score", "state", "status", "sum", "tags", "taken", "text",
-	"text_to", "thread", "timers", "vmissed", "voice_to", "why",
+	"missed", "msgs", "mstatus", "none", "notfound", "note", "offers", "ok", "open", "outbox", "prio",
+	"purge", "reason", "relay_to", "retention", "retry", "score", "state", "status", "string", "sum", "tags", "taken", "text",
+	"text_to", "thread", "timers", "transferred", "und", "unknown", "vmissed", "voice_to", "why",
 }
 
 // TestLuaSpellsGoNames: every word the Lua scripts quote is either a protocol name defined in Go

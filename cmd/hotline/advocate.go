@@ -73,7 +73,9 @@ func advocate(ctx context.Context, args []string, getenv func(string) string, st
 	if fs.NArg() > 0 {
 		return fmt.Errorf("hotline advocate %s: unexpected argument %q (flags are --name value)", args[0], fs.Arg(0))
 	}
-	getenv, embedded, err := embeddedEnv(getenv, log)
+	getenv, embedded, err := embeddedEnv(getenv, log, func(url string) string {
+		return "sign in as the demo admin and manage accounts in the admin console at " + url + "/admin"
+	})
 	if err != nil {
 		return err
 	}

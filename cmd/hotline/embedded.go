@@ -92,8 +92,10 @@ func readNote(path string) (embeddedNote, error) {
 
 // embeddedEnv returns getenv as it is when HOTLINE_REDIS_URL is set. Without it, it returns a
 // getenv that points at the Redis of the serve running on the embedded default (embedded true),
-// or an error that says why there is none and where else accounts are managed.
-func embeddedEnv(getenv func(string) string, log *slog.Logger) (env func(string) string, embedded bool, err error) {
+// or an error that says why there is none and where else the work can be done.
+//
+// elsewhere names, from the hotline's public URL, where else the command's work can be done.
+func embeddedEnv(getenv func(string) string, log *slog.Logger, elsewhere func(publicURL string) string) (env func(string) string, embedded bool, err error) {
 	if getenv("HOTLINE_REDIS_URL") != "" {
 		return getenv, false, nil
 	}
@@ -105,8 +107,8 @@ func embeddedEnv(getenv func(string) string, log *slog.Logger) (env func(string)
 	unreachable := func(why string) error {
 		return fmt.Errorf("HOTLINE_REDIS_URL is empty, so this command needs the in-process Redis of a `hotline serve` "+
 			"running on the embedded default, and %s.\nStart `hotline serve` first (on this machine, as this user, with the same "+
-			"HOTLINE_HTTP_ADDR %s), or sign in as the demo admin and manage accounts in the admin console at %s/admin; "+
-			"with a shared Redis, set HOTLINE_REDIS_URL, HOTLINE_REDIS_PREFIX and HOTLINE_DATA_KEY as the hotline has them", why, cfg.HTTP.Addr, cfg.HTTP.PublicURL)
+			"HOTLINE_HTTP_ADDR %s), or %s; "+
+			"with a shared Redis, set HOTLINE_REDIS_URL, HOTLINE_REDIS_PREFIX and HOTLINE_DATA_KEY as the hotline has them", why, cfg.HTTP.Addr, elsewhere(cfg.HTTP.PublicURL))
 	}
 	n, err := readNote(path)
 	if errors.Is(err, fs.ErrNotExist) {

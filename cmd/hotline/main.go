@@ -1,6 +1,7 @@
 // Command hotline runs OpenHotline: `hotline serve` (the default) starts the gateway, the routing
 // engine and the outbox dispatcher; `hotline config check` prints the effective configuration;
-// `hotline advocate add|list|disable|enable|password` manages accounts.
+// `hotline advocate add|list|disable|enable|password` manages accounts; `hotline report` prints the
+// de-identified figures of a date range.
 package main
 
 import (
@@ -31,6 +32,8 @@ const usage = `usage:
   hotline advocate disable --id ID    disable an account and sign it out everywhere
   hotline advocate enable --id ID     let a disabled account sign in again
   hotline advocate password --id ID   set a new password (signs the account out everywhere)
+  hotline report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|week|month] [--format csv|json] [--public]
+                                      de-identified figures of a date range (hotline report -h)
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
                 [--processes N] [--flags N]
                                       measure against same-run baselines (uses HOTLINE_REDIS_URL,
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return advocate(ctx, args[1:], getenv, stdin, stdout, log)
 	case "bench":
 		return benchCmd(ctx, args[1:], getenv, stdout, log)
+	case "report":
+		return reportCmd(ctx, args[1:], getenv, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -89,11 +89,80 @@ local function day_stats(typ, conv, data)
   redis.call('EXPIRE', vk, DAY_TTL)
 end
 
+-- The figures that outlive content: per UTC day one hash with no expiry (P..'stats:agg:<day>'),
+-- written in the step that changes what it counts, so keeping it costs no round trip. Fields are
+-- "<figure>" or "<figure>|<dimension>|<value>"; a histogram keeps "<name>|count", "<name>|ms"
+-- (the sum) and "<name>|le|<bound s>". Only values that identify nobody: channels, languages,
+-- tags, dispositions, reasons, event types; never an id, a contact key or text (Engine.Figures).
+local function keep_hist(ak, name, ms)
+  redis.call('HINCRBY', ak, name .. '|count', 1)
+  redis.call('HINCRBY', ak, name .. '|ms', ms)
+  for _, b in ipairs(BUCKETS) do
+    if ms <= b * 1000 then redis.call('HINCRBY', ak, name .. '|le|' .. b, 1) end
+  end
+end
+local function keep(typ, conv, data)
+  local ak = P .. 'stats:agg:' .. math.floor(NOW / DAY_MS)
+  local function inc(f) redis.call('HINCRBY', ak, f, 1) end
+  -- A conversation's own dimensions, read from it as it is now (tags raised by triage count).
+  local function dims(f)
+    inc(f)
+    if not conv then return end
+    local v = redis.call('HMGET', key('conv', conv), 'ch', 'lang', 'tags')
+    inc(f .. '|channel|' .. (v[1] or 'unknown'))
+    inc(f .. '|language|' .. (v[2] or 'und'))
+    if has(v[3] or '', 'relay') then inc(f .. '|relay|1') end
+    if has(v[3] or '', 'urgent') then inc(f .. '|urgent|1') end
+  end
+  data = data or {}
+  if typ == 'conversation.queued' then
+    dims('arrived')
+  elseif typ == 'conversation.assigned' then
+    inc('answered'); inc('answered|channel|' .. (data.channel or 'unknown'))
+    if data.interpreter == '1' then inc('answered|interpreter|1') end
+    if data.waited then keep_hist(ak, 'answer', tonumber(data.waited)) end
+  elseif typ == 'conversation.abandoned' then
+    inc('abandoned'); inc('abandoned|channel|' .. (data.channel or 'unknown'))
+    if data.waited then keep_hist(ak, 'abandon', tonumber(data.waited)) end
+  elseif typ == 'conversation.closed' then
+    dims('closed')
+    local d = data.disposition
+    if d == nil or d == '' then d = 'none' end
+    inc('closed|disposition|' .. d)
+    if data.handled then keep_hist(ak, 'handle', tonumber(data.handled)) end
+  elseif typ == 'offer' then
+    inc('offers')
+  elseif typ == 'offer.withdrawn' then
+    inc('offers_withdrawn|reason|' .. (data.reason or 'unknown'))
+  elseif typ == 'conversation.transferred' then
+    inc('transferred')
+  elseif typ == 'conversation.escalated' then
+    inc('escalated')
+  end
+end
+
+-- keep_published counts an event another package published (publish.lua) by its type, and by
+-- its "language" and its "seconds" (an interpreter's time) when it carries them: routing keeps
+-- the figures without knowing the other packages' names.
+local function keep_published(typ, data)
+  local ak = P .. 'stats:agg:' .. math.floor(NOW / DAY_MS)
+  local f = 'ev|' .. typ
+  redis.call('HINCRBY', ak, f, 1)
+  if not data then return end
+  local secs = tonumber(data.seconds)
+  if secs then redis.call('HINCRBY', ak, f .. '|seconds', math.floor(secs)) end
+  if type(data.language) == 'string' and data.language ~= '' then
+    redis.call('HINCRBY', ak, f .. '|language|' .. data.language, 1)
+    if secs then redis.call('HINCRBY', ak, f .. '|seconds|' .. data.language, math.floor(secs)) end
+  end
+end
+
 -- emit appends an event and keeps the statistics of it, in the same script as the change it
 -- reports: routing is the one owner of the figures, and each event is counted exactly once.
 local function emit(typ, conv, adv, data)
   count(data, typ)
   day_stats(typ, conv, data)
+  keep(typ, conv, data)
   if data and data.waited then
     if typ == 'conversation.assigned' then observe('answer', tonumber(data.waited)) end
     if typ == 'conversation.abandoned' then observe('abandon', tonumber(data.waited)) end

@@ -20,7 +20,7 @@ async function main() {
   $('who').textContent = account.name;
   for (const [id, key] of [['alerts-title', 'alerts'], ['queues-title', 'queues'], ['advocates-title', 'advocates'],
     ['cases-title', 'cases'], ['volume-title', 'chart_volume'], ['answer-title', 'chart_answer'], ['to-console', 'console_title'],
-    ['to-desk', 'desk_title']]) {
+    ['to-desk', 'desk_title'], ['to-reports', 'reports_title']]) {
     $(id).textContent = t(key);
   }
   $('to-admin').textContent = t('admin_link');
