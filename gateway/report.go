@@ -95,7 +95,7 @@ func ParseRange(from, to string) (time.Time, time.Time, error) {
 // Build returns the report of the days from to to (both included), grouped by period; public
 // suppresses small cells. Errors: routing.EInvalid for a bad range; Redis errors wrapped.
 func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, public bool) (Report, error) {
-	days, err := r.engine.Figures(ctx, from, to)
+	days, err := r.engine.Statistics().Days(ctx, from, to)
 	if err != nil {
 		return Report{}, fmt.Errorf("gateway: report: %w", err)
 	}

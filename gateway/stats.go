@@ -9,7 +9,7 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// Stats shows the supervisor console routing's figures (Engine.Queues, Engine.Today). Routing
+// Stats shows the supervisor console routing's figures (Engine.Queues, Statistics().Today). Routing
 // keeps them, in the same scripts that change what they count; the gateway only shapes them for
 // the console. Safe for concurrent use.
 type Stats struct {
@@ -66,7 +66,7 @@ type Bucket struct {
 
 // Today returns today's (UTC) figures.
 func (st *Stats) Today(ctx context.Context) (Today, error) {
-	d, err := st.engine.Today(ctx)
+	d, err := st.engine.Statistics().Today(ctx)
 	if err != nil {
 		return Today{}, fmt.Errorf("gateway: stats: %w", err)
 	}

@@ -29,10 +29,11 @@ type DayFigures struct {
 	Counts map[string]int64
 }
 
-// Figures returns the long-lived counters of every UTC day from from to to (both included, as
+// Days returns the long-lived counters of every UTC day from from to to (both included, as
 // dates), in one pipelined round trip; a day nothing happened on has empty Counts. Errors:
 // EInvalid for a range that runs backwards or spans more than MaxFigureDays.
-func (e *Engine) Figures(ctx context.Context, from, to time.Time) ([]DayFigures, error) {
+func (st Statistics) Days(ctx context.Context, from, to time.Time) ([]DayFigures, error) {
+	e := st.e
 	first, last := DayNumber(from), DayNumber(to)
 	if last < first || last-first >= MaxFigureDays {
 		return nil, Errorf(EInvalid, "a range of 1 to %d days, from before to", MaxFigureDays)

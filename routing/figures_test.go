@@ -47,7 +47,7 @@ func TestFiguresCountAKnownMix(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	days, err := r.e.Figures(r.ctx, r.clock.Now(), r.clock.Now())
+	days, err := r.e.Statistics().Days(r.ctx, r.clock.Now(), r.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,14 +94,14 @@ func TestFiguresOutliveContent(t *testing.T) {
 	if ttl := rdb.TTL(r.ctx, key).Val(); ttl != -1 {
 		t.Fatalf("TTL of %s: got %v, want none (-1ns)", key, ttl)
 	}
-	days, err := r.e.Figures(r.ctx, r.clock.Now().AddDate(0, 0, -2), r.clock.Now())
+	days, err := r.e.Statistics().Days(r.ctx, r.clock.Now().AddDate(0, 0, -2), r.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(days) != 3 || days[2].Counts["arrived"] != 1 || len(days[0].Counts) != 0 {
 		t.Fatalf("got %+v, want three days, one arrival on the last", days)
 	}
-	if _, err := r.e.Figures(r.ctx, r.clock.Now(), r.clock.Now().AddDate(0, 0, -1)); routing.ErrorCode(err) != routing.EInvalid {
+	if _, err := r.e.Statistics().Days(r.ctx, r.clock.Now(), r.clock.Now().AddDate(0, 0, -1)); routing.ErrorCode(err) != routing.EInvalid {
 		t.Fatalf("backwards range: got %v, want invalid", err)
 	}
 }
@@ -135,7 +135,7 @@ func TestInboundIsOneRoundTrip(t *testing.T) {
 			t.Errorf("inbound %d: got %d Redis round trips, want 1", i, got)
 		}
 	}
-	days, err := e.Figures(ctx, clock.Now(), clock.Now())
+	days, err := e.Statistics().Days(ctx, clock.Now(), clock.Now())
 	if err != nil || days[0].Counts["arrived"] != 3 {
 		t.Fatalf("figures: got %v %v, want 3 arrivals counted", days, err)
 	}

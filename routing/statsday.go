@@ -35,9 +35,17 @@ type Bucket struct {
 	Abandoned int64
 }
 
+// Statistics reads the figures routing keeps: today's for the supervisor console, and the
+// de-identified day figures that outlive content, for reports.
+type Statistics struct{ e *Engine }
+
+// Statistics returns the engine's statistics.
+func (e *Engine) Statistics() Statistics { return Statistics{e} }
+
 // Today returns the current UTC day's figures, the buckets reaching into yesterday when the day
 // is younger than six hours.
-func (e *Engine) Today(ctx context.Context) (Day, error) {
+func (st Statistics) Today(ctx context.Context) (Day, error) {
+	e := st.e
 	now := e.now().UTC()
 	day := now.UnixMilli() / statsDay.Milliseconds()
 	d := Day{Date: time.UnixMilli(day * statsDay.Milliseconds()).UTC(), Counters: map[string]int64{}}
