@@ -305,6 +305,7 @@ func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, 
 		if v := form.Get("Hold"); v != "" && (v == "true") != p.Hold {
 			p.Hold = v == "true"
 			s.confEventLocked(cf, "participant-hold", p)
+			s.holdLocked(p, form)
 		}
 		if v := form.Get("Coaching"); v != "" {
 			p.Coaching = v == "true"
@@ -318,6 +319,24 @@ func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, 
 	}
 	s.mu.Unlock()
 	s.writeParticipant(w, http.StatusOK, confKey, callSid)
+}
+
+// holdLocked has a participant put on hold hear the HoldUrl (fetched with HoldMethod, GET by
+// default, as Twilio does), and one taken off hold rejoin.
+func (s *Sim) holdLocked(p *Participant, form url.Values) {
+	c := s.callBySid[p.CallSid]
+	if c == nil {
+		return
+	}
+	if !p.Hold {
+		c.control(ctlUnhold, nil)
+		return
+	}
+	method := strings.ToUpper(form.Get("HoldMethod"))
+	if method == "" {
+		method = http.MethodGet
+	}
+	c.control(ctlHold, &control{url: form.Get("HoldUrl"), method: method})
 }
 
 // removeParticipant takes the call out of the conference; it goes on with its TwiML after <Dial>.
