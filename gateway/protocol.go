@@ -48,6 +48,7 @@ type inFrame struct {
 	Service      string   `json:"service,omitempty"`
 	Alert        string   `json:"alert,omitempty"`
 	Mode         string   `json:"mode,omitempty"`
+	On           *bool    `json:"on,omitempty"` // call_hold, call_mute
 	// The contact desk's frames (protocol_desk.go).
 	Record  *recordFrame  `json:"record,omitempty"`
 	Consent *consentFrame `json:"consent,omitempty"`
@@ -156,7 +157,12 @@ func (f *inFrame) validate() error {
 		if !reLang.MatchString(f.Language) {
 			return bad("language must be a language code such as vi")
 		}
-	case FrameInterpreterRemove:
+	case FrameInterpreterRemove, FrameCallHangup:
+		return f.needConversation()
+	case FrameCallHold, FrameCallMute:
+		if f.On == nil {
+			return bad("on must be true or false")
+		}
 		return f.needConversation()
 	case FrameLanguages:
 		if len(f.Query) > 60 {

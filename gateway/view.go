@@ -14,21 +14,22 @@ import (
 // work's audited flow, never part of these views.
 
 type convView struct {
-	ID          string   `json:"id"`
-	Channel     string   `json:"channel"`
-	Language    string   `json:"language"`
-	Priority    int      `json:"priority"`
-	Tags        []string `json:"tags"`
-	State       string   `json:"state"`
-	Advocate    string   `json:"advocate,omitempty"`
-	Contact     string   `json:"contact,omitempty"`
-	Escalated   bool     `json:"escalated,omitempty"`
-	CreatedAt   string   `json:"created_at,omitempty"`
-	AnsweredAt  string   `json:"answered_at,omitempty"`
-	EndedAt     string   `json:"ended_at,omitempty"`
-	EndReason   string   `json:"end_reason,omitempty"`
-	Disposition string   `json:"disposition,omitempty"`
-	CaseID      string   `json:"case_id,omitempty"`
+	ID          string    `json:"id"`
+	Channel     string    `json:"channel"`
+	Language    string    `json:"language"`
+	Priority    int       `json:"priority"`
+	Tags        []string  `json:"tags"`
+	State       string    `json:"state"`
+	Advocate    string    `json:"advocate,omitempty"`
+	Contact     string    `json:"contact,omitempty"`
+	Escalated   bool      `json:"escalated,omitempty"`
+	CreatedAt   string    `json:"created_at,omitempty"`
+	AnsweredAt  string    `json:"answered_at,omitempty"`
+	EndedAt     string    `json:"ended_at,omitempty"`
+	EndReason   string    `json:"end_reason,omitempty"`
+	Disposition string    `json:"disposition,omitempty"`
+	CaseID      string    `json:"case_id,omitempty"`
+	Call        *callView `json:"call,omitempty"` // a voice conversation's line (voice.go)
 }
 
 func viewConversation(c routing.Conversation) convView {
@@ -40,7 +41,7 @@ func viewConversation(c routing.Conversation) convView {
 		ID: c.ID, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority, Tags: tags,
 		State: string(c.State), Advocate: c.Advocate, Contact: MaskContact(c.Contact), Escalated: c.Escalated,
 		CreatedAt: stamp(c.CreatedAt), AnsweredAt: stamp(c.AnsweredAt), EndedAt: stamp(c.EndedAt),
-		EndReason: c.EndReason, Disposition: string(c.Disposition), CaseID: c.CaseID,
+		EndReason: c.EndReason, Disposition: string(c.Disposition), CaseID: c.CaseID, Call: viewCall(c),
 	}
 }
 

@@ -35,6 +35,9 @@ export const Frame = Object.freeze({
   Record: "record",
   Consents: "consents",
   Blocked: "blocked",
+  CallHangup: "call_hangup",
+  CallHold: "call_hold",
+  CallMute: "call_mute",
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
@@ -66,6 +69,9 @@ export const EventType = Object.freeze({
   AdvocateJoined: "voice.advocate_joined",
   AdvocateMissed: "voice.advocate_missed",
   Supervisor: "voice.supervisor",
+  CallHold: "voice.hold",
+  CallMute: "voice.mute",
+  CallHungUp: "voice.hung_up",
 });
 
 // An advocate's chosen availability.
