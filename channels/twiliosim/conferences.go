@@ -293,7 +293,7 @@ func (s *Sim) listParticipants(w http.ResponseWriter, r *http.Request, confKey s
 	writeJSON(w, http.StatusOK, page(r, "participants", list))
 }
 
-// updateParticipant mutes, holds or sets coaching, posting the matching conference events.
+// updateParticipant mutes, holds, sets coaching or whether leaving ends the conference, posting the matching conference events.
 func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, form url.Values) {
 	s.mu.Lock()
 	cf, p := s.participantLocked(confKey, callSid)
@@ -306,6 +306,9 @@ func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, 
 			p.Hold = v == "true"
 			s.confEventLocked(cf, "participant-hold", p)
 			s.holdLocked(p, form)
+		}
+		if v := form.Get("EndConferenceOnExit"); v != "" {
+			p.EndOnExit = v == "true"
 		}
 		if v := form.Get("Coaching"); v != "" {
 			p.Coaching = v == "true"

@@ -138,6 +138,7 @@ func (c *Channel) Routes() []route.Route {
 		post(PathAdvocate, http.HandlerFunc(c.advocateStatus)),
 		post(PathSupervisor, http.HandlerFunc(c.supervisorStatus)),
 		post(PathHold, http.HandlerFunc(c.holdAudio)),
+		post(PathOutside, http.HandlerFunc(c.outsideStatus)),
 	}
 	if c.cfg.Interpreter != nil {
 		routes = append(routes, post(PathInterpreter, c.cfg.Interpreter.StatusHandler()))

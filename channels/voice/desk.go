@@ -87,7 +87,8 @@ func (c *Channel) Ended(ctx context.Context, convID string) error {
 	if err != nil {
 		return err
 	}
-	if conv.Channel != routing.Voice || (conv.State != routing.Closed && conv.State != routing.Wrapup) || conv.EndReason == "hangup" {
+	if conv.Channel != routing.Voice || (conv.State != routing.Closed && conv.State != routing.Wrapup) ||
+		conv.EndReason == "hangup" || conv.Meta[MetaHandedOff] == "true" { // gone, or talking with the party they were handed to
 		return nil
 	}
 	return c.sendOff(ctx, conv, "close")

@@ -14,7 +14,7 @@ import (
 // advocate's leg once it is in the caller's conference.
 func (l *line) connect(conv routing.Conversation, advID, endpoint string) twiliosim.CallInfo {
 	l.t.Helper()
-	l.available(routing.Advocate{ID: advID, Languages: []string{"en", "es"}, VoiceEndpoint: endpoint})
+	l.available(routing.Advocate{ID: advID, Languages: []string{"en", "es"}, VoiceEndpoint: endpoint, Skills: []string{"relay"}})
 	if _, err := l.eng.Accept(l.ctx, advID, conv.ID); err != nil {
 		l.t.Fatalf("Accept: %v", err)
 	}
@@ -141,5 +141,63 @@ func TestCallControls(t *testing.T) {
 		if !slices.Contains(evs, want) {
 			t.Errorf("events %v lack %s", evs, want)
 		}
+	}
+}
+
+// TestOutsidePartyAndHandOff: the advocate dials a service provider into the call, stays while
+// they talk, then leaves the caller with them; the close that follows does not cut the caller
+// off, and when the provider hangs up the caller hears the goodbye and the call ends. Relay calls
+// keep their tag throughout.
+func TestOutsidePartyAndHandOff(t *testing.T) {
+	l := newLine(t)
+	call, conv := l.callIn("+15551230004", "7") // through a relay operator
+	leg := l.connect(conv, "ana", "client:ana")
+	if err := l.ch.AddOutside(l.ctx, "ana", conv.ID, "1-800-799-7233"); routing.ErrorCode(err) != routing.EInvalid {
+		t.Fatalf("a number not in E.164: %v, want invalid", err)
+	}
+	if err := l.ch.LeaveCall(l.ctx, "ana", conv.ID); routing.ErrorCode(err) != routing.EConflict {
+		t.Fatalf("leaving with nobody to hand to: %v, want conflict", err)
+	}
+	const provider = "+18007997233"
+	mustOK(t, l.ch.AddOutside(l.ctx, "ana", conv.ID, provider))
+	name := voice.ConferenceName(conv.ID)
+	party, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == provider && c.Conference == name })
+	if !ok {
+		t.Fatal("the provider never joined the caller's conference")
+	}
+	l.eventually("the provider's answer recorded", func() bool { return l.conv(conv.ID).Meta[voice.MetaOutsideJoined] == "true" })
+	if err := l.ch.AddOutside(l.ctx, "ana", conv.ID, "+18005550199"); routing.ErrorCode(err) != routing.EConflict {
+		t.Fatalf("a second outside party: %v, want conflict", err)
+	}
+
+	mustOK(t, l.ch.LeaveCall(l.ctx, "ana", conv.ID))
+	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.Sid == leg.Sid && !c.Ended.IsZero() }); !ok {
+		t.Fatal("the advocate's leg is still up after leaving")
+	}
+	if info := call.Info(); !info.Ended.IsZero() || info.Conference != name {
+		t.Fatalf("the caller after the hand-off: %s in %q, want still with the provider", info.Status, info.Conference)
+	}
+	l.eventually("wrap-up", func() bool { return l.conv(conv.ID).State == routing.Wrapup })
+	mustOK(t, l.eng.Close(l.ctx, "ana", conv.ID, "referral", ""))
+	mustOK(t, l.ch.Ended(l.ctx, conv.ID))
+	if info := call.Info(); !info.Ended.IsZero() {
+		t.Fatal("closing a handed-off call cut the caller off")
+	}
+	if c := l.conv(conv.ID); !c.Has(routing.TagRelay) || c.EndReason != "handed_off" {
+		t.Errorf("after the hand-off: tags %v reason %q, want relay kept and handed_off", c.Tags, c.EndReason)
+	}
+
+	// The provider hangs up: the caller is not left alone on a silent line.
+	p, _ := l.sim.FindCall(party.Sid)
+	p.Hangup()
+	if !call.WaitSay(waitFor, "Your call with the hotline has ended") {
+		t.Fatalf("caller heard %q, want the goodbye", call.Info().Said())
+	}
+	if _, ok := call.WaitEnded(waitFor); !ok {
+		t.Fatal("the caller's leg is still up after the provider left")
+	}
+	evs := eventTypes(t, l.eng, conv.ID)
+	if n := len(slices.DeleteFunc(slices.Clone(evs), func(e string) bool { return e != voice.EvOutside })); n < 3 {
+		t.Errorf("events %v: want calling, joined and left of the outside party", evs)
 	}
 }
