@@ -19,12 +19,19 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// TestBrowserVoiceDesk: in Chromium at a phone's width, an advocate accepts a real call on the
-// Twilio stand-in, sees it ring their phone and then the connected line with its running timer,
-// holds the caller (who hears the hold message) and brings them back, mutes their own leg, and
-// hangs up: the caller hears the goodbye and their leg ends. The text composer is not shown on
-// the call. Every REST request is checked against Twilio's contract by the stand-in.
-func TestBrowserVoiceDesk(t *testing.T) {
+// voiceDeskCall is a console with one call accepted and connected, on the Twilio stand-in.
+type voiceDeskCall struct {
+	adv        context.Context
+	sim        *twiliosim.Sim
+	call       *twiliosim.Call
+	leg        twiliosim.CallInfo
+	name, conv string // the conference, and the call's panel selector
+}
+
+// connectedCall has ana, in Chromium at a phone's width, accept a real call on the stand-in and
+// waits until her phone is connected, checking the ringing line, the running timer, and that no
+// composer is shown.
+func connectedCall(t *testing.T) voiceDeskCall {
 	open := browser(t)
 	eng, desk := casestest.New(t, routing.Config{})
 	mux := http.NewServeMux()
@@ -81,9 +88,19 @@ func TestBrowserVoiceDesk(t *testing.T) {
 		return l.dataset.phase === "connected" && /^00:0[1-9]$/.test(l.querySelector(".call-timer").textContent); })()`, conv))
 	until(t, adv, "no composer on a call, and the line fits", fmt.Sprintf(`!document.querySelector('%s .composer') && document.documentElement.scrollWidth <= 360`, conv))
 	snapshot(t, adv, "voicedesk-connected-360")
+	return voiceDeskCall{adv: adv, sim: sim.Sim, call: call, leg: leg, name: name, conv: conv}
+}
 
+// TestBrowserVoiceDesk: in Chromium at a phone's width, an advocate accepts a real call on the
+// Twilio stand-in, sees it ring their phone and then the connected line with its running timer,
+// holds the caller (who hears the hold message) and brings them back, mutes their own leg, and
+// hangs up: the caller hears the goodbye and their leg ends. The text composer is not shown on
+// the call. Every REST request is checked against Twilio's contract by the stand-in.
+func TestBrowserVoiceDesk(t *testing.T) {
+	d := connectedCall(t)
+	adv, call, leg, name, conv, sim := d.adv, d.call, d.leg, d.name, d.conv, d
 	participant := func(callSid string) twiliosim.Participant {
-		for _, cf := range sim.Sim.Conferences() {
+		for _, cf := range sim.sim.Conferences() {
 			if cf.FriendlyName == name && cf.Status != "completed" {
 				for _, p := range cf.Participants {
 					if p.CallSid == callSid {
@@ -114,10 +131,42 @@ func TestBrowserVoiceDesk(t *testing.T) {
 	if _, ok := call.WaitEnded(10 * time.Second); !ok {
 		t.Fatal("the caller's leg did not end")
 	}
-	if !slices.ContainsFunc(call.Info().Said(), func(s string) bool { return s == "Your call with the hotline has ended. Thank you for calling; you can call again at any time. Goodbye." }) {
+	if !slices.ContainsFunc(call.Info().Said(), func(s string) bool {
+		return s == "Your call with the hotline has ended. Thank you for calling; you can call again at any time. Goodbye."
+	}) {
 		t.Errorf("the caller heard %q, want the goodbye", call.Info().Said())
 	}
 	until(t, adv, "call ended, timer stopped", fmt.Sprintf(`(() => { const l = document.querySelector('%s .call-line');
 		return l.dataset.phase === "ended" && !l.querySelector("button.call-hold") && !document.querySelector('%s .composer'); })()`, conv, conv))
 	snapshot(t, adv, "voicedesk-ended-360")
+}
+
+// TestBrowserVoiceDeskOutsideParty: the advocate types a provider's number, the provider joins
+// the call, and the advocate leaves the caller with them: the line says so, the caller stays on,
+// and when the provider hangs up the caller hears the goodbye.
+func TestBrowserVoiceDeskOutsideParty(t *testing.T) {
+	d := connectedCall(t)
+	step(t, d.adv, "open add a number", chromedp.Click(chromedp.CSS(d.conv+" button.call-add")))
+	step(t, d.adv, "type the number", chromedp.SendKeys(chromedp.CSS(d.conv+" .call-add-form input"), "(800) 799-7233"))
+	step(t, d.adv, "call it in", chromedp.Click(chromedp.CSS(d.conv+" .call-add-form button")))
+	party, ok := d.sim.WaitCall(10*time.Second, func(c twiliosim.CallInfo) bool { return c.To == "+18007997233" && c.Conference == d.name })
+	if !ok {
+		t.Fatal("the provider never joined the call")
+	}
+	until(t, d.adv, "the provider on the call", fmt.Sprintf(`document.querySelector('%s .call-outside')?.textContent.startsWith("•••• 7233 is on the call") &&
+		document.documentElement.scrollWidth <= 360`, d.conv))
+	snapshot(t, d.adv, "voicedesk-outside-360")
+	step(t, d.adv, "leave them together", chromedp.Click(chromedp.CSS(d.conv+" button.call-leave")))
+	until(t, d.adv, "handed over", fmt.Sprintf(`document.querySelector('%s .call-line').dataset.phase === "handed"`, d.conv))
+	if _, ok := d.sim.WaitCall(10*time.Second, func(c twiliosim.CallInfo) bool { return c.Sid == d.leg.Sid && !c.Ended.IsZero() }); !ok {
+		t.Fatal("the advocate's leg is still up after leaving")
+	}
+	if info := d.call.Info(); !info.Ended.IsZero() {
+		t.Fatal("the caller was cut off by the hand-over")
+	}
+	p, _ := d.sim.FindCall(party.Sid)
+	p.Hangup()
+	if !d.call.WaitSay(10*time.Second, "Your call with the hotline has ended") {
+		t.Fatalf("the caller heard %q, want the goodbye", d.call.Info().Said())
+	}
 }

@@ -66,7 +66,8 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		return nil
 	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary:
 		return cl.deskFrame(ctx, f)
-	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute:
+	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute,
+		FrameCallAdd, FrameCallLeave:
 		return cl.voiceFrame(ctx, f)
 	case FrameAckAlert:
 		if !cl.supervisor() {

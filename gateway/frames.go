@@ -27,6 +27,8 @@ const (
 	FrameCallHangup = "call_hangup"
 	FrameCallHold   = "call_hold" // on: true holds the caller, false brings them back
 	FrameCallMute   = "call_mute" // on: true mutes the advocate's leg, false unmutes it
+	FrameCallAdd    = "call_add"  // number: an outside party dialled into the call
+	FrameCallLeave  = "call_leave"
 
 	// The contact desk of a conversation (console_desk.go); each is also the server's answer.
 	FrameContactInfo = "contact_info"

@@ -22,6 +22,8 @@ type VoiceControl interface {
 	HangUp(ctx context.Context, advocateID, convID string) error
 	Hold(ctx context.Context, advocateID, convID string, on bool) error
 	Mute(ctx context.Context, advocateID, convID string, on bool) error
+	AddOutside(ctx context.Context, advocateID, convID, number string) error
+	LeaveCall(ctx context.Context, advocateID, convID string) error
 	// Ended sends off, with a goodbye, the caller of a call that was just closed.
 	Ended(ctx context.Context, convID string) error
 }
@@ -56,6 +58,10 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		return cl.ok(f, v.Hold(ctx, me, f.Conversation, *f.On))
 	case FrameCallMute:
 		return cl.ok(f, v.Mute(ctx, me, f.Conversation, *f.On))
+	case FrameCallAdd:
+		return cl.ok(f, v.AddOutside(ctx, me, f.Conversation, f.Number))
+	case FrameCallLeave:
+		return cl.ok(f, v.LeaveCall(ctx, me, f.Conversation))
 	case FrameSupervise:
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors listen in, whisper or join")
@@ -110,11 +116,23 @@ type callView struct {
 	ConnectedAt string `json:"connected_at,omitempty"`
 	Hold        bool   `json:"hold,omitempty"`
 	Muted       bool   `json:"muted,omitempty"`
+	// Outside is the outside party's leg: "calling" or "joined"; HandedOff once the advocate left
+	// the caller with them.
+	Outside   string `json:"outside,omitempty"`
+	HandedOff bool   `json:"handed_off,omitempty"`
 }
 
 func viewCall(c routing.Conversation) *callView {
 	if c.Channel != routing.Voice {
 		return nil
 	}
-	return &callView{ConnectedAt: c.Meta[voice.MetaAnsweredAt], Hold: c.Meta[voice.MetaHold] == "true", Muted: c.Meta[voice.MetaMuted] == "true"}
+	v := &callView{ConnectedAt: c.Meta[voice.MetaAnsweredAt], Hold: c.Meta[voice.MetaHold] == "true", Muted: c.Meta[voice.MetaMuted] == "true",
+		HandedOff: c.Meta[voice.MetaHandedOff] == "true"}
+	switch {
+	case c.Meta[voice.MetaOutsideJoined] == "true":
+		v.Outside = "joined"
+	case c.Meta[voice.MetaOutsideCall] != "":
+		v.Outside = "calling"
+	}
+	return v
 }

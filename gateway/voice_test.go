@@ -62,6 +62,14 @@ func (f *fakeVoice) Mute(ctx context.Context, advocateID, convID string, on bool
 	return f.control("mute "+strconv.FormatBool(on), advocateID, convID)
 }
 
+func (f *fakeVoice) AddOutside(ctx context.Context, advocateID, convID, number string) error {
+	return f.control("add "+number, advocateID, convID)
+}
+
+func (f *fakeVoice) LeaveCall(ctx context.Context, advocateID, convID string) error {
+	return f.control("leave", advocateID, convID)
+}
+
 func (f *fakeVoice) Ended(ctx context.Context, convID string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -61,6 +61,8 @@ func TestVoiceDeskFrames(t *testing.T) {
 		{"type": "call_hold", "conversation": id, "on": true},
 		{"type": "call_hold", "conversation": id, "on": false},
 		{"type": "call_mute", "conversation": id, "on": true},
+		{"type": "call_add", "conversation": id, "number": "+18007997233"},
+		{"type": "call_leave", "conversation": id},
 		{"type": "call_hangup", "conversation": id},
 	} {
 		ref := "r" + string(rune('0'+i))
@@ -73,7 +75,8 @@ func TestVoiceDeskFrames(t *testing.T) {
 	v.mu.Lock()
 	got := slices.Clone(v.controls)
 	v.mu.Unlock()
-	want := []string{"hold true beto " + id, "hold false beto " + id, "mute true beto " + id, "hangup beto " + id}
+	want := []string{"hold true beto " + id, "hold false beto " + id, "mute true beto " + id,
+		"add +18007997233 beto " + id, "leave beto " + id, "hangup beto " + id}
 	if !slices.Equal(got, want) {
 		t.Fatalf("controls %v, want %v", got, want)
 	}

@@ -3,7 +3,7 @@
 import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges, clock } from './common.js';
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
-import { setupVoice, voiceFrame, voicePanel } from './voicedesk.js';
+import { setupVoice, voiceFrame, voicePanel, voiceDial } from './voicedesk.js';
 import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
@@ -439,7 +439,7 @@ function showReferrals(results) {
     h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
     h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: async () => {
       deskAddReferral(convID, r);
-      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
+      if (state.convs.get(convID)?.conv?.channel === Channel.Voice) { voiceDial(convID, r.phone); $('ref-dialog').close(); return; } // dial them in      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
       const body = say(r.text ? 'referral_message_text' : 'referral_message', { Name: r.name, Phone: r.phone, Text: r.text, Hours: r.hours });
       conn.send({ type: Frame.Send, conversation: convID, body });
       $('ref-dialog').close();

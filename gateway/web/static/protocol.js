@@ -38,6 +38,8 @@ export const Frame = Object.freeze({
   CallHangup: "call_hangup",
   CallHold: "call_hold",
   CallMute: "call_mute",
+  CallAdd: "call_add",
+  CallLeave: "call_leave",
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
@@ -72,6 +74,7 @@ export const EventType = Object.freeze({
   CallHold: "voice.hold",
   CallMute: "voice.mute",
   CallHungUp: "voice.hung_up",
+  CallOutside: "voice.outside",
 });
 
 // An advocate's chosen availability.

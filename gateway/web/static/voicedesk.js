@@ -6,7 +6,7 @@ import { h, toast } from './common.js';
 import { Frame, EventType, Channel, State } from './protocol.js';
 
 let t, conn;
-const lines = new Map(); // conversation id → { conv, since, endedAt, hold, muted, hungUp, confirm }
+const lines = new Map(); // conversation id → { conv, since, endedAt, hold, muted, hungUp, confirm, outside, tail, handedOff, adding, number }
 
 export function setupVoice(texts, connection) {
   t = texts;
@@ -28,6 +28,7 @@ export function voiceFrame(f) {
     case EventType.AdvocateJoined: if (l) { l.since = Date.parse(f.at) || Date.now(); redraw(f.conversation); } return false;
     case EventType.CallHold: if (l) { l.hold = f.data?.on === 'true'; redraw(f.conversation); } return true;
     case EventType.CallMute: if (l) { l.muted = f.data?.on === 'true'; redraw(f.conversation); } return true;
+    case EventType.CallOutside: if (l) { onOutside(l, f.data || {}); redraw(f.conversation); } return true;
     case EventType.CallHungUp: if (l) { l.hungUp = true; l.endedAt ||= Date.now(); redraw(f.conversation); } return true;
     case EventType.Wrapup: if (l) l.endedAt ||= Date.now(); return false; // console.js redraws the conversation
     case EventType.Closed: case EventType.Abandoned: lines.delete(f.conversation); return false;
@@ -43,11 +44,14 @@ export function voicePanel(c) {
   const l = lineOf(c.id);
   l.conv = c;
   if (c.call?.connected_at && !l.since) l.since = Date.parse(c.call.connected_at);
-  if (c.call) { l.hold = !!c.call.hold; l.muted = !!c.call.muted; delete c.call; } // the view seeds; events follow
+  if (c.call) { // the view seeds; events follow
+    Object.assign(l, { hold: !!c.call.hold, muted: !!c.call.muted, outside: c.call.outside || '', handedOff: !!c.call.handed_off });
+    delete c.call;
+  }
   const ended = c.state === State.Wrapup || l.hungUp;
   if (ended) l.endedAt ||= Date.now();
   let phase = 'ringing';
-  if (ended) phase = l.hungUp || c.end_reason === 'advocate_hangup' ? 'ended' : 'left';
+  if (ended) phase = l.handedOff || c.end_reason === 'handed_off' ? 'handed' : l.hungUp || c.end_reason === 'advocate_hangup' ? 'ended' : 'left';
   else if (l.since && l.hold) phase = 'hold';
   else if (l.since) phase = 'connected';
   const live = !ended && !!l.since;
@@ -70,7 +74,54 @@ export function voicePanel(c) {
         text: l.hold ? t('call_resume') : t('call_hold'), onclick: () => send(Frame.CallHold, { on: !l.hold }) }),
       h('button.call-mute', { type: 'button', disabled: !live, 'aria-pressed': String(l.muted),
         text: l.muted ? t('call_unmute') : t('call_mute'), onclick: () => send(Frame.CallMute, { on: !l.muted }) }),
-      hangup));
+      h('button.call-add', { type: 'button', disabled: !live || !!l.outside, 'aria-expanded': String(!!l.adding),
+        text: t('call_add'), onclick: () => { l.adding = !l.adding; redraw(c.id); } }),
+      hangup),
+    !ended && l.outside ? outsideLine(c.id, l) : null,
+    !ended && live && l.adding && !l.outside ? addForm(c.id, l) : null);
+}
+
+// ---- an outside party: a referral or a typed number dialled into the call ----
+
+function onOutside(l, d) {
+  if (d.state === 'calling') { l.outside = 'calling'; l.tail = d.number || ''; l.adding = false; } // number: masked by the server
+  else if (d.state === 'ringing' || d.state === 'joined') l.outside = d.state === 'joined' ? 'joined' : 'calling';
+  else if (d.state === 'left') { l.outside = ''; if (!l.handedOff) toast(t('call_outside_left')); }
+}
+
+function outsideLine(id, l) {
+  return h('div.call-outside', { role: 'status' },
+    h('span', { text: t(l.outside === 'joined' ? 'call_outside_joined' : 'call_outside_calling', { Number: l.tail || '' }) }),
+    l.outside === 'joined' ? h('button.call-leave', { type: 'button', text: t('call_leave'), onclick: () => {
+      l.handedOff = true;
+      conn.send({ type: Frame.CallLeave, conversation: id });
+    } }) : null);
+}
+
+function addForm(id, l) {
+  const input = h('input', { type: 'tel', autocomplete: 'off', placeholder: '+1 800 555 1234', 'aria-label': t('call_add_number'), value: l.number || '' });
+  return h('form.call-add-form', { onsubmit: (e) => {
+    e.preventDefault();
+    conn.send({ type: Frame.CallAdd, conversation: id, number: e164(input.value) });
+  } }, input, h('button.primary', { type: 'submit', text: t('call_add_dial') }));
+}
+
+// e164 writes a North American number as +1…; others must be typed with their + and country code.
+function e164(s) {
+  const d = s.replace(/[^0-9]/g, '');
+  if (s.trim().startsWith('+')) return '+' + d;
+  if (d.length === 10) return '+1' + d;
+  if (d.length === 11 && d[0] === '1') return '+' + d;
+  return d;
+}
+
+// voiceDial opens the call's add-a-number form with a referral's number, for the advocate to dial.
+export function voiceDial(id, phone) {
+  const l = lines.get(id);
+  if (!l) return;
+  l.adding = true;
+  l.number = e164(phone);
+  redraw(id);
 }
 
 // duration is the time since the advocate's phone connected, frozen when the call ended.
