@@ -131,7 +131,7 @@ func viewCall(c routing.Conversation) *callView {
 	switch {
 	case c.Meta[voice.MetaOutsideJoined] == "true":
 		v.Outside = "joined"
-	case c.Meta[voice.MetaOutsideCall] != "":
+	case c.Meta[voice.MetaOutsideLeg] != "":
 		v.Outside = "calling"
 	}
 	return v

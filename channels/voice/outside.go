@@ -43,10 +43,17 @@ func (c *Channel) AddOutside(ctx context.Context, advocateID, convID, number str
 	if err != nil {
 		return err
 	}
-	if conv.Meta[MetaOutsideCall] != "" {
+	if conv.Meta[MetaOutsideLeg] != "" {
 		return routing.Errorf(routing.EConflict, "another number is already on this call")
 	}
+	// The leg is recorded before it is placed: its first status report may come before
+	// CreateCall returns, and must find it.
 	leg := nonce()
+	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaOutsideLeg: leg, MetaOutsideCall: "", MetaOutsideJoined: ""}); err != nil {
+		return err
+	}
+	c.publish(ctx, routing.Event{Type: EvOutside, Conversation: conv.ID, Advocate: conv.Advocate,
+		Data: map[string]string{"state": "calling", "number": lastFour(number)}})
 	p := &openapi.CreateCallParams{}
 	p.SetTo(number)
 	p.SetFrom(c.cfg.Number)
@@ -60,15 +67,22 @@ func (c *Channel) AddOutside(ctx context.Context, advocateID, convID, number str
 	if err != nil || call.Sid == nil {
 		// Twilio's error text quotes the number: log the code and status only.
 		c.log.Error("voice: outside call refused", "conversation", conv.ID, "err", twilio.Classify("outside call", err))
+		c.outsideGone(ctx, conv, leg)
 		return routing.Errorf(routing.EInternal, "the number could not be called; try again")
 	}
-	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaOutsideCall: *call.Sid, MetaOutsideLeg: leg, MetaOutsideJoined: ""}); err != nil {
-		c.hangUp(*call.Sid)
-		return err
+	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaOutsideCall: *call.Sid}); err != nil {
+		c.log.Warn("voice: outside call not recorded", "conversation", conv.ID, "err", err) // its leg nonce is: reports still find it
 	}
-	c.publish(ctx, routing.Event{Type: EvOutside, Conversation: conv.ID, Advocate: conv.Advocate,
-		Data: map[string]string{"state": "calling", "number": lastFour(number)}})
 	return nil
+}
+
+// outsideGone clears an outside leg that will never report (its call was refused) and tells the
+// console it left.
+func (c *Channel) outsideGone(ctx context.Context, conv routing.Conversation, leg string) {
+	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaOutsideLeg: "", MetaOutsideCall: "", MetaOutsideJoined: ""}); err != nil {
+		c.log.Error("voice: refused outside call not cleared", "conversation", conv.ID, "leg", leg, "err", err)
+	}
+	c.publish(ctx, routing.Event{Type: EvOutside, Conversation: conv.ID, Advocate: conv.Advocate, Data: map[string]string{"state": "left"}})
 }
 
 // LeaveCall takes the advocate off a call that an outside party has joined, leaving the caller
