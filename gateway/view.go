@@ -14,22 +14,23 @@ import (
 // work's audited flow, never part of these views.
 
 type convView struct {
-	ID          string    `json:"id"`
-	Channel     string    `json:"channel"`
-	Language    string    `json:"language"`
-	Priority    int       `json:"priority"`
-	Tags        []string  `json:"tags"`
-	State       string    `json:"state"`
-	Advocate    string    `json:"advocate,omitempty"`
-	Contact     string    `json:"contact,omitempty"`
-	Escalated   bool      `json:"escalated,omitempty"`
-	CreatedAt   string    `json:"created_at,omitempty"`
-	AnsweredAt  string    `json:"answered_at,omitempty"`
-	EndedAt     string    `json:"ended_at,omitempty"`
-	EndReason   string    `json:"end_reason,omitempty"`
-	Disposition string    `json:"disposition,omitempty"`
-	CaseID      string    `json:"case_id,omitempty"`
-	Call        *callView `json:"call,omitempty"` // a voice conversation's line (voice.go)
+	ID          string   `json:"id"`
+	Channel     string   `json:"channel"`
+	Language    string   `json:"language"`
+	Priority    int      `json:"priority"`
+	Tags        []string `json:"tags"`
+	State       string   `json:"state"`
+	Advocate    string   `json:"advocate,omitempty"`
+	Contact     string   `json:"contact,omitempty"`
+	Escalated   bool     `json:"escalated,omitempty"`
+	CreatedAt   string   `json:"created_at,omitempty"`
+	AnsweredAt  string   `json:"answered_at,omitempty"`
+	EndedAt     string   `json:"ended_at,omitempty"`
+	EndReason   string   `json:"end_reason,omitempty"`
+	Disposition string   `json:"disposition,omitempty"`
+	CaseID      string   `json:"case_id,omitempty"`
+
+	Call *callView `json:"call,omitempty"` // a voice conversation's line (voice.go)
 }
 
 func viewConversation(c routing.Conversation) convView {
