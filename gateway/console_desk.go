@@ -155,7 +155,11 @@ func (cl *client) closeConversation(ctx context.Context, f inFrame) error {
 			return err
 		}
 	}
-	return cl.ok(f, cl.s.engine.Close(ctx, cl.sess.Advocate, f.Conversation, routing.Disposition(f.Disposition), f.Note))
+	if err := cl.s.engine.Close(ctx, cl.sess.Advocate, f.Conversation, routing.Disposition(f.Disposition), f.Note); err != nil {
+		return err
+	}
+	cl.callEnded(ctx, f.Conversation)
+	return cl.ok(f, nil)
 }
 
 // sendRefused answers a send the contact's rules refused with the reason as a text id and its

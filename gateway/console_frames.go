@@ -41,6 +41,9 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameHistory:
 		return cl.history(ctx, f)
 	case FrameSend:
+		if refused, err := cl.textOnCall(ctx, f); refused || err != nil {
+			return err
+		}
 		m, err := e.Send(ctx, me, f.Conversation, f.Body)
 		if err != nil {
 			return cl.sendRefused(f, err)
@@ -63,7 +66,8 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		return nil
 	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return cl.deskFrame(ctx, f)
-	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise:
+	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute,
+		FrameCallAdd, FrameCallLeave:
 		return cl.voiceFrame(ctx, f)
 	case FrameAckAlert:
 		if !cl.supervisor() {

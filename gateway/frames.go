@@ -23,6 +23,13 @@ const (
 	FrameSupervise         = "supervise"
 	FrameAckAlert          = "ack_alert"
 
+	// The voice desk (voice.go): the advocate holding a call ends it, holds or mutes it.
+	FrameCallHangup = "call_hangup"
+	FrameCallHold   = "call_hold" // on: true holds the caller, false brings them back
+	FrameCallMute   = "call_mute" // on: true mutes the advocate's leg, false unmutes it
+	FrameCallAdd    = "call_add"  // number: an outside party dialled into the call
+	FrameCallLeave  = "call_leave"
+
 	// The contact desk of a conversation (console_desk.go); each is also the server's answer.
 	FrameContactInfo = "contact_info"
 	FrameRecordSave  = "record_save"

@@ -48,6 +48,8 @@ type inFrame struct {
 	Service      string   `json:"service,omitempty"`
 	Alert        string   `json:"alert,omitempty"`
 	Mode         string   `json:"mode,omitempty"`
+	On           *bool    `json:"on,omitempty"`     // call_hold, call_mute
+	Number       string   `json:"number,omitempty"` // call_add
 	// The contact desk's frames (protocol_desk.go).
 	Record  *recordFrame  `json:"record,omitempty"`
 	Consent *consentFrame `json:"consent,omitempty"`
@@ -62,6 +64,7 @@ var (
 	reRef     = regexp.MustCompile(`^[0-9A-Za-z._-]{0,64}$`)
 	reLang    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
 	reWord    = regexp.MustCompile(`^[a-z_]{1,40}$`)
+	reE164    = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
 // frameError is a refused frame: its message is safe to show in the console.
@@ -157,7 +160,17 @@ func (f *inFrame) validate() error {
 		if !reLang.MatchString(f.Language) {
 			return bad("language must be a language code such as vi")
 		}
-	case FrameInterpreterRemove:
+	case FrameInterpreterRemove, FrameCallHangup, FrameCallLeave:
+		return f.needConversation()
+	case FrameCallAdd:
+		if !reE164.MatchString(f.Number) {
+			return bad("number must be in international form, such as +18005551234")
+		}
+		return f.needConversation()
+	case FrameCallHold, FrameCallMute:
+		if f.On == nil {
+			return bad("on must be true or false")
+		}
 		return f.needConversation()
 	case FrameLanguages:
 		if len(f.Query) > 60 {

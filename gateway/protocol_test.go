@@ -17,6 +17,9 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"type":"transfer","conversation":"01HXYZ","language":"es"}`,
 		`{"type":"history","conversation":"01HXYZ","before":"1-1","limit":-5}`,
 		`{"type":"close","conversation":"01HXYZ","disposition":"tta","note":"x"}`,
+		`{"type":"call_hold","conversation":"01HXYZ","on":true}`, `{"type":"call_mute","conversation":"01HXYZ","on":"yes"}`,
+		`{"type":"call_hangup","conversation":"01HXYZ"}`, `{"type":"call_add","conversation":"01HXYZ","number":"+18007997233"}`,
+		`{"type":"call_add","conversation":"01HXYZ","number":"1-800-799-7233"}`, `{"type":"call_leave","conversation":"01HXYZ"}`, `{"type":"call_mute","conversation":"01HXYZ"}`,
 		`{"type":`, `[]`, `null`, `{"type":"hello"}{"type":"hello"}`, "\xff\xfe",
 	} {
 		f.Add([]byte(seed))
@@ -35,6 +38,9 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 		if fr.Type == "history" && (fr.Limit <= 0 || fr.Limit > maxHistory) {
 			t.Fatalf("history limit %d accepted", fr.Limit)
+		}
+		if (fr.Type == FrameCallHold || fr.Type == FrameCallMute) && fr.On == nil {
+			t.Fatalf("%s without on accepted", fr.Type)
 		}
 		if fr.Type == "send" && strings.TrimSpace(fr.Body) == "" {
 			t.Fatal("empty send accepted")

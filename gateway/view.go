@@ -29,6 +29,8 @@ type convView struct {
 	EndReason   string   `json:"end_reason,omitempty"`
 	Disposition string   `json:"disposition,omitempty"`
 	CaseID      string   `json:"case_id,omitempty"`
+
+	Call *callView `json:"call,omitempty"` // a voice conversation's line (voice.go)
 }
 
 func viewConversation(c routing.Conversation) convView {
@@ -40,7 +42,7 @@ func viewConversation(c routing.Conversation) convView {
 		ID: c.ID, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority, Tags: tags,
 		State: string(c.State), Advocate: c.Advocate, Contact: MaskContact(c.Contact), Escalated: c.Escalated,
 		CreatedAt: stamp(c.CreatedAt), AnsweredAt: stamp(c.AnsweredAt), EndedAt: stamp(c.EndedAt),
-		EndReason: c.EndReason, Disposition: string(c.Disposition), CaseID: c.CaseID,
+		EndReason: c.EndReason, Disposition: string(c.Disposition), CaseID: c.CaseID, Call: viewCall(c),
 	}
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 
+	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/interpreter"
 	"github.com/openhotline/hotline/routing"
 )
@@ -17,6 +18,14 @@ type VoiceControl interface {
 	RemoveInterpreter(ctx context.Context, advocateID, convID string) error
 	Supervise(ctx context.Context, sup routing.Advocate, convID, mode string) (string, error)
 	Interpreters() *interpreter.Catalog
+	// The voice desk: each is refused unless advocateID holds the call.
+	HangUp(ctx context.Context, advocateID, convID string) error
+	Hold(ctx context.Context, advocateID, convID string, on bool) error
+	Mute(ctx context.Context, advocateID, convID string, on bool) error
+	AddOutside(ctx context.Context, advocateID, convID, number string) error
+	LeaveCall(ctx context.Context, advocateID, convID string) error
+	// Ended sends off, with a goodbye, the caller of a call that was just closed.
+	Ended(ctx context.Context, convID string) error
 }
 
 // voiceFrame handles the interpreter and supervision frames.
@@ -43,6 +52,16 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		return nil
 	case FrameInterpreterRemove:
 		return cl.ok(f, v.RemoveInterpreter(ctx, me, f.Conversation))
+	case FrameCallHangup:
+		return cl.ok(f, v.HangUp(ctx, me, f.Conversation))
+	case FrameCallHold:
+		return cl.ok(f, v.Hold(ctx, me, f.Conversation, *f.On))
+	case FrameCallMute:
+		return cl.ok(f, v.Mute(ctx, me, f.Conversation, *f.On))
+	case FrameCallAdd:
+		return cl.ok(f, v.AddOutside(ctx, me, f.Conversation, f.Number))
+	case FrameCallLeave:
+		return cl.ok(f, v.LeaveCall(ctx, me, f.Conversation))
 	case FrameSupervise:
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors listen in, whisper or join")
@@ -58,4 +77,62 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		return nil
 	}
 	return bad("unknown frame type")
+}
+
+// textOnCall refuses a text reply on a call, with a reason the console says in the advocate's
+// language (text: a locale id): a call has no text deliverer, and the message would only fail
+// later in the outbox. refused is true when the frame has been answered.
+func (cl *client) textOnCall(ctx context.Context, f inFrame) (refused bool, err error) {
+	conv, err := cl.s.engine.Conversation(ctx, f.Conversation)
+	if err != nil {
+		return true, err
+	}
+	if conv.Channel != routing.Voice {
+		return false, nil
+	}
+	cl.send(map[string]any{"type": FrameError, "code": routing.EInvalid, "ref": f.Ref, "conversation": conv.ID,
+		"message": "a call has no text messages; speak with the caller", "text": "voice_no_text"})
+	return true, nil
+}
+
+// callEnded ends the caller's leg of a call just closed, so that nobody is left on hold. The close
+// stands either way; when the line could not be ended the advocate is told to hang up their phone,
+// which ends the conference and sends the caller off.
+func (cl *client) callEnded(ctx context.Context, convID string) {
+	v := cl.s.voice
+	if v == nil {
+		return
+	}
+	if err := v.Ended(context.WithoutCancel(ctx), convID); err != nil {
+		cl.s.log.Error("console: closed call's line not ended", "conversation", convID, "err", routing.ErrorMessage(err))
+		cl.send(map[string]any{"type": FrameError, "code": routing.EInternal, "conversation": convID,
+			"message": "the call is closed but the caller's line could not be ended; hang up your phone", "text": "voice_end_failed"})
+	}
+}
+
+// callView is a voice conversation's line as the console shows it: connected since, on hold,
+// muted (channels/voice records these on the conversation; they hold no personal data).
+type callView struct {
+	ConnectedAt string `json:"connected_at,omitempty"`
+	Hold        bool   `json:"hold,omitempty"`
+	Muted       bool   `json:"muted,omitempty"`
+	// Outside is the outside party's leg: "calling" or "joined"; HandedOff once the advocate left
+	// the caller with them.
+	Outside   string `json:"outside,omitempty"`
+	HandedOff bool   `json:"handed_off,omitempty"`
+}
+
+func viewCall(c routing.Conversation) *callView {
+	if c.Channel != routing.Voice {
+		return nil
+	}
+	v := &callView{ConnectedAt: c.Meta[voice.MetaAnsweredAt], Hold: c.Meta[voice.MetaHold] == "true", Muted: c.Meta[voice.MetaMuted] == "true",
+		HandedOff: c.Meta[voice.MetaHandedOff] == "true"}
+	switch {
+	case c.Meta[voice.MetaOutsideJoined] == "true":
+		v.Outside = "joined"
+	case c.Meta[voice.MetaOutsideLeg] != "":
+		v.Outside = "calling"
+	}
+	return v
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -17,6 +18,9 @@ type fakeVoice struct {
 	connectErr error
 	interp     []string // "advocate conversation language"
 	supervised []string // "supervisor conversation mode"
+	controls   []string // "hangup|hold true|mute false advocate conversation"
+	ended      []string // conversations whose caller Ended sent off
+	holder     func(advocateID, convID string) error
 }
 
 func (f *fakeVoice) Connect(ctx context.Context, conv routing.Conversation, adv routing.Advocate) error {
@@ -45,6 +49,47 @@ func (f *fakeVoice) Supervise(ctx context.Context, sup routing.Advocate, convID,
 }
 
 func (f *fakeVoice) Interpreters() *interpreter.Catalog { return f.catalog }
+
+func (f *fakeVoice) HangUp(ctx context.Context, advocateID, convID string) error {
+	return f.control("hangup", advocateID, convID)
+}
+
+func (f *fakeVoice) Hold(ctx context.Context, advocateID, convID string, on bool) error {
+	return f.control("hold "+strconv.FormatBool(on), advocateID, convID)
+}
+
+func (f *fakeVoice) Mute(ctx context.Context, advocateID, convID string, on bool) error {
+	return f.control("mute "+strconv.FormatBool(on), advocateID, convID)
+}
+
+func (f *fakeVoice) AddOutside(ctx context.Context, advocateID, convID, number string) error {
+	return f.control("add "+number, advocateID, convID)
+}
+
+func (f *fakeVoice) LeaveCall(ctx context.Context, advocateID, convID string) error {
+	return f.control("leave", advocateID, convID)
+}
+
+func (f *fakeVoice) Ended(ctx context.Context, convID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended = append(f.ended, convID)
+	return nil
+}
+
+// control records a call control as "what advocate conversation"; like the channel it refuses
+// anyone but the advocate holding the call.
+func (f *fakeVoice) control(what, advocateID, convID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.holder != nil {
+		if err := f.holder(advocateID, convID); err != nil {
+			return err
+		}
+	}
+	f.controls = append(f.controls, what+" "+advocateID+" "+convID)
+	return nil
+}
 
 func (f *fakeVoice) calls() (connected, interp, supervised []string) {
 	f.mu.Lock()

@@ -12,7 +12,7 @@ import (
 // Line is one thing that happened on a call, in order: what the caller heard (say, play), what
 // they pressed (digits), and where the call went (redirect, dial, conference, hangup).
 type Line struct {
-	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, leave, hangup, reject, no-answer, error, unsupported
+	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, hold, unhold, leave, hangup, reject, no-answer, error, unsupported
 	Text     string
 	Language string
 	At       time.Time
@@ -67,6 +67,8 @@ const (
 	ctlRedirect
 	ctlHangup
 	ctlKick
+	ctlHold   // the participant was put on hold: play url (or Twilio's default music)
+	ctlUnhold // the participant is back in the conference
 )
 
 type control struct {

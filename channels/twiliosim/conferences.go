@@ -293,7 +293,7 @@ func (s *Sim) listParticipants(w http.ResponseWriter, r *http.Request, confKey s
 	writeJSON(w, http.StatusOK, page(r, "participants", list))
 }
 
-// updateParticipant mutes, holds or sets coaching, posting the matching conference events.
+// updateParticipant mutes, holds, sets coaching or whether leaving ends the conference, posting the matching conference events.
 func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, form url.Values) {
 	s.mu.Lock()
 	cf, p := s.participantLocked(confKey, callSid)
@@ -305,6 +305,10 @@ func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, 
 		if v := form.Get("Hold"); v != "" && (v == "true") != p.Hold {
 			p.Hold = v == "true"
 			s.confEventLocked(cf, "participant-hold", p)
+			s.holdLocked(p, form)
+		}
+		if v := form.Get("EndConferenceOnExit"); v != "" {
+			p.EndOnExit = v == "true"
 		}
 		if v := form.Get("Coaching"); v != "" {
 			p.Coaching = v == "true"
@@ -318,6 +322,24 @@ func (s *Sim) updateParticipant(w http.ResponseWriter, confKey, callSid string, 
 	}
 	s.mu.Unlock()
 	s.writeParticipant(w, http.StatusOK, confKey, callSid)
+}
+
+// holdLocked has a participant put on hold hear the HoldUrl (fetched with HoldMethod, GET by
+// default, as Twilio does), and one taken off hold rejoin.
+func (s *Sim) holdLocked(p *Participant, form url.Values) {
+	c := s.callBySid[p.CallSid]
+	if c == nil {
+		return
+	}
+	if !p.Hold {
+		c.control(ctlUnhold, nil)
+		return
+	}
+	method := strings.ToUpper(form.Get("HoldMethod"))
+	if method == "" {
+		method = http.MethodGet
+	}
+	c.control(ctlHold, &control{url: form.Get("HoldUrl"), method: method})
 }
 
 // removeParticipant takes the call out of the conference; it goes on with its TwiML after <Dial>.

@@ -300,6 +300,10 @@ func (c *call) conference(d *document, n node) (*document, bool) {
 			return nil, false
 		case ctlDigits:
 			c.line(Line{Kind: "digits", Text: ctl.digits})
+		case ctlHold:
+			c.onHold(ctl)
+		case ctlUnhold:
+			c.line(Line{Kind: "unhold", Text: n.Text})
 		default:
 			c.sim.leaveConference(c, "left")
 			c.line(Line{Kind: "leave", Text: n.Text})
@@ -308,6 +312,17 @@ func (c *call) conference(d *document, n node) (*document, bool) {
 		}
 	}
 	return nil, true
+}
+
+// onHold plays what a participant put on hold hears: the HoldUrl's Say and Play, as the wait URL
+// is played, or Twilio's default music when none was given.
+func (c *call) onHold(ctl control) {
+	if ctl.url == "" {
+		c.line(Line{Kind: "hold", Text: "(default hold music)"})
+		return
+	}
+	c.line(Line{Kind: "hold", Text: pathOf(ctl.url)})
+	c.hold(ctl.url, ctl.method)
 }
 
 // hold plays the conference's wait URL to a caller waiting alone, as Twilio does. Twilio plays it

@@ -50,6 +50,9 @@ const (
 type Calls interface {
 	CreateCall(params *openapi.CreateCallParams) (*openapi.ApiV2010Call, error)
 	UpdateCall(sid string, params *openapi.UpdateCallParams) (*openapi.ApiV2010Call, error)
+	// The call controls (desk.go): the caller's conference and its legs.
+	ListConference(params *openapi.ListConferenceParams) ([]openapi.ApiV2010Conference, error)
+	UpdateParticipant(conferenceSid, callSid string, params *openapi.UpdateParticipantParams) (*openapi.ApiV2010Participant, error)
 }
 
 // Config is what a Channel needs. Engine, Space, Calls, PublicURL and Number are required.
@@ -134,6 +137,8 @@ func (c *Channel) Routes() []route.Route {
 		post(PathStatus, http.HandlerFunc(c.callStatus)),
 		post(PathAdvocate, http.HandlerFunc(c.advocateStatus)),
 		post(PathSupervisor, http.HandlerFunc(c.supervisorStatus)),
+		post(PathHold, http.HandlerFunc(c.holdAudio)),
+		post(PathOutside, http.HandlerFunc(c.outsideStatus)),
 	}
 	if c.cfg.Interpreter != nil {
 		routes = append(routes, post(PathInterpreter, c.cfg.Interpreter.StatusHandler()))

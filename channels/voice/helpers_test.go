@@ -131,8 +131,23 @@ func (f *fakeCalls) UpdateCall(sid string, p *openapi.UpdateCallParams) (*openap
 	if f.updated == nil {
 		f.updated = map[string]string{}
 	}
-	f.updated[sid] = *p.Status
+	switch {
+	case p.Status != nil:
+		f.updated[sid] = *p.Status
+	case p.Twiml != nil:
+		f.updated[sid] = "twiml"
+	}
 	return &openapi.ApiV2010Call{Sid: &sid}, nil
+}
+
+// The call controls are tried end to end on the stand-in (desk_test.go); here they only answer.
+func (f *fakeCalls) ListConference(p *openapi.ListConferenceParams) ([]openapi.ApiV2010Conference, error) {
+	sid := "CF" + strings.Repeat("0", 32)
+	return []openapi.ApiV2010Conference{{Sid: &sid}}, nil
+}
+
+func (f *fakeCalls) UpdateParticipant(cf, callSid string, p *openapi.UpdateParticipantParams) (*openapi.ApiV2010Participant, error) {
+	return &openapi.ApiV2010Participant{CallSid: &callSid}, nil
 }
 
 func (f *fakeCalls) last(tb testing.TB) *openapi.CreateCallParams {

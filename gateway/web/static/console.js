@@ -3,6 +3,7 @@
 import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges, clock } from './common.js';
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
+import { setupVoice, voiceFrame, voicePanel, voiceDial } from './voicedesk.js';
 import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText, refusalText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
@@ -33,6 +34,7 @@ async function main() {
     $('conn').classList.toggle('down', !up);
   });
   setupDesk(t, conn);
+  setupVoice(t, conn);
   setInterval(tickOffers, 1000);
   document.addEventListener('keydown', onKey);
 }
@@ -56,7 +58,7 @@ function showPresence(status, reason, missed) {
 // ---- frames from the server ----
 
 function onFrame(f) {
-  if (deskFrame(f)) return;
+  if (deskFrame(f) || voiceFrame(f)) return;
   switch (f.type) {
     case Frame.Snapshot: return onSnapshot(f);
     case EventType.Offer: return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
@@ -277,14 +279,17 @@ function renderConv(s, keepScroll) {
           onclick: () => conn.send({ type: Frame.InterpreterRemove, conversation: c.id }) }) : null,
         h('button.flag', { type: 'button', text: t('flag_case'), onclick: () => openFlag(c.id) }),
         h('button.close.danger', { type: 'button', text: t('close_conversation'), onclick: () => openClose(c.id) }))),
+    voicePanel(c),
     (c.tags || []).includes(Tag.Relay) ? h('div.notice.relay', { role: 'note', text: t('relay_notice') }) : null,
     s.interp ? h('div.notice.interp', { role: 'status', text: s.interp }) : null,
     s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
-    wrap ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
+    wrap && c.channel === Channel.Voice ? h('div.notice', { text: t('wrapup') }) : null, // the call's line says who ended it
+    wrap && c.channel !== Channel.Voice ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
     deskPanel(c.id),
     list,
     h('div.typing', {}),
-    wrap ? null : h('div.composer', {}, text, h('button.primary.send', { type: 'button', text: t('send'), onclick: () => send(c.id) }), canned));
+    // A call has no text to send: its line and controls are in voicePanel.
+    wrap || c.channel === Channel.Voice ? null : h('div.composer', {}, text, h('button.primary.send', { type: 'button', text: t('send'), onclick: () => send(c.id) }), canned));
   s.el = el;
   if (old) old.replaceWith(el);
   requestAnimationFrame(() => { list.scrollTop = keepScroll ? 0 : list.scrollHeight; });
@@ -434,7 +439,7 @@ function showReferrals(results) {
     h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
     h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: async () => {
       deskAddReferral(convID, r);
-      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
+      if (state.convs.get(convID)?.conv?.channel === Channel.Voice) { voiceDial(convID, r.phone); $('ref-dialog').close(); return; } // dial them in      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
       const body = say(r.text ? 'referral_message_text' : 'referral_message', { Name: r.name, Phone: r.phone, Text: r.text, Hours: r.hours });
       conn.send({ type: Frame.Send, conversation: convID, body });
       $('ref-dialog').close();

@@ -36,6 +36,11 @@ export const Frame = Object.freeze({
   Record: "record",
   Consents: "consents",
   Blocked: "blocked",
+  CallHangup: "call_hangup",
+  CallHold: "call_hold",
+  CallMute: "call_mute",
+  CallAdd: "call_add",
+  CallLeave: "call_leave",
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
@@ -67,6 +72,10 @@ export const EventType = Object.freeze({
   AdvocateJoined: "voice.advocate_joined",
   AdvocateMissed: "voice.advocate_missed",
   Supervisor: "voice.supervisor",
+  CallHold: "voice.hold",
+  CallMute: "voice.mute",
+  CallHungUp: "voice.hung_up",
+  CallOutside: "voice.outside",
 });
 
 // An advocate's chosen availability.

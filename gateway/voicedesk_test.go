@@ -1,0 +1,83 @@
+package gateway
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/openhotline/hotline/routing"
+)
+
+// acceptCall has the console's advocate take a new call and returns its conversation id.
+func acceptCall(t *testing.T, s *testServer, c *console) string {
+	t.Helper()
+	c.sendFrame(map[string]any{"type": "presence", "status": "available", "ref": "p"})
+	c.await("presence ok", func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == "p" })
+	r := inbound(t, s.engine, routing.Inbound{Channel: routing.Voice, NoMessage: true, NewConversation: true})
+	c.await("call offer", isEvent(routing.EvOffer, r.Conversation.ID))
+	c.sendFrame(map[string]any{"type": "accept", "conversation": r.Conversation.ID})
+	c.await("accepted", isType("accepted"))
+	return r.Conversation.ID
+}
+
+// TestClosingACallSendsTheCallerOff is the regression for a closed call that left its caller on
+// hold: the console's close reaches the voice channel, which ends the caller's leg.
+func TestClosingACallSendsTheCallerOff(t *testing.T) {
+	t.Parallel()
+	v := &fakeVoice{}
+	s := mustServer(t, serverOpts{voice: v})
+	c := dialConsole(t, s, mustAccount(t, s, "ana"), "")
+	c.await("snapshot", isType("snapshot"))
+	id := acceptCall(t, s, c)
+	c.sendFrame(map[string]any{"type": "close", "conversation": id, "disposition": "crisis", "ref": "c"})
+	c.await("close ok", func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == "c" })
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !slices.Equal(v.ended, []string{id}) {
+		t.Fatalf("callers sent off %v, want %s", v.ended, id)
+	}
+}
+
+// TestVoiceDeskFrames: text on a call is refused with a reason the console can say in the
+// advocate's language; hold, mute and hang up reach the voice channel for the advocate holding
+// the call, and a frame without its on/off is refused before it gets there.
+func TestVoiceDeskFrames(t *testing.T) {
+	t.Parallel()
+	v := &fakeVoice{}
+	s := mustServer(t, serverOpts{voice: v})
+	c := dialConsole(t, s, mustAccount(t, s, "beto"), "")
+	c.await("snapshot", isType("snapshot"))
+	id := acceptCall(t, s, c)
+
+	c.sendFrame(map[string]any{"type": "send", "conversation": id, "body": "hello", "ref": "s"})
+	f := c.await("send refused", func(f map[string]any) bool { return f["type"] == "error" && f["ref"] == "s" })
+	if f["text"] != "voice_no_text" || f["code"] != routing.EInvalid {
+		t.Fatalf("text on a call: %v, want invalid with voice_no_text", f)
+	}
+	if msgs, _ := s.engine.History(t.Context(), id, "", 10); len(msgs) != 0 {
+		t.Fatalf("text on a call was recorded: %v", msgs)
+	}
+
+	for i, fr := range []map[string]any{
+		{"type": "call_hold", "conversation": id, "on": true},
+		{"type": "call_hold", "conversation": id, "on": false},
+		{"type": "call_mute", "conversation": id, "on": true},
+		{"type": "call_add", "conversation": id, "number": "+18007997233"},
+		{"type": "call_leave", "conversation": id},
+		{"type": "call_hangup", "conversation": id},
+	} {
+		ref := "r" + string(rune('0'+i))
+		fr["ref"] = ref
+		c.sendFrame(fr)
+		c.await(fr["type"].(string)+" ok", func(f map[string]any) bool { return f["type"] == "ok" && f["ref"] == ref })
+	}
+	c.sendFrame(map[string]any{"type": "call_mute", "conversation": id, "ref": "bad"})
+	c.await("mute without on refused", func(f map[string]any) bool { return f["type"] == "error" && f["message"] == "on must be true or false" })
+	v.mu.Lock()
+	got := slices.Clone(v.controls)
+	v.mu.Unlock()
+	want := []string{"hold true beto " + id, "hold false beto " + id, "mute true beto " + id,
+		"add +18007997233 beto " + id, "leave beto " + id, "hangup beto " + id}
+	if !slices.Equal(got, want) {
+		t.Fatalf("controls %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,147 @@
+// The voice desk of the advocate console: a call's line (ringing your phone, connected, on hold,
+// caller left), the time since the advocate's phone connected, and hold, mute and hang up
+// (docs/console-protocol.md, "The voice desk"). The line follows the voice.* events; a reloaded
+// console starts from the conversation's `call` view.
+import { h, toast } from './common.js';
+import { Frame, EventType, Channel, State } from './protocol.js';
+
+let t, conn;
+const lines = new Map(); // conversation id → { conv, since, endedAt, hold, muted, hungUp, confirm, outside, tail, handedOff, adding, number }
+
+export function setupVoice(texts, connection) {
+  t = texts;
+  conn = connection;
+  setInterval(tick, 1000);
+}
+
+function lineOf(id) {
+  let l = lines.get(id);
+  if (!l) { l = { since: 0, endedAt: 0, hold: false, muted: false, hungUp: false, confirm: 0 }; lines.set(id, l); }
+  return l;
+}
+
+// voiceFrame takes the frames of the voice desk; true when it consumed f.
+export function voiceFrame(f) {
+  const l = lines.get(f.conversation);
+  switch (f.type) {
+    case EventType.AdvocateRinging: if (l) { l.since = 0; redraw(f.conversation); } return false;
+    case EventType.AdvocateJoined: if (l) { l.since = Date.parse(f.at) || Date.now(); redraw(f.conversation); } return false;
+    case EventType.CallHold: if (l) { l.hold = f.data?.on === 'true'; redraw(f.conversation); } return true;
+    case EventType.CallMute: if (l) { l.muted = f.data?.on === 'true'; redraw(f.conversation); } return true;
+    case EventType.CallOutside: if (l) { onOutside(l, f.data || {}); redraw(f.conversation); } return true;
+    case EventType.CallHungUp: if (l) { l.hungUp = true; l.endedAt ||= Date.now(); redraw(f.conversation); } return true;
+    case EventType.Wrapup: if (l) l.endedAt ||= Date.now(); return false; // console.js redraws the conversation
+    case EventType.Closed: case EventType.Abandoned: lines.delete(f.conversation); return false;
+    case Frame.Error: if (f.text && t.raw[f.text]) { toast(t(f.text), true); return true; } return false;
+  }
+  return false;
+}
+
+// voicePanel is the call's line and its controls, for the conversation view c; null unless c is
+// a call.
+export function voicePanel(c) {
+  if (c.channel !== Channel.Voice) return null;
+  const l = lineOf(c.id);
+  l.conv = c;
+  if (c.call?.connected_at && !l.since) l.since = Date.parse(c.call.connected_at);
+  if (c.call) { // the view seeds; events follow
+    Object.assign(l, { hold: !!c.call.hold, muted: !!c.call.muted, outside: c.call.outside || '', handedOff: !!c.call.handed_off });
+    delete c.call;
+  }
+  const ended = c.state === State.Wrapup || l.hungUp;
+  if (ended) l.endedAt ||= Date.now();
+  let phase = 'ringing';
+  if (ended) phase = l.handedOff || c.end_reason === 'handed_off' ? 'handed' : l.hungUp || c.end_reason === 'advocate_hangup' ? 'ended' : 'left';
+  else if (l.since && l.hold) phase = 'hold';
+  else if (l.since) phase = 'connected';
+  const live = !ended && !!l.since;
+  const send = (type, extra) => conn.send({ type, conversation: c.id, ...extra });
+  const hangup = h('button.call-hangup.danger', { type: 'button',
+    text: l.confirm > Date.now() ? t('call_hangup_confirm') : t('call_hangup'),
+    onclick: () => {
+      // Two steps: a stray click must not cut off a person in crisis.
+      if (l.confirm > Date.now()) { l.confirm = 0; send(Frame.CallHangup); return; }
+      l.confirm = Date.now() + 4000;
+      redraw(c.id);
+      setTimeout(() => redraw(c.id), 4100);
+    } });
+  return h(`div.call-line`, { 'data-phase': phase, role: 'group', 'aria-label': t('call_line') },
+    h('span.call-state', { role: 'status', text: t('call_state_' + phase) }),
+    h('span.call-timer', { 'aria-label': t('call_timer'), text: duration(l) }),
+    l.muted && !ended ? h('span.badge.call-muted', { text: t('call_muted') }) : null,
+    ended ? null : h('div.call-controls', {},
+      h('button.call-hold', { type: 'button', disabled: !live, 'aria-pressed': String(l.hold),
+        text: l.hold ? t('call_resume') : t('call_hold'), onclick: () => send(Frame.CallHold, { on: !l.hold }) }),
+      h('button.call-mute', { type: 'button', disabled: !live, 'aria-pressed': String(l.muted),
+        text: l.muted ? t('call_unmute') : t('call_mute'), onclick: () => send(Frame.CallMute, { on: !l.muted }) }),
+      h('button.call-add', { type: 'button', disabled: !live || !!l.outside, 'aria-expanded': String(!!l.adding),
+        text: t('call_add'), onclick: () => { l.adding = !l.adding; redraw(c.id); } }),
+      hangup),
+    !ended && l.outside ? outsideLine(c.id, l) : null,
+    !ended && live && l.adding && !l.outside ? addForm(c.id, l) : null);
+}
+
+// ---- an outside party: a referral or a typed number dialled into the call ----
+
+function onOutside(l, d) {
+  if (d.state === 'calling') { l.outside = 'calling'; l.tail = d.number || ''; l.adding = false; } // number: masked by the server
+  else if (d.state === 'ringing' || d.state === 'joined') l.outside = d.state === 'joined' ? 'joined' : 'calling';
+  else if (d.state === 'left') { l.outside = ''; if (!l.handedOff) toast(t('call_outside_left')); }
+}
+
+function outsideLine(id, l) {
+  return h('div.call-outside', { role: 'status' },
+    h('span', { text: t(l.outside === 'joined' ? 'call_outside_joined' : 'call_outside_calling', { Number: l.tail || '' }) }),
+    l.outside === 'joined' ? h('button.call-leave', { type: 'button', text: t('call_leave'), onclick: () => {
+      l.handedOff = true;
+      conn.send({ type: Frame.CallLeave, conversation: id });
+    } }) : null);
+}
+
+function addForm(id, l) {
+  const input = h('input', { type: 'tel', autocomplete: 'off', placeholder: '+1 800 555 1234', 'aria-label': t('call_add_number'), value: l.number || '' });
+  return h('form.call-add-form', { onsubmit: (e) => {
+    e.preventDefault();
+    conn.send({ type: Frame.CallAdd, conversation: id, number: e164(input.value) });
+  } }, input, h('button.primary', { type: 'submit', text: t('call_add_dial') }));
+}
+
+// e164 writes a North American number as +1…; others must be typed with their + and country code.
+function e164(s) {
+  const d = s.replace(/[^0-9]/g, '');
+  if (s.trim().startsWith('+')) return '+' + d;
+  if (d.length === 10) return '+1' + d;
+  if (d.length === 11 && d[0] === '1') return '+' + d;
+  return d;
+}
+
+// voiceDial opens the call's add-a-number form with a referral's number, for the advocate to dial.
+export function voiceDial(id, phone) {
+  const l = lines.get(id);
+  if (!l) return;
+  l.adding = true;
+  l.number = e164(phone);
+  redraw(id);
+}
+
+// duration is the time since the advocate's phone connected, frozen when the call ended.
+function duration(l) {
+  if (!l.since) return '';
+  const s = Math.max(0, Math.floor(((l.endedAt || Date.now()) - l.since) / 1000));
+  const mm = String(Math.floor(s / 60) % 60).padStart(2, '0'), ss = String(s % 60).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+function redraw(id) {
+  const l = lines.get(id);
+  const el = document.querySelector(`article.conv[data-conv="${id}"] .call-line`);
+  if (l?.conv && el) el.replaceWith(voicePanel(l.conv));
+}
+
+function tick() {
+  for (const [id, l] of lines) {
+    if (!l.since || l.endedAt) continue;
+    const el = document.querySelector(`article.conv[data-conv="${id}"] .call-timer`);
+    if (el) el.textContent = duration(l);
+  }
+}
