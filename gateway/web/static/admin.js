@@ -29,12 +29,19 @@ const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 async function load() {
   $('list-error').textContent = '';
+  let got;
   try {
-    st.accounts = (await api('/api/admin/accounts')).accounts;
+    got = (await api('/api/admin/accounts')).accounts;
   } catch (err) {
     $('list-error').textContent = err.message;
     return;
   }
+  // The list is rebuilt only when something changed: a rebuild every 15 s would take the focus
+  // (or a click) from the row an admin is on.
+  const seen = JSON.stringify(got);
+  if (seen === st.seen) return;
+  st.accounts = got;
+  st.seen = seen;
   render();
 }
 

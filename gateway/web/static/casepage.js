@@ -185,5 +185,5 @@ function wire() {
     e.preventDefault();
     act('close', { outcome: $('close-outcome').value, note: $('close-note').value }, $('close-error'));
   });
-  setInterval(() => { if (current && !$('view-case').classList.contains('hidden')) $('case-sla').replaceChildren(sla(current.case)); }, 1000);
+  setInterval(() => { if (current && !$('view-case').classList.contains('hidden')) $('case-sla')?.replaceChildren(sla(current.case)); }, 1000); // absent while the page is being rebuilt
 }
