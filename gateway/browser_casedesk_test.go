@@ -138,6 +138,12 @@ func TestBrowserCaseDesk(t *testing.T) {
 	until(t, sup, "stopped in the list", fmt.Sprintf(`!!document.querySelector('.case-row[data-case="%s"] [data-sla="stopped"]')`, flagged.ID))
 	step(t, sup, "the console", chromedp.Navigate(s.URL()+"/supervisor"))
 	until(t, sup, "stopped on the console", fmt.Sprintf(`[...document.querySelectorAll("#cases tbody tr")].some(tr => tr.querySelector('a[href="/cases/%s"]') && tr.querySelector(".sla-stopped"))`, flagged.ID))
+	// The console's clocks move in place too: the focused case link survives a tick.
+	link := fmt.Sprintf(`document.querySelector('#cases a[href="/cases/%s"]')`, flagged.ID)
+	until(t, sup, "the case link focused and marked", `(() => { const a = `+link+`; a.focus(); a.dataset.mark = "1";
+		a.closest('tr').querySelector('.sla-stopped').dataset.old = "1"; return document.activeElement === a; })()`)
+	until(t, sup, "the console's clock ticked", `!`+link+`.closest('tr').querySelector('.sla-stopped').dataset.old`)
+	until(t, sup, "the same case link still focused", `(() => { const a = `+link+`; return a.dataset.mark === "1" && document.activeElement === a; })()`)
 	k, _ := s.cases.Case(ctx, flagged.ID)
 	if k.State != cases.CaseClosed || k.Outcome != cases.OutcomeReported || k.Disclosures[0].Basis != cases.ExceptionChildAbuse {
 		t.Fatalf("case: %s %s %+v", k.State, k.Outcome, k.Disclosures)

@@ -166,12 +166,26 @@ function appendMessage(m) {
 // case desk.
 function renderCases() {
   const now = Date.now();
-  table($('cases'), [t('cases'), t('flag_urgency'), t('sla_due'), ''], cases.slice(0, 30).map((c) => {
-    const left = c.due_at ? (Date.parse(c.due_at) - now) / 1000 : null;
-    let due = left === null ? '—' : left < 0 ? h('span.late', { text: `${t('sla_overdue')} ${duration(-left)}` }) : duration(left);
-    if (c.sla_stopped_at) due = h('span.sla-stopped', { text: t('desk_sla_stopped', { Time: duration((Date.parse(c.sla_stopped_at) - Date.parse(c.created_at)) / 1000) }) });
-    return [h('a.case-link', { href: `/cases/${c.id}`, text: c.ref || c.id }), t('urgency_' + c.urgency), due, t('desk_state_' + c.state)];
-  }));
+  const shown = cases.slice(0, 30);
+  // The table is rebuilt only when the cases changed; each second only the clocks move, in
+  // place, so a case link with the keyboard's focus (or under a click) is not swapped away.
+  const seen = JSON.stringify(shown);
+  if (seen === renderCases.seen) {
+    const rows = $('cases').querySelectorAll('tbody tr');
+    shown.forEach((c, i) => rows[i]?.children[2]?.replaceChildren(caseDue(c, now)));
+    return;
+  }
+  renderCases.seen = seen;
+  table($('cases'), [t('cases'), t('flag_urgency'), t('sla_due'), ''], shown.map((c) =>
+    [h('a.case-link', { href: `/cases/${c.id}`, text: c.ref || c.id }), t('urgency_' + c.urgency), caseDue(c, now), t('desk_state_' + c.state)]));
+}
+
+// caseDue is a case's SLA clock as a node: stopped once reported or closed, overdue, or left.
+function caseDue(c, now) {
+  if (c.sla_stopped_at) return h('span.sla-stopped', { text: t('desk_sla_stopped', { Time: duration((Date.parse(c.sla_stopped_at) - Date.parse(c.created_at)) / 1000) }) });
+  const left = c.due_at ? (Date.parse(c.due_at) - now) / 1000 : null;
+  if (left === null) return document.createTextNode('—');
+  return left < 0 ? h('span.late', { text: `${t('sla_overdue')} ${duration(-left)}` }) : document.createTextNode(duration(left));
 }
 
 function svg(tag, attrs, ...kids) {
