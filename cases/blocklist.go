@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
@@ -59,7 +58,7 @@ func (s *Desk) BlockAs(ctx context.Context, who string, role routing.Role, conta
 		reason = "blocked"
 	}
 	key := s.eng.Contacts().Key(contact)
-	e := BlockEntry{ID: s.eng.NewID(), Masked: maskContact(contact), Reason: reason, Until: until, By: who, At: s.now()}
+	e := BlockEntry{ID: s.eng.NewID(), Masked: routing.MaskContact(contact), Reason: reason, Until: until, By: who, At: s.now()}
 	old, err := s.getHash(ctx, s.keys.blocksByKey(), key)
 	if err != nil {
 		return BlockEntry{}, err
@@ -157,24 +156,4 @@ func (s *Desk) getHash(ctx context.Context, key, field string) (string, error) {
 		return "", fmt.Errorf("cases: read %s: %w", key, err)
 	}
 	return v, nil
-}
-
-// maskContact hides an address as the consoles do: a phone number keeps its last four digits, an
-// email address its first letter and domain; anything else is hidden.
-func maskContact(addr string) string {
-	addr = strings.TrimSpace(addr)
-	if at := strings.LastIndexByte(addr, '@'); at > 0 && !strings.Contains(addr, ":") {
-		first, _ := utf8.DecodeRuneInString(addr)
-		return string(first) + "•••@" + addr[at+1:]
-	}
-	var digits []rune
-	for _, r := range addr {
-		if unicode.IsDigit(r) {
-			digits = append(digits, r)
-		}
-	}
-	if len(digits) >= 4 {
-		return "•••• " + string(digits[len(digits)-4:])
-	}
-	return "••••"
 }

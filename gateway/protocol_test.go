@@ -78,23 +78,6 @@ func TestDecodeFrame(t *testing.T) {
 	}
 }
 
-func TestMaskContact(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"+15551237788", "•••• 7788"},
-		{"+1 (555) 123-7788", "•••• 7788"},
-		{"maria.lopez@example.org", "m•••@example.org"},
-		{"client:visitor42", "••••"},
-		{"sip:alice@pbx.example", "••••"},
-		{"", ""},
-		{"12", "••••"},
-	}
-	for _, tt := range tests {
-		if got := MaskContact(tt.in); got != tt.want {
-			t.Errorf("MaskContact(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestMaskEventData(t *testing.T) {
 	tests := []struct{ key, val, want string }{
 		{"from", "in", "in"},

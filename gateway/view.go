@@ -40,7 +40,7 @@ func viewConversation(c routing.Conversation) convView {
 	}
 	return convView{
 		ID: c.ID, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority, Tags: tags,
-		State: string(c.State), Advocate: c.Advocate, Contact: MaskContact(c.Contact), Escalated: c.Escalated,
+		State: string(c.State), Advocate: c.Advocate, Contact: routing.MaskContact(c.Contact), Escalated: c.Escalated,
 		CreatedAt: stamp(c.CreatedAt), AnsweredAt: stamp(c.AnsweredAt), EndedAt: stamp(c.EndedAt),
 		EndReason: c.EndReason, Disposition: string(c.Disposition), CaseID: c.CaseID, Call: viewCall(c),
 	}
@@ -137,29 +137,6 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// MaskContact hides a contact address: a phone number keeps its last four digits ("•••• 7788"),
-// an email address its first letter and domain ("m•••@example.org"), anything else is hidden.
-func MaskContact(addr string) string {
-	addr = strings.TrimSpace(addr)
-	if addr == "" {
-		return ""
-	}
-	if at := strings.LastIndexByte(addr, '@'); at > 0 && !strings.Contains(addr, ":") {
-		first := []rune(addr[:at])[0]
-		return string(first) + "•••@" + addr[at+1:]
-	}
-	var digits []rune
-	for _, r := range addr {
-		if unicode.IsDigit(r) {
-			digits = append(digits, r)
-		}
-	}
-	if len(digits) >= 4 && !strings.Contains(addr, ":") {
-		return "•••• " + string(digits[len(digits)-4:])
-	}
-	return "••••"
-}
-
 // maskValue masks event data that names a contact or looks like a phone number or an email
 // address: event data comes from every channel and must not leak identifiers to consoles.
 // Millisecond timestamps are kept where the key says they are times, and message ids under "mid"
@@ -167,7 +144,7 @@ func MaskContact(addr string) string {
 func maskValue(key, val string) string {
 	switch strings.ToLower(key) {
 	case "contact", "phone", "email", "address", "caller", "callee", "number", "from_number", "to_number":
-		return MaskContact(val)
+		return routing.MaskContact(val)
 	}
 	if timeKey(strings.ToLower(key)) || idKey(strings.ToLower(key), val) {
 		return val
@@ -202,10 +179,10 @@ var (
 
 // maskText masks every email address and phone number inside a free text (an error detail).
 func maskText(s string) string {
-	s = reEmail.ReplaceAllStringFunc(s, MaskContact)
+	s = reEmail.ReplaceAllStringFunc(s, routing.MaskContact)
 	return rePhone.ReplaceAllStringFunc(s, func(m string) string {
 		if phoneLike(m) {
-			return MaskContact(m)
+			return routing.MaskContact(m)
 		}
 		return m
 	})
