@@ -23,7 +23,7 @@ func TestPacketHoldsOnlyTheContactsOfPeopleWhoConsented(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, disc, err := r.d.ReportTo(r.ctx, "sam", c.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD"})
+	_, disc, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestPacketHoldsWhatWasKnownWhenReported(t *testing.T) {
 		Scope: cases.ScopeReport, With: cases.ShareLawEnforcement, Granted: true}); err != nil {
 		t.Fatal(err)
 	}
-	_, disc, err := r.d.ReportTo(r.ctx, "sam", c.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD"})
+	_, disc, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD"})
 	if err != nil {
 		t.Fatal(err)
 	}

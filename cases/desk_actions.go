@@ -72,7 +72,7 @@ func (s *Desk) Assign(ctx context.Context, who string, role routing.Role, caseID
 	if assignee != "" && !validID(assignee) {
 		return Case{}, routing.Errorf(routing.EInvalid, "account %q is not an account id", assignee)
 	}
-	if strings.TrimSpace(who) == "" || (role != routing.RoleSupervisor && role != routing.RoleAdmin) {
+	if strings.TrimSpace(who) == "" || !deskRole(role) {
 		return Case{}, routing.Errorf(routing.EForbidden, "assigning a case needs a supervisor")
 	}
 	now := s.now()
@@ -90,6 +90,11 @@ func (s *Desk) Assign(ctx context.Context, who string, role routing.Role, caseID
 		Data: map[string]string{"ref": c.Ref, "to": assignee}})
 	s.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: who, Source: "assigned"})
 	return c, nil
+}
+
+// deskRole says whether an account in role may act on the case desk (assign, report, close).
+func deskRole(role routing.Role) bool {
+	return role == routing.RoleSupervisor || role == routing.RoleAdmin
 }
 
 // ReportInput is a supervisor's report of a case to an outside agency.
@@ -128,12 +133,12 @@ func (in ReportInput) normalize() (ReportInput, error) {
 // to share with in.To unless a documented exception is chosen and its grounds named. The first
 // report stops the case's SLA clock. Errors: EInvalid, routing.ENotFound, EConflict (closed),
 // EForbidden.
-func (s *Desk) ReportTo(ctx context.Context, supervisorID, caseID string, in ReportInput) (Case, Disclosure, error) {
+func (s *Desk) ReportTo(ctx context.Context, supervisorID string, role routing.Role, caseID string, in ReportInput) (Case, Disclosure, error) {
 	in, err := in.normalize()
 	if err != nil {
 		return Case{}, Disclosure{}, err
 	}
-	if strings.TrimSpace(supervisorID) == "" {
+	if strings.TrimSpace(supervisorID) == "" || !deskRole(role) {
 		return Case{}, Disclosure{}, routing.Errorf(routing.EForbidden, "reporting needs a supervisor")
 	}
 	ledger, err := s.Consents(ctx, caseID, "")
@@ -160,7 +165,7 @@ func (s *Desk) ReportTo(ctx context.Context, supervisorID, caseID string, in Rep
 		return Case{}, Disclosure{}, err
 	}
 	s.settleCase(ctx, supervisorID, c, alertID)
-	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: routing.RoleSupervisor, Action: AuditReport, Target: c.ID,
+	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: role, Action: AuditReport, Target: c.ID,
 		Data: map[string]string{"ref": c.Ref, "to": in.To, "basis": basis, "disclosure": disc.ID,
 			"contact_shared": fmt.Sprint(disc.ContactShared), "supplemental": fmt.Sprint(disc.Supplemental)}})
 	s.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: supervisorID, Source: "reported"})
@@ -171,7 +176,7 @@ func (s *Desk) ReportTo(ctx context.Context, supervisorID, caseID string, in Rep
 // CloseWithOutcome closes a case with an outcome and a note (sealed). OutcomeReported needs a
 // report on record, OutcomeOther a note. Errors: EInvalid, routing.ENotFound, EConflict (closed
 // already, or "reported" with no report made).
-func (s *Desk) CloseWithOutcome(ctx context.Context, supervisorID, caseID string, outcome Outcome, note string) (Case, error) {
+func (s *Desk) CloseWithOutcome(ctx context.Context, supervisorID string, role routing.Role, caseID string, outcome Outcome, note string) (Case, error) {
 	note = strings.TrimSpace(note)
 	if !slices.Contains(Outcomes, outcome) {
 		return Case{}, routing.Errorf(routing.EInvalid, "outcome %q must be one of reported, referred, lacking_info, not_trafficking, other", outcome)
@@ -182,7 +187,7 @@ func (s *Desk) CloseWithOutcome(ctx context.Context, supervisorID, caseID string
 	if len(note) > maxSummary || !utf8.ValidString(note) {
 		return Case{}, routing.Errorf(routing.EInvalid, "note must be text of at most %d bytes", maxSummary)
 	}
-	if strings.TrimSpace(supervisorID) == "" {
+	if strings.TrimSpace(supervisorID) == "" || !deskRole(role) {
 		return Case{}, routing.Errorf(routing.EForbidden, "closing a case needs a supervisor")
 	}
 	now := s.now()
@@ -197,7 +202,7 @@ func (s *Desk) CloseWithOutcome(ctx context.Context, supervisorID, caseID string
 		return Case{}, err
 	}
 	s.settleCase(ctx, supervisorID, c, alertID)
-	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: routing.RoleSupervisor, Action: AuditClose, Target: c.ID,
+	s.appendAudit(ctx, AuditEntry{Who: supervisorID, Role: role, Action: AuditClose, Target: c.ID,
 		Data: map[string]string{"ref": c.Ref, "outcome": string(outcome)}})
 	s.publishCase(ctx, EvCaseUpdated, c, CaseReport{By: supervisorID, Source: "closed"})
 	return c, nil

@@ -34,19 +34,19 @@ func TestReportToNeedsConsentOrNamedExceptionAndStopsTheClock(t *testing.T) {
 		"unknown exception":    {To: cases.ShareLawEnforcement, Agency: "Chicago PD", Exception: "because", Grounds: "x"},
 		"hotline":              {To: cases.ShareHotline, Agency: "us"},
 	} {
-		_, _, err := r.d.ReportTo(r.ctx, "sam", c.ID, in)
+		_, _, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, in)
 		if routing.ErrorCode(err) != routing.EInvalid {
 			t.Errorf("%s: got %v, want invalid", name, err)
 		}
 	}
-	_, _, err := r.d.ReportTo(r.ctx, "sam", c.ID, le)
+	_, _, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, le)
 	wantErrCode(t, err, routing.EForbidden)
 	if got, _ := r.d.Case(r.ctx, c.ID); len(got.Disclosures) != 0 || got.State == cases.CaseReported {
 		t.Fatalf("refused reports changed the case: %s %+v", got.State, got.Disclosures)
 	}
 
 	le.Exception, le.Grounds = cases.ExceptionChildAbuse, "The person reported is 15."
-	got, disc, err := r.d.ReportTo(r.ctx, "sam", c.ID, le)
+	got, disc, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, le)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestReportToNeedsConsentOrNamedExceptionAndStopsTheClock(t *testing.T) {
 		t.Errorf("grounds stored in clear: %s", raw)
 	}
 	r.clock.Advance(time.Hour)
-	_, again, err := r.d.ReportTo(r.ctx, "sam", c.ID, le)
+	_, again, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, le)
 	if err != nil || !again.Supplemental {
 		t.Fatalf("second report: %+v %v, want supplemental", again, err)
 	}
@@ -105,20 +105,20 @@ func TestCloseWithOutcomeAssignAndNotes(t *testing.T) {
 		t.Errorf("note stored in clear")
 	}
 
-	_, err = r.d.CloseWithOutcome(r.ctx, "sam", c.ID, cases.OutcomeReported, "")
+	_, err = r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.OutcomeReported, "")
 	wantErrCode(t, err, routing.EConflict)
-	_, err = r.d.CloseWithOutcome(r.ctx, "sam", c.ID, "gone", "")
+	_, err = r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, c.ID, "gone", "")
 	wantErrCode(t, err, routing.EInvalid)
-	_, err = r.d.CloseWithOutcome(r.ctx, "sam", c.ID, cases.OutcomeOther, "")
+	_, err = r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.OutcomeOther, "")
 	wantErrCode(t, err, routing.EInvalid)
-	closed, err := r.d.CloseWithOutcome(r.ctx, "sam", c.ID, cases.OutcomeReferred, "Referred to legal aid.")
+	closed, err := r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.OutcomeReferred, "Referred to legal aid.")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if closed.State != cases.CaseClosed || closed.Outcome != cases.OutcomeReferred || closed.ClockRunning() || closed.ClosedNote != "Referred to legal aid." {
 		t.Fatalf("closed: %+v", closed)
 	}
-	_, err = r.d.CloseWithOutcome(r.ctx, "sam", c.ID, cases.OutcomeReferred, "")
+	_, err = r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.OutcomeReferred, "")
 	wantErrCode(t, err, routing.EConflict)
 
 	f, err := r.d.CaseFile(r.ctx, c.Ref)
@@ -142,7 +142,7 @@ func TestQueryFiltersAndOrdersBySLA(t *testing.T) {
 	slow := r.flag("ana", r.held("ana", "+13125550151").ID, cases.CaseInput{Urgency: cases.NonUrgent, Summary: "farm workers housed in a barn"})
 	fast := r.flag("ana", r.held("ana", "+13125550152").ID, cases.CaseInput{Indicators: []string{cases.IndImminent}, Summary: "threatened tonight"})
 	done := r.flag("ana", r.held("ana", "+13125550153").ID, cases.CaseInput{Urgency: cases.NonUrgent, Summary: "nail salon"})
-	if _, err := r.d.CloseWithOutcome(r.ctx, "sam", done.ID, cases.OutcomeNotTrafficking, ""); err != nil {
+	if _, err := r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, done.ID, cases.OutcomeNotTrafficking, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.d.Assign(r.ctx, "sam", routing.RoleSupervisor, slow.ID, "sam"); err != nil {
@@ -294,5 +294,39 @@ func TestAssignRecordsTheRoleOfWhoAssigned(t *testing.T) {
 	}
 	if roles["sam"] != routing.RoleSupervisor || roles["root"] != routing.RoleAdmin || len(roles) != 2 {
 		t.Errorf("assignments audited with roles %v, want sam supervisor, root admin", roles)
+	}
+}
+
+// The audit says in which role a case was reported and closed: an admin's report is an admin's,
+// and an advocate's session cannot report or close at all.
+func TestReportAndCloseAuditTheRealRole(t *testing.T) {
+	r := newCasesRig(t, cases.Config{})
+	conv := r.held("ana", "+13125550143")
+	c := r.flag("ana", conv.ID, cases.CaseInput{Type: cases.CaseLabor, Indicators: []string{cases.IndMinor}})
+	le := cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD",
+		Exception: cases.ExceptionChildAbuse, Grounds: "The person reported is 15."}
+	_, _, err := r.d.ReportTo(r.ctx, "ana", routing.RoleAdvocate, c.ID, le)
+	wantErrCode(t, err, routing.EForbidden)
+	_, err = r.d.CloseWithOutcome(r.ctx, "ana", routing.RoleAdvocate, c.ID, cases.OutcomeReferred, "")
+	wantErrCode(t, err, routing.EForbidden)
+
+	if _, _, err := r.d.ReportTo(r.ctx, "ada", routing.RoleAdmin, c.ID, le); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.d.CloseWithOutcome(r.ctx, "ada", routing.RoleAdmin, c.ID, cases.OutcomeReported, ""); err != nil {
+		t.Fatal(err)
+	}
+	f, err := r.d.CaseFile(r.ctx, c.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]routing.Role{}
+	for _, a := range f.Audit {
+		if a.Who == "ada" {
+			seen[a.Action] = a.Role
+		}
+	}
+	if seen[cases.AuditReport] != routing.RoleAdmin || seen[cases.AuditClose] != routing.RoleAdmin {
+		t.Fatalf("audit roles for ada: %v, want admin for report and close", seen)
 	}
 }

@@ -27,14 +27,14 @@ func TestDeskWritesNoClearTextAtRest(t *testing.T) {
 	if _, err := r.d.AddNote(r.ctx, "sam", routing.RoleSupervisor, c.ID, "Spoke with Maria's sister"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.d.ReportTo(r.ctx, "sam", c.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD",
+	if _, _, err := r.d.ReportTo(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Chicago PD",
 		Exception: cases.ExceptionChildAbuse, Grounds: "Maria is 15"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.d.BlockFor(r.ctx, "ana", routing.RoleAdvocate, conv.ID, r.clock.Now().Add(24*time.Hour), "abusive"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.d.CloseWithOutcome(r.ctx, "sam", c.ID, cases.OutcomeOther, "Maria moved to a shelter"); err != nil {
+	if _, err := r.d.CloseWithOutcome(r.ctx, "sam", routing.RoleSupervisor, c.ID, cases.OutcomeOther, "Maria moved to a shelter"); err != nil {
 		t.Fatal(err)
 	}
 	secrets := []string{"5550142", "555-0142", "555 0142", "Golden Lotus", "Maria"}

@@ -34,20 +34,20 @@ func TestFiguresCountCasesAndRecords(t *testing.T) {
 	urgent := r.flag("ana", one.ID, cases.CaseInput{Type: cases.CaseLabor, Urgency: cases.Urgent, Summary: "passport kept"})
 	r.clock.Advance(10 * time.Minute)
 	report := cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "County sheriff", Exception: cases.ExceptionImminent, Grounds: "threats"}
-	if _, _, err := r.d.ReportTo(r.ctx, "sue", urgent.ID, report); err != nil {
+	if _, _, err := r.d.ReportTo(r.ctx, "sue", routing.RoleSupervisor, urgent.ID, report); err != nil {
 		t.Fatal(err)
 	}
 	report.To, report.Agency = "provider:shelter", "Safe House"
-	if _, _, err := r.d.ReportTo(r.ctx, "sue", urgent.ID, report); err != nil {
+	if _, _, err := r.d.ReportTo(r.ctx, "sue", routing.RoleSupervisor, urgent.ID, report); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.d.CloseWithOutcome(r.ctx, "sue", urgent.ID, cases.OutcomeReported, ""); err != nil {
+	if _, err := r.d.CloseWithOutcome(r.ctx, "sue", routing.RoleSupervisor, urgent.ID, cases.OutcomeReported, ""); err != nil {
 		t.Fatal(err)
 	}
 	// A non-urgent case closed the next day, after its 24 h.
 	slow := r.flag("ben", two.ID, cases.CaseInput{Type: cases.CaseSex, Urgency: cases.NonUrgent, Summary: "a tip"})
 	r.clock.Advance(25 * time.Hour)
-	if _, err := r.d.CloseWithOutcome(r.ctx, "sue", slow.ID, cases.OutcomeNotTrafficking, ""); err != nil {
+	if _, err := r.d.CloseWithOutcome(r.ctx, "sue", routing.RoleSupervisor, slow.ID, cases.OutcomeNotTrafficking, ""); err != nil {
 		t.Fatal(err)
 	}
 

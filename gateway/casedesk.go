@@ -181,7 +181,7 @@ func (s *Server) deskReport(c echo.Context) error {
 	if e != nil {
 		return s.refuse(c, e)
 	}
-	k, d, err := s.cases.ReportTo(c.Request().Context(), sessionOf(c).Advocate, c.Param("id"), in)
+	k, d, err := s.cases.ReportTo(c.Request().Context(), sessionOf(c).Advocate, sessionOf(c).Role, c.Param("id"), in)
 	if err != nil {
 		return s.engineRefusal(c, err, map[string]string{routing.EForbidden: "desk_err_no_consent"})
 	}
@@ -193,7 +193,7 @@ func (s *Server) deskClose(c echo.Context) error {
 	if e != nil {
 		return s.refuse(c, e)
 	}
-	k, err := s.cases.CloseWithOutcome(c.Request().Context(), sessionOf(c).Advocate, c.Param("id"), cases.Outcome(q.Outcome), q.Note)
+	k, err := s.cases.CloseWithOutcome(c.Request().Context(), sessionOf(c).Advocate, sessionOf(c).Role, c.Param("id"), cases.Outcome(q.Outcome), q.Note)
 	if err != nil {
 		keys := map[string]string{}
 		if routing.ErrorCode(err) == routing.EConflict && q.Outcome == string(cases.OutcomeReported) {

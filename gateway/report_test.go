@@ -66,7 +66,7 @@ func reportMix(t *testing.T, s *testServer, e *routing.Engine, desk *cases.Desk,
 	k, err := desk.Flag(ctx, "ana", call, cases.CaseInput{Type: cases.CaseLabor, Urgency: cases.Urgent, Summary: "wages kept"})
 	must(err)
 	clock.Advance(5 * time.Minute)
-	_, _, err = desk.ReportTo(ctx, "sam", k.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Sheriff",
+	_, _, err = desk.ReportTo(ctx, "sam", routing.RoleSupervisor, k.ID, cases.ReportInput{To: cases.ShareLawEnforcement, Agency: "Sheriff",
 		Exception: cases.ExceptionImminent, Grounds: "threats"})
 	must(err)
 	_, err = desk.SaveRecord(ctx, "ana", routing.RoleAdvocate, cases.ContactRecord{ConversationID: call, ContactType: routing.DispTip,
