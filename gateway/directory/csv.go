@@ -22,12 +22,7 @@ func WriteCSV(w io.Writer, entries []Entry) error {
 	cw := csv.NewWriter(w)
 	cw.Write(Columns)
 	for _, e := range entries {
-		conf := "no"
-		if e.Confidential {
-			conf = "yes"
-		}
-		row := []string{e.ID, e.Name, e.Phone, e.Text, e.Email, e.Site, join(e.States), join(e.Cities), join(e.Services),
-			join(e.Languages), e.Hours, join(e.Populations), conf, e.Notes}
+		row := Row(e)
 		for i := range row {
 			row[i] = guard(row[i])
 		}
@@ -37,6 +32,16 @@ func WriteCSV(w io.Writer, entries []Entry) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Row is an entry's values in the order of Columns, unguarded.
+func Row(e Entry) []string {
+	conf := "no"
+	if e.Confidential {
+		conf = "yes"
+	}
+	return []string{e.ID, e.Name, e.Phone, e.Text, e.Email, e.Site, join(e.States), join(e.Cities), join(e.Services),
+		join(e.Languages), e.Hours, join(e.Populations), conf, e.Notes}
 }
 
 func join(l []string) string { return strings.Join(l, "; ") }
@@ -87,6 +92,9 @@ func ReadCSV(r io.Reader) ([]Entry, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
+	if err != nil && !isParse(err) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("directory: read CSV: %w", err)
+	}
 	if err != nil {
 		return nil, &ImportError{Rows: []RowError{{Row: 1, Err: "no header row: " + csvErr(err)}}}
 	}
@@ -116,12 +124,12 @@ func ReadCSV(r io.Reader) ([]Entry, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil && !isParse(err) {
+			return nil, fmt.Errorf("directory: read CSV: %w", err)
+		}
 		if err != nil {
 			fail(row, "%s", csvErr(err))
-			if _, ok := err.(*csv.ParseError); ok && !errors.Is(err, csv.ErrFieldCount) {
-				break // the reader cannot find the next row reliably
-			}
-			continue
+			break // the reader cannot find the next row reliably
 		}
 		if row > MaxRows+1 {
 			fail(row, "at most %d rows", MaxRows)
@@ -147,6 +155,11 @@ func ReadCSV(r io.Reader) ([]Entry, error) {
 		return nil, &ImportError{Rows: bad}
 	}
 	return out, nil
+}
+
+func isParse(err error) bool {
+	var pe *csv.ParseError
+	return errors.As(err, &pe)
 }
 
 func csvErr(err error) string {

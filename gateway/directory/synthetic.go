@@ -42,4 +42,3 @@ func Synthetic(n int, seed uint64) []Entry {
 	}
 	return out
 }
-
