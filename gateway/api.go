@@ -211,7 +211,20 @@ func (s *Server) apiI18n(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.text.Templates(lang, ""))
 }
 
+// apiReferrals searches the referral directory (query parameters: q, state, city, service,
+// language, population, offset, limit; at most 500 a page, the default).
 func (s *Server) apiReferrals(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"results": s.dir.Search(c.QueryParam("q"), c.QueryParam("state"),
-		c.QueryParam("service"), c.QueryParam("language"))})
+	q, e := referralQuery(c)
+	if e != nil {
+		return s.refuse(c, e)
+	}
+	if q.Limit == 0 {
+		q.Limit = 500
+	}
+	res, err := s.dir.Search(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"results": res.Entries, "total": res.Total, "facets": res.Facets})
 }

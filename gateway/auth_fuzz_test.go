@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/openhotline/hotline/gateway/directory"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,15 +52,16 @@ func FuzzSignInForm(f *testing.F) {
 }
 
 func FuzzReferralSearch(f *testing.F) {
-	d, err := LoadDirectory()
+	seed, err := seedReferrals()
 	if err != nil {
 		f.Fatal(err)
 	}
+	d := directory.Build(1, seed)
 	f.Add("shelter", "TX", "legal", "es")
 	f.Add("", "", "", "")
 	f.Add("\xff", "national", "crisis", "interpreters")
 	f.Fuzz(func(t *testing.T, q, state, service, lang string) {
-		for _, r := range d.Search(q, state, service, lang) {
+		for _, r := range d.Search(directory.Query{Text: q, State: state, Service: service, Language: lang}).Entries {
 			if r.Name == "" || r.Phone == "" {
 				t.Fatalf("empty referral returned: %+v", r)
 			}

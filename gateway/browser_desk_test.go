@@ -48,7 +48,7 @@ func TestBrowserContactDesk(t *testing.T) {
 	until(t, adv, "the contact desk", fmt.Sprintf(`!!document.querySelector('%s .record-box summary')`, desk))
 
 	// Fill the record without a contact type: it is saved as the advocate types.
-	ref := s.dir.entries[1]
+	ref := s.dir.seed[1]
 	step(t, adv, "open the record", chromedp.Click(chromedp.CSS(desk+" .record-box summary")))
 	runJS(t, adv, "caller type", choose(desk+" select.caller_type", "victim"))
 	step(t, adv, "type the city and the safety plan",

@@ -131,7 +131,10 @@ func (cl *client) saveRecord(ctx context.Context, f inFrame, reply bool) error {
 		CallerType: f.Record.CallerType, State: f.Record.State, City: f.Record.City, HeardFrom: f.Record.HeardFrom,
 		SafetyNote: f.Record.SafetyNote, Notes: f.Record.Notes}
 	for _, id := range f.Record.Referrals {
-		r, ok := cl.s.dir.referral(id)
+		r, ok, err := cl.s.dir.referral(ctx, id)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return bad("referral %q is not in the directory", truncate(id, 64))
 		}

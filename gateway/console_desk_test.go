@@ -42,7 +42,7 @@ func TestContactDeskFrames(t *testing.T) {
 	}
 
 	// The record is saved with a referral from the directory and read back.
-	ref := s.dir.entries[0]
+	ref := s.dir.seed[0]
 	c.sendFrame(map[string]any{"type": "record_save", "conversation": conv.ID, "ref": "r1", "record": map[string]any{
 		"contact_type": "crisis", "caller_type": "victim", "state": "TX", "city": "Houston", "heard_from": "social_media",
 		"referrals": []string{ref.ID}, "safety_note": "sister's house", "notes": "passport kept"}})

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"github.com/openhotline/hotline/gateway/directory"
 
 	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/routing"
@@ -62,7 +63,11 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameFlag:
 		return cl.flag(ctx, f)
 	case FrameReferrals:
-		cl.send(map[string]any{"type": FrameReferrals, "ref": f.Ref, "results": cl.s.dir.Search(f.Query, f.State, f.Service, f.Language)})
+		res, err := cl.s.dir.Search(ctx, directory.Query{Text: f.Query, State: f.State, Service: f.Service, Language: f.Language})
+		if err != nil {
+			return err
+		}
+		cl.send(map[string]any{"type": FrameReferrals, "ref": f.Ref, "results": res.Entries, "total": res.Total})
 		return nil
 	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return cl.deskFrame(ctx, f)

@@ -1,84 +1,97 @@
 package gateway
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"time"
+
+	"github.com/openhotline/hotline/gateway/directory"
+	"github.com/openhotline/hotline/locales"
+	"github.com/openhotline/hotline/routing"
 )
 
-// Referral is one organisation advocates may refer a person to.
-type Referral struct {
-	ID        string   `json:"id"` // derived from the name (referralID): contact records keep it
-	Name      string   `json:"name"`
-	Phone     string   `json:"phone"`
-	Text      string   `json:"text,omitempty"`
-	Hours     string   `json:"hours"`
-	Services  []string `json:"services"`
-	Languages []string `json:"languages"`
-	States    []string `json:"states"` // two-letter codes, or "national"
-	Notes     string   `json:"notes,omitempty"`
-}
+// Referral is one organisation advocates may refer a person to: a directory entry.
+type Referral = directory.Entry
 
-// Directory is the referral directory, seeded with the national hotlines. Read-only after load.
-type Directory struct{ entries []Referral }
+// Directory is the referral directory in Redis (gateway/directory), seeded once with the national
+// hotlines of data/referrals.json; admins edit it on /admin and with `hotline directory`.
+type Directory struct {
+	store *directory.Store
+	seed  []Referral // the embedded entries, in file order
+}
 
 //go:embed data/referrals.json
 var referralsJSON []byte
 
-// LoadDirectory reads the embedded referral data.
-func LoadDirectory() (*Directory, error) {
-	var d Directory
-	if err := json.Unmarshal(referralsJSON, &d.entries); err != nil {
+// seedReferrals reads the embedded referral data; ids are derived from names, as contact records
+// have always named them.
+func seedReferrals() ([]Referral, error) {
+	var entries []Referral
+	if err := json.Unmarshal(referralsJSON, &entries); err != nil {
 		return nil, fmt.Errorf("gateway: referral data: %w", err)
 	}
-	for i := range d.entries {
-		d.entries[i].ID = referralID(d.entries[i].Name)
+	for i := range entries {
+		entries[i].Normalize()
+		entries[i].ID = directory.ID(entries[i].Name)
+		if err := entries[i].Validate(); err != nil {
+			return nil, fmt.Errorf("gateway: referral data: %s: %w", entries[i].Name, err)
+		}
 	}
-	return &d, nil
+	return entries, nil
 }
 
-func folded(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// NewDirectory returns the directory in e's Redis, seeding it (and, with texts, the canned
+// replies) when it never was.
+func NewDirectory(ctx context.Context, e *routing.Engine, texts *locales.Catalog) (*Directory, error) {
+	seed, err := seedReferrals()
+	if err != nil {
+		return nil, err
+	}
+	d := &Directory{store: directory.New(e), seed: seed}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.store.Seed(ctx, seed); err != nil {
+		return nil, err
+	}
+	if texts != nil {
+		if err := d.store.SeedCanned(ctx, seedCanned(texts)); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
 
-// Search returns the referrals matching every given filter (empty filters match all): query
-// against name, services and notes; state (national entries match every state); service;
-// language (entries offering interpreters match every language).
-func (d *Directory) Search(query, state, service, lang string) []Referral {
-	q, st, svc, lg := folded(query), folded(state), folded(service), folded(lang)
-	out := []Referral{}
-	for _, r := range d.entries {
-		hay := folded(r.Name + " " + strings.Join(r.Services, " ") + " " + r.Notes)
-		if q != "" && !strings.Contains(hay, q) {
-			continue
+// Store is the directory's storage, for the CLI.
+func (d *Directory) Store() *directory.Store { return d.store }
+
+// Search runs a search on the directory as it is now.
+func (d *Directory) Search(ctx context.Context, q directory.Query) (directory.Result, error) {
+	return d.store.Search(ctx, q)
+}
+
+// referral finds a directory entry by its id.
+func (d *Directory) referral(ctx context.Context, id string) (Referral, bool, error) {
+	idx, err := d.store.Index(ctx)
+	if err != nil {
+		return Referral{}, false, err
+	}
+	r, ok := idx.Entry(id)
+	return r, ok, nil
+}
+
+// seedCanned makes the canned replies of the locales' canned_ texts, every language's, with their
+// placeholders kept: they are filled as a console reads them (apiCanned) and as it inserts one.
+func seedCanned(texts *locales.Catalog) []directory.Canned {
+	keep := map[string]any{"Hotline": "{{.Hotline}}", "Phone": "{{.Phone}}", "ShortCode": "{{.ShortCode}}", "Name": "{{.Name}}"}
+	var out []directory.Canned
+	for key := range texts.Templates(locales.Fallback, "canned_") {
+		c := directory.Canned{Key: key, Texts: map[string]directory.CannedText{}}
+		for _, lang := range texts.Languages() {
+			c.Texts[lang] = directory.CannedText{Text: texts.Text(lang, "canned_"+key, keep)}
 		}
-		if st != "" && !anyFold(r.States, st) && !anyFold(r.States, "national") {
-			continue
-		}
-		if svc != "" && !containsFold(r.Services, svc) {
-			continue
-		}
-		if lg != "" && !anyFold(r.Languages, lg) && !anyFold(r.Languages, "interpreters") {
-			continue
-		}
-		out = append(out, r)
+		out = append(out, c)
 	}
 	return out
-}
-
-func anyFold(list []string, v string) bool {
-	for _, x := range list {
-		if folded(x) == v {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFold(list []string, v string) bool {
-	for _, x := range list {
-		if strings.Contains(folded(x), v) {
-			return true
-		}
-	}
-	return false
 }

@@ -46,7 +46,9 @@ func (s *Server) newEcho(publicRate int, routes []Route) (*echo.Echo, error) {
 			return err
 		},
 	}))
-	e.Use(middleware.BodyLimit(maxBody))
+	// A directory import is the one body over maxBody: its handler sets its own bound (maxImport).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody,
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == importPath }}))
 	// Headers for every response; the consoles add a strict CSP (strictPage). Mounted channel
 	// pages set their own: the chat widget may need to be framed by the hotline's website.
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{

@@ -51,6 +51,7 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	get("/api/cases", s.apiCases, super)
 	s.mountDesk(get, post, csrf, super)
 	s.mountAdmin(get, post, csrf)
+	s.mountDirectory(get, post, csrf)
 }
 
 // page serves a console page to a signed-in account with one of roles (any role when none);

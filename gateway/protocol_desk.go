@@ -170,35 +170,3 @@ func (p *profileFrame) profile() cases.SafeContact {
 }
 
 func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }
-
-// referralID names a directory entry by its name: lower-case words joined by dashes, so that a
-// record keeps a stable id for an organisation and the directory needs no ids of its own.
-func referralID(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-		} else {
-			dash = true
-		}
-		if b.Len() >= 60 {
-			break
-		}
-	}
-	return b.String()
-}
-
-// referral finds a directory entry by its id.
-func (d *Directory) referral(id string) (Referral, bool) {
-	for _, r := range d.entries {
-		if r.ID == id {
-			return r, true
-		}
-	}
-	return Referral{}, false
-}

@@ -105,7 +105,10 @@ func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, publ
 			return Report{}, fmt.Errorf("gateway: report: %w", err)
 		}
 	}
-	services := r.serviceIndex()
+	services, err := r.serviceIndex(ctx)
+	if err != nil {
+		return Report{}, err
+	}
 	rep := Report{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), By: by, Public: public}
 	total := map[string]int64{}
 	var row *ReportRow
@@ -187,14 +190,18 @@ func shape(day map[string]int64, services map[string][]string) map[string]int64 
 }
 
 // serviceIndex maps the directory's organisation ids to their services, read once per report.
-func (r *Reports) serviceIndex() map[string][]string {
+func (r *Reports) serviceIndex(ctx context.Context) (map[string][]string, error) {
 	idx := map[string][]string{}
 	if r.dir != nil {
-		for _, e := range r.dir.entries {
+		all, err := r.dir.store.Index(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range all.Entries() {
 			idx[e.ID] = e.Services
 		}
 	}
-	return idx
+	return idx, nil
 }
 
 // means derives the averages a report shows from the range's sums and counts.

@@ -39,7 +39,7 @@ func reportMix(t *testing.T, s *testServer, e *routing.Engine, desk *cases.Desk,
 		must(e.Roster().SetStatus(ctx, "ana", routing.Available))
 	}
 	present()
-	childhelp, doj := s.dir.entries[4], s.dir.entries[1]
+	childhelp, doj := s.dir.seed[4], s.dir.seed[1]
 
 	chat := inbound(t, e, routing.Inbound{Channel: routing.Chat, Body: "hello", Language: "en", NewConversation: true}).Conversation.ID
 	clock.Advance(10 * time.Second)
@@ -115,10 +115,10 @@ func TestReportCountsAKnownMix(t *testing.T) {
 		"flag_to_report|count": 1, "flag_to_report|ms": 300000,
 		"records": 2, "records|contact_type|crisis": 1, "records|contact_type|tip": 1, "records|caller_type|victim": 1,
 		"records|caller_type|friend_family": 1, "records|state|TX": 1, "records|state|CA": 1,
-		"referrals": 2, "referrals|org|" + s.dir.entries[4].ID: 1, "referrals|org|" + s.dir.entries[1].ID: 1,
+		"referrals": 2, "referrals|org|" + s.dir.seed[4].ID: 1, "referrals|org|" + s.dir.seed[1].ID: 1,
 	}
-	svc("referrals|service|", s.dir.entries[4].Services, 1, want)
-	svc("referrals|service|", s.dir.entries[1].Services, 1, want)
+	svc("referrals|service|", s.dir.seed[4].Services, 1, want)
+	svc("referrals|service|", s.dir.seed[1].Services, 1, want)
 	sameFigures(t, "total", rep.Total.Figures, want)
 	if len(rep.Rows) != 2 || rep.Rows[0].Period != "2026-11-22" || rep.Rows[1].Figures["arrived"] != 1 ||
 		rep.Rows[0].Figures["arrived"] != 2 || rep.Rows[1].Figures["cases_opened"] != 1 || rep.Rows[0].Figures["cases_opened"] != 0 {

@@ -116,7 +116,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 			return nil, err
 		}
 	}
-	dir, err := LoadDirectory()
+	dir, err := NewDirectory(context.Background(), deps.Engine, texts)
 	if err != nil {
 		return nil, err
 	}

@@ -47,3 +47,6 @@ func Default() (*Catalog, error) {
 // short code or the phone number itself (a reply's sender) reads them here, not a default of
 // its own.
 func (c *Catalog) Hotline() Hotline { return c.hotline }
+
+// NameIn is the hotline's name in lang, as texts in that language say it.
+func (h Hotline) NameIn(lang string) string { return h.name(lang) }

@@ -39,9 +39,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	switch o.which {
-	case "sms", "chat", "routing", "alert", "all":
+	case "sms", "chat", "routing", "alert", "directory", "all":
 	default:
-		return fmt.Errorf("bench: unknown workload %q: want sms, chat, routing, alert or all", o.which)
+		return fmt.Errorf("bench: unknown workload %q: want sms, chat, routing, alert, directory or all", o.which)
 	}
 	cfg, err := benchConfig(getenv)
 	if err != nil {
@@ -213,6 +213,20 @@ func runBenches(ctx context.Context, o benchOptions, rdb redis.UniversalClient, 
 			return rep, err
 		}
 		rep.Add(res)
+	}
+	if o.which == "directory" || o.which == "all" {
+		progress(fmt.Sprintf("directory: searches of %d entries", 10000*o.scale))
+		e, err := engine()
+		if err != nil {
+			return rep, err
+		}
+		res, err := benchDirectory(ctx, e, 10000*o.scale)
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range res {
+			rep.Add(r)
+		}
 	}
 	if alert != nil {
 		flags := o.flags

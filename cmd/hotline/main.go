@@ -32,6 +32,9 @@ const usage = `usage:
   hotline advocate disable --id ID    disable an account and sign it out everywhere
   hotline advocate enable --id ID     let a disabled account sign in again
   hotline advocate password --id ID   set a new password (signs the account out everywhere)
+  hotline directory export [--out F]  the referral directory as CSV (hotline directory -h)
+  hotline directory import --mode merge|replace [FILE]
+                                      read a CSV into the directory: all rows or none
   hotline report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|week|month] [--format csv|json] [--public]
                                       de-identified figures of a date range (hotline report -h)
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return configCheck(getenv, stdout)
 	case "advocate":
 		return advocate(ctx, args[1:], getenv, stdin, stdout, log)
+	case "directory":
+		return directoryCmd(ctx, args[1:], getenv, stdin, stdout, log)
 	case "bench":
 		return benchCmd(ctx, args[1:], getenv, stdout, log)
 	case "report":

@@ -93,7 +93,7 @@ func buildReport(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return gateway.Report{}, err
 	}
-	dir, err := gateway.LoadDirectory()
+	dir, err := gateway.NewDirectory(ctx, eng, nil)
 	if err != nil {
 		return gateway.Report{}, err
 	}

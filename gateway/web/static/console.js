@@ -1,5 +1,6 @@
 // The advocate console: offers, several conversations side by side, replies, referrals,
 // disposition and case flagging, over one websocket (docs/console-protocol.md).
+import { fillCanned, insertCanned } from './canned.js';
 import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges, clock } from './common.js';
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
@@ -263,9 +264,9 @@ function renderConv(s, keepScroll) {
   const text = h('textarea', { rows: 3, maxlength: 4000, placeholder: t('type_message'), 'aria-label': t('type_message'),
     oninput: () => typing(c.id), onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(c.id); } } });
   text.value = draft;
-  const canned = h('select.canned', { 'aria-label': t('canned'), onchange: (e) => { insertCanned(text, e.target.value, c.language); e.target.value = ''; } },
-    h('option', { value: '', text: t('canned') }),
-    Object.keys(t.raw).filter((k) => k.startsWith('canned_')).map((k) => h('option', { value: k, text: t(k, { Name: account.name }) })));
+  const canned = h('select.canned', { 'aria-label': t('canned'), onfocus: (e) => fillCanned(e.target, c.language, t('canned'), account),
+    onchange: (e) => { insertCanned(text, e.target.value, c.language, account); e.target.value = ''; } });
+  fillCanned(canned, c.language, t('canned'), account);
   const wrap = c.state === State.Wrapup;
   const el = h(`article.conv${state.active === c.id ? '.active' : ''}`, { 'data-conv': c.id, onfocusin: () => activate(c.id) },
     h('header', {},
@@ -293,14 +294,6 @@ function renderConv(s, keepScroll) {
   s.el = el;
   if (old) old.replaceWith(el);
   requestAnimationFrame(() => { list.scrollTop = keepScroll ? 0 : list.scrollHeight; });
-}
-
-// insertCanned adds a canned reply in the conversation's language, whatever the screen's.
-async function insertCanned(textarea, key, lang) {
-  if (!key) return;
-  const say = await loadTexts(lang || 'en');
-  textarea.value = (textarea.value ? textarea.value + ' ' : '') + say(key, { Name: account.name.split(' ')[0] });
-  textarea.focus();
 }
 
 function activate(id) {
@@ -437,9 +430,13 @@ function showReferrals(results) {
     h('div.name', { text: r.name }),
     h('div', { text: `${r.phone}${r.text ? ' · ' + r.text : ''} · ${r.hours}` }),
     h('div.muted', { text: `${r.services.join(', ')} · ${r.languages.join(', ')}` }),
+    r.confidential ? h('div.confidential', { text: t('dir_confidential') }) : null,
     h('button.send-ref', { type: 'button', text: t('referral_send'), onclick: async () => {
+      // A confidential entry (a shelter's address) goes to a contact only past a warning.
+      if (r.confidential && !confirm(t('referral_confidential_warning', { Name: r.name }))) return;
       deskAddReferral(convID, r);
-      if (state.convs.get(convID)?.conv?.channel === Channel.Voice) { voiceDial(convID, r.phone); $('ref-dialog').close(); return; } // dial them in      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
+      if (state.convs.get(convID)?.conv?.channel === Channel.Voice) { voiceDial(convID, r.phone); $('ref-dialog').close(); return; } // dial them in
+      const say = await loadTexts(state.convs.get(convID)?.conv?.language || 'en');
       const body = say(r.text ? 'referral_message_text' : 'referral_message', { Name: r.name, Phone: r.phone, Text: r.text, Hours: r.hours });
       conn.send({ type: Frame.Send, conversation: convID, body });
       $('ref-dialog').close();
