@@ -24,7 +24,9 @@ type VoiceControl interface {
 	Mute(ctx context.Context, advocateID, convID string, on bool) error
 	AddOutside(ctx context.Context, advocateID, convID, number string) error
 	LeaveCall(ctx context.Context, advocateID, convID string) error
-	// Ended sends off, with a goodbye, the caller of a call that was just closed.
+	// Closing, before a close, sets the net that sends the caller off should this process die
+	// before Ended; Ended sends off, with a goodbye, the caller of a call that was just closed.
+	Closing(ctx context.Context, convID string) error
 	Ended(ctx context.Context, convID string) error
 }
 
@@ -93,6 +95,16 @@ func (cl *client) textOnCall(ctx context.Context, f inFrame) (refused bool, err 
 	cl.send(map[string]any{"type": FrameError, "code": routing.EInvalid, "ref": f.Ref, "conversation": conv.ID,
 		"message": "a call has no text messages; speak with the caller", "text": "voice_no_text"})
 	return true, nil
+}
+
+// callClosing sets, before a close, the net that ends the caller's leg should this process die
+// before callEnded does. A failure refuses the close: better a call left open than a caller left
+// on hold.
+func (cl *client) callClosing(ctx context.Context, convID string) error {
+	if cl.s.voice == nil {
+		return nil
+	}
+	return cl.s.voice.Closing(ctx, convID)
 }
 
 // callEnded ends the caller's leg of a call just closed, so that nobody is left on hold. The close

@@ -70,6 +70,8 @@ func (f *fakeVoice) LeaveCall(ctx context.Context, advocateID, convID string) er
 	return f.control("leave", advocateID, convID)
 }
 
+func (f *fakeVoice) Closing(ctx context.Context, convID string) error { return nil }
+
 func (f *fakeVoice) Ended(ctx context.Context, convID string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -70,8 +70,11 @@ func (c *Channel) HangUp(ctx context.Context, advocateID, convID string) error {
 	if err != nil {
 		return err
 	}
-	// Wrap-up first: the caller's hang-up report that follows then finds the call already ended
-	// by the advocate and changes nothing.
+	// The net first (goodbye.go), then wrap-up: the caller's hang-up report that follows then
+	// finds the call already ended by the advocate and changes nothing.
+	if err := c.Closing(ctx, conv.ID); err != nil {
+		return err
+	}
 	if err := c.eng.End(ctx, conv.ID, "advocate_hangup"); err != nil && routing.ErrorCode(err) != routing.EConflict {
 		return err
 	}
@@ -81,14 +84,13 @@ func (c *Channel) HangUp(ctx context.Context, advocateID, convID string) error {
 // Ended ends the caller's leg, with a goodbye, of a call the advocate closed or wrapped up while
 // the caller may still be on it: a closed conversation must not leave its caller on hold. A
 // conversation that is not a call, still live, or whose caller hung up is left alone. Errors:
-// reading the conversation; EInternal when Twilio refuses.
+// reading the conversation; EInternal when Twilio refuses (the net Closing set retries it).
 func (c *Channel) Ended(ctx context.Context, convID string) error {
 	conv, err := c.eng.Conversation(ctx, convID)
 	if err != nil {
 		return err
 	}
-	if conv.Channel != routing.Voice || (conv.State != routing.Closed && conv.State != routing.Wrapup) ||
-		conv.EndReason == "hangup" || conv.Meta[MetaHandedOff] == "true" { // gone, or talking with the party they were handed to
+	if !c.needsGoodbye(conv) || conv.Meta[MetaSentOff] == "true" {
 		return nil
 	}
 	return c.sendOff(ctx, conv, "close")
@@ -111,11 +113,13 @@ func (c *Channel) sendOff(ctx context.Context, conv routing.Conversation, by str
 	p.SetTwiml(doc)
 	if _, err := c.cfg.Calls.UpdateCall(sid, p); err != nil {
 		if gone(err) {
+			c.sentOff(ctx, conv.ID)
 			return nil
 		}
 		c.log.Error("voice: caller's leg not ended", "conversation", conv.ID, "err", twilio.Classify("end call", err))
 		return routing.Errorf(routing.EInternal, "the call could not be ended; try again")
 	}
+	c.sentOff(ctx, conv.ID)
 	if adv := conv.Meta[MetaAdvocateCall]; adv != "" && conv.Meta[MetaAnsweredAt] == "" {
 		c.hangUp(adv) // still ringing: nobody is left to talk to
 	}
