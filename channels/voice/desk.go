@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/twilio/twilio-go/client"
@@ -135,19 +134,16 @@ func gone(err error) bool {
 }
 
 // Hold puts the caller on hold (they hear PathHold) or brings them back. Errors as HangUp, and
-// EConflict before the advocate's phone is connected.
+// EConflict before the advocate's phone is connected, and for unhold during a consult (warm.go).
 func (c *Channel) Hold(ctx context.Context, advocateID, convID string, on bool) error {
 	conv, err := c.connected(ctx, advocateID, convID)
 	if err != nil {
 		return err
 	}
-	p := &openapi.UpdateParticipantParams{}
-	p.SetHold(on)
-	if on {
-		p.SetHoldUrl(c.url(PathHold, url.Values{"l": {string(parseLang(conv.Language))}}))
-		p.SetHoldMethod(http.MethodPost)
+	if st := conv.Meta[MetaConsultState]; !on && (st == ConsultCalling || st == ConsultTalking) {
+		return routing.Errorf(routing.EConflict, "the caller would hear your consult; bring them in or cancel it")
 	}
-	return c.participant(ctx, conv, conv.Meta[MetaCallSid], p, MetaHold, EvHold, on)
+	return c.holdCaller(ctx, conv, on)
 }
 
 // Mute mutes or unmutes the advocate's own leg: the caller no longer hears them. Errors as Hold.
