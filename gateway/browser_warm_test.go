@@ -66,8 +66,8 @@ func TestBrowserWarmTransfer(t *testing.T) {
 	until(t, d.adv, "all three", fmt.Sprintf(`document.querySelector('%s .call-consult')?.dataset.consult === "joined"`, d.conv))
 	step(t, d.adv, "leave: hand over", chromedp.Click(chromedp.CSS(d.conv+" button.call-consult-handover")))
 	until(t, d.adv, "the call left ana's desk", fmt.Sprintf(`!document.querySelector('%s')`, d.conv))
-	until(t, bo, "the call on beto's desk, connected", fmt.Sprintf(`document.querySelector('%s .call-line')?.dataset.phase === "connected" &&
-		!document.querySelector('%s .composer')`, d.conv, d.conv))
+	until(t, bo, "the call on beto's desk, connected, its offer settled", fmt.Sprintf(`document.querySelector('%s .call-line')?.dataset.phase === "connected" &&
+		!document.querySelector('%s .composer') && !document.querySelector('.offer[data-conv="%s"]')`, d.conv, d.conv, d.id))
 	snapshot(t, bo, "voicedesk-handed-over-es")
 	if c, err := d.eng.Conversation(ctx, d.id); err != nil || c.Advocate != "beto" || c.State != routing.Active {
 		t.Fatalf("after the hand-over: %+v (%v), want beto's active call", c, err)
