@@ -153,6 +153,11 @@ func (c *Channel) ConsultCancel(ctx context.Context, advocateID, convID string) 
 	if leg == "" {
 		return routing.Errorf(routing.EConflict, "no colleague is being consulted on this call")
 	}
+	// The consult is over before the colleague's leg ends: its end report then finds nothing to
+	// report, and the advocate is not told the colleague left.
+	if err := c.eng.SetMeta(ctx, conv.ID, consultCleared()); err != nil {
+		return err
+	}
 	if sid := conv.Meta[MetaConsultCall]; sid != "" {
 		c.hangUp(sid)
 	}
@@ -251,7 +256,7 @@ func (c *Channel) holdCaller(ctx context.Context, conv routing.Conversation, on 
 // told why (state).
 func (c *Channel) consultOver(ctx context.Context, conv routing.Conversation, leg, state string) {
 	ctx = context.WithoutCancel(ctx)
-	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaConsultTo: "", MetaConsultLeg: "", MetaConsultCall: "", MetaConsultState: ""}); err != nil {
+	if err := c.eng.SetMeta(ctx, conv.ID, consultCleared()); err != nil {
 		c.log.Error("voice: consult end not recorded", "conversation", conv.ID, "leg", leg, "err", err)
 	}
 	if conv.State == routing.Active && conv.Meta[MetaConsultState] != ConsultJoined {
@@ -260,6 +265,11 @@ func (c *Channel) consultOver(ctx context.Context, conv routing.Conversation, le
 		}
 	}
 	c.consultEvent(ctx, conv.ID, conv.Advocate, conv.Meta[MetaConsultTo], state)
+}
+
+// consultCleared is the meta of a call with no consult under way.
+func consultCleared() map[string]string {
+	return map[string]string{MetaConsultTo: "", MetaConsultLeg: "", MetaConsultCall: "", MetaConsultState: ""}
 }
 
 func (c *Channel) consultEvent(ctx context.Context, convID, from, to, state string) {

@@ -147,6 +147,15 @@ func TestWarmTransferCancelled(t *testing.T) {
 		t.Errorf("after the cancel: advocate %q meta %v, want ana's call, no consult, no hold", c.Advocate, c.Meta)
 	}
 	l.eventually("ana told", func() bool { return slices.Contains(consultStates(t, l.eng, conv.ID), voice.ConsultCancelled) })
+	// beto's leg ending after the cancel is no news: ana is not told he left.
+	l.eventually("beto's leg reported", func() bool {
+		return slices.ContainsFunc(l.sim.Callbacks(), func(cb twiliosim.Callback) bool {
+			return cb.Params.Get("CallSid") == leg.Sid && cb.Params.Get("CallStatus") == "completed"
+		})
+	})
+	if got := consultStates(t, l.eng, conv.ID); slices.Contains(got, voice.ConsultLeft) {
+		t.Errorf("consult states %v: a cancelled consult reported as the colleague leaving", got)
+	}
 }
 
 // TestWarmTransferNotAnswered: a colleague whose phone rings out, or who declines, leaves the
