@@ -26,6 +26,11 @@ type voiceDeskCall struct {
 	call       *twiliosim.Call
 	leg        twiliosim.CallInfo
 	name, conv string // the conference, and the call's panel selector
+	// For a second console (warm transfer): the browser, the server and its engine.
+	open func(name string) context.Context
+	s    *testServer
+	eng  *routing.Engine
+	id   string
 }
 
 // connectedCall has ana, in Chromium at a phone's width, accept a real call on the stand-in and
@@ -88,7 +93,7 @@ func connectedCall(t *testing.T) voiceDeskCall {
 		return l.dataset.phase === "connected" && /^00:0[1-9]$/.test(l.querySelector(".call-timer").textContent); })()`, conv))
 	until(t, adv, "no composer on a call, and the line fits", fmt.Sprintf(`!document.querySelector('%s .composer') && document.documentElement.scrollWidth <= 360`, conv))
 	snapshot(t, adv, "voicedesk-connected-360")
-	return voiceDeskCall{adv: adv, sim: sim.Sim, call: call, leg: leg, name: name, conv: conv}
+	return voiceDeskCall{adv: adv, sim: sim.Sim, call: call, leg: leg, name: name, conv: conv, open: open, s: s, eng: eng, id: id}
 }
 
 // TestBrowserVoiceDesk: in Chromium at a phone's width, an advocate accepts a real call on the

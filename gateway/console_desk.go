@@ -158,6 +158,9 @@ func (cl *client) closeConversation(ctx context.Context, f inFrame) error {
 			return err
 		}
 	}
+	if err := cl.callClosing(ctx, f.Conversation); err != nil {
+		return err
+	}
 	if err := cl.s.engine.Close(ctx, cl.sess.Advocate, f.Conversation, routing.Disposition(f.Disposition), f.Note); err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return cl.deskFrame(ctx, f)
 	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute,
-		FrameCallAdd, FrameCallLeave:
+		FrameCallAdd, FrameCallLeave, FrameCallConsult, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel:
 		return cl.voiceFrame(ctx, f)
 	case FrameAckAlert:
 		if !cl.supervisor() {

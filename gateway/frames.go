@@ -30,6 +30,13 @@ const (
 	FrameCallAdd    = "call_add"  // number: an outside party dialled into the call
 	FrameCallLeave  = "call_leave"
 
+	// Warm transfer (voice.go): the advocate holding a call consults a colleague while the caller
+	// holds, then brings the caller in with both, hands the call over, or cancels.
+	FrameCallConsult       = "call_consult" // to_advocate: the colleague to ring
+	FrameCallConsultJoin   = "call_consult_join"
+	FrameCallConsultHand   = "call_consult_handover"
+	FrameCallConsultCancel = "call_consult_cancel"
+
 	// The contact desk of a conversation (console_desk.go); each is also the server's answer.
 	FrameContactInfo = "contact_info"
 	FrameRecordSave  = "record_save"

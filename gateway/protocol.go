@@ -160,7 +160,12 @@ func (f *inFrame) validate() error {
 		if !reLang.MatchString(f.Language) {
 			return bad("language must be a language code such as vi")
 		}
-	case FrameInterpreterRemove, FrameCallHangup, FrameCallLeave:
+	case FrameInterpreterRemove, FrameCallHangup, FrameCallLeave, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel:
+		return f.needConversation()
+	case FrameCallConsult:
+		if !reID.MatchString(f.ToAdvocate) {
+			return bad("to_advocate must be an advocate id")
+		}
 		return f.needConversation()
 	case FrameCallAdd:
 		if !reE164.MatchString(f.Number) {

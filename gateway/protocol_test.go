@@ -20,6 +20,9 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"type":"call_hold","conversation":"01HXYZ","on":true}`, `{"type":"call_mute","conversation":"01HXYZ","on":"yes"}`,
 		`{"type":"call_hangup","conversation":"01HXYZ"}`, `{"type":"call_add","conversation":"01HXYZ","number":"+18007997233"}`,
 		`{"type":"call_add","conversation":"01HXYZ","number":"1-800-799-7233"}`, `{"type":"call_leave","conversation":"01HXYZ"}`, `{"type":"call_mute","conversation":"01HXYZ"}`,
+		`{"type":"call_consult","conversation":"01HXYZ","to_advocate":"beto"}`, `{"type":"call_consult","conversation":"01HXYZ","to_advocate":"Beto Ruiz"}`,
+		`{"type":"call_consult","conversation":"01HXYZ"}`, `{"type":"call_consult_join","conversation":"01HXYZ"}`,
+		`{"type":"call_consult_handover","conversation":"01HXYZ"}`, `{"type":"call_consult_cancel"}`,
 		`{"type":`, `[]`, `null`, `{"type":"hello"}{"type":"hello"}`, "\xff\xfe",
 	} {
 		f.Add([]byte(seed))

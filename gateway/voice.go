@@ -24,7 +24,14 @@ type VoiceControl interface {
 	Mute(ctx context.Context, advocateID, convID string, on bool) error
 	AddOutside(ctx context.Context, advocateID, convID, number string) error
 	LeaveCall(ctx context.Context, advocateID, convID string) error
-	// Ended sends off, with a goodbye, the caller of a call that was just closed.
+	// Warm transfer to a colleague (channels/voice/warm.go).
+	Consult(ctx context.Context, advocateID, convID, toAdvocate string) error
+	ConsultJoin(ctx context.Context, advocateID, convID string) error
+	ConsultComplete(ctx context.Context, advocateID, convID string) error
+	ConsultCancel(ctx context.Context, advocateID, convID string) error
+	// Closing, before a close, sets the net that sends the caller off should this process die
+	// before Ended; Ended sends off, with a goodbye, the caller of a call that was just closed.
+	Closing(ctx context.Context, convID string) error
 	Ended(ctx context.Context, convID string) error
 }
 
@@ -62,6 +69,14 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		return cl.ok(f, v.AddOutside(ctx, me, f.Conversation, f.Number))
 	case FrameCallLeave:
 		return cl.ok(f, v.LeaveCall(ctx, me, f.Conversation))
+	case FrameCallConsult:
+		return cl.ok(f, v.Consult(ctx, me, f.Conversation, f.ToAdvocate))
+	case FrameCallConsultJoin:
+		return cl.ok(f, v.ConsultJoin(ctx, me, f.Conversation))
+	case FrameCallConsultHand:
+		return cl.ok(f, v.ConsultComplete(ctx, me, f.Conversation))
+	case FrameCallConsultCancel:
+		return cl.ok(f, v.ConsultCancel(ctx, me, f.Conversation))
 	case FrameSupervise:
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors listen in, whisper or join")
@@ -95,6 +110,16 @@ func (cl *client) textOnCall(ctx context.Context, f inFrame) (refused bool, err 
 	return true, nil
 }
 
+// callClosing sets, before a close, the net that ends the caller's leg should this process die
+// before callEnded does. A failure refuses the close: better a call left open than a caller left
+// on hold.
+func (cl *client) callClosing(ctx context.Context, convID string) error {
+	if cl.s.voice == nil {
+		return nil
+	}
+	return cl.s.voice.Closing(ctx, convID)
+}
+
 // callEnded ends the caller's leg of a call just closed, so that nobody is left on hold. The close
 // stands either way; when the line could not be ended the advocate is told to hang up their phone,
 // which ends the conference and sends the caller off.
@@ -120,6 +145,10 @@ type callView struct {
 	// the caller with them.
 	Outside   string `json:"outside,omitempty"`
 	HandedOff bool   `json:"handed_off,omitempty"`
+	// Consult is a warm transfer under way: the colleague (ConsultTo) is being rung ("calling"),
+	// consulting while the caller holds ("consulting"), or with the caller ("joined").
+	Consult   string `json:"consult,omitempty"`
+	ConsultTo string `json:"consult_to,omitempty"`
 }
 
 func viewCall(c routing.Conversation) *callView {
@@ -127,7 +156,7 @@ func viewCall(c routing.Conversation) *callView {
 		return nil
 	}
 	v := &callView{ConnectedAt: c.Meta[voice.MetaAnsweredAt], Hold: c.Meta[voice.MetaHold] == "true", Muted: c.Meta[voice.MetaMuted] == "true",
-		HandedOff: c.Meta[voice.MetaHandedOff] == "true"}
+		HandedOff: c.Meta[voice.MetaHandedOff] == "true", Consult: c.Meta[voice.MetaConsultState], ConsultTo: c.Meta[voice.MetaConsultTo]}
 	switch {
 	case c.Meta[voice.MetaOutsideJoined] == "true":
 		v.Outside = "joined"

@@ -70,6 +70,24 @@ func (f *fakeVoice) LeaveCall(ctx context.Context, advocateID, convID string) er
 	return f.control("leave", advocateID, convID)
 }
 
+func (f *fakeVoice) Consult(ctx context.Context, advocateID, convID, to string) error {
+	return f.control("consult "+to, advocateID, convID)
+}
+
+func (f *fakeVoice) ConsultJoin(ctx context.Context, advocateID, convID string) error {
+	return f.control("consult_join", advocateID, convID)
+}
+
+func (f *fakeVoice) ConsultComplete(ctx context.Context, advocateID, convID string) error {
+	return f.control("consult_handover", advocateID, convID)
+}
+
+func (f *fakeVoice) ConsultCancel(ctx context.Context, advocateID, convID string) error {
+	return f.control("consult_cancel", advocateID, convID)
+}
+
+func (f *fakeVoice) Closing(ctx context.Context, convID string) error { return nil }
+
 func (f *fakeVoice) Ended(ctx context.Context, convID string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

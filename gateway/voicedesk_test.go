@@ -63,6 +63,10 @@ func TestVoiceDeskFrames(t *testing.T) {
 		{"type": "call_mute", "conversation": id, "on": true},
 		{"type": "call_add", "conversation": id, "number": "+18007997233"},
 		{"type": "call_leave", "conversation": id},
+		{"type": "call_consult", "conversation": id, "to_advocate": "ana"},
+		{"type": "call_consult_join", "conversation": id},
+		{"type": "call_consult_handover", "conversation": id},
+		{"type": "call_consult_cancel", "conversation": id},
 		{"type": "call_hangup", "conversation": id},
 	} {
 		ref := "r" + string(rune('0'+i))
@@ -72,11 +76,14 @@ func TestVoiceDeskFrames(t *testing.T) {
 	}
 	c.sendFrame(map[string]any{"type": "call_mute", "conversation": id, "ref": "bad"})
 	c.await("mute without on refused", func(f map[string]any) bool { return f["type"] == "error" && f["message"] == "on must be true or false" })
+	c.sendFrame(map[string]any{"type": "call_consult", "conversation": id, "to_advocate": "Ana María", "ref": "bad2"})
+	c.await("consult of a malformed id refused", func(f map[string]any) bool { return f["type"] == "error" && f["ref"] == "bad2" })
 	v.mu.Lock()
 	got := slices.Clone(v.controls)
 	v.mu.Unlock()
 	want := []string{"hold true beto " + id, "hold false beto " + id, "mute true beto " + id,
-		"add +18007997233 beto " + id, "leave beto " + id, "hangup beto " + id}
+		"add +18007997233 beto " + id, "leave beto " + id, "consult ana beto " + id, "consult_join beto " + id,
+		"consult_handover beto " + id, "consult_cancel beto " + id, "hangup beto " + id}
 	if !slices.Equal(got, want) {
 		t.Fatalf("controls %v, want %v", got, want)
 	}

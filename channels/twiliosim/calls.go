@@ -12,7 +12,7 @@ import (
 // Line is one thing that happened on a call, in order: what the caller heard (say, play), what
 // they pressed (digits), and where the call went (redirect, dial, conference, hangup).
 type Line struct {
-	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, hold, unhold, leave, hangup, reject, no-answer, error, unsupported
+	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, hold, unhold, leave, hangup, reject, no-answer, busy, error, unsupported
 	Text     string
 	Language string
 	At       time.Time
@@ -22,7 +22,7 @@ type Line struct {
 type CallInfo struct {
 	Sid, From, To string
 	Direction     string // "inbound" (placed by the driver) or "outbound-api" (created through REST)
-	Status        string // queued, ringing, in-progress, completed, failed, no-answer
+	Status        string // queued, ringing, in-progress, completed, failed, no-answer, busy
 	Conference    string // friendly name of the conference the call is in, if any
 	Gathering     bool   // waiting for digits
 	SendDigits    string
@@ -222,13 +222,20 @@ func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
 
 // NoAnswer makes calls the hotline places to number ring out unanswered (status no-answer), as
 // an advocate's phone left ringing does.
-func (s *Sim) NoAnswer(number string) {
+func (s *Sim) NoAnswer(number string) { s.refuse(number, "no-answer") }
+
+// Decline makes calls the hotline places to number be refused while ringing (status busy), as an
+// advocate who presses Decline on their phone or softphone does.
+func (s *Sim) Decline(number string) { s.refuse(number, "busy") }
+
+func (s *Sim) refuse(number, status string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.noAnswer[number] = true
+	s.noAnswer[number] = status
 }
 
-func (s *Sim) unanswered(number string) bool {
+// unanswered returns how calls to number end while ringing ("no-answer", "busy"), or "".
+func (s *Sim) unanswered(number string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.noAnswer[number]

@@ -17,9 +17,9 @@ func (c *call) run(first *document, firstURL, method string) {
 	if c.direction == "outbound-api" {
 		c.setStatus("initiated")
 		c.setStatus("ringing")
-		if c.sim.unanswered(c.to) {
-			c.line(Line{Kind: "no-answer"})
-			c.setStatus("no-answer")
+		if status := c.sim.unanswered(c.to); status != "" {
+			c.line(Line{Kind: status})
+			c.setStatus(status)
 			return
 		}
 	} else {

@@ -60,8 +60,8 @@ type Sim struct {
 	confs       []*conference
 	failTo      map[string]int // number → Twilio error code for CreateMessage
 	deliverFail map[string]string
-	noAnswer    map[string]bool // numbers whose calls ring out
-	delay       time.Duration   // REST answers wait this long after the work is done
+	noAnswer    map[string]string // numbers whose calls ring out or are declined: the final status
+	delay       time.Duration     // REST answers wait this long after the work is done
 	mismatches  []string
 	closed      bool
 }
@@ -100,7 +100,7 @@ func New(cfg Config) *Sim {
 		callBySid:   map[string]*call{},
 		failTo:      map[string]int{},
 		deliverFail: map[string]string{},
-		noAnswer:    map[string]bool{},
+		noAnswer:    map[string]string{},
 	}
 	s.hooks = newCallbackQueue(s)
 	s.contract = cfg.Contract

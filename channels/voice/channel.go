@@ -139,6 +139,7 @@ func (c *Channel) Routes() []route.Route {
 		post(PathSupervisor, http.HandlerFunc(c.supervisorStatus)),
 		post(PathHold, http.HandlerFunc(c.holdAudio)),
 		post(PathOutside, http.HandlerFunc(c.outsideStatus)),
+		post(PathConsult, http.HandlerFunc(c.consultStatus)),
 	}
 	if c.cfg.Interpreter != nil {
 		routes = append(routes, post(PathInterpreter, c.cfg.Interpreter.StatusHandler()))

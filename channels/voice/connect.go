@@ -96,6 +96,7 @@ const connectCheckAfter = twilio.RequestTimeout + 20*time.Second
 // register has the engine schedule, with every accept of a call, the dial and its safety net.
 func (c *Channel) register() {
 	c.eng.Timers().HandleAccepted(routing.Voice, c.dialAccepted, c.checkConnected, connectCheckAfter+c.cfg.Ring)
+	c.eng.Timers().Handle(timerGoodbye, c.goodbyeDue)
 }
 
 // acceptedCall reads the call an accept's timer names (arg "conversation|advocate|acceptedAtMs");

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/twilio/twilio-go/client"
@@ -70,8 +69,11 @@ func (c *Channel) HangUp(ctx context.Context, advocateID, convID string) error {
 	if err != nil {
 		return err
 	}
-	// Wrap-up first: the caller's hang-up report that follows then finds the call already ended
-	// by the advocate and changes nothing.
+	// The net first (goodbye.go), then wrap-up: the caller's hang-up report that follows then
+	// finds the call already ended by the advocate and changes nothing.
+	if err := c.Closing(ctx, conv.ID); err != nil {
+		return err
+	}
 	if err := c.eng.End(ctx, conv.ID, "advocate_hangup"); err != nil && routing.ErrorCode(err) != routing.EConflict {
 		return err
 	}
@@ -81,14 +83,13 @@ func (c *Channel) HangUp(ctx context.Context, advocateID, convID string) error {
 // Ended ends the caller's leg, with a goodbye, of a call the advocate closed or wrapped up while
 // the caller may still be on it: a closed conversation must not leave its caller on hold. A
 // conversation that is not a call, still live, or whose caller hung up is left alone. Errors:
-// reading the conversation; EInternal when Twilio refuses.
+// reading the conversation; EInternal when Twilio refuses (the net Closing set retries it).
 func (c *Channel) Ended(ctx context.Context, convID string) error {
 	conv, err := c.eng.Conversation(ctx, convID)
 	if err != nil {
 		return err
 	}
-	if conv.Channel != routing.Voice || (conv.State != routing.Closed && conv.State != routing.Wrapup) ||
-		conv.EndReason == "hangup" || conv.Meta[MetaHandedOff] == "true" { // gone, or talking with the party they were handed to
+	if !c.needsGoodbye(conv) || conv.Meta[MetaSentOff] == "true" {
 		return nil
 	}
 	return c.sendOff(ctx, conv, "close")
@@ -111,11 +112,13 @@ func (c *Channel) sendOff(ctx context.Context, conv routing.Conversation, by str
 	p.SetTwiml(doc)
 	if _, err := c.cfg.Calls.UpdateCall(sid, p); err != nil {
 		if gone(err) {
+			c.sentOff(ctx, conv.ID)
 			return nil
 		}
 		c.log.Error("voice: caller's leg not ended", "conversation", conv.ID, "err", twilio.Classify("end call", err))
 		return routing.Errorf(routing.EInternal, "the call could not be ended; try again")
 	}
+	c.sentOff(ctx, conv.ID)
 	if adv := conv.Meta[MetaAdvocateCall]; adv != "" && conv.Meta[MetaAnsweredAt] == "" {
 		c.hangUp(adv) // still ringing: nobody is left to talk to
 	}
@@ -131,19 +134,16 @@ func gone(err error) bool {
 }
 
 // Hold puts the caller on hold (they hear PathHold) or brings them back. Errors as HangUp, and
-// EConflict before the advocate's phone is connected.
+// EConflict before the advocate's phone is connected, and for unhold during a consult (warm.go).
 func (c *Channel) Hold(ctx context.Context, advocateID, convID string, on bool) error {
 	conv, err := c.connected(ctx, advocateID, convID)
 	if err != nil {
 		return err
 	}
-	p := &openapi.UpdateParticipantParams{}
-	p.SetHold(on)
-	if on {
-		p.SetHoldUrl(c.url(PathHold, url.Values{"l": {string(parseLang(conv.Language))}}))
-		p.SetHoldMethod(http.MethodPost)
+	if st := conv.Meta[MetaConsultState]; !on && (st == ConsultCalling || st == ConsultTalking) {
+		return routing.Errorf(routing.EConflict, "the caller would hear your consult; bring them in or cancel it")
 	}
-	return c.participant(ctx, conv, conv.Meta[MetaCallSid], p, MetaHold, EvHold, on)
+	return c.holdCaller(ctx, conv, on)
 }
 
 // Mute mutes or unmutes the advocate's own leg: the caller no longer hears them. Errors as Hold.

@@ -66,7 +66,10 @@ function onFrame(f) {
       tags: tagsOf(f.data?.tags), deadline: Number(f.data?.deadline) || Date.now() + 45000, priority: Number(f.data?.priority) || 0 });
     case EventType.OfferWithdrawn: state.offers.delete(f.conversation); alerts.gone(f.conversation); return renderOffers();
     case EventType.Assigned:
-      if (f.advocate === account.id && !state.convs.has(f.conversation)) conn.send({ type: Frame.History, conversation: f.conversation, limit: 50 });
+      if (f.advocate !== account.id) return;
+      // Assigned without this console's accept (a warm transfer accepted for the colleague): its offer is settled.
+      if (state.offers.delete(f.conversation)) { alerts.gone(f.conversation); renderOffers(); }
+      if (!state.convs.has(f.conversation)) conn.send({ type: Frame.History, conversation: f.conversation, limit: 50 });
       return;
     case Frame.Accepted: state.offers.delete(f.conversation.id); alerts.gone(f.conversation.id); renderOffers(); return upsertConv(f.conversation, f.messages, true, false, f.related_case);
     case Frame.History: return onHistory(f);

@@ -41,6 +41,10 @@ export const Frame = Object.freeze({
   CallMute: "call_mute",
   CallAdd: "call_add",
   CallLeave: "call_leave",
+  CallConsult: "call_consult",
+  CallConsultJoin: "call_consult_join",
+  CallConsultHandover: "call_consult_handover",
+  CallConsultCancel: "call_consult_cancel",
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
@@ -76,6 +80,7 @@ export const EventType = Object.freeze({
   CallMute: "voice.mute",
   CallHungUp: "voice.hung_up",
   CallOutside: "voice.outside",
+  CallConsult: "voice.consult",
 });
 
 // An advocate's chosen availability.

@@ -6,7 +6,7 @@ import { h, toast } from './common.js';
 import { Frame, EventType, Channel, State } from './protocol.js';
 
 let t, conn;
-const lines = new Map(); // conversation id → { conv, since, endedAt, hold, muted, hungUp, confirm, outside, tail, handedOff, adding, number }
+const lines = new Map(); // conversation id → { conv, since, endedAt, hold, muted, hungUp, confirm, outside, tail, handedOff, adding, number, picking, consult, consultTo }
 
 export function setupVoice(texts, connection) {
   t = texts;
@@ -29,6 +29,7 @@ export function voiceFrame(f) {
     case EventType.CallHold: if (l) { l.hold = f.data?.on === 'true'; redraw(f.conversation); } return true;
     case EventType.CallMute: if (l) { l.muted = f.data?.on === 'true'; redraw(f.conversation); } return true;
     case EventType.CallOutside: if (l) { onOutside(l, f.data || {}); redraw(f.conversation); } return true;
+    case EventType.CallConsult: onConsult(l, f.data || {}); if (l) redraw(f.conversation); return true;
     case EventType.CallHungUp: if (l) { l.hungUp = true; l.endedAt ||= Date.now(); redraw(f.conversation); } return true;
     case EventType.Wrapup: if (l) l.endedAt ||= Date.now(); return false; // console.js redraws the conversation
     case EventType.Closed: case EventType.Abandoned: lines.delete(f.conversation); return false;
@@ -45,7 +46,8 @@ export function voicePanel(c) {
   l.conv = c;
   if (c.call?.connected_at && !l.since) l.since = Date.parse(c.call.connected_at);
   if (c.call) { // the view seeds; events follow
-    Object.assign(l, { hold: !!c.call.hold, muted: !!c.call.muted, outside: c.call.outside || '', handedOff: !!c.call.handed_off });
+    Object.assign(l, { hold: !!c.call.hold, muted: !!c.call.muted, outside: c.call.outside || '', handedOff: !!c.call.handed_off,
+      consult: c.call.consult || '', consultTo: c.call.consult_to || '' });
     delete c.call;
   }
   const ended = c.state === State.Wrapup || l.hungUp;
@@ -74,11 +76,54 @@ export function voicePanel(c) {
         text: l.hold ? t('call_resume') : t('call_hold'), onclick: () => send(Frame.CallHold, { on: !l.hold }) }),
       h('button.call-mute', { type: 'button', disabled: !live, 'aria-pressed': String(l.muted),
         text: l.muted ? t('call_unmute') : t('call_mute'), onclick: () => send(Frame.CallMute, { on: !l.muted }) }),
-      h('button.call-add', { type: 'button', disabled: !live || !!l.outside, 'aria-expanded': String(!!l.adding),
-        text: t('call_add'), onclick: () => { l.adding = !l.adding; redraw(c.id); } }),
+      h('button.call-add', { type: 'button', disabled: !live || !!l.outside || !!l.consult, 'aria-expanded': String(!!l.adding),
+        text: t('call_add'), onclick: () => { l.adding = !l.adding; l.picking = false; redraw(c.id); } }),
+      h('button.call-transfer', { type: 'button', disabled: !live || !!l.outside || !!l.consult, 'aria-expanded': String(!!l.picking),
+        text: t('call_transfer'), onclick: () => { l.picking = !l.picking; l.adding = false; redraw(c.id); } }),
       hangup),
     !ended && l.outside ? outsideLine(c.id, l) : null,
-    !ended && live && l.adding && !l.outside ? addForm(c.id, l) : null);
+    !ended && live && l.adding && !l.outside ? addForm(c.id, l) : null,
+    !ended && l.consult ? consultLine(c.id, l) : null,
+    !ended && live && l.picking && !l.consult ? consultForm(c.id) : null);
+}
+
+// ---- warm transfer: a colleague consulted while the caller holds ----
+
+// onConsult follows a warm transfer: on the holding advocate's line (l), or, on the colleague's
+// console (no line for the call yet), as a notice of what is asked of them.
+function onConsult(l, d) {
+  const Name = d.from && !l ? d.from : d.to || '';
+  if (!l) {
+    const key = { calling: 'call_consult_incoming', consulting: 'call_consult_talking', joined: 'call_consult_with_caller',
+      transferred: 'call_consult_yours', cancelled: 'call_consult_over' }[d.state];
+    if (key) toast(t(key, { Name }));
+    return;
+  }
+  l.consultTo = d.to || l.consultTo;
+  if (d.state === 'calling' || d.state === 'ringing') { l.consult = 'calling'; l.picking = false; }
+  else if (d.state === 'consulting' || d.state === 'joined') l.consult = d.state;
+  else {
+    l.consult = '';
+    if (d.state === 'missed' || d.state === 'left') toast(t('call_consult_' + d.state, { Name }), true);
+  }
+}
+
+function consultLine(id, l) {
+  const Name = l.consultTo, send = (type) => conn.send({ type, conversation: id });
+  return h('div.call-consult', { 'data-consult': l.consult },
+    h('span', { role: 'status', text: t('call_consult_' + l.consult, { Name }) }),
+    l.consult === 'consulting' ? h('button.call-consult-join.primary', { type: 'button', text: t('call_consult_join'), onclick: () => send(Frame.CallConsultJoin) }) : null,
+    l.consult === 'joined' ? h('button.call-consult-handover.primary', { type: 'button', text: t('call_consult_handover', { Name }), onclick: () => send(Frame.CallConsultHandover) }) : null,
+    h('button.call-consult-cancel', { type: 'button', text: t('call_consult_cancel'), onclick: () => send(Frame.CallConsultCancel) }));
+}
+
+function consultForm(id) {
+  const input = h('input', { type: 'text', autocomplete: 'off', maxlength: '64', 'aria-label': t('call_transfer_to'), placeholder: t('call_transfer_to') });
+  return h('form.call-consult-form', { onsubmit: (e) => {
+    e.preventDefault();
+    const to = input.value.trim();
+    if (to) conn.send({ type: Frame.CallConsult, conversation: id, to_advocate: to });
+  } }, input, h('button.primary', { type: 'submit', text: t('call_consult_dial') }));
 }
 
 // ---- an outside party: a referral or a typed number dialled into the call ----
