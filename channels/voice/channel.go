@@ -82,7 +82,7 @@ type Config struct {
 	// Recordings fetches and deletes voicemails at Twilio; nil offers callbacks only.
 	Recordings Recordings
 	RecordMax  time.Duration // longest voicemail, default 3 minutes
-	Logger    *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Channel is the voice channel. It is safe for concurrent use.
