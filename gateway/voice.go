@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"io"
+	"strconv"
 
 	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/interpreter"
@@ -26,6 +28,9 @@ type VoiceControl interface {
 	LeaveCall(ctx context.Context, advocateID, convID string) error
 	// Ended sends off, with a goodbye, the caller of a call that was just closed.
 	Ended(ctx context.Context, convID string) error
+	// Recording opens a voicemail's audio for who (refused unless they hold it or are a
+	// supervisor or admin); the caller closes it.
+	Recording(ctx context.Context, who string, role routing.Role, convID string) (io.ReadCloser, string, int64, error)
 }
 
 // voiceFrame handles the interpreter and supervision frames.
@@ -120,6 +125,17 @@ type callView struct {
 	// the caller with them.
 	Outside   string `json:"outside,omitempty"`
 	HandedOff bool   `json:"handed_off,omitempty"`
+	// Voicemail is a voicemail's audio: played through the proxy route, never the provider's URL.
+	Voicemail *voicemailView `json:"voicemail,omitempty"`
+	// Callback is a callback request's call out: "" before it starts, then advocate (ringing
+	// you), dialling, connected, or no_answer, busy, failed.
+	Callback   string `json:"callback,omitempty"`
+	IsCallback bool   `json:"is_callback,omitempty"`
+}
+
+type voicemailView struct {
+	URL     string `json:"url,omitempty"` // empty once deleted at retention
+	Seconds int    `json:"seconds"`
 }
 
 func viewCall(c routing.Conversation) *callView {
@@ -128,6 +144,16 @@ func viewCall(c routing.Conversation) *callView {
 	}
 	v := &callView{ConnectedAt: c.Meta[voice.MetaAnsweredAt], Hold: c.Meta[voice.MetaHold] == "true", Muted: c.Meta[voice.MetaMuted] == "true",
 		HandedOff: c.Meta[voice.MetaHandedOff] == "true"}
+	switch c.Meta[voice.MetaKind] {
+	case voice.TagVoicemail:
+		secs, _ := strconv.Atoi(c.Meta[voice.MetaRecordingDuration])
+		v.Voicemail = &voicemailView{Seconds: secs}
+		if c.Meta[voice.MetaRecordingDeleted] != "true" {
+			v.Voicemail.URL = PathRecording + c.ID
+		}
+	case voice.TagCallback:
+		v.IsCallback, v.Callback = true, c.Meta[voice.MetaCallOut]
+	}
 	switch {
 	case c.Meta[voice.MetaOutsideJoined] == "true":
 		v.Outside = "joined"

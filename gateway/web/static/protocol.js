@@ -76,6 +76,9 @@ export const EventType = Object.freeze({
   CallMute: "voice.mute",
   CallHungUp: "voice.hung_up",
   CallOutside: "voice.outside",
+  CallOutDialling: "voice.callout_dialling",
+  CallOutResult: "voice.callout_result",
+  RecordingDeleted: "voice.recording_deleted",
 });
 
 // An advocate's chosen availability.
@@ -137,6 +140,8 @@ export const Tag = Object.freeze({
   Interpreter: "interpreter",
   QuickExit: "quick_exit",
   UnverifiedSender: "unverified-sender",
+  Voicemail: "voicemail",
+  Callback: "callback",
 });
 
 // The hotline's contact types, recorded when a conversation is closed, in display order.
