@@ -167,8 +167,11 @@ func (c *Channel) conversationFor(ctx context.Context, wh webhook) string {
 func (c *Channel) wait(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	place := -1
-	if conv, err := c.eng.Conversation(r.Context(), wh.Conversation); wh.Conversation != "" && err == nil && c.choiceDue(r.Context(), conv) {
-		c.offerChoice(r.Context(), conv, wh.Lang)
+	if wh.Conversation != "" && c.cfg.VoicemailAfter > 0 {
+		// Waited long enough (or nobody for their language is here): offer the choice.
+		if conv, err := c.eng.Conversation(r.Context(), wh.Conversation); err == nil && c.choiceDue(r.Context(), conv) {
+			c.offerChoice(r.Context(), conv, wh.Lang)
+		}
 	}
 	if wh.Conversation != "" {
 		p, waiting, err := c.position(r.Context(), wh.Conversation)

@@ -217,3 +217,30 @@ func TestEndToEndCallbackInSpanish(t *testing.T) {
 	// Published just after the state, in the same webhook.
 	l.eventually("the call-out result event", func() bool { return slices.Contains(eventTypes(t, l.eng, cb.ID), voice.EvCallOutResult) })
 }
+
+// TestEndToEndCallbackNobodyAnswers: the contact's phone rings out; the advocate is told
+// (no_answer), their leg is hung up and the request goes to wrap-up for them to close.
+func TestEndToEndCallbackNobodyAnswers(t *testing.T) {
+	l := newLine(t, withVoicemail(t, 3*time.Minute))
+	call, err := l.sim.Call("+15551234568", hotlineNumber, "1", "3", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := call.WaitEnded(waitFor); !ok {
+		t.Fatalf("the call did not end; heard %q", call.Info().Said())
+	}
+	cb := l.waiting(voice.TagCallback)
+	l.sim.NoAnswer("+15551234568")
+	ana := l.available(routing.Advocate{ID: "ana", Languages: []string{"en"}, VoiceEndpoint: "client:ana"})
+	if _, err := l.eng.Accept(l.ctx, ana.ID, cb.ID); err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
+	l.eventually("wrap-up after no answer", func() bool {
+		c := l.conv(cb.ID)
+		return c.State == routing.Wrapup && c.EndReason == "callout_no_answer" && c.Meta[voice.MetaCallOut] == voice.OutcomeNoAnswer
+	})
+	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == "client:ana" && c.Status == "completed" }); !ok {
+		t.Error("the advocate's leg was left up with nobody to talk to")
+	}
+}
