@@ -89,7 +89,7 @@ func (r *Recordings) do(ctx context.Context, method, path string) (*http.Respons
 	req.SetBasicAuth(r.sid, r.token)
 	resp, err := r.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("twilio: %s recording: %w", strings.ToLower(method), errors.Unwrap(err))
+		return nil, fmt.Errorf("twilio: %s recording: %w", strings.ToLower(method), err)
 	}
 	return resp, nil
 }

@@ -319,7 +319,7 @@ func (c *Channel) purge(ctx context.Context, arg string) error {
 			c.log.Warn("voice: recording not deleted; will retry", "conversation", convID, "err", err)
 			return err
 		}
-		if err == nil && conv.ID != "" {
+		if conv.ID != "" { // still there (content purged, conversation kept): the console shows it gone
 			_ = c.eng.SetMeta(ctx, convID, map[string]string{MetaRecordingDeleted: "true"})
 		}
 	}
