@@ -83,6 +83,9 @@ type Twilio struct {
 	VoiceNumber  string   // HOTLINE_VOICE_NUMBER, default +18883737888
 	RelayCallers []string // HOTLINE_RELAY_CALLER_IDS: caller ids of relay (TTY/711) services
 	HoldMusic    string   // HOTLINE_HOLD_MUSIC_URL: audio (mp3/wav URL Twilio can fetch) played to waiting callers; empty = silence
+	// VoicemailAfter is how long a caller waits before being offered a voicemail or a callback
+	// (at once when nobody for their language is signed in); 0 = never. HOTLINE_VOICEMAIL_AFTER, default 3m.
+	VoicemailAfter time.Duration
 	// StandIn runs the local Twilio stand-in (its fake REST API, /sim and /sim/mail) although a
 	// shared Redis is configured: for multi-process tests and demos, never for a hotline people
 	// reach. HOTLINE_TWILIO_STANDIN; on the embedded defaults the stand-in runs without it.
@@ -180,14 +183,15 @@ func Load(getenv func(string) string) (Config, error) {
 			OutboxTakeover:    p.dur("HOTLINE_OUTBOX_TAKEOVER", 30*time.Second),
 		},
 		Twilio: Twilio{
-			AccountSID:   p.str("HOTLINE_TWILIO_ACCOUNT_SID", ""),
-			AuthToken:    p.str("HOTLINE_TWILIO_AUTH_TOKEN", ""),
-			APIURL:       strings.TrimRight(p.str("HOTLINE_TWILIO_API_URL", ""), "/"),
-			ShortCode:    p.str("HOTLINE_SMS_SHORT_CODE", "233733"),
-			VoiceNumber:  p.str("HOTLINE_VOICE_NUMBER", "+18883737888"),
-			RelayCallers: p.list("HOTLINE_RELAY_CALLER_IDS"),
-			HoldMusic:    p.str("HOTLINE_HOLD_MUSIC_URL", ""),
-			StandIn:      p.bool("HOTLINE_TWILIO_STANDIN", false),
+			AccountSID:     p.str("HOTLINE_TWILIO_ACCOUNT_SID", ""),
+			AuthToken:      p.str("HOTLINE_TWILIO_AUTH_TOKEN", ""),
+			APIURL:         strings.TrimRight(p.str("HOTLINE_TWILIO_API_URL", ""), "/"),
+			ShortCode:      p.str("HOTLINE_SMS_SHORT_CODE", "233733"),
+			VoiceNumber:    p.str("HOTLINE_VOICE_NUMBER", "+18883737888"),
+			RelayCallers:   p.list("HOTLINE_RELAY_CALLER_IDS"),
+			HoldMusic:      p.str("HOTLINE_HOLD_MUSIC_URL", ""),
+			VoicemailAfter: p.dur("HOTLINE_VOICEMAIL_AFTER", 3*time.Minute),
+			StandIn:        p.bool("HOTLINE_TWILIO_STANDIN", false),
 		},
 		SMTP: SMTP{
 			Addr:      p.str("HOTLINE_SMTP_ADDR", "127.0.0.1:2525"),
@@ -292,6 +296,9 @@ func (c Config) Validate() []string {
 		if u, err := url.Parse(c.Twilio.APIURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			add("HOTLINE_TWILIO_API_URL %q must be an absolute http(s) URL", c.Twilio.APIURL)
 		}
+	}
+	if v := c.Twilio.VoicemailAfter; v != 0 && (v < 30*time.Second || v > 2*time.Hour) {
+		add("HOTLINE_VOICEMAIL_AFTER must be 0 (off) or between 30s and 2h, got %s", v)
 	}
 	if c.Twilio.HoldMusic != "" {
 		if u, err := url.Parse(c.Twilio.HoldMusic); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

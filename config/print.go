@@ -53,6 +53,7 @@ func (c Config) Print(w io.Writer) {
 	} else {
 		row("HOTLINE_HOLD_MUSIC_URL", c.Twilio.HoldMusic)
 	}
+	row("HOTLINE_VOICEMAIL_AFTER", c.Twilio.VoicemailAfter.String())
 	row("HOTLINE_SMTP_ADDR", c.SMTP.Addr)
 	row("HOTLINE_SMTP_DOMAIN", c.SMTP.Domain)
 	row("HOTLINE_EMAIL_ADDRESSES", fmt.Sprintf("(%d configured)", len(c.SMTP.Addresses)))

@@ -49,6 +49,7 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	get("/reports", s.page("reports.html", routing.RoleSupervisor, routing.RoleAdmin), csrf)
 	get("/api/reports", s.apiReports, super)
 	get("/api/cases", s.apiCases, super)
+	get(PathRecording+":conversation", s.apiRecording, anyone)
 	s.mountDesk(get, post, csrf, super)
 	s.mountAdmin(get, post, csrf)
 	s.mountDirectory(get, post, csrf)

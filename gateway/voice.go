@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"io"
+	"strconv"
 
 	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/interpreter"
@@ -33,6 +35,9 @@ type VoiceControl interface {
 	// before Ended; Ended sends off, with a goodbye, the caller of a call that was just closed.
 	Closing(ctx context.Context, convID string) error
 	Ended(ctx context.Context, convID string) error
+	// Recording opens a voicemail's audio for who (refused unless they hold it or are a
+	// supervisor or admin); the caller closes it.
+	Recording(ctx context.Context, who string, role routing.Role, convID string) (io.ReadCloser, string, int64, error)
 }
 
 // voiceFrame handles the interpreter and supervision frames.
@@ -149,6 +154,17 @@ type callView struct {
 	// consulting while the caller holds ("consulting"), or with the caller ("joined").
 	Consult   string `json:"consult,omitempty"`
 	ConsultTo string `json:"consult_to,omitempty"`
+	// Voicemail is a voicemail's audio: played through the proxy route, never the provider's URL.
+	Voicemail *voicemailView `json:"voicemail,omitempty"`
+	// Callback is a callback request's call out: "" before it starts, then advocate (ringing
+	// you), dialling, connected, or no_answer, busy, failed.
+	Callback   string `json:"callback,omitempty"`
+	IsCallback bool   `json:"is_callback,omitempty"`
+}
+
+type voicemailView struct {
+	URL     string `json:"url,omitempty"` // empty once deleted at retention
+	Seconds int    `json:"seconds"`
 }
 
 func viewCall(c routing.Conversation) *callView {
@@ -157,6 +173,16 @@ func viewCall(c routing.Conversation) *callView {
 	}
 	v := &callView{ConnectedAt: c.Meta[voice.MetaAnsweredAt], Hold: c.Meta[voice.MetaHold] == "true", Muted: c.Meta[voice.MetaMuted] == "true",
 		HandedOff: c.Meta[voice.MetaHandedOff] == "true", Consult: c.Meta[voice.MetaConsultState], ConsultTo: c.Meta[voice.MetaConsultTo]}
+	switch c.Meta[voice.MetaKind] {
+	case voice.TagVoicemail:
+		secs, _ := strconv.Atoi(c.Meta[voice.MetaRecordingDuration])
+		v.Voicemail = &voicemailView{Seconds: secs}
+		if c.Meta[voice.MetaRecordingDeleted] != "true" {
+			v.Voicemail.URL = PathRecording + c.ID
+		}
+	case voice.TagCallback:
+		v.IsCallback, v.Callback = true, c.Meta[voice.MetaCallOut]
+	}
 	switch {
 	case c.Meta[voice.MetaOutsideJoined] == "true":
 		v.Outside = "joined"

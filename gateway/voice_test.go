@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"strconv"
 	"sync"
 	"testing"
@@ -93,6 +94,12 @@ func (f *fakeVoice) Ended(ctx context.Context, convID string) error {
 	defer f.mu.Unlock()
 	f.ended = append(f.ended, convID)
 	return nil
+}
+
+// Recording: the fake line has no voicemails (the proxy is tried on the real channel,
+// recording_test.go).
+func (f *fakeVoice) Recording(ctx context.Context, who string, role routing.Role, convID string) (io.ReadCloser, string, int64, error) {
+	return nil, "", 0, routing.Errorf(routing.ENotFound, "this conversation has no voicemail")
 }
 
 // control records a call control as "what advocate conversation"; like the channel it refuses

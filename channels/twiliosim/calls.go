@@ -67,8 +67,9 @@ const (
 	ctlRedirect
 	ctlHangup
 	ctlKick
-	ctlHold   // the participant was put on hold: play url (or Twilio's default music)
-	ctlUnhold // the participant is back in the conference
+	ctlHold     // the participant was put on hold: play url (or Twilio's default music)
+	ctlUnhold   // the participant is back in the conference
+	ctlRecorded // the caller finished a <Record> (LeaveMessage): digits holds the seconds
 )
 
 type control struct {

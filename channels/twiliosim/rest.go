@@ -68,8 +68,16 @@ func (s *Sim) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	// A recording's audio is the recording's resource with .wav (or .mp3) for .json: Twilio
+	// describes only the JSON, so the media request is checked as that.
+	media := strings.Contains(r.URL.Path, "/Recordings/") && (strings.HasSuffix(r.URL.Path, ".wav") || strings.HasSuffix(r.URL.Path, ".mp3"))
 	if s.contract != nil {
-		s.mismatch(s.contract.Check(r, body)...)
+		cr := r
+		if media {
+			cr = r.Clone(r.Context())
+			cr.URL.Path = strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, ".wav"), ".mp3") + ".json"
+		}
+		s.mismatch(s.contract.Check(cr, body)...)
 	}
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != s.cfg.AccountSID || pass != s.cfg.AuthToken {
@@ -79,6 +87,13 @@ func (s *Sim) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
 	acct, tail, _ := strings.Cut(rest, "/")
+	if media && ok && acct == s.cfg.AccountSID && r.Method == http.MethodGet {
+		seg := strings.Split(tail, "/")
+		if len(seg) == 2 {
+			s.fetchRecording(w, strings.TrimSuffix(strings.TrimSuffix(seg[1], ".wav"), ".mp3"), true)
+			return
+		}
+	}
 	if !ok || acct != s.cfg.AccountSID || !strings.HasSuffix(tail, ".json") {
 		restError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
@@ -124,6 +139,10 @@ func (s *Sim) route(w http.ResponseWriter, r *http.Request, seg []string, form u
 		s.updateParticipant(w, seg[1], seg[3], form)
 	case match(seg, "Conferences", "*", "Participants", "*") && m == http.MethodDelete:
 		s.removeParticipant(w, seg[1], seg[3])
+	case match(seg, "Recordings", "*") && m == http.MethodGet:
+		s.fetchRecording(w, seg[1], false)
+	case match(seg, "Recordings", "*") && m == http.MethodDelete:
+		s.deleteRecording(w, seg[1])
 	default:
 		restError(w, http.StatusNotFound, 20404, "The stand-in does not serve "+m+" "+r.URL.Path)
 	}

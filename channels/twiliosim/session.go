@@ -128,6 +128,10 @@ func (c *call) exec(d *document) *document {
 			if next, moved := c.dial(d, v); moved {
 				return next
 			}
+		case "Record":
+			if next, moved := c.record(d, v); moved {
+				return next
+			}
 		case "Hangup":
 			return nil
 		case "Reject":
@@ -304,6 +308,7 @@ func (c *call) conference(d *document, n node) (*document, bool) {
 			c.onHold(ctl)
 		case ctlUnhold:
 			c.line(Line{Kind: "unhold", Text: n.Text})
+		case ctlRecorded: // not recording: nothing to finish
 		default:
 			c.sim.leaveConference(c, "left")
 			c.line(Line{Kind: "leave", Text: n.Text})

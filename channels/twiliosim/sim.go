@@ -58,6 +58,7 @@ type Sim struct {
 	calls       []*call
 	callBySid   map[string]*call
 	confs       []*conference
+	recordings  []*recording
 	failTo      map[string]int // number → Twilio error code for CreateMessage
 	deliverFail map[string]string
 	noAnswer    map[string]string // numbers whose calls ring out or are declined: the final status

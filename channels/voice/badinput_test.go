@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/openhotline/hotline/channels/twilio"
 	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
@@ -95,6 +96,8 @@ func FuzzVoiceWebhook(f *testing.F) {
 	f.Add("a=maria&c=01ARZ3NDEKTSV4RRFFQ69G5FAV&k=ab12", "CallStatus=no-answer&DialCallStatus=busy")
 	f.Add("t=99&r=-1&d=9", "Digits=%00%FF&Digits=1")
 	f.Add("%zz", "Digits=1;2")
+	f.Add("c=01ARZ3NDEKTSV4RRFFQ69G5FAV&s=n&rs=RE0123&rd=x", "RecordingSid=RE0123456789abcdef0123456789abcdef&RecordingDuration=14&RecordingUrl=https%3A%2F%2Fapi.twilio.com%2Fx&Digits=hangup")
+	f.Add("s=c&d=3", "RecordingSid=RE%00&RecordingDuration=-5&Digits=%23")
 	texts, err := locales.Default()
 	if err != nil {
 		f.Fatal(err)
@@ -115,11 +118,18 @@ func FuzzVoiceWebhook(f *testing.F) {
 		if wh.Conversation != "" && convID(wh.Conversation) == "" || wh.CallSid != "" && token(wh.CallSid, maxSid) == "" {
 			t.Fatalf("ids escaped the check: %+v", wh)
 		}
+		if wh.RecordingSid != "" && !twilio.ValidRecordingSid(wh.RecordingSid) || wh.RecordingDuration < 0 || wh.Step != "" && wh.Step != stepNumber && wh.Step != stepConfirm {
+			t.Fatalf("recording or step escaped the check: %+v", wh)
+		}
+		if n, ok := dialable(wh.Digits); ok && !e164.MatchString(n) {
+			t.Fatalf("dialable(%q) = %q, not E.164", wh.Digits, n)
+		}
 		// Whatever came in, the TwiML built from it is well-formed and keeps the caller on.
 		c := &Channel{cfg: Config{PublicURL: "https://hotline.example.org", Texts: texts}}
 		for _, verbs := range [][]string{
 			{render(t, c.menuTwiML(wh.Attempt, wh.BadDigits))},
 			{render(t, c.waitTwiML(wh.Conversation, wh.Lang, wh.Loop, wh.Retry))},
+			{render(t, c.choiceTwiML(wh.Conversation, wh.Lang))},
 		} {
 			if doc := parseTwiML(t, verbs[0]); !keepsCallerOnLine(doc) {
 				t.Fatalf("TwiML drops the caller: %s", verbs[0])

@@ -75,7 +75,14 @@ type Config struct {
 	VoiceES   string        // Say voice for Spanish, overriding the locale's voice_tts_voice (Polly.Mia)
 	HoldMusic string        // optional URL of hold audio played between place-in-line messages
 	Ring      time.Duration // how long an advocate's phone rings, default 20s
-	Logger    *slog.Logger
+	// VoicemailAfter is how long a caller waits before being offered to leave a voicemail or ask
+	// for a callback (HOTLINE_VOICEMAIL_AFTER); they are offered it at once when nobody who
+	// speaks their language is signed in. Zero turns the offer off.
+	VoicemailAfter time.Duration
+	// Recordings fetches and deletes voicemails at Twilio; nil offers callbacks only.
+	Recordings Recordings
+	RecordMax  time.Duration // longest voicemail, default 3 minutes
+	Logger     *slog.Logger
 }
 
 // Channel is the voice channel. It is safe for concurrent use.
@@ -107,6 +114,9 @@ func New(cfg Config) (*Channel, error) {
 	}
 	if cfg.Ring <= 0 {
 		cfg.Ring = 20 * time.Second
+	}
+	if cfg.RecordMax <= 0 {
+		cfg.RecordMax = maxRecord
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -140,6 +150,10 @@ func (c *Channel) Routes() []route.Route {
 		post(PathHold, http.HandlerFunc(c.holdAudio)),
 		post(PathOutside, http.HandlerFunc(c.outsideStatus)),
 		post(PathConsult, http.HandlerFunc(c.consultStatus)),
+		post(PathChoice, http.HandlerFunc(c.choice)),
+		post(PathRecorded, http.HandlerFunc(c.recorded)),
+		post(PathCallback, http.HandlerFunc(c.callback)),
+		post(PathContact, http.HandlerFunc(c.contactStatus)),
 	}
 	if c.cfg.Interpreter != nil {
 		routes = append(routes, post(PathInterpreter, c.cfg.Interpreter.StatusHandler()))

@@ -97,6 +97,7 @@ const connectCheckAfter = twilio.RequestTimeout + 20*time.Second
 func (c *Channel) register() {
 	c.eng.Timers().HandleAccepted(routing.Voice, c.dialAccepted, c.checkConnected, connectCheckAfter+c.cfg.Ring)
 	c.eng.Timers().Handle(timerGoodbye, c.goodbyeDue)
+	c.eng.Timers().Handle(timerPurge, c.purge)
 }
 
 // acceptedCall reads the call an accept's timer names (arg "conversation|advocate|acceptedAtMs");
@@ -114,7 +115,7 @@ func (c *Channel) acceptedCall(ctx context.Context, arg string) (conv routing.Co
 	if err != nil {
 		return conv, advID, false, err
 	}
-	ok = conv.State == routing.Active && conv.Advocate == advID && strconv.FormatInt(conv.AnsweredAt.UnixMilli(), 10) == at &&
+	ok = conv.State == routing.Active && conv.Meta[MetaKind] != TagVoicemail && conv.Advocate == advID && strconv.FormatInt(conv.AnsweredAt.UnixMilli(), 10) == at &&
 		conv.Meta[MetaAdvocateCall] == "" && conv.Meta[MetaAnsweredAt] == ""
 	return conv, advID, ok, nil
 }
@@ -125,6 +126,13 @@ func (c *Channel) dialAccepted(ctx context.Context, arg string) error {
 	conv, advID, ok, err := c.acceptedCall(ctx, arg)
 	if err != nil || !ok {
 		return err
+	}
+	if conv.Meta[MetaKind] == TagCallback {
+		// Nobody is on the line: ring the advocate, then the number the caller confirmed.
+		if err := c.CallOut(ctx, advID, conv.ID); err != nil {
+			c.log.Warn("voice: callback not placed", "conversation", conv.ID, "advocate", advID, "err", routing.ErrorMessage(err))
+		}
+		return nil
 	}
 	adv, err := c.eng.Roster().Advocate(ctx, advID)
 	if routing.ErrorCode(err) == routing.ENotFound {
@@ -189,6 +197,10 @@ func (c *Channel) advocateStatus(w http.ResponseWriter, r *http.Request) {
 			c.log.Error("voice: answer not recorded", "conversation", conv.ID, "err", err)
 		}
 		ev(EvAdvocateJoined)
+		if conv.Meta[MetaCallOut] == "advocate" {
+			conv.Meta[MetaAdvocateCall] = wh.CallSid
+			c.dialContact(ctx, conv)
+		}
 	case ended(wh.CallStatus) && !answered && conv.State == routing.Active:
 		c.requeue(ctx, conv.ID, wh.Advocate, wh.CallStatus)
 	}

@@ -39,7 +39,7 @@ type line struct {
 	public string
 }
 
-func newLine(t *testing.T) *line {
+func newLine(t *testing.T, mods ...func(*voice.Config, config.Twilio)) *line {
 	t.Helper()
 	clock := routingtest.NewClock()
 	eng := routingtest.Engine(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
@@ -67,10 +67,14 @@ func newLine(t *testing.T) *line {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := voice.New(voice.Config{
+	vc := voice.Config{
 		Engine: eng, Space: eng.Space("voice"), Calls: client.Api, PublicURL: hotline.URL, Number: hotlineNumber,
 		RelayCallers: []string{"+18005550711"}, Interpreter: bridge,
-	})
+	}
+	for _, m := range mods {
+		m(&vc, srv.Twilio())
+	}
+	ch, err := voice.New(vc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,8 @@ func (f *fakeCalls) UpdateCall(sid string, p *openapi.UpdateCallParams) (*openap
 		f.updated[sid] = *p.Status
 	case p.Twiml != nil:
 		f.updated[sid] = "twiml"
+	case p.Url != nil:
+		f.updated[sid] = "url"
 	}
 	return &openapi.ApiV2010Call{Sid: &sid}, nil
 }

@@ -81,6 +81,12 @@ func (c *Channel) queue(ctx context.Context, w http.ResponseWriter, wh webhook, 
 		c.log.Error("voice: call not queued", "call", wh.CallSid, "retry", wh.Retry, "err", err)
 		c.writeTwiML(w, c.troubleTwiML(retryURL, ch.lang, wh.Retry)...)
 	default:
+		if conv, err := c.eng.Conversation(ctx, convID); err == nil && c.choiceDue(ctx, conv) {
+			// Nobody who speaks the caller's language is signed in: ask before they wait.
+			c.markChoice(ctx, convID)
+			c.writeTwiML(w, c.choiceTwiML(convID, ch.lang)...)
+			return
+		}
 		c.writeTwiML(w, c.queueTwiML(convID, ch.lang, ch.relay)...)
 	}
 }
@@ -161,6 +167,12 @@ func (c *Channel) conversationFor(ctx context.Context, wh webhook) string {
 func (c *Channel) wait(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	place := -1
+	if wh.Conversation != "" && c.cfg.VoicemailAfter > 0 {
+		// Waited long enough (or nobody for their language is here): offer the choice.
+		if conv, err := c.eng.Conversation(r.Context(), wh.Conversation); err == nil && c.choiceDue(r.Context(), conv) {
+			c.offerChoice(r.Context(), conv, wh.Lang)
+		}
+	}
 	if wh.Conversation != "" {
 		p, waiting, err := c.position(r.Context(), wh.Conversation)
 		switch {

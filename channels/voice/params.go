@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/openhotline/hotline/channels/twilio"
 )
 
 // Limits on what a webhook may carry; anything beyond is treated as absent.
@@ -34,6 +36,11 @@ type webhook struct {
 	Mode         string // m: supervisor mode
 	Leg          string // k: the nonce of an advocate's leg
 	Choice       string // d: a menu choice carried over a retry (1, 2, 3 or 7)
+	Step         string // s: the step of the callback dialogue
+	// RecordingSid and RecordingDuration come with a <Record> action (or in our retry URL as
+	// rs and rd). RecordingUrl is never read: the audio is fetched by SID with our credentials.
+	RecordingSid      string
+	RecordingDuration int
 }
 
 // parseWebhook reads a webhook's form and query. It never fails: what cannot be trusted is
@@ -54,6 +61,15 @@ func parseWebhook(form, query url.Values) webhook {
 		Mode:         mode(query.Get("m")),
 		Leg:          token(query.Get("k"), maxSid),
 		Choice:       menuPick(query.Get("d")),
+		Step:         step(query.Get("s")),
+	}
+	rs, rd := form.Get("RecordingSid"), form.Get("RecordingDuration")
+	if rs == "" {
+		rs, rd = query.Get("rs"), query.Get("rd")
+	}
+	if twilio.ValidRecordingSid(rs) {
+		w.RecordingSid = rs
+		w.RecordingDuration = number(rd, 0, 24*3600, 0)
 	}
 	if d, ok := form["Digits"]; ok {
 		w.HasDigits = true
@@ -133,6 +149,14 @@ func advocateID(s string) string {
 func menuPick(s string) string {
 	switch s {
 	case "1", "2", "3", "7":
+		return s
+	}
+	return ""
+}
+
+func step(s string) string {
+	switch s {
+	case stepNumber, stepConfirm:
 		return s
 	}
 	return ""

@@ -17,9 +17,9 @@ const DemoInterpreterLine = "+15005550100"
 // NewFromConfig builds the voice channel as the process configuration says: the hotline's
 // number, relay caller ids, and, when an interpreter line is configured (or the stand-in is in
 // use), the interpreter catalog, dial plan and bridge. calls is twilio-go's client.Api (pointed
-// at the stand-in or at Twilio). It is the wiring of these two packages, so it hands them their
+// at the stand-in or at Twilio); recs fetches and deletes voicemails there (nil: callbacks only). It is the wiring of these two packages, so it hands them their
 // Spaces, "voice" and "interpreter". Errors name the setting at fault.
-func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slog.Logger) (*Channel, error) {
+func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, recs Recordings, log *slog.Logger) (*Channel, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -28,15 +28,17 @@ func NewFromConfig(cfg config.Config, eng *routing.Engine, calls Calls, log *slo
 		return nil, fmt.Errorf("voice: texts: %w", err)
 	}
 	vc := Config{
-		Engine:       eng,
-		Space:        eng.Space("voice"),
-		Calls:        calls,
-		PublicURL:    cfg.HTTP.PublicURL,
-		Number:       cfg.Twilio.VoiceNumber,
-		RelayCallers: cfg.Twilio.RelayCallers,
-		HoldMusic:    cfg.Twilio.HoldMusic,
-		Texts:        texts,
-		Logger:       log,
+		Engine:         eng,
+		Space:          eng.Space("voice"),
+		Calls:          calls,
+		PublicURL:      cfg.HTTP.PublicURL,
+		Number:         cfg.Twilio.VoiceNumber,
+		RelayCallers:   cfg.Twilio.RelayCallers,
+		HoldMusic:      cfg.Twilio.HoldMusic,
+		VoicemailAfter: cfg.Twilio.VoicemailAfter,
+		Recordings:     recs,
+		Texts:          texts,
+		Logger:         log,
 	}
 	ic := cfg.Interpreter
 	if ic.Number == "" && cfg.TwilioSim() {

@@ -22,7 +22,7 @@ func TestNewFromConfig(t *testing.T) {
 		return c
 	}
 	// The stand-in with no line configured: the demo line, so the flow can be tried.
-	ch, err := NewFromConfig(load(nil), eng, &fakeCalls{}, nil)
+	ch, err := NewFromConfig(load(nil), eng, &fakeCalls{}, nil, nil)
 	if err != nil {
 		t.Fatalf("NewFromConfig(dev): %v", err)
 	}
@@ -31,13 +31,13 @@ func TestNewFromConfig(t *testing.T) {
 	}
 	// Twilio with no line: no interpreter, said clearly when asked.
 	prod := load(map[string]string{"HOTLINE_TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef0123456789abcdef", "HOTLINE_TWILIO_AUTH_TOKEN": "x"})
-	ch, err = NewFromConfig(prod, eng, &fakeCalls{}, nil)
+	ch, err = NewFromConfig(prod, eng, &fakeCalls{}, nil, nil)
 	if err != nil || ch.Interpreters() != nil {
 		t.Errorf("production without a line: %v, catalog %v; want a channel without interpreter", err, ch.Interpreters() != nil)
 	}
 	// Hold music between the messages a waiting caller hears, instead of silence.
 	music := load(map[string]string{"HOTLINE_HOLD_MUSIC_URL": "https://cdn.example.org/hold.mp3"})
-	ch, err = NewFromConfig(music, eng, &fakeCalls{}, nil)
+	ch, err = NewFromConfig(music, eng, &fakeCalls{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestNewFromConfig(t *testing.T) {
 	}
 	// A provider code list naming an unknown language is refused, naming the setting.
 	bad := load(map[string]string{"HOTLINE_INTERPRETER_NUMBER": "+18005550100", "HOTLINE_INTERPRETER_ACCOUNT": "1", "HOTLINE_INTERPRETER_LANGUAGE_CODES": "xx=1"})
-	if _, err := NewFromConfig(bad, eng, &fakeCalls{}, nil); err == nil {
+	if _, err := NewFromConfig(bad, eng, &fakeCalls{}, nil, nil); err == nil {
 		t.Error("unknown language in HOTLINE_INTERPRETER_LANGUAGE_CODES accepted")
 	}
 }

@@ -88,7 +88,11 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	set.routes = append(set.routes, smsCh.Routes()...)
 
 	// Voice and the interpreter line.
-	voiceCh, err := voice.NewFromConfig(cfg, eng, client.Api, log)
+	recs, err := twilio.NewRecordings(twCfg)
+	if err != nil {
+		return nil, err
+	}
+	voiceCh, err := voice.NewFromConfig(cfg, eng, client.Api, recs, log)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ type contractRoute struct {
 
 // servedPaths are the API's resources the stand-in serves; Load keeps only these (and
 // the schemas they reference), which makes loading the 1.8 MB description several times faster.
-var servedPaths = regexp.MustCompile(`/(Messages|Calls|Conferences)(/\{[A-Za-z]+\})?(/Participants(/\{[A-Za-z]+\})?)?\.json$`)
+var servedPaths = regexp.MustCompile(`/(Messages|Calls|Conferences|Recordings)(/\{[A-Za-z]+\})?(/Participants(/\{[A-Za-z]+\})?)?\.json$`)
 
 // Load reads the OpenAPI description at path.
 func Load(path string) (*Spec, error) {

@@ -154,7 +154,7 @@ export function tagsOf(v) {
 export function badges(t, channel, tags) {
   const out = [h(`span.badge.${channel}`, { text: t('badge_' + channel) })];
   for (const tag of tagsOf(tags)) {
-    if ([Tag.Relay, Tag.Urgent, Tag.Minor, Tag.Interpreter, Tag.Danger, Tag.UnverifiedSender].includes(tag)) {
+    if ([Tag.Relay, Tag.Urgent, Tag.Minor, Tag.Interpreter, Tag.Danger, Tag.UnverifiedSender, Tag.Voicemail, Tag.Callback].includes(tag)) {
       out.push(h(`span.badge.${tag}`, { text: t.raw['badge_' + tag] ? t('badge_' + tag) : tag }));
     }
   }

@@ -81,6 +81,9 @@ export const EventType = Object.freeze({
   CallHungUp: "voice.hung_up",
   CallOutside: "voice.outside",
   CallConsult: "voice.consult",
+  CallOutDialling: "voice.callout_dialling",
+  CallOutResult: "voice.callout_result",
+  RecordingDeleted: "voice.recording_deleted",
 });
 
 // An advocate's chosen availability.
@@ -142,6 +145,8 @@ export const Tag = Object.freeze({
   Interpreter: "interpreter",
   QuickExit: "quick_exit",
   UnverifiedSender: "unverified-sender",
+  Voicemail: "voicemail",
+  Callback: "callback",
 });
 
 // The hotline's contact types, recorded when a conversation is closed, in display order.

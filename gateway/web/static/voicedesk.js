@@ -30,6 +30,9 @@ export function voiceFrame(f) {
     case EventType.CallMute: if (l) { l.muted = f.data?.on === 'true'; redraw(f.conversation); } return true;
     case EventType.CallOutside: if (l) { onOutside(l, f.data || {}); redraw(f.conversation); } return true;
     case EventType.CallConsult: onConsult(l, f.data || {}); if (l) redraw(f.conversation); return true;
+    case EventType.CallOutDialling: if (l) { l.callback = 'dialling'; redraw(f.conversation); } return true;
+    case EventType.CallOutResult: if (l) { const o = f.data?.outcome; l.callback = o === 'answered' ? 'connected' : o; redraw(f.conversation); } return true;
+    case EventType.RecordingDeleted: if (l?.voicemail) { l.voicemail.url = ''; redraw(f.conversation); } return true;
     case EventType.CallHungUp: if (l) { l.hungUp = true; l.endedAt ||= Date.now(); redraw(f.conversation); } return true;
     case EventType.Wrapup: if (l) l.endedAt ||= Date.now(); return false; // console.js redraws the conversation
     case EventType.Closed: case EventType.Abandoned: lines.delete(f.conversation); return false;
@@ -47,9 +50,11 @@ export function voicePanel(c) {
   if (c.call?.connected_at && !l.since) l.since = Date.parse(c.call.connected_at);
   if (c.call) { // the view seeds; events follow
     Object.assign(l, { hold: !!c.call.hold, muted: !!c.call.muted, outside: c.call.outside || '', handedOff: !!c.call.handed_off,
-      consult: c.call.consult || '', consultTo: c.call.consult_to || '' });
+      consult: c.call.consult || '', consultTo: c.call.consult_to || '',
+      voicemail: c.call.voicemail || null, isCallback: !!c.call.is_callback, callback: c.call.callback || '' });
     delete c.call;
   }
+  if (l.voicemail) return voicemailPanel(l.voicemail);
   const ended = c.state === State.Wrapup || l.hungUp;
   if (ended) l.endedAt ||= Date.now();
   let phase = 'ringing';
@@ -69,6 +74,7 @@ export function voicePanel(c) {
     } });
   return h(`div.call-line`, { 'data-phase': phase, role: 'group', 'aria-label': t('call_line') },
     h('span.call-state', { role: 'status', text: t('call_state_' + phase) }),
+    l.isCallback ? h('span.callback-state', { role: 'status', 'data-state': l.callback || 'advocate', text: t('callback_' + (l.callback || 'advocate')) }) : null,
     h('span.call-timer', { 'aria-label': t('call_timer'), text: duration(l) }),
     l.muted && !ended ? h('span.badge.call-muted', { text: t('call_muted') }) : null,
     ended ? null : h('div.call-controls', {},
@@ -124,6 +130,16 @@ function consultForm(id) {
     const to = input.value.trim();
     if (to) conn.send({ type: Frame.CallConsult, conversation: id, to_advocate: to });
   } }, input, h('button.primary', { type: 'submit', text: t('call_consult_dial') }));
+}
+
+// voicemailPanel is a voicemail's audio, played through the hotline's proxy (each play is
+// audited; preload none so that drawing the panel plays nothing), and its length.
+function voicemailPanel(vm) {
+  return h('div.call-line.voicemail', { 'data-phase': 'voicemail', role: 'group', 'aria-label': t('voicemail_label') },
+    h('span.call-state', { text: t('voicemail_label') }),
+    h('span.voicemail-length', { text: t('voicemail_length', { Duration: duration({ since: 1, endedAt: 1 + 1000 * (vm.seconds || 0) }) }) }),
+    vm.url ? h('audio.voicemail-audio', { controls: true, preload: 'none', src: vm.url })
+      : h('span.voicemail-gone', { role: 'status', text: t('voicemail_deleted') }));
 }
 
 // ---- an outside party: a referral or a typed number dialled into the call ----
