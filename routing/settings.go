@@ -77,7 +77,9 @@ func (e *SettingError) Error() string {
 }
 
 // Unwrap makes a refusal an EInvalid *Error for the edge's status table.
-func (e *SettingError) Unwrap() error { return &Error{Code: EInvalid, Message: strings.TrimPrefix(e.Error(), "routing: ")} }
+func (e *SettingError) Unwrap() error {
+	return &Error{Code: EInvalid, Message: strings.TrimPrefix(e.Error(), "routing: ")}
+}
 
 // SettingValue is a setting as the admin page shows it.
 type SettingValue struct {
@@ -105,7 +107,9 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 // *SettingError (EInvalid).
 func (d SettingDef) Canonical(value string) (string, error) {
 	value = strings.TrimSpace(value)
-	bad := func(p string) error { return &SettingError{Name: d.Name, Problem: p, Min: d.bound(d.Min), Max: d.bound(d.Max)} }
+	bad := func(p string) error {
+		return &SettingError{Name: d.Name, Problem: p, Min: d.bound(d.Min), Max: d.bound(d.Max)}
+	}
 	switch d.Kind {
 	case KindDuration:
 		v, err := time.ParseDuration(value)
