@@ -29,7 +29,9 @@ type line struct {
 func suppressComplementary(rep *Report) {
 	rows := append(slices.Clone(rep.Rows), rep.Total) // copies share the maps: writes land in rep
 	lines := reportLines(rows)
-	hidden := func(c cellRef) bool { return slices.Contains(rows[c.row].Suppressed, c.name) || slices.Contains(rows[c.row].Secondary, c.name) }
+	hidden := func(c cellRef) bool {
+		return slices.Contains(rows[c.row].Suppressed, c.name) || slices.Contains(rows[c.row].Secondary, c.name)
+	}
 	published := func(c cellRef) (int64, bool) { v, ok := rows[c.row].Figures[c.name]; return v, ok }
 	hide := func(c cellRef) {
 		r := &rows[c.row]

@@ -222,9 +222,11 @@ func routingSettings(cfg Config) []SettingDef {
 // DefineSetting adds a runtime setting (cases and channels define theirs at start-up, in every
 // process, before Run). A definition whose default is malformed panics: a wiring defect.
 func (e *Engine) DefineSetting(d SettingDef) {
-	if _, err := d.Canonical(d.Default); err != nil {
+	def, err := d.Canonical(d.Default)
+	if err != nil {
 		panic("routing: default of setting " + d.Name + ": " + err.Error())
 	}
+	d.Default = def
 	e.setMu.Lock()
 	defer e.setMu.Unlock()
 	defs := maps.Clone(e.defs)

@@ -32,11 +32,11 @@ const (
 
 // Config says who pages whom.
 type Config struct {
-	From     string // the hotline's number that texts and calls, E.164 (+18883737888)
-	To       string // the on-call supervisor's number, E.164
+	From string // the hotline's number that texts and calls, E.164 (+18883737888)
+	To   string // the on-call supervisor's number, E.164
 	// Numbers, when set, gives the on-call numbers in force at each page (the admin's runtime
 	// setting, whose default is To); every one is paged. To may then be empty.
-	Numbers func() []string
+	Numbers  func() []string
 	Language string // the language of the page, one the locales have; default en
 	// Texts word the pages (oncall_* messages); default locales.Default().
 	Texts  *locales.Catalog

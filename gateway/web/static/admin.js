@@ -2,6 +2,7 @@
 // goes through /api/admin, which checks the role; a refusal comes back in the admin's language and
 // is shown where the admin acted. A password the server generated is shown once, here.
 import { h, loadTexts, pickLang, me, signOutForm, toast } from './common.js';
+import { mountSettings } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const roles = ['advocate', 'supervisor', 'admin'];
@@ -207,7 +208,7 @@ async function main() {
   st.lang = pickLang();
   [st.t, st.account] = await Promise.all([loadTexts(st.lang), me()]);
   setup();
-  await load();
+  await Promise.all([load(), mountSettings($('settings'), st)]);
   setInterval(() => { if ($('account-form').classList.contains('hidden') && $('password-form').classList.contains('hidden')) load(); }, 15000);
 }
 
