@@ -329,6 +329,10 @@ func (e *Engine) SetSetting(ctx context.Context, name, value string, reset bool)
 	return prev, e.Setting(name), nil
 }
 
+// LoadSettings reads the stored values now (Run does so as it starts, and on every change); for a
+// process that does not Run, such as a command-line tool. Errors: Redis errors, wrapped.
+func (e *Engine) LoadSettings(ctx context.Context) error { return e.loadSettings(ctx) }
+
 // loadSettings reads the stored values and swaps the snapshot in force.
 func (e *Engine) loadSettings(ctx context.Context) error {
 	var ver *redis.StringCmd
