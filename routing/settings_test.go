@@ -47,6 +47,22 @@ func TestSettingOfferTimeoutAppliedByOtherProcess(t *testing.T) {
 	if got := offers[0].Deadline.Sub(b.clock.Now()); got < 89*time.Second || got > 90*time.Second {
 		t.Fatalf("offer of %s expires in %s, want 90s", res.Conversation.ID, got)
 	}
+	// The offer outlives the environment's 45 s and expires at 90 s: a missed offer.
+	missed := func() int {
+		p, err := b.e.Roster().Presence(b.ctx, "ana")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Missed
+	}
+	b.tick(50 * time.Second)
+	if got := missed(); got != 0 {
+		t.Fatalf("after 50s ana has missed %d offers, want 0", got)
+	}
+	b.tick(41 * time.Second)
+	if got := missed(); got != 1 {
+		t.Fatalf("after 91s ana has missed %d offers, want 1", got)
+	}
 	// Reset: the environment's default applies again.
 	if _, next, err := a.e.SetSetting(a.ctx, routing.SetTextOfferTimeout, "", true); err != nil || next != "45s" {
 		t.Fatalf("reset: got %q, %v; want 45s", next, err)
