@@ -2,14 +2,10 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/openhotline/hotline/routing"
 )
@@ -119,19 +115,36 @@ func (c Config) AllIndicators() []string {
 	return append(slices.Clone(BuiltinIndicators), c.Indicators...)
 }
 
-// Enable turns on cases and alerts in this process: it records the configuration every
-// process shares (the last process started sets it: run them all with the same settings) and
-// registers the escalation and SLA timer handlers. pager reaches the on-call supervisor; with a
-// nil pager, escalation steps are still recorded and published but nobody is paged. Call it
+// Enable turns on cases and alerts in this process: it defines the runtime settings the desk
+// reads (the urgent and non-urgent SLA and the urgent escalation ladder, whose defaults are cfg's:
+// a value an administrator stored wins, in every process, and starting a process writes nothing)
+// and registers the escalation and SLA timer handlers. pager reaches the on-call supervisor; with
+// a nil pager, escalation steps are still recorded and published but nobody is paged. Call it
 // before the engine's Run in every process. Errors: EInvalid for a bad configuration.
 func (s *Desk) Enable(ctx context.Context, cfg Config, pager Pager) error {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := s.rdb.Set(ctx, s.keys.casesConfig(), mustJSON(cfg), 0).Err(); err != nil {
-		return fmt.Errorf("cases: store cases config: %w", err)
+	ladder := make([]string, len(cfg.Ladder))
+	for i, st := range cfg.Ladder {
+		ladder[i] = st.Step + ":" + st.After.String()
 	}
+	dur := func(name string, def, lo, hi time.Duration) routing.SettingDef {
+		return routing.SettingDef{Name: name, Kind: routing.KindDuration, Min: int64(lo), Max: int64(hi), Default: def.String()}
+	}
+	for _, d := range []routing.SettingDef{
+		dur(routing.SetUrgentSLA, cfg.UrgentSLA, time.Minute, 24*time.Hour),
+		dur(routing.SetNonUrgentSLA, cfg.NonUrgentSLA, time.Hour, 7*24*time.Hour),
+		{Name: routing.SetUrgentLadder, Kind: routing.KindLadder, Min: int64(time.Minute), Max: int64(24 * time.Hour),
+			Steps: LadderSteps, Default: strings.Join(ladder, ",")},
+	} {
+		if _, err := d.Canonical(d.Default); err != nil {
+			return routing.Errorf(routing.EInvalid, "%s", strings.TrimPrefix(err.Error(), "routing: "))
+		}
+		s.eng.DefineSetting(d)
+	}
+	s.base.Store(&cfg)
 	s.eng.Timers().Handle(timerEscalate, func(ctx context.Context, arg string) error {
 		return s.escalate(ctx, pager, arg)
 	})
@@ -139,19 +152,30 @@ func (s *Desk) Enable(ctx context.Context, cfg Config, pager Pager) error {
 	return nil
 }
 
-// Config returns the cases configuration in force (defaults when Enable never ran).
+// LadderSteps are the escalation steps an administrator may put on the urgent ladder: the steps
+// the on-call pager knows.
+var LadderSteps = []string{"sms", "call"}
+
+// Config returns the cases configuration in force: Enable's, or the defaults when Enable never
+// ran in this process, with the runtime settings an administrator stored in place of its SLA and
+// urgent ladder. It makes no Redis call; ctx is kept for callers written when it did.
 func (s *Desk) Config(ctx context.Context) (Config, error) {
 	var cfg Config
-	raw, err := s.rdb.Get(ctx, s.keys.casesConfig()).Bytes()
-	switch {
-	case errors.Is(err, redis.Nil):
-	case err != nil:
-		return cfg, fmt.Errorf("cases: load cases config: %w", err)
-	default:
-		if err := json.Unmarshal(raw, &cfg); err != nil {
-			return cfg, fmt.Errorf("cases: corrupt cases config: %w", err)
-		}
+	if b := s.base.Load(); b != nil {
+		cfg = *b
 	}
 	cfg.setDefaults()
+	if v, ok := s.eng.SettingDuration(routing.SetUrgentSLA); ok {
+		cfg.UrgentSLA = v
+	}
+	if v, ok := s.eng.SettingDuration(routing.SetNonUrgentSLA); ok {
+		cfg.NonUrgentSLA = v
+	}
+	if steps, ok := s.eng.SettingLadder(routing.SetUrgentLadder); ok {
+		cfg.Ladder = make([]EscalationStep, len(steps))
+		for i, st := range steps {
+			cfg.Ladder[i] = EscalationStep{Step: st.Step, After: st.After}
+		}
+	}
 	return cfg, nil
 }

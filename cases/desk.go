@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,11 @@ type Engine interface {
 	Contacts() routing.Contacts
 	// Timers runs the alert ladder and SLA clocks on routing's shared timers.
 	Timers() routing.Timers
+	// DefineSetting, SettingDuration and SettingLadder give the desk its runtime settings (SLA,
+	// escalation ladder), stored once for every process.
+	DefineSetting(d routing.SettingDef)
+	SettingDuration(name string) (time.Duration, bool)
+	SettingLadder(name string) ([]routing.LadderStep, bool)
 
 	Conversation(ctx context.Context, id string) (routing.Conversation, error)
 	Tag(ctx context.Context, convID string, priority int, tags ...string) error
@@ -46,6 +52,7 @@ type Desk struct {
 	refKey []byte // keys the permutation behind case references
 	now    func() time.Time
 	log    *slog.Logger
+	base   atomic.Pointer[Config] // Enable's configuration; runtime settings override parts of it
 }
 
 // New returns a Desk keeping its records on the engine's Redis (through its "cases" Space),
@@ -88,21 +95,20 @@ type keys struct{ p string }
 
 func (k keys) custom(parts ...string) string { return k.p + strings.Join(parts, ":") }
 
-func (k keys) caseDoc(id string) string       { return k.custom("case", id) }        // JSON caseDoc
-func (k keys) caseList() string               { return k.custom("cases") }           // zset id → created ms
-func (k keys) caseSeq() string                { return k.custom("cases", "seq") }    // counter for references
-func (k keys) caseRef(ref string) string      { return k.custom("caseref", ref) }    // string: case id
-func (k keys) convCase(conv string) string    { return k.custom("convcase", conv) }  // string: case id
-func (k keys) contactCase(h string) string    { return k.custom("contactcase", h) }  // string: case id
-func (k keys) casesConfig() string            { return k.custom("cases", "config") } // JSON Config
-func (k keys) caseStats() string              { return k.custom("cases", "stats") }  // hash of counters
-func (k keys) alertDoc(id string) string      { return k.custom("alert", id) }       // JSON alertDoc
-func (k keys) alertList() string              { return k.custom("alerts") }          // zset id → raised ms
-func (k keys) alertsOpen() string             { return k.custom("alerts", "open") }  // zset id → raised ms
-func (k keys) consentList(subj string) string { return k.custom("consent", subj) }   // list of JSON Consent
-func (k keys) auditLog() string               { return k.custom("audit") }           // capped stream
-func caseSubject(id string) string            { return "case:" + id }                // consent subject
-func convSubject(id string) string            { return "conv:" + id }                // consent subject
+func (k keys) caseDoc(id string) string       { return k.custom("case", id) }       // JSON caseDoc
+func (k keys) caseList() string               { return k.custom("cases") }          // zset id → created ms
+func (k keys) caseSeq() string                { return k.custom("cases", "seq") }   // counter for references
+func (k keys) caseRef(ref string) string      { return k.custom("caseref", ref) }   // string: case id
+func (k keys) convCase(conv string) string    { return k.custom("convcase", conv) } // string: case id
+func (k keys) contactCase(h string) string    { return k.custom("contactcase", h) } // string: case id
+func (k keys) caseStats() string              { return k.custom("cases", "stats") } // hash of counters
+func (k keys) alertDoc(id string) string      { return k.custom("alert", id) }      // JSON alertDoc
+func (k keys) alertList() string              { return k.custom("alerts") }         // zset id → raised ms
+func (k keys) alertsOpen() string             { return k.custom("alerts", "open") } // zset id → raised ms
+func (k keys) consentList(subj string) string { return k.custom("consent", subj) }  // list of JSON Consent
+func (k keys) auditLog() string               { return k.custom("audit") }          // capped stream
+func caseSubject(id string) string            { return "case:" + id }               // consent subject
+func convSubject(id string) string            { return "conv:" + id }               // consent subject
 
 // validID accepts the ids routing and the desk make (ULIDs), before they become part of a key.
 func validID(id string) bool {

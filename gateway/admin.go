@@ -36,6 +36,7 @@ func (s *Server) mountAdmin(get, post func(string, echo.HandlerFunc, ...echo.Mid
 	post("/api/admin/accounts/:id/disable", s.adminDisable, admin, csrf)
 	post("/api/admin/accounts/:id/enable", s.adminEnable, admin, csrf)
 	post("/api/admin/accounts/:id/password", s.adminPassword, admin, csrf)
+	s.mountSettings(get, post, admin, csrf)
 }
 
 // accountView is an account as the admin console shows it: the profile and its live presence.

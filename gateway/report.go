@@ -52,7 +52,8 @@ type ReportRow struct {
 	From       string           `json:"from"`
 	To         string           `json:"to"`
 	Figures    map[string]int64 `json:"figures"`
-	Suppressed []string         `json:"suppressed,omitempty"` // names whose counts public statistics hide
+	Suppressed []string         `json:"suppressed,omitempty"` // names whose counts (1 to 4) public statistics hide
+	Secondary  []string         `json:"secondary,omitempty"`  // names hidden so that no suppressed count can be derived from a total
 }
 
 // Reports builds reports from routing's and the desk's figures. Safe for concurrent use.
@@ -139,6 +140,7 @@ func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, publ
 			rep.Rows[i].suppress()
 		}
 		rep.Total.suppress()
+		suppressComplementary(&rep)
 		rep.Means = nil // a mean over a suppressed cell would give it away
 	}
 	return rep, nil

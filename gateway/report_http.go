@@ -46,7 +46,7 @@ func (s *Server) apiReports(c echo.Context) error {
 }
 
 // WriteReportCSV writes a report in long form, one figure a line: period, from, to, figure,
-// value; a suppressed count reads "<5", the range's means close it under the period "total".
+// value; a suppressed count reads "<5", a cell hidden to protect it "suppressed", the range's means close it under the period "total".
 func WriteReportCSV(w io.Writer, rep Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"period", "from", "to", "figure", "value"}); err != nil {
@@ -58,6 +58,9 @@ func WriteReportCSV(w io.Writer, rep Report) error {
 		}
 		for _, name := range row.Suppressed {
 			_ = cw.Write([]string{row.Period, row.From, row.To, name, "<" + strconv.Itoa(PublicThreshold)})
+		}
+		for _, name := range row.Secondary {
+			_ = cw.Write([]string{row.Period, row.From, row.To, name, "suppressed"})
 		}
 	}
 	for _, name := range sortedKeys(rep.Means) {

@@ -120,6 +120,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	DefineSettings(deps.Engine, cfg)
 	s := &Server{
 		cfg:      cfg,
 		engine:   deps.Engine,

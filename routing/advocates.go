@@ -176,7 +176,7 @@ func (r Roster) Presence(ctx context.Context, advocateID string) (Presence, erro
 	p.Reason = v["why"]
 	p.Capacity, _ = strconv.Atoi(v["cap"])
 	if p.Capacity <= 0 {
-		p.Capacity = r.e.cfg.TextCapacity
+		p.Capacity = r.e.Config().TextCapacity
 	}
 	if lease.Err() == nil && int64(lease.Val()) >= r.e.now().UnixMilli() {
 		p.Alive = true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -81,7 +82,10 @@ type Engine struct {
 	log    *slog.Logger
 	timers *timerSet
 	scr    scripts
-	cfgArg string
+
+	live  atomic.Pointer[settingsState] // runtime settings in force (settings.go)
+	setMu sync.Mutex                    // guards defs (replaced, never changed in place)
+	defs  map[string]SettingDef
 
 	firstMu sync.Mutex // guards the cached first event id
 	firstID string
@@ -111,12 +115,17 @@ func New(rdb redis.UniversalClient, cfg Config) (*Engine, error) {
 	}
 	e.timers = newTimerSet(e)
 	e.scr = loadScripts()
-	e.cfgArg = e.scriptConfig()
+	e.defs = map[string]SettingDef{}
+	for _, d := range routingSettings(cfg) {
+		e.defs[d.Name] = d
+	}
+	e.applySettings(-1, nil)
 	return e, nil
 }
 
-// Config returns the configuration in force, defaults applied.
-func (e *Engine) Config() Config { return e.cfg }
+// Config returns the configuration in force: defaults applied, and the runtime settings stored by
+// an administrator (settings.go) in place of the environment's values.
+func (e *Engine) Config() Config { return e.live.Load().cfg }
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 

@@ -33,5 +33,7 @@ func (k keys) retry(id string) string      { return k.p + "outbox:retry:" + id }
 func (k keys) contact(h string) string     { return k.p + "contact:" + h }       // hash: opt-outs, Reach
 func (k keys) blocked(h string) string     { return k.p + "blocked:" + h }       // string with TTL
 func (k keys) active() string              { return k.p + "active" }             // set of open conversation ids
+func (k keys) settings() string            { return k.p + "settings" }           // hash: runtime settings stored
+func (k keys) settingsVer() string         { return k.p + "settings:ver" }       // counter: bumped on every change
 
 func (k keys) custom(parts ...string) string { return k.p + strings.Join(parts, ":") }

@@ -52,8 +52,8 @@ var luaWords = []string{
 	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate", "escalated",
 	"events", "expired", "fanout", "forbidden", "handle", "id", "invalid", "lang", "langs", "lease", "maxlen", "meta",
 	"missed", "msgs", "mstatus", "none", "notfound", "note", "offers", "ok", "open", "outbox", "prio",
-	"purge", "reason", "relay_to", "retention", "retry", "score", "state", "status", "string", "sum", "tags", "taken", "text",
-	"text_to", "thread", "timers", "transferred", "und", "unknown", "vmissed", "voice_to", "why",
+	"purge", "reason", "relay_to", "retention", "retry", "score", "settings", "state", "status", "string", "sum", "tags", "taken", "text",
+	"text_to", "thread", "timers", "transferred", "und", "unknown", "ver", "vmissed", "voice_to", "why",
 }
 
 // TestLuaSpellsGoNames: every word the Lua scripts quote is either a protocol name defined in Go

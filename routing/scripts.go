@@ -41,7 +41,7 @@ func mustRead(name string) string {
 // run calls a script with the common arguments (prefix, now, configuration) before args.
 func (e *Engine) run(ctx context.Context, s *redis.Script, args ...any) (any, error) {
 	all := make([]any, 0, len(args)+3)
-	all = append(all, e.keys.p, e.now().UnixMilli(), e.cfgArg)
+	all = append(all, e.keys.p, e.now().UnixMilli(), e.live.Load().arg)
 	all = append(all, args...)
 	v, err := s.Run(ctx, e.rdb, []string{e.keys.events()}, all...).Result()
 	if err != nil {
@@ -50,8 +50,8 @@ func (e *Engine) run(ctx context.Context, s *redis.Script, args ...any) (any, er
 	return v, nil
 }
 
-func (e *Engine) scriptConfig() string {
-	c := e.cfg
+// scriptConfig is the configuration argument every script reads (lib.lua's CFG).
+func scriptConfig(c Config) string {
 	ms := func(d interface{ Milliseconds() int64 }) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 	return ms(c.VoiceOfferTimeout) + "," + ms(c.TextOfferTimeout) + "," + ms(c.RelayOfferTimeout) + "," +
 		strconv.Itoa(c.TextCapacity) + "," + strconv.Itoa(c.UrgentFanout) + "," + strconv.Itoa(c.MissedToAway) + "," +

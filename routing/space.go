@@ -38,7 +38,7 @@ var routingNames = map[string]bool{
 	"advs": true, "avail": true, "lease": true, "offers": true, "advoffers": true,
 	"advconvs": true, "declined": true, "open": true, "thread": true, "dedupe": true,
 	"timers": true, "events": true, "outbox": true, "contact": true, "blocked": true, "active": true,
-	"stats": true,
+	"stats": true, "settings": true,
 }
 
 // Redis returns the client, for commands on this Space's keys only.

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -113,6 +114,9 @@ func (e *Engine) tick(ctx context.Context, spawn func(func())) error {
 	if len(r) < 2 {
 		return nil
 	}
+	if ver, err := strconv.ParseInt(r.str(2), 10, 64); err == nil {
+		e.noteSettingsVersion(ctx, ver)
+	}
 	due, _ := r[1].([]any)
 	for _, d := range due {
 		m, _ := d.(string)
@@ -155,6 +159,9 @@ func (e *Engine) fire(ctx context.Context, member string) {
 // own, so a slow one (a page through Twilio) never delays offer time-outs or matching. Redis
 // errors are logged and retried: the engine recovers by itself when Redis returns.
 func (e *Engine) Run(ctx context.Context) error {
+	if err := e.loadSettings(ctx); err != nil {
+		e.log.Warn("routing: runtime settings not loaded; the environment's values apply until the next tick", "err", err)
+	}
 	t := time.NewTicker(e.cfg.TickInterval)
 	defer t.Stop()
 	slots := make(chan struct{}, 8)

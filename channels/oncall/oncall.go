@@ -32,8 +32,11 @@ const (
 
 // Config says who pages whom.
 type Config struct {
-	From     string // the hotline's number that texts and calls, E.164 (+18883737888)
-	To       string // the on-call supervisor's number, E.164
+	From string // the hotline's number that texts and calls, E.164 (+18883737888)
+	To   string // the on-call supervisor's number, E.164
+	// Numbers, when set, gives the on-call numbers in force at each page (the admin's runtime
+	// setting, whose default is To); every one is paged. To may then be empty.
+	Numbers  func() []string
 	Language string // the language of the page, one the locales have; default en
 	// Texts word the pages (oncall_* messages); default locales.Default().
 	Texts  *locales.Catalog
@@ -57,7 +60,7 @@ func New(client *twilio.RestClient, cfg Config) (*Pager, error) {
 	if !e164(cfg.From) {
 		return nil, fmt.Errorf("oncall: the hotline number %q must be E.164, such as +18883737888", cfg.From)
 	}
-	if !e164(cfg.To) {
+	if cfg.Numbers == nil && !e164(cfg.To) {
 		return nil, errors.New("oncall: the on-call supervisor number must be E.164, such as +12025550100")
 	}
 	if cfg.Texts == nil {
@@ -102,19 +105,37 @@ func (p *Pager) Page(ctx context.Context, step string, a cases.Alert) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	to := []string{p.cfg.To}
+	if p.cfg.Numbers != nil {
+		to = p.cfg.Numbers()
+	}
+	if len(to) == 0 {
+		return fmt.Errorf("oncall: %w: no on-call number is configured", routing.ErrPermanent)
+	}
+	// Every number is paged; a retry after a failure may page again those already reached.
+	for _, n := range to {
+		if err := p.pageOne(ctx, step, n, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageOne sends step to one number.
+func (p *Pager) pageOne(ctx context.Context, step, to string, a cases.Alert) error {
 	var sid string
 	var err error
 	switch step {
 	case StepSMS:
 		params := &twapi.CreateMessageParams{}
-		params.SetTo(p.cfg.To).SetFrom(p.cfg.From).SetBody(p.SMS(a))
+		params.SetTo(to).SetFrom(p.cfg.From).SetBody(p.SMS(a))
 		var m *twapi.ApiV2010Message
 		if m, err = p.api.CreateMessage(params); err == nil && m.Sid != nil {
 			sid = *m.Sid
 		}
 	case StepCall:
 		params := &twapi.CreateCallParams{}
-		params.SetTo(p.cfg.To).SetFrom(p.cfg.From).SetTwiml(p.TwiML(a))
+		params.SetTo(to).SetFrom(p.cfg.From).SetTwiml(p.TwiML(a))
 		var c *twapi.ApiV2010Call
 		if c, err = p.api.CreateCall(params); err == nil && c.Sid != nil {
 			sid = *c.Sid

@@ -109,10 +109,10 @@ func (c *Channel) expectedMinutes(ctx context.Context) int {
 
 // armWaitNotice schedules the n-th wait notice of a conversation opened at opened.
 func (c *Channel) armWaitNotice(ctx context.Context, conv string, opened time.Time, n int) error {
-	if c.cfg.WaitNotice <= 0 {
+	if c.waitNotice() <= 0 {
 		return nil
 	}
-	at := opened.Add(time.Duration(n) * c.cfg.WaitNotice)
+	at := opened.Add(time.Duration(n) * c.waitNotice())
 	return c.e.Timers().Schedule(ctx, waitTimer, conv+":"+strconv.Itoa(n), at)
 }
 
@@ -139,7 +139,7 @@ func (c *Channel) waitNoticeDue(ctx context.Context, arg string) error {
 		return err
 	}
 	if first {
-		minutes := int(time.Duration(n) * c.cfg.WaitNotice / time.Minute)
+		minutes := int(time.Duration(n) * c.waitNotice() / time.Minute)
 		text := c.texts.Count(conv.Language, "sms_wait_notice", max(1, minutes), nil)
 		sent, err := c.notify(ctx, id, text, "wait notice")
 		if err != nil {
@@ -166,4 +166,13 @@ func (c *Channel) notify(ctx context.Context, conv, text, what string) (bool, er
 		return false, fmt.Errorf("sms: %s for %s: %w", what, conv, err)
 	}
 	return true, nil
+}
+
+// waitNotice is the interval in force: the admin's runtime setting when the wiring defined it
+// (HOTLINE_WAIT_NOTICE_EVERY its default), else Config.WaitNotice.
+func (c *Channel) waitNotice() time.Duration {
+	if d, ok := c.e.SettingDuration(routing.SetWaitNotice); ok {
+		return d
+	}
+	return c.cfg.WaitNotice
 }

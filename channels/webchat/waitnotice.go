@@ -23,10 +23,10 @@ const waitTimer = "chat.wait"
 
 // armWaitNotice schedules the n-th wait notice of a chat started at started.
 func (ch *Chat) armWaitNotice(ctx context.Context, conv string, started time.Time, n int) error {
-	if ch.cfg.WaitNotice <= 0 {
+	if ch.waitNotice() <= 0 {
 		return nil
 	}
-	at := started.Add(time.Duration(n) * ch.cfg.WaitNotice)
+	at := started.Add(time.Duration(n) * ch.waitNotice())
 	if err := ch.e.Timers().Schedule(ctx, waitTimer, conv+":"+strconv.Itoa(n), at); err != nil {
 		return fmt.Errorf("webchat: arm wait notice: %w", err)
 	}
@@ -56,7 +56,7 @@ func (ch *Chat) waitNoticeDue(ctx context.Context, arg string) error {
 		return fmt.Errorf("webchat: wait notice %s: %w", id, err)
 	}
 	if first {
-		minutes := max(1, int(time.Duration(n)*ch.cfg.WaitNotice/time.Minute))
+		minutes := max(1, int(time.Duration(n)*ch.waitNotice()/time.Minute))
 		text := ch.cfg.Texts.Count(conv.Language, "chat_wait_notice", minutes, nil)
 		_, err := ch.e.Notify(ctx, id, text, true)
 		var blocked *routing.BlockedError
@@ -69,4 +69,13 @@ func (ch *Chat) waitNoticeDue(ctx context.Context, arg string) error {
 		}
 	}
 	return ch.armWaitNotice(ctx, id, conv.CreatedAt, n+1)
+}
+
+// waitNotice is the interval in force: the admin's runtime setting when the wiring defined it
+// (HOTLINE_WAIT_NOTICE_EVERY its default), else Config.WaitNotice.
+func (ch *Chat) waitNotice() time.Duration {
+	if d, ok := ch.e.SettingDuration(routing.SetWaitNotice); ok {
+		return d
+	}
+	return ch.cfg.WaitNotice
 }

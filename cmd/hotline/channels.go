@@ -151,16 +151,22 @@ func buildChannels(ctx context.Context, cfg config.Config, eng *routing.Engine, 
 	set.routes = append(set.routes, tip.Routes()...)
 
 	// Cases and the on-call supervisor's pager.
+	// The on-call numbers are a runtime setting (HOTLINE_ONCALL_NUMBER its default): the pager
+	// reads the numbers in force at each page, so an admin's change needs no restart.
 	var pager cases.Pager
-	if cfg.Hotline.OnCall != "" {
-		p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, To: cfg.Hotline.OnCall, Texts: texts, Logger: log})
-		if err != nil {
-			set.mail.Close()
-			return nil, err
-		}
+	p, err := oncall.New(client, oncall.Config{From: cfg.Twilio.VoiceNumber, Texts: texts, Logger: log,
+		Numbers: func() []string { return list(eng.Setting(routing.SetOnCallNumbers)) }})
+	switch {
+	case err != nil && cfg.Hotline.OnCall != "":
+		set.mail.Close()
+		return nil, err
+	case err != nil:
+		log.Warn("no on-call pager: the hotline's own number is needed to page", "err", err)
+	default:
 		pager = p
-	} else {
-		log.Warn("HOTLINE_ONCALL_NUMBER is empty: unacknowledged alerts are recorded but page nobody")
+	}
+	if cfg.Hotline.OnCall == "" {
+		log.Warn("HOTLINE_ONCALL_NUMBER is empty: unless an admin sets the on-call numbers, unacknowledged alerts are recorded but page nobody")
 	}
 	if err := desk.Enable(ctx, cases.Config{}, pager); err != nil {
 		set.mail.Close()

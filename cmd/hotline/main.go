@@ -37,6 +37,9 @@ const usage = `usage:
                                       read a CSV into the directory: all rows or none
   hotline report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|week|month] [--format csv|json] [--public]
                                       de-identified figures of a date range (hotline report -h)
+  hotline settings get|set NAME VALUE|reset NAME
+                                      runtime settings (offer time-outs, capacity, SLA …) of the
+                                      running hotline, applied without a restart (hotline settings -h)
   hotline bench [sms|chat|routing|alert|all] [--json FILE] [--scale N] [--duration D]
                 [--processes N] [--flags N]
                                       measure against same-run baselines (uses HOTLINE_REDIS_URL,
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return benchCmd(ctx, args[1:], getenv, stdout, log)
 	case "report":
 		return reportCmd(ctx, args[1:], getenv, stdout, log)
+	case "settings":
+		return settingsCmd(ctx, args[1:], getenv, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -44,4 +44,5 @@ for _, adv in ipairs(redis.call('ZRANGEBYSCORE', P .. 'lease', '-inf', '(' .. NO
   emit('advocate.presence', nil, adv, {alive = '0', status = redis.call('HGET', key('adv', adv), 'status') or 'offline'})
 end
 local made = match()
-return {made, generic}
+-- The runtime settings' version: a process that sees it move reloads them (settings.go).
+return {made, generic, redis.call('GET', key('settings', 'ver')) or '0'}

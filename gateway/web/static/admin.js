@@ -3,6 +3,7 @@
 // is shown where the admin acted. A password the server generated is shown once, here.
 import { h, loadTexts, pickLang, me, signOutForm, toast } from './common.js';
 import { setupDirectory } from './directoryadmin.js';
+import { mountSettings } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const roles = ['advocate', 'supervisor', 'admin'];
@@ -209,7 +210,7 @@ async function main() {
   [st.t, st.account] = await Promise.all([loadTexts(st.lang), me()]);
   setup();
   setupDirectory(st.t, st.account, st.lang);
-  await load();
+  await Promise.all([load(), mountSettings($('settings'), st)]);
   setInterval(() => { if ($('account-form').classList.contains('hidden') && $('password-form').classList.contains('hidden')) load(); }, 15000);
 }
 

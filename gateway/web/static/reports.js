@@ -17,16 +17,18 @@ function s(tag, attrs, ...kids) {
 }
 
 const fmt = (n) => new Intl.NumberFormat(lang).format(n);
-// value reads a figure of a row: a number, or "<5" when public statistics left it out.
+// value reads a figure of a row: a number, "<5" when public statistics left it out, or "—" when
+// it was hidden so that a small count cannot be worked out from a total.
 function value(row, name) {
   if (row.suppressed && row.suppressed.includes(name)) return '<5';
+  if (row.secondary && row.secondary.includes(name)) return '—';
   return row.figures[name] || 0;
 }
 const shown = (v) => (typeof v === 'number' ? fmt(v) : v);
 
 // dims lists the values of one dimension of a figure ("arrived|channel|") in a row, largest first.
 function dims(row, prefix, label) {
-  const names = [...Object.keys(row.figures), ...(row.suppressed || [])].filter((k) => k.startsWith(prefix));
+  const names = [...Object.keys(row.figures), ...(row.suppressed || []), ...(row.secondary || [])].filter((k) => k.startsWith(prefix));
   return names.map((k) => ({ label: label(k.slice(prefix.length)), value: value(row, k) }))
     .sort((a, b) => (typeof b.value === 'number' ? b.value : 0) - (typeof a.value === 'number' ? a.value : 0));
 }
@@ -110,7 +112,7 @@ function keyFigures(rep) {
 
 function allFigures(rep) {
   const tot = rep.total;
-  const names = [...Object.keys(tot.figures), ...(tot.suppressed || [])].sort();
+  const names = [...new Set([...Object.keys(tot.figures), ...(tot.suppressed || []), ...(tot.secondary || [])])].sort();
   $('r-all').replaceChildren(h('tr', {}, h('th', { text: t('reports_figure') }), h('th', { text: t('reports_total') })),
     ...names.map((k) => h('tr', {}, h('td', { text: k }), h('td.n', { text: shown(value(tot, k)) }))));
 }
