@@ -204,9 +204,18 @@ func (s *Service) ForConversation(ctx context.Context, convID string) ([]FollowU
 	return s.list(ctx, s.byConv(convID))
 }
 
-// ForCase lists the follow-ups of a case, soonest first.
+// ForCase lists the follow-ups of a case, soonest first: those scheduled from the case and from
+// any of its conversations (before or after it was flagged). Errors: ENotFound for no such case.
 func (s *Service) ForCase(ctx context.Context, caseID string) ([]FollowUp, error) {
-	return s.list(ctx, s.byCase(caseID))
+	k, err := s.desk.Case(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	keys := []string{s.byCase(k.ID)}
+	for _, c := range k.Conversations {
+		keys = append(keys, s.byConv(c))
+	}
+	return s.list(ctx, keys...)
 }
 
 // ForAdvocate lists an advocate's follow-ups, soonest first.

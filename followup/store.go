@@ -145,9 +145,9 @@ func (s *Service) update(ctx context.Context, id string, change func(*record) er
 // errSkip tells update to write nothing.
 var errSkip = errors.New("followup: nothing to change")
 
-// list reads the follow-ups indexed under key, soonest first.
-func (s *Service) list(ctx context.Context, key string) ([]FollowUp, error) {
-	ids, err := s.sp.Redis().SMembers(ctx, key).Result()
+// list reads the follow-ups indexed under any of keys, soonest first.
+func (s *Service) list(ctx context.Context, keys ...string) ([]FollowUp, error) {
+	ids, err := s.sp.Redis().SUnion(ctx, keys...).Result()
 	if err != nil {
 		return nil, wrap("list", err)
 	}

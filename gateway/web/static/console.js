@@ -4,6 +4,7 @@ import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
 import { setupVoice, voiceFrame, voicePanel, voiceDial } from './voicedesk.js';
+import { setupFollowUps, followUpPanel, followUpFrame, followUpDrop, reloadFollowUps } from './followups.js';
 import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText, refusalText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
@@ -34,6 +35,7 @@ async function main() {
     $('conn').classList.toggle('down', !up);
   });
   setupDesk(t, conn);
+  setupFollowUps(t, conn, document.querySelector('aside.side'));
   setupVoice(t, conn);
   setInterval(tickOffers, 1000);
   document.addEventListener('keydown', onKey);
@@ -58,7 +60,7 @@ function showPresence(status, reason, missed) {
 // ---- frames from the server ----
 
 function onFrame(f) {
-  if (deskFrame(f) || voiceFrame(f)) return;
+  if (followUpFrame(f) || deskFrame(f) || voiceFrame(f)) return;
   switch (f.type) {
     case Frame.Snapshot: return onSnapshot(f);
     case EventType.Offer: return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
@@ -100,6 +102,7 @@ function onSnapshot(f) {
   const keep = new Set(), had = new Set(state.convs.keys());
   for (const c of f.conversations || []) { keep.add(c.conversation.id); upsertConv(c.conversation, c.messages, false, true); }
   for (const id of keep) if (had.has(id)) deskReload(id); // after a reconnect: what changed meanwhile
+  if (had.size) reloadFollowUps();
   for (const id of [...state.convs.keys()]) if (!keep.has(id)) dropConv(id);
   renderOffers();
 }
@@ -166,6 +169,7 @@ function upsertConv(c, messages, focus, quiet, related) {
 function dropConv(id) {
   if (!state.convs.delete(id)) return;
   deskDrop(id);
+  followUpDrop(id);
   if (state.active === id) state.active = [...state.convs.keys()][0] || '';
   renderConvs();
 }
@@ -286,6 +290,7 @@ function renderConv(s, keepScroll) {
     wrap && c.channel === Channel.Voice ? h('div.notice', { text: t('wrapup') }) : null, // the call's line says who ended it
     wrap && c.channel !== Channel.Voice ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
     deskPanel(c.id),
+    c.channel !== Channel.Chat ? followUpPanel(c) : null,
     list,
     h('div.typing', {}),
     // A call has no text to send: its line and controls are in voicePanel.
