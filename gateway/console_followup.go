@@ -159,8 +159,8 @@ func (s *Server) deskFollowUpAction(c echo.Context) error {
 		return s.refuse(c, &deskErr{status: http.StatusNotFound, key: "desk_err_not_found"})
 	}
 	var in followUpFrame
-	if err := c.Bind(&in); err != nil {
-		return s.refuse(c, &deskErr{status: http.StatusBadRequest, key: "desk_err_invalid"})
+	if e := decodeJSON(c.Request().Body, &in); e != nil {
+		return s.refuse(c, e)
 	}
 	f := inFrame{Type: FrameFollowUpSchedule, CaseID: c.Param("id"), FollowUp: &in}
 	switch c.Param("action") {
