@@ -289,8 +289,7 @@ function renderConv(s, keepScroll) {
     s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
     wrap && c.channel === Channel.Voice ? h('div.notice', { text: t('wrapup') }) : null, // the call's line says who ended it
     wrap && c.channel !== Channel.Voice ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
-    deskPanel(c.id),
-    c.channel !== Channel.Chat ? followUpPanel(c) : null,
+    withFollowUps(c, deskPanel(c.id)),
     list,
     h('div.typing', {}),
     // A call has no text to send: its line and controls are in voicePanel.
@@ -298,6 +297,15 @@ function renderConv(s, keepScroll) {
   s.el = el;
   if (old) old.replaceWith(el);
   requestAnimationFrame(() => { list.scrollTop = keepScroll ? 0 : list.scrollHeight; });
+}
+
+// withFollowUps puts the conversation's follow-up panel at the end of its contact desk, in the
+// desk's own scrolling area, for a conversation with someone to reach back (not web chat).
+function withFollowUps(c, desk) {
+  if (c.channel === Channel.Chat) return desk;
+  const panel = followUpPanel(c);
+  if (panel.parentNode !== desk) desk.append(panel);
+  return desk;
 }
 
 // insertCanned adds a canned reply in the conversation's language, whatever the screen's.
