@@ -30,6 +30,7 @@ type Config struct {
 	Hotline Hotline
 
 	Interpreter Interpreter
+	FollowUp    FollowUp
 }
 
 // HTTP is the web edge.
@@ -222,6 +223,10 @@ func Load(getenv func(string) string) (Config, error) {
 			Digits:        p.str("HOTLINE_INTERPRETER_DIGITS", "ww{account}#ww{language}#"),
 			LanguageCodes: p.pairs("HOTLINE_INTERPRETER_LANGUAGE_CODES"),
 		},
+		FollowUp: FollowUp{
+			Attempts: p.int("HOTLINE_FOLLOWUP_ATTEMPTS", 3),
+			Interval: p.dur("HOTLINE_FOLLOWUP_INTERVAL", 30*time.Minute),
+		},
 	}
 	if c.HTTP.PublicURL == "" {
 		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
@@ -347,6 +352,7 @@ func (c Config) Validate() []string {
 		add("HOTLINE_WAIT_NOTICE_EVERY must be 0 (off) or at least 1m, got %s", w)
 	}
 	errs = append(errs, c.Interpreter.validate()...)
+	errs = append(errs, c.FollowUp.validate()...)
 	for name, d := range map[string]time.Duration{
 		"HOTLINE_OFFER_TIMEOUT_VOICE": c.Routing.VoiceOfferTimeout,
 		"HOTLINE_OFFER_TIMEOUT_TEXT":  c.Routing.TextOfferTimeout,

@@ -25,6 +25,9 @@ func TestDefaults(t *testing.T) {
 		c.Routing.OutboxTakeover != 30*time.Second {
 		t.Fatalf("routing defaults: got %+v", c.Routing)
 	}
+	if c.FollowUp.Attempts != 3 || c.FollowUp.Interval != 30*time.Minute {
+		t.Fatalf("follow-up defaults: got %+v, want 3 attempts 30m apart", c.FollowUp)
+	}
 	if c.SMTP.Addresses[0] != "help@hotline.localhost" {
 		t.Fatalf("email address default: got %v", c.SMTP.Addresses)
 	}
@@ -56,6 +59,8 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"bad relay scheme", map[string]string{"HOTLINE_SMTP_RELAY": "http://mail.example.org"}, "HOTLINE_SMTP_RELAY must look like smtp://"},
 		{"bad relay tls", map[string]string{"HOTLINE_SMTP_RELAY": "smtp://mail.example.org?tls=sometimes"}, "HOTLINE_SMTP_RELAY tls=\"sometimes\""},
 		{"tiny mail limit", map[string]string{"HOTLINE_SMTP_MAX_BYTES": "10"}, "HOTLINE_SMTP_MAX_BYTES must be at least 1024"},
+		{"follow-up attempts", map[string]string{"HOTLINE_FOLLOWUP_ATTEMPTS": "0"}, "HOTLINE_FOLLOWUP_ATTEMPTS must be between 1 and 10"},
+		{"follow-up interval", map[string]string{"HOTLINE_FOLLOWUP_INTERVAL": "10s"}, "HOTLINE_FOLLOWUP_INTERVAL must be between 5m and 24h"},
 		{"bad attachment limit", map[string]string{"HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES": "lots"}, "HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES \"lots\" is not a whole number"},
 	}
 	for _, tt := range tests {

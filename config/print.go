@@ -70,6 +70,8 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_INTERPRETER_ACCOUNT", orNone(c.Interpreter.Account != "", "(set)", ""))
 	row("HOTLINE_INTERPRETER_DIGITS", c.Interpreter.Digits)
 	row("HOTLINE_INTERPRETER_LANGUAGE_CODES", fmt.Sprintf("(%d configured)", len(c.Interpreter.LanguageCodes)))
+	row("HOTLINE_FOLLOWUP_ATTEMPTS", fmt.Sprint(c.FollowUp.Attempts))
+	row("HOTLINE_FOLLOWUP_INTERVAL", c.FollowUp.Interval.String())
 	row("HOTLINE_NAME", c.Hotline.Name)
 	row("HOTLINE_NAMES", fmt.Sprintf("(%d translations)", len(c.Hotline.Names)))
 	row("HOTLINE_PHONE", c.Hotline.Phone)

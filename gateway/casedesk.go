@@ -35,6 +35,9 @@ func (s *Server) mountDesk(get, post func(string, echo.HandlerFunc, ...echo.Midd
 	post("/api/desk/cases/:id/close", s.deskClose, super, csrf)
 	post("/api/desk/cases/:id/reveal", s.deskReveal, super, csrf)
 	post("/api/desk/blocks/:id/lift", s.deskLift, super, csrf)
+	get("/api/desk/cases/:id/followups", s.deskFollowUps, super)
+	post("/api/desk/cases/:id/followups", s.deskFollowUpAction, super, csrf)
+	post("/api/desk/followups/:id/:action", s.deskFollowUpAction, super, csrf)
 }
 
 // deskLang is the language a refusal is written in: the page's choice (?lang), else the browser's.

@@ -71,6 +71,8 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		return nil
 	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return cl.deskFrame(ctx, f)
+	case FrameFollowUps, FrameFollowUpSchedule, FrameFollowUpCancel, FrameFollowUpReschedule, FrameFollowUpCall:
+		return cl.followUpFrame(ctx, f)
 	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute,
 		FrameCallAdd, FrameCallLeave, FrameCallConsult, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel:
 		return cl.voiceFrame(ctx, f)

@@ -45,6 +45,13 @@ const (
 	FrameBlock       = "block"
 	FrameCaseSummary = "case_summary"
 	FrameEarlier     = "earlier_transcript" // an earlier conversation of the same contact
+
+	// Follow-ups (console_followup.go): call or text a person back at a time.
+	FrameFollowUps          = "followups"           // the list (a conversation's, a case's, else the advocate's own); also the server's answer
+	FrameFollowUpSchedule   = "followup_schedule"   // followup: kind, at, body; from conversation or case_id
+	FrameFollowUpCancel     = "followup_cancel"     // followup: id
+	FrameFollowUpReschedule = "followup_reschedule" // followup: id, at
+	FrameFollowUpCall       = "followup_call"       // followup: id; the advocate pressed Call on a due call
 )
 
 // Frames the server sends besides the routing events it forwards:
@@ -58,4 +65,9 @@ const (
 	FrameRecord   = "record"   // a contact record saved
 	FrameConsents = "consents" // the consents after one was recorded
 	FrameBlocked  = "blocked"  // the contact is blocked until a time
+	FrameFollowUp = "followup" // one follow-up after it was scheduled, changed or called
 )
+
+// RefusalFollowUp is the refusal code of an error frame refusing a follow-up for the person's
+// rules; its reason is a followup.Reason code (locale key "followup_reason_" + reason).
+const RefusalFollowUp = "followup"

@@ -19,6 +19,7 @@ import (
 	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/cases/casestest"
 	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/followup"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -45,11 +46,13 @@ type serverOpts struct {
 	engine *routing.Engine
 	cases  *cases.Desk // required with engine: the desk on the engine's Redis and prefix
 	voice  VoiceControl
-	now    func() time.Time
-	demo   bool
-	routes []Route
-	rate   int
-	env    map[string]string
+	// followups replaces the scheduler the gateway makes (to give it a Caller).
+	followups *followup.Service
+	now       func() time.Time
+	demo      bool
+	routes    []Route
+	rate      int
+	env       map[string]string
 	// recheck overrides how often open consoles re-read their session.
 	recheck time.Duration
 	// onHash runs as each sign-in's password hash starts.
@@ -80,7 +83,7 @@ func mustServer(tb testing.TB, o serverOpts) *testServer {
 	cfg.Redis.URL = "redis://test" // not dev mode: demo accounts only when asked
 	logs, out := &syncBuffer{}, &syncBuffer{}
 	s, err := New(cfg, Deps{Engine: o.engine, Cases: o.cases, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Out: out,
-		Now: o.now, DemoAccounts: o.demo, Routes: o.routes, PublicRate: o.rate, Voice: o.voice})
+		Now: o.now, DemoAccounts: o.demo, Routes: o.routes, PublicRate: o.rate, Voice: o.voice, FollowUps: o.followups})
 	if err != nil {
 		tb.Fatalf("gateway.New: %v", err)
 	}

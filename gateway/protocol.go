@@ -56,6 +56,8 @@ type inFrame struct {
 	Profile *profileFrame `json:"profile,omitempty"`
 	Block   *blockFrame   `json:"block,omitempty"`
 	Earlier string        `json:"earlier,omitempty"` // an earlier conversation's id
+	// The follow-up frames (protocol_followup.go).
+	FollowUp *followUpFrame `json:"followup,omitempty"`
 }
 
 var (
@@ -194,6 +196,8 @@ func (f *inFrame) validate() error {
 		}
 	case FrameContactInfo, FrameRecordSave, FrameConsent, FrameSafeContact, FrameBlock, FrameCaseSummary, FrameEarlier:
 		return f.validateDesk()
+	case FrameFollowUps, FrameFollowUpSchedule, FrameFollowUpCancel, FrameFollowUpReschedule, FrameFollowUpCall:
+		return f.validateFollowUp()
 	case "":
 		return bad("frame has no type")
 	default:

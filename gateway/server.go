@@ -18,6 +18,7 @@ import (
 	"github.com/openhotline/hotline/cases"
 	"github.com/openhotline/hotline/channels/route"
 	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/followup"
 	"github.com/openhotline/hotline/gateway/metrics"
 	"github.com/openhotline/hotline/locales"
 	"github.com/openhotline/hotline/routing"
@@ -55,6 +56,9 @@ type Deps struct {
 	// Bus is the process's events bus (routing.Bus), shared with the channels and run by the
 	// wiring; nil makes the gateway make and run its own.
 	Bus *routing.Bus
+	// FollowUps schedules the advocates' calls and texts back to people; nil makes the gateway
+	// make its own on the engine (calls then cannot be placed: it has no followup.Caller).
+	FollowUps *followup.Service
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
 }
@@ -83,6 +87,7 @@ type Server struct {
 	secure         bool
 	metrics        *metrics.Metrics
 	voice          VoiceControl
+	followups      *followup.Service
 }
 
 // New builds the gateway and binds its listener on cfg.HTTP.Addr (":0" picks a free port; URL
@@ -134,6 +139,10 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		dir:     dir,
 		voice:   deps.Voice,
 		metrics: deps.Metrics,
+	}
+	s.followups = deps.FollowUps
+	if s.followups == nil {
+		s.followups = followup.New(deps.Engine, deps.Cases, deps.Engine.Space("followup"), nil, texts, followUpConfig(s))
 	}
 	s.hub = NewHub(deps.Engine, deps.Bus)
 	s.stats = NewStats(deps.Engine)
@@ -214,6 +223,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return srv.Shutdown(sctx)
 	})
 	g.Go(func() error { return s.hub.Run(ctx) })
+	g.Go(func() error { return s.followups.Run(ctx, s.hub.bus) }) // call outcomes, on every process
 	g.Go(func() error { return s.watchSignOuts(ctx) })
 	s.log.Info("gateway listening", "addr", s.ln.Addr().String(), "public_url", s.cfg.HTTP.PublicURL)
 	return g.Wait()

@@ -164,7 +164,7 @@ func idKey(k, val string) bool {
 	switch k {
 	case "mid", "message", "last_event_id":
 		return reStreamID.MatchString(val)
-	case "alert", "case", "conversation":
+	case "alert", "case", "conversation", "followup":
 		return reULID.MatchString(val)
 	case "seconds", "waited", "handled", "priority":
 		return true

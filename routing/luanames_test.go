@@ -47,7 +47,7 @@ func luaNames() map[string]string {
 // reasons and error codes (the Go beside the scripts reads some of them back). A word here must not also be
 // a protocol name, or a renamed Go name could hide behind it.
 var luaWords = []string{
-	"abandon", "accepted", "adv", "answered", "arrived", "advconvs", "advoffers", "advocate", "ans", "answer", "arr", "at", "att", "avail",
+	"abandon", "accepted", "adv", "answered", "arrived", "advconvs", "advoffers", "advocate", "ans", "answer", "arr", "advs", "at", "att", "avail",
 	"cap", "ch", "ckey", "classes", "close", "cls", "conflict", "contact", "conv", "count", "created", "dead",
 	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate", "escalated",
 	"events", "expired", "fanout", "forbidden", "handle", "id", "invalid", "lang", "langs", "lease", "maxlen", "meta",

@@ -15,7 +15,7 @@ var luaFS embed.FS
 // scripts are the routing scripts, each prefixed with lua/lib.lua.
 type scripts struct {
 	intake, accept, decline, status, heartbeat, finish, transfer, tag, send, tick, meta,
-	outboxOK, outboxFail, mstatus, publish *redis.Script
+	outboxOK, outboxFail, mstatus, publish, outbound *redis.Script
 }
 
 func loadScripts() scripts {
@@ -26,7 +26,7 @@ func loadScripts() scripts {
 		status: s("status.lua"), heartbeat: s("heartbeat.lua"), finish: s("finish.lua"),
 		transfer: s("transfer.lua"), tag: s("tag.lua"), send: s("send.lua"), tick: s("tick.lua"),
 		meta: s("meta.lua"), outboxOK: s("outbox_ok.lua"), outboxFail: s("outbox_fail.lua"),
-		mstatus: s("mstatus.lua"), publish: s("publish.lua"),
+		mstatus: s("mstatus.lua"), publish: s("publish.lua"), outbound: s("outbound.lua"),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/openhotline/hotline/channels/email"
 	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/channels/webchat"
+	"github.com/openhotline/hotline/followup"
 	"github.com/openhotline/hotline/gateway"
 	"github.com/openhotline/hotline/interpreter"
 	"github.com/openhotline/hotline/routing"
@@ -37,7 +38,10 @@ func consoleModule() module {
 				"CallHangup", gateway.FrameCallHangup, "CallHold", gateway.FrameCallHold, "CallMute", gateway.FrameCallMute,
 				"CallAdd", gateway.FrameCallAdd, "CallLeave", gateway.FrameCallLeave,
 				"CallConsult", gateway.FrameCallConsult, "CallConsultJoin", gateway.FrameCallConsultJoin,
-				"CallConsultHandover", gateway.FrameCallConsultHand, "CallConsultCancel", gateway.FrameCallConsultCancel),
+				"CallConsultHandover", gateway.FrameCallConsultHand, "CallConsultCancel", gateway.FrameCallConsultCancel,
+				"FollowUps", gateway.FrameFollowUps, "FollowUpSchedule", gateway.FrameFollowUpSchedule,
+				"FollowUpCancel", gateway.FrameFollowUpCancel, "FollowUpReschedule", gateway.FrameFollowUpReschedule,
+				"FollowUpCall", gateway.FrameFollowUpCall, "FollowUp", gateway.FrameFollowUp),
 			obj("EventType", "Event types of the routing events stream, forwarded to the consoles.",
 				"Queued", routing.EvQueued, "Offer", routing.EvOffer, "OfferWithdrawn", routing.EvOfferGone,
 				"Assigned", routing.EvAssigned, "Message", routing.EvMessage, "MessageStatus", routing.EvStatus,
@@ -53,7 +57,15 @@ func consoleModule() module {
 				"Supervisor", voice.EvSupervisor, "CallHold", voice.EvHold, "CallMute", voice.EvMute,
 				"CallHungUp", voice.EvHungUp, "CallOutside", voice.EvOutside, "CallConsult", voice.EvConsult,
 				"CallOutDialling", voice.EvCallOutDialling, "CallOutResult", voice.EvCallOutResult,
-				"RecordingDeleted", voice.EvRecordingDeleted),
+				"RecordingDeleted", voice.EvRecordingDeleted,
+				"FollowUpDue", followup.EvDue, "FollowUpUpdated", followup.EvUpdated),
+			obj("FollowUpKind", "How a follow-up reaches the person back.", "Call", string(followup.Call), "Text", string(followup.Text)),
+			obj("FollowUpState", "Where a follow-up is in its life.",
+				"Scheduled", string(followup.Scheduled), "Due", string(followup.Due), "Calling", string(followup.Calling),
+				"Done", string(followup.Done), "Cancelled", string(followup.Cancelled), "Refused", string(followup.Refused),
+				"Unreached", string(followup.Unreached)),
+			obj("Refusal", "Refusal codes of error frames that the consoles explain in their own words.",
+				"FollowUp", gateway.RefusalFollowUp),
 			obj("Status", "An advocate's chosen availability.",
 				"Available", string(routing.Available), "Away", string(routing.Away), "Offline", string(routing.Offline)),
 			list("STATUSES", "The statuses in display order.", routing.Statuses),

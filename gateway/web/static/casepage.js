@@ -4,6 +4,7 @@
 // close with an outcome, reveal a contact.
 import { h, clock } from './common.js';
 import { desk, api, sla, stateText, when, go } from './cases.js';
+import { caseFollowUps } from './followups.js';
 
 const $ = (id) => document.getElementById(id);
 let current = null; // the case file shown
@@ -42,6 +43,7 @@ function render() {
   $('assign-to').value = c.assigned_to || '';
   $('report-go').textContent = current.disclosures.length ? t('desk_report_supplemental') : t('desk_report_go');
   renderReveal();
+  caseFollowUps(t, c.id, api, $('case-actions'));
 }
 
 // timeline merges everything that happened to the case, oldest first.

@@ -5,6 +5,7 @@ import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
 import { setupVoice, voiceFrame, voicePanel, voiceDial } from './voicedesk.js';
+import { setupFollowUps, followUpPanel, followUpFrame, followUpDrop, reloadFollowUps } from './followups.js';
 import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText, refusalText } from './contactdesk.js';
 
 const state = { offers: new Map(), convs: new Map(), active: '', presence: Status.Offline };
@@ -35,6 +36,7 @@ async function main() {
     $('conn').classList.toggle('down', !up);
   });
   setupDesk(t, conn);
+  setupFollowUps(t, conn, document.querySelector('aside.side'));
   setupVoice(t, conn);
   setInterval(tickOffers, 1000);
   document.addEventListener('keydown', onKey);
@@ -59,7 +61,7 @@ function showPresence(status, reason, missed) {
 // ---- frames from the server ----
 
 function onFrame(f) {
-  if (deskFrame(f) || voiceFrame(f)) return;
+  if (followUpFrame(f) || deskFrame(f) || voiceFrame(f)) return;
   switch (f.type) {
     case Frame.Snapshot: return onSnapshot(f);
     case EventType.Offer: return addOffer({ conversation: f.conversation, channel: f.data?.channel, language: f.data?.language,
@@ -104,6 +106,7 @@ function onSnapshot(f) {
   const keep = new Set(), had = new Set(state.convs.keys());
   for (const c of f.conversations || []) { keep.add(c.conversation.id); upsertConv(c.conversation, c.messages, false, true); }
   for (const id of keep) if (had.has(id)) deskReload(id); // after a reconnect: what changed meanwhile
+  if (had.size) reloadFollowUps();
   for (const id of [...state.convs.keys()]) if (!keep.has(id)) dropConv(id);
   renderOffers();
 }
@@ -170,6 +173,7 @@ function upsertConv(c, messages, focus, quiet, related) {
 function dropConv(id) {
   if (!state.convs.delete(id)) return;
   deskDrop(id);
+  followUpDrop(id);
   if (state.active === id) state.active = [...state.convs.keys()][0] || '';
   renderConvs();
 }
@@ -289,7 +293,7 @@ function renderConv(s, keepScroll) {
     s.related ? h('div.notice.related', { text: `${t('related_case')}: ${s.related.ref}` }) : null,
     wrap && c.channel === Channel.Voice ? h('div.notice', { text: t('wrapup') }) : null, // the call's line says who ended it
     wrap && c.channel !== Channel.Voice ? h('div.notice', { text: `${t('contact_left')}${c.end_reason ? ' (' + c.end_reason + ')' : ''}. ${t('wrapup')}` }) : null,
-    deskPanel(c.id),
+    withFollowUps(c, deskPanel(c.id)),
     list,
     h('div.typing', {}),
     // A call has no text to send: its line and controls are in voicePanel.
@@ -297,6 +301,15 @@ function renderConv(s, keepScroll) {
   s.el = el;
   if (old) old.replaceWith(el);
   requestAnimationFrame(() => { list.scrollTop = keepScroll ? 0 : list.scrollHeight; });
+}
+
+// withFollowUps puts the conversation's follow-up panel at the end of its contact desk, in the
+// desk's own scrolling area, for a conversation with someone to reach back (not web chat).
+function withFollowUps(c, desk) {
+  if (c.channel === Channel.Chat) return desk;
+  const panel = followUpPanel(c);
+  if (panel.parentNode !== desk) desk.append(panel);
+  return desk;
 }
 
 function activate(id) {

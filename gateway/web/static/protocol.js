@@ -45,6 +45,12 @@ export const Frame = Object.freeze({
   CallConsultJoin: "call_consult_join",
   CallConsultHandover: "call_consult_handover",
   CallConsultCancel: "call_consult_cancel",
+  FollowUps: "followups",
+  FollowUpSchedule: "followup_schedule",
+  FollowUpCancel: "followup_cancel",
+  FollowUpReschedule: "followup_reschedule",
+  FollowUpCall: "followup_call",
+  FollowUp: "followup",
 });
 
 // Event types of the routing events stream, forwarded to the consoles.
@@ -84,6 +90,30 @@ export const EventType = Object.freeze({
   CallOutDialling: "voice.callout_dialling",
   CallOutResult: "voice.callout_result",
   RecordingDeleted: "voice.recording_deleted",
+  FollowUpDue: "followup.due",
+  FollowUpUpdated: "followup.updated",
+});
+
+// How a follow-up reaches the person back.
+export const FollowUpKind = Object.freeze({
+  Call: "call",
+  Text: "text",
+});
+
+// Where a follow-up is in its life.
+export const FollowUpState = Object.freeze({
+  Scheduled: "scheduled",
+  Due: "due",
+  Calling: "calling",
+  Done: "done",
+  Cancelled: "cancelled",
+  Refused: "refused",
+  Unreached: "unreached",
+});
+
+// Refusal codes of error frames that the consoles explain in their own words.
+export const Refusal = Object.freeze({
+  FollowUp: "followup",
 });
 
 // An advocate's chosen availability.
