@@ -28,6 +28,7 @@ type Config struct {
 	Twilio  Twilio
 	SMTP    SMTP
 	Hotline Hotline
+	Auth    Auth
 
 	Interpreter Interpreter
 }
@@ -219,6 +220,7 @@ func Load(getenv func(string) string) (Config, error) {
 			LanguageCodes: p.pairs("HOTLINE_INTERPRETER_LANGUAGE_CODES"),
 		},
 	}
+	c.Auth = loadAuth(&p, c.Dev())
 	if c.HTTP.PublicURL == "" {
 		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
 	}
@@ -340,6 +342,7 @@ func (c Config) Validate() []string {
 		add("HOTLINE_WAIT_NOTICE_EVERY must be 0 (off) or at least 1m, got %s", w)
 	}
 	errs = append(errs, c.Interpreter.validate()...)
+	errs = append(errs, c.Auth.validate()...)
 	for name, d := range map[string]time.Duration{
 		"HOTLINE_OFFER_TIMEOUT_VOICE": c.Routing.VoiceOfferTimeout,
 		"HOTLINE_OFFER_TIMEOUT_TEXT":  c.Routing.TextOfferTimeout,

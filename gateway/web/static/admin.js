@@ -2,6 +2,7 @@
 // goes through /api/admin, which checks the role; a refusal comes back in the admin's language and
 // is shown where the admin acted. A password the server generated is shown once, here.
 import { h, loadTexts, pickLang, me, signOutForm, toast } from './common.js';
+import { resetTOTPButton } from './totpadmin.js';
 
 const $ = (id) => document.getElementById(id);
 const roles = ['advocate', 'supervisor', 'admin'];
@@ -61,6 +62,7 @@ function render() {
       h('td', {}, h('div.acts', {},
         h('button.edit', { type: 'button', text: t('admin_edit'), onclick: () => openForm(a) }),
         h('button.password', { type: 'button', text: t('admin_reset_password'), onclick: () => openPassword(a) }),
+        resetTOTPButton(a, t, api, (msg) => { $('list-error').textContent = msg; }),
         a.disabled
           ? h('button.enable', { type: 'button', text: t('admin_enable'), onclick: () => toggle(a, 'enable') })
           : h('button.disable.danger', { type: 'button', text: t('admin_disable'), onclick: () => toggle(a, 'disable') })))))));
