@@ -26,7 +26,7 @@ type issuer struct {
 	signer jose.Signer
 
 	mu    sync.Mutex
-	user  map[string]any             // the claims of the person signing in: sub, name, groups …
+	user  map[string]any              // the claims of the person signing in: sub, name, groups …
 	alter func(claims map[string]any) // tampers with the next ID tokens (wrong nonce, audience …)
 	codes map[string]issued
 }

@@ -20,11 +20,19 @@ func qrSVG(text, label string) (template.HTML, error) {
 	n := b.Dx()
 	const quiet = 4
 	var d strings.Builder
+	dark := func(x, y int) bool { r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA(); return r == 0 }
 	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			if r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA(); r == 0 {
-				fmt.Fprintf(&d, "M%d %dh1v1h-1z", x+quiet, y+quiet)
+		for x := 0; x < n; {
+			if !dark(x, y) {
+				x++
+				continue
 			}
+			run := 1 // a row's dark modules side by side make one rectangle
+			for x+run < n && dark(x+run, y) {
+				run++
+			}
+			fmt.Fprintf(&d, "M%d %dh%dv1h-%dz", x+quiet, y+quiet, run, run)
+			x += run
 		}
 	}
 	size := n + 2*quiet

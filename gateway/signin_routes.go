@@ -1,7 +1,6 @@
 package gateway
 
 import (
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/openhotline/hotline/routing"
@@ -51,4 +50,3 @@ func (s *Server) ssoLink(lang, next string) (text, href string) {
 	}
 	return s.text.Text(lang, "login_with_provider", map[string]any{"Provider": s.oidc.cfg.Name}), href
 }
-

@@ -20,7 +20,8 @@ type totpView struct {
 	Lang, OtherLang, CSRF, Error string
 	Mode                         string // "enrol", "code" or "recovery"
 	QR                           template.HTML
-	URI, Secret, Next            string
+	URI                          template.URL // otpauth://, built here from the secret and our names
+	Secret, Next                 string
 	Codes                        []string
 	T                            map[string]string
 }
@@ -105,7 +106,7 @@ func (s *Server) enrolment(c echo.Context, p *pending, v *totpView) error {
 	if err != nil {
 		return err
 	}
-	v.URI, v.Secret = k.URL(), k.Secret()
+	v.URI, v.Secret = template.URL(k.URL()), k.Secret()
 	v.QR, err = qrSVG(k.URL(), v.T["totp_qr_label"])
 	return err
 }
