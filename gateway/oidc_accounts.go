@@ -149,6 +149,9 @@ func (o *oidcClient) account(ctx context.Context, roster routing.Roster, claims 
 	if name == "" || strings.Contains(name, "@") { // a name, never an address
 		name = id
 	}
+	if r := []rune(name); len(r) > 80 {
+		name = string(r[:80])
+	}
 	return routing.Advocate{ID: id, Name: name, Languages: []string{"en"}, Channels: routing.Channels}, false, nil
 }
 

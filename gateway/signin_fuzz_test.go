@@ -1,8 +1,12 @@
 package gateway
 
 import (
+	"encoding/json"
 	"net/url"
 	"testing"
+
+	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/routing"
 )
 
 // The second step's form decoder never panics and passes only a code of 6 digits or a recovery
@@ -48,6 +52,32 @@ func FuzzDecodeCallback(f *testing.F) {
 		}
 		if cb.State == "" || (cb.Code == "" && cb.Error == "") || len(cb.State) > 100 || len(cb.Code) > 2048 || len(cb.Error) > 100 {
 			t.Fatalf("%q decoded to %+v", raw, cb)
+		}
+	})
+}
+
+// Whatever claims a provider sends, the mapping never panics and gives a hotline role or none,
+// and only language tags.
+func FuzzReadClaims(f *testing.F) {
+	for _, s := range []string{`{"groups":["hl-staff","hl-admins"],"langs":["en","ES","xx-yy"],"amr":["mfa"]}`, `{"groups":"hl-leads","acr":"gold"}`,
+		`{"groups":[1,null,{"a":2}],"langs":"en"}`, `{"groups":null}`, `[]`, `{"name":12}`} {
+		f.Add(s)
+	}
+	o := &oidcClient{cfg: config.OIDC{RolesClaim: "groups", Roles: map[string]string{"hl-staff": "advocate", "hl-leads": "supervisor", "hl-admins": "admin"},
+		LanguagesClaim: "langs", MFAAMR: []string{"mfa"}, MFAACR: []string{"gold"}}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var all map[string]any
+		if json.Unmarshal([]byte(raw), &all) != nil {
+			return
+		}
+		c := o.readClaims("https://issuer", "sub", all)
+		if c.Role != "" && c.Role != routing.RoleAdvocate && c.Role != routing.RoleSupervisor && c.Role != routing.RoleAdmin {
+			t.Fatalf("role %q from %s", c.Role, raw)
+		}
+		for _, l := range c.Languages {
+			if !langPattern.MatchString(l) {
+				t.Fatalf("language %q from %s", l, raw)
+			}
 		}
 	})
 }
