@@ -187,10 +187,13 @@ func (s *Server) postLogin(c echo.Context) error {
 		return err
 	}
 	// A success forgets the account's failures and does not count against the address (an
-	// office of advocates behind one address signs in all morning). A second step that follows
-	// counts its codes in the same windows.
-	if err := s.limits.Reset(ctx, "login-acct", account, failWindow); err != nil {
-		s.log.Warn("sign-in: reset the account's failures", "err", err.Error())
+	// office of advocates behind one address signs in all morning). When a second step follows,
+	// its codes count in the same windows and only its success forgets them: re-entering a known
+	// password must not buy more guesses at the code.
+	if !s.needsTOTP(adv.Role) {
+		if err := s.limits.Reset(ctx, "login-acct", account, failWindow); err != nil {
+			s.log.Warn("sign-in: reset the account's failures", "err", err.Error())
+		}
 	}
 	s.giveBack(ctx, attempts[0])
 	return s.finishSignIn(c, signedIn{adv: adv, epoch: epoch, method: "password", next: c.FormValue("next"), lang: c.FormValue("lang")})

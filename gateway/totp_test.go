@@ -198,14 +198,15 @@ func TestTOTPWrongCodesLockTheAccount(t *testing.T) {
 	secret, _, _ := enrol(t, s, "sam")
 	c := loginClient(t)
 	body := passwordStep(t, s, c, "sam")
-	for i := range failPerAccount {
+	// The password that led here counts too, until the second step passes.
+	for i := range failPerAccount - 1 {
 		if res, _ := postCode(t, s, c, body, "000000"); res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("wrong code %d: %d, want 401", i+1, res.StatusCode)
 		}
 	}
 	res, _ := postCode(t, s, c, body, code(t, secret, time.Now().Add(totpPeriod*time.Second)))
 	if res.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("right code after %d wrong ones: %d, want 429", failPerAccount, res.StatusCode)
+		t.Fatalf("right code after %d wrong ones: %d, want 429", failPerAccount-1, res.StatusCode)
 	}
 	if status, _ := signIn(t, s, loginClient(t), "sam", testPassword); status != http.StatusTooManyRequests {
 		t.Fatalf("password after the locked second step: %d, want 429", status)
@@ -263,5 +264,34 @@ func TestTOTPPendingEndsWhenDisabled(t *testing.T) {
 	}
 	if st, _ := getPage(t, s, c, "/api/me"); st != http.StatusUnauthorized {
 		t.Fatalf("/api/me: %d", st)
+	}
+}
+
+// Someone who knows the password cannot guess codes without end by entering the password again
+// between guesses: a password that leads to a second step does not clear the account's count.
+func TestTOTPGuessesNotResetByThePassword(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{env: totpEnv})
+	mustAccount(t, s, "sam")
+	enrol(t, s, "sam")
+	guesses := 0
+	for round := 0; round < 3; round++ {
+		c := loginClient(t)
+		status, loc := signIn(t, s, c, "sam", testPassword)
+		if status == http.StatusTooManyRequests {
+			break
+		}
+		if status != http.StatusSeeOther {
+			t.Fatalf("round %d: password %d → %q", round, status, loc)
+		}
+		_, body := getPage(t, s, c, loc)
+		for i := 0; i < failPerAccount-1; i++ {
+			if res, _ := postCode(t, s, c, body, "000000"); res.StatusCode == http.StatusUnauthorized {
+				guesses++
+			}
+		}
+	}
+	if guesses >= failPerAccount {
+		t.Fatalf("%d wrong codes were checked in one window by re-entering the password, want fewer than %d", guesses, failPerAccount)
 	}
 }
