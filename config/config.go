@@ -28,6 +28,7 @@ type Config struct {
 	Twilio  Twilio
 	SMTP    SMTP
 	Hotline Hotline
+	Auth    Auth
 
 	Interpreter Interpreter
 	FollowUp    FollowUp
@@ -228,6 +229,7 @@ func Load(getenv func(string) string) (Config, error) {
 			Interval: p.dur("HOTLINE_FOLLOWUP_INTERVAL", 30*time.Minute),
 		},
 	}
+	c.Auth = loadAuth(&p, c.Dev())
 	if c.HTTP.PublicURL == "" {
 		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
 	}
@@ -353,6 +355,7 @@ func (c Config) Validate() []string {
 	}
 	errs = append(errs, c.Interpreter.validate()...)
 	errs = append(errs, c.FollowUp.validate()...)
+	errs = append(errs, c.Auth.validate()...)
 	for name, d := range map[string]time.Duration{
 		"HOTLINE_OFFER_TIMEOUT_VOICE": c.Routing.VoiceOfferTimeout,
 		"HOTLINE_OFFER_TIMEOUT_TEXT":  c.Routing.TextOfferTimeout,

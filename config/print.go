@@ -59,6 +59,7 @@ func (c Config) Print(w io.Writer) {
 	row("HOTLINE_EMAIL_ADDRESSES", fmt.Sprintf("(%d configured)", len(c.SMTP.Addresses)))
 	row("HOTLINE_SMTP_RELAY", redactURL(c.SMTP.RelayURL))
 	row("HOTLINE_SMTP_MAX_BYTES", fmt.Sprint(c.SMTP.MaxMessageBytes))
+	c.Auth.print(row)
 	row("HOTLINE_EMAIL_MAX_ATTACHMENT_BYTES", fmt.Sprint(c.SMTP.MaxAttachmentBytes))
 	row("HOTLINE_SMTP_MAX_CONNS", fmt.Sprint(c.SMTP.MaxConnections))
 	row("HOTLINE_SMTP_MAX_CONNS_PER_IP", fmt.Sprint(c.SMTP.MaxConnsPerIP))

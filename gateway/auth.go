@@ -107,14 +107,22 @@ var loginPage = template.Must(template.ParseFS(webFS, "web/login.html"))
 
 type loginView struct {
 	Lang, OtherLang, CSRF, Next, Error, Account string
+	SSO, SSOHref                                string // "Sign in with …" and its link, with a provider
 	T                                           map[string]string
 }
 
 // showLogin renders the sign-in form with status (401 when a page needed a session).
 func (s *Server) showLogin(c echo.Context, status int, errID, account string) error {
-	lang := s.text.Lang(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
-	if f := c.FormValue("lang"); f != "" {
-		lang = s.text.Lang(f, "")
+	return s.showLoginIn(c, status, errID, account, "")
+}
+
+// showLoginIn is showLogin in lang, when the sign-in chose one (else the request's).
+func (s *Server) showLoginIn(c echo.Context, status int, errID, account, lang string) error {
+	if lang == "" {
+		lang = s.text.Lang(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"))
+		if f := c.FormValue("lang"); f != "" {
+			lang = s.text.Lang(f, "")
+		}
 	}
 	other := "es"
 	if lang == "es" {
@@ -126,6 +134,7 @@ func (s *Server) showLogin(c echo.Context, status int, errID, account string) er
 	}
 	v := loginView{Lang: lang, OtherLang: other, Next: safeNext(next), Account: account, T: s.text.Templates(lang, "")}
 	v.CSRF, _ = c.Get(ctxCSRF).(string)
+	v.SSO, v.SSOHref = s.ssoLink(lang, v.Next)
 	if errID != "" {
 		v.Error = v.T[errID]
 	}
@@ -177,29 +186,17 @@ func (s *Server) postLogin(c echo.Context) error {
 		s.giveBack(ctx, attempts...)
 		return err
 	}
-	token, err := s.sessions.Start(ctx, adv, epoch)
-	if err != nil {
-		return err
-	}
 	// A success forgets the account's failures and does not count against the address (an
-	// office of advocates behind one address signs in all morning).
-	if err := s.limits.Reset(ctx, "login-acct", account, failWindow); err != nil {
-		s.log.Warn("sign-in: reset the account's failures", "err", err.Error())
-	}
-	s.giveBack(ctx, attempts[0])
-	c.SetCookie(s.sessionCookie(token))
-	s.log.Info("signed in", "advocate", adv.ID, "role", string(adv.Role))
-	next := safeNext(c.FormValue("next"))
-	if next == "" {
-		next = "/console"
-		if adv.Role != routing.RoleAdvocate {
-			next = "/supervisor"
+	// office of advocates behind one address signs in all morning). When a second step follows,
+	// its codes count in the same windows and only its success forgets them: re-entering a known
+	// password must not buy more guesses at the code.
+	if !s.needsTOTP(adv.Role) {
+		if err := s.limits.Reset(ctx, "login-acct", account, failWindow); err != nil {
+			s.log.Warn("sign-in: reset the account's failures", "err", err.Error())
 		}
 	}
-	if lang := c.FormValue("lang"); lang == "en" || lang == "es" {
-		next += "?lang=" + lang // the console speaks the language chosen at sign-in
-	}
-	return c.Redirect(http.StatusSeeOther, next)
+	s.giveBack(ctx, attempts[0])
+	return s.finishSignIn(c, signedIn{adv: adv, epoch: epoch, method: "password", next: c.FormValue("next"), lang: c.FormValue("lang")})
 }
 
 // takeSignIn counts a sign-in attempt against the client address and the account before the

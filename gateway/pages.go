@@ -37,6 +37,7 @@ func (s *Server) mountConsoles(e *echo.Echo, root bool) {
 	get("/login", s.getLogin, csrf)
 	post("/login", s.postLogin, signIn, csrf)
 	post("/logout", s.postLogout, csrf)
+	s.mountSignIn(get, post, csrf, signIn)
 	get("/console", s.page("console.html"), csrf)
 	get("/supervisor", s.page("supervisor.html", routing.RoleSupervisor, routing.RoleAdmin), csrf)
 	get("/console/ws", s.consoleWS, anyone)

@@ -75,6 +75,8 @@ type Server struct {
 	now      func() time.Time
 	accounts *Accounts
 	sessions *Sessions
+	totp     *TOTPs
+	oidc     *oidcClient // nil without HOTLINE_OIDC_ISSUER
 	// sessionRecheck is how often open consoles re-read their session (tests shorten it).
 	sessionRecheck time.Duration
 	limits         *Limiter
@@ -133,6 +135,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 		log:      deps.Logger,
 		now:      deps.Now,
 		accounts: NewAccounts(deps.Engine),
+		totp:     NewTOTPs(deps.Engine, deps.Now),
 		sessions: NewSessions(deps.Engine, deps.SessionTTL, deps.Now), sessionRecheck: sessionRecheck,
 		limits:  NewLimiter(deps.Engine, deps.Now),
 		text:    texts,
@@ -144,6 +147,7 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	if s.followups == nil {
 		s.followups = followup.New(deps.Engine, deps.Cases, deps.Engine.Space("followup"), nil, texts, followUpConfig(s))
 	}
+	s.oidc = newOIDC(cfg, deps.Engine)
 	s.hub = NewHub(deps.Engine, deps.Bus)
 	s.stats = NewStats(deps.Engine)
 	s.reports = NewReports(deps.Engine, deps.Cases, dir)
@@ -168,6 +172,9 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	s.url = "http://" + ln.Addr().String()
 	// A browser that reaches this process directly (dev, tests) sends its listen address as Origin.
 	s.origins[s.url] = true
+	if s.oidc != nil && cfg.HTTP.PublicURL == "http://"+cfg.HTTP.Addr {
+		s.oidc.redirect = s.url + callbackPath // no public URL given: the provider sends people back here
+	}
 	return s, nil
 }
 

@@ -4,6 +4,7 @@
 import { h, loadTexts, pickLang, me, signOutForm, toast } from './common.js';
 import { setupDirectory } from './directoryadmin.js';
 import { mountSettings } from './settings.js';
+import { resetTOTPButton } from './totpadmin.js';
 
 const $ = (id) => document.getElementById(id);
 const roles = ['advocate', 'supervisor', 'admin'];
@@ -63,6 +64,7 @@ function render() {
       h('td', {}, h('div.acts', {},
         h('button.edit', { type: 'button', text: t('admin_edit'), onclick: () => openForm(a) }),
         h('button.password', { type: 'button', text: t('admin_reset_password'), onclick: () => openPassword(a) }),
+        resetTOTPButton(a, t, api, (msg) => { $('list-error').textContent = msg; }),
         a.disabled
           ? h('button.enable', { type: 'button', text: t('admin_enable'), onclick: () => toggle(a, 'enable') })
           : h('button.disable.danger', { type: 'button', text: t('admin_disable'), onclick: () => toggle(a, 'disable') })))))));
