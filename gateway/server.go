@@ -57,7 +57,8 @@ type Deps struct {
 	// wiring; nil makes the gateway make and run its own.
 	Bus *routing.Bus
 	// FollowUps schedules the advocates' calls and texts back to people; nil makes the gateway
-	// make its own on the engine (calls then cannot be placed: it has no followup.Caller).
+	// make its own on the engine, placing calls through Voice when Voice can call out
+	// (followup.Caller: the voice channel rings the advocate, then the person).
 	FollowUps *followup.Service
 	// DemoAccounts creates the demo advocates and supervisor even outside cfg.Dev() (tests).
 	DemoAccounts bool
@@ -145,7 +146,8 @@ func New(cfg config.Config, deps Deps) (*Server, error) {
 	}
 	s.followups = deps.FollowUps
 	if s.followups == nil {
-		s.followups = followup.New(deps.Engine, deps.Cases, deps.Engine.Space("followup"), nil, texts, followUpConfig(s))
+		caller, _ := deps.Voice.(followup.Caller)
+		s.followups = followup.New(deps.Engine, deps.Cases, deps.Engine.Space("followup"), caller, texts, followUpConfig(s))
 	}
 	s.oidc = newOIDC(cfg, deps.Engine)
 	s.hub = NewHub(deps.Engine, deps.Bus)
