@@ -118,12 +118,28 @@ func until(t *testing.T, ctx context.Context, what, js string) {
 	defer func() { t.Logf("%s after %v", what, time.Since(start).Round(time.Millisecond)) }()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+	var err error
+	for {
+		// A navigation (a sign-out going to /login, a form posting) destroys the page's
+		// JavaScript context under the poll: that is not an answer, so poll the new page.
+		_, err = chromedp.Run(sctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond)))
+		if err == nil || sctx.Err() != nil || !contextLost(err) {
+			break
+		}
+	}
+	if err != nil {
 		dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
 		page, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`location.pathname + "\n" + document.body.innerText.slice(0, 1500)`))
 		t.Fatalf("waiting for %s: %v\npage: %s", what, err, page)
 	}
+}
+
+// contextLost says whether a browser error only means the page navigated away under a script.
+func contextLost(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") ||
+		strings.Contains(msg, "Execution context was destroyed") || strings.Contains(msg, "Inspected target navigated or closed")
 }
 
 // snapshot saves a screenshot when HOTLINE_TEST_ARTIFACTS names a directory (to look at the
