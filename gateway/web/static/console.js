@@ -418,14 +418,11 @@ function openFlag(id) {
 function openTransfer(id) { open('transfer-dialog', id, (d) => { d.querySelector('form').reset(); }); }
 // openReferrals opens the dialog filtered to the conversation's language (Spanish) and searches.
 async function openReferrals(id) {
-  const box = $('ref-facets');
   const lang = state.convs.get(id)?.conv?.language === 'es' ? 'es' : '';
   open('ref-dialog', id);
   $('ref-query').focus();
-  await fillFacets(t, box, searchReferrals);
-  const sel = box.querySelector('select[name=language]');
-  if (lang && ![...sel.options].some((o) => o.value === lang)) sel.append(h('option', { value: lang, text: lang }));
-  sel.value = lang;
+  const box = $('ref-facets');
+  await fillFacets(t, box, searchReferrals, { language: lang });
   searchReferrals();
 }
 

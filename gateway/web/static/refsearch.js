@@ -45,10 +45,11 @@ export function referralPicker(t, pick) {
 
 export const FACETS = ['state', 'service', 'language'];
 
-// fillFacets fills the dialog's facet selects (inside box) with the directory's values, once;
-// each keeps the value it has. onchange runs a search.
+// fillFacets fills the dialog's facet selects (inside box) with the directory's values (read once
+// per page) and sets them to preset's values (each other keeps the value it has). onchange runs a
+// search.
 let facetValues = null;
-export async function fillFacets(t, box, onchange) {
+export async function fillFacets(t, box, onchange, preset = {}) {
   if (!box.children.length) {
     box.append(...FACETS.map((f) => h('label.ref-facet', {}, h('span', { text: t('dir_facet_' + f) }),
       h('select', { name: f, onchange }, h('option', { value: '', text: t('dir_all') })))));
@@ -57,7 +58,7 @@ export async function fillFacets(t, box, onchange) {
     try { facetValues = (await search({ limit: 1 })).facets || {}; } catch { return; }
   }
   for (const sel of box.querySelectorAll('select')) {
-    const keep = sel.value;
+    const keep = sel.name in preset ? preset[sel.name] : sel.value;
     sel.replaceChildren(h('option', { value: '', text: t('dir_all') }),
       ...[...(facetValues[sel.name] || [])].sort((a, b) => a.value.localeCompare(b.value)).map((c) => h('option', { value: c.value, text: c.value })));
     if (keep && !sel.querySelector(`option[value="${CSS.escape(keep)}"]`)) sel.append(h('option', { value: keep, text: keep }));
