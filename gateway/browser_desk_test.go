@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +55,11 @@ func TestBrowserContactDesk(t *testing.T) {
 	step(t, adv, "type the city and the safety plan",
 		chromedp.SendKeys(chromedp.CSS(desk+" input.city"), "Houston"),
 		chromedp.SendKeys(chromedp.CSS(desk+" textarea.safety-note"), "Sister's house is safe."))
-	runJS(t, adv, "add a referral", choose(desk+" select.ref-pick", ref.ID))
+	// The referral is found by typing part of its name: the picker searches the whole directory.
+	step(t, adv, "search the directory", chromedp.SendKeys(chromedp.CSS(desk+" input.ref-find"), strings.Fields(ref.Name)[1]))
+	choice := fmt.Sprintf(`[...document.querySelectorAll('%s .ref-choice')].find(b => b.textContent === %q)`, desk, ref.Name)
+	until(t, adv, "the referral offered", "!!"+choice)
+	runJS(t, adv, "add the referral", choice+".click()")
 	until(t, adv, "saved", fmt.Sprintf(`document.querySelector('%s .save-status').textContent.startsWith("Saved at")`, desk))
 	rec, err := s.cases.Record(ctx, "ana", routing.RoleAdvocate, id)
 	if err != nil || rec.City != "Houston" || rec.CallerType != cases.CallerVictim || len(rec.Referrals) != 1 || rec.SafetyNote != "Sister's house is safe." {

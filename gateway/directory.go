@@ -71,14 +71,17 @@ func (d *Directory) Search(ctx context.Context, q directory.Query) (directory.Re
 	return d.store.Search(ctx, q)
 }
 
-// referral finds a directory entry by its id.
+// referral finds a directory entry by its id, in Redis: an entry another process has just added
+// may not be in this process's index yet.
 func (d *Directory) referral(ctx context.Context, id string) (Referral, bool, error) {
-	idx, err := d.store.Index(ctx)
+	r, err := d.store.Get(ctx, id)
+	if routing.ErrorCode(err) == routing.ENotFound {
+		return Referral{}, false, nil
+	}
 	if err != nil {
 		return Referral{}, false, err
 	}
-	r, ok := idx.Entry(id)
-	return r, ok, nil
+	return r, true, nil
 }
 
 // seedCanned makes the canned replies of the locales' canned_ texts, every language's, with their

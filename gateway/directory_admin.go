@@ -123,7 +123,7 @@ func (s *Server) audit(c echo.Context, action, target string, data map[string]st
 
 // adminDirectoryCSV exports the whole directory, confidential entries included (admins only).
 func (s *Server) adminDirectoryCSV(c echo.Context) error {
-	idx, err := s.dir.store.Index(c.Request().Context())
+	idx, err := s.dir.store.Current(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openhotline/hotline/bench"
@@ -23,7 +24,7 @@ func benchDirectory(ctx context.Context, e *routing.Engine, n int) ([]bench.Resu
 	}
 	imported := time.Since(start)
 	start = time.Now()
-	if _, err := s.Index(ctx); err != nil {
+	if _, err := directory.New(e).Index(ctx); err != nil { // a process's first build: read and index every entry
 		return nil, err
 	}
 	built := time.Since(start)
@@ -39,7 +40,115 @@ func benchDirectory(ctx context.Context, e *routing.Engine, n int) ([]bench.Resu
 	})
 	idx.Baseline = base.Name
 	idx.Extra = map[string]float64{"entries": float64(n), "import seconds": imported.Seconds(), "index build seconds": built.Seconds()}
-	return []bench.Result{base, idx}, nil
+
+	// Searches while another process edits: the rebuild under a lock that searches waited for
+	// (the baseline), then this process's store, which keeps serving while it rebuilds.
+	other := directory.New(e)
+	locked := &lockedIndex{s: directory.New(e)}
+	if _, err := locked.search(ctx, directory.Query{}); err != nil {
+		return nil, err
+	}
+	lockedRes, err := searchesWhileEditing(ctx, "baseline: directory search while edited (rebuild under lock)", other, entries, locked.search)
+	if err != nil {
+		return nil, err
+	}
+	live, err := searchesWhileEditing(ctx, "directory: search while edited", other, entries, s.Search)
+	if err != nil {
+		return nil, err
+	}
+	live.Baseline = lockedRes.Name
+	return []bench.Result{base, idx, lockedRes, live}, nil
+}
+
+// searchesWhileEditing offers searches at searchRate for editFor (open loop: a search that waits
+// does not hold the next one back, as advocates do not wait for each other) while other, another
+// process's store, updates an entry every editEvery; it measures each search from its start.
+const (
+	searchRate = 100
+	editEvery  = time.Second
+	editFor    = 8 * time.Second
+)
+
+func searchesWhileEditing(ctx context.Context, name string, other *directory.Store, entries []directory.Entry,
+	search func(context.Context, directory.Query) (directory.Result, error)) (bench.Result, error) {
+	queries := directoryQueries()
+	stop := make(chan struct{})
+	edited := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(editEvery)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				edited <- nil
+				return
+			case <-tick.C:
+			}
+			en := entries[i%len(entries)]
+			en.Notes = fmt.Sprintf("edited %d", i)
+			if _, err := other.Update(ctx, en); err != nil {
+				edited <- err
+				return
+			}
+		}
+	}()
+	var (
+		mu   sync.Mutex
+		lat  []time.Duration
+		errs int
+		wg   sync.WaitGroup
+	)
+	start := time.Now()
+	for i := 0; i < int(editFor.Seconds())*searchRate; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / searchRate)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.Now()
+			_, err := search(ctx, queries[i%len(queries)])
+			d := time.Since(t)
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, d)
+			if err != nil {
+				errs++
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stop)
+	if err := <-edited; err != nil {
+		return bench.Result{}, fmt.Errorf("bench: directory edit: %w", err)
+	}
+	r := bench.Measure(name, lat, elapsed, errs)
+	r.Extra = map[string]float64{"edits per second": float64(time.Second) / float64(editEvery), "searches offered per second": searchRate}
+	return r, nil
+}
+
+// lockedIndex is the directory's search as it was before rebuilds moved off the search path:
+// the first search after an edit rebuilt the index under a lock every other search waited on.
+type lockedIndex struct {
+	s   *directory.Store
+	mu  sync.Mutex
+	idx *directory.Index
+}
+
+func (l *lockedIndex) search(ctx context.Context, q directory.Query) (directory.Result, error) {
+	v, err := l.s.Version(ctx)
+	if err != nil {
+		return directory.Result{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.idx == nil || l.idx.Version != v {
+		ver, all, err := l.s.All(ctx)
+		if err != nil {
+			return directory.Result{}, err
+		}
+		l.idx = directory.Build(ver, all)
+	}
+	return l.idx.Search(q), nil
 }
 
 // directoryQueries is a mix of what advocates and admins search: a text, a state, a language,

@@ -90,7 +90,7 @@ func directoryCmd(ctx context.Context, args []string, getenv func(string) string
 }
 
 func directoryExport(ctx context.Context, s *directory.Store, path string, stdout io.Writer) error {
-	idx, err := s.Index(ctx)
+	idx, err := s.Current(ctx)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openhotline/hotline/routing"
 	"github.com/openhotline/hotline/routing/routingtest"
@@ -98,9 +99,65 @@ func TestEditSeenByAnotherProcess(t *testing.T) {
 	if _, err := s1.Create(ctx, shelter); err != nil {
 		t.Fatal(err)
 	}
-	if res, _ := s2.Search(ctx, Query{Text: "shelter"}); res.Total != 1 {
-		t.Fatalf("the other process's search found %d, want the new shelter", res.Total)
+	routingtest.Eventually(t, 10*time.Second, "the other process's search to find the new shelter", func() bool {
+		res, err := s2.Search(ctx, Query{Text: "shelter"})
+		return err == nil && res.Total == 1
+	})
+}
+
+// A search after another process's edit is answered from the index in memory while the new one
+// is built, never made to wait for the build; an edit through this process is seen by its own
+// next search at once, even while a rebuild for someone else's edit is still under way.
+func TestSearchesNeverWaitForARebuild(t *testing.T) {
+	ctx := context.Background()
+	s1, e := newStore(t)
+	s2 := New(e)
+	if _, err := s1.Create(ctx, national); err != nil {
+		t.Fatal(err)
 	}
+	if res, err := s2.Search(ctx, Query{}); err != nil || res.Total != 1 {
+		t.Fatalf("first search: %+v %v", res, err)
+	}
+	release, held := make(chan struct{}), make(chan struct{}, 1)
+	s2.beforeRebuild = func() {
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	if _, err := s1.Create(ctx, shelter); err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan Result, 1)
+	go func() {
+		res, _ := s2.Search(ctx, Query{Text: "shelter"})
+		answered <- res
+	}()
+	select {
+	case res := <-answered:
+		if res.Total != 0 {
+			t.Fatalf("while the rebuild is held: %d results, want the index in memory (none)", res.Total)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("a search waited for the rebuild of the index")
+	}
+	<-held // the rebuild is under way, and held
+
+	// An edit through s2 itself is seen by s2's next search without waiting for the held rebuild.
+	legal := Entry{Name: "Legal Aid of the Gulf", Phone: "1-555-010-0001", States: []string{"TX"}, Services: []string{"legal"}}
+	if _, err := s2.Create(ctx, legal); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s2.Search(ctx, Query{State: "tx"}); err != nil || res.Total != 3 {
+		t.Fatalf("the writer's own next search: %d results %v, want the national line, the shelter and its new entry", res.Total, err)
+	}
+	close(release)
+	routingtest.Eventually(t, 10*time.Second, "the held rebuild to end", func() bool {
+		res, err := s2.Search(ctx, Query{State: "tx"})
+		return err == nil && res.Total == 3
+	})
 }
 
 func TestCSVRoundTripTenThousand(t *testing.T) {

@@ -64,5 +64,9 @@ func (s *Store) Import(ctx context.Context, entries []Entry, mode ImportMode) (I
 	} else {
 		st.Total = len(byID) + st.Added
 	}
-	return st, s.write(ctx, entries, mode == Replace)
+	if err := s.write(ctx, entries, mode == Replace); err != nil {
+		return st, err
+	}
+	s.refresh(ctx) // the importer's next search sees the import
+	return st, nil
 }

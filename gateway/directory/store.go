@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 
@@ -19,8 +20,11 @@ type Store struct {
 	space routing.Space
 	rdb   redis.UniversalClient
 
-	mu  sync.Mutex // guards idx: one rebuild at a time
-	idx *Index
+	idx        atomic.Pointer[Index] // the index searches read; swapped whole, never changed
+	first      sync.Mutex            // one first build at a time (before it there is nothing to serve)
+	rebuilding atomic.Bool           // a background rebuild is under way
+
+	beforeRebuild func() // a test's hook, called before a background rebuild reads Redis
 }
 
 // SpaceName is the directory's routing.Space.
@@ -139,6 +143,7 @@ func (s *Store) Create(ctx context.Context, e Entry) (Entry, error) {
 	}
 	b, _ := json.Marshal(e)
 	exists := false
+	var ver *redis.IntCmd
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		n, err := tx.HExists(ctx, s.entries(), e.ID).Result()
 		if exists = n; err != nil || exists {
@@ -146,7 +151,7 @@ func (s *Store) Create(ctx context.Context, e Entry) (Entry, error) {
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.entries(), e.ID, b)
-			p.Incr(ctx, s.version())
+			ver = p.Incr(ctx, s.version())
 			return nil
 		})
 		return err
@@ -157,6 +162,7 @@ func (s *Store) Create(ctx context.Context, e Entry) (Entry, error) {
 	if exists {
 		return Entry{}, routing.Errorf(routing.EConflict, "an entry named %q is in the directory already", clip(e.Name))
 	}
+	s.applied(ctx, ver.Val(), e.ID, &e)
 	return e, nil
 }
 
@@ -168,7 +174,7 @@ func (s *Store) Update(ctx context.Context, e Entry) (Entry, error) {
 		return Entry{}, routing.Errorf(routing.EInvalid, "%s", err.Error())
 	}
 	var before Entry
-	err := s.change(ctx, e.ID, func(old Entry, p redis.Pipeliner) {
+	err := s.change(ctx, e.ID, &e, func(old Entry, p redis.Pipeliner) {
 		before = old
 		b, _ := json.Marshal(e)
 		p.HSet(ctx, s.entries(), e.ID, b)
@@ -180,7 +186,7 @@ func (s *Store) Update(ctx context.Context, e Entry) (Entry, error) {
 // Errors: ENotFound.
 func (s *Store) Delete(ctx context.Context, id string) (Entry, error) {
 	var before Entry
-	err := s.change(ctx, id, func(old Entry, p redis.Pipeliner) {
+	err := s.change(ctx, id, nil, func(old Entry, p redis.Pipeliner) {
 		before = old
 		p.HDel(ctx, s.entries(), id)
 	})
@@ -188,9 +194,11 @@ func (s *Store) Delete(ctx context.Context, id string) (Entry, error) {
 }
 
 // change runs do on entry id, then moves the version, in one transaction that fails when the
-// entry changed meanwhile (tried again, a few times).
-func (s *Store) change(ctx context.Context, id string, do func(Entry, redis.Pipeliner)) error {
+// entry changed meanwhile (tried again, a few times). after is the entry as do leaves it (nil:
+// removed), for this process's index.
+func (s *Store) change(ctx context.Context, id string, after *Entry, do func(Entry, redis.Pipeliner)) error {
 	for range 5 {
+		var ver *redis.IntCmd
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			old, err := s.Get(ctx, id)
 			if err != nil {
@@ -198,37 +206,19 @@ func (s *Store) change(ctx context.Context, id string, do func(Entry, redis.Pipe
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				do(old, p)
-				p.Incr(ctx, s.version())
+				ver = p.Incr(ctx, s.version())
 				return nil
 			})
 			return err
 		}, s.entries())
+		if err == nil {
+			s.applied(ctx, ver.Val(), id, after)
+		}
 		if !errors.Is(err, redis.TxFailedErr) {
 			return err
 		}
 	}
 	return routing.Errorf(routing.EConflict, "the directory is changing too fast: try again")
-}
-
-// Index returns the index of the directory as Redis has it now: the one in memory while the
-// version has not moved, else a new one built from every entry. Every process that searches
-// sees every other's edits at its next search.
-func (s *Store) Index(ctx context.Context) (*Index, error) {
-	v, err := s.Version(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.idx != nil && s.idx.Version == v {
-		return s.idx, nil
-	}
-	ver, all, err := s.All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.idx = Build(ver, all)
-	return s.idx, nil
 }
 
 // Search searches the directory as it is now (Index, then Index.Search).

@@ -4,6 +4,7 @@ import { fillCanned, insertCanned } from './canned.js';
 import { h, loadTexts, pickLang, me, signOutForm, Console, toast, tagsOf, badges, clock } from './common.js';
 import { OfferAlert } from './offeralert.js';
 import { Frame, EventType, Status, STATUSES, Channel, State, Direction, MessageStatus, Tag, DISPOSITIONS, CASE_TYPES, URGENCIES, INDICATORS } from './protocol.js';
+import { fillFacets, facetFilter } from './refsearch.js';
 import { setupVoice, voiceFrame, voicePanel, voiceDial } from './voicedesk.js';
 import { setupFollowUps, followUpPanel, followUpFrame, followUpDrop, reloadFollowUps } from './followups.js';
 import { setupDesk, deskPanel, deskFrame, deskDraft, deskDrop, deskReload, deskContactType, deskAddReferral, blockedText, refusalText } from './contactdesk.js';
@@ -84,7 +85,7 @@ function onFrame(f) {
     case EventType.Transferred: if (f.advocate === account.id) dropConv(f.conversation); return;
     case EventType.Updated: return onUpdated(f);
     case EventType.Presence: if (f.advocate === account.id && f.data?.status) showPresence(f.data.status, f.data.reason, f.data.missed); return;
-    case Frame.Referrals: return showReferrals(f.results);
+    case Frame.Referrals: return showReferrals(f.results, f.total);
     case Frame.Flagged: {
       const s = [...state.convs.values()].find((x) => (f.case.conversations || []).includes(x.conv.id));
       if (s) { s.related = f.case; renderConv(s); }
@@ -431,15 +432,23 @@ function openFlag(id) {
   });
 }
 function openTransfer(id) { open('transfer-dialog', id, (d) => { d.querySelector('form').reset(); }); }
-function openReferrals(id) { open('ref-dialog', id); searchReferrals(); $('ref-query').focus(); }
-
-function searchReferrals() {
-  const conv = state.convs.get($('ref-dialog').dataset.conv)?.conv;
-  conn.send({ type: Frame.Referrals, query: $('ref-query').value.trim(), language: conv?.language === 'es' ? 'es' : '' });
+// openReferrals opens the dialog filtered to the conversation's language (Spanish) and searches.
+async function openReferrals(id) {
+  const lang = state.convs.get(id)?.conv?.language === 'es' ? 'es' : '';
+  open('ref-dialog', id);
+  $('ref-query').focus();
+  const box = $('ref-facets');
+  await fillFacets(t, box, searchReferrals, { language: lang });
+  searchReferrals();
 }
 
-function showReferrals(results) {
+function searchReferrals() {
+  conn.send({ type: Frame.Referrals, query: $('ref-query').value.trim(), ...facetFilter($('ref-facets')) });
+}
+
+function showReferrals(results, total) {
   const box = $('ref-results');
+  $('ref-count').textContent = total > results.length ? t('dir_count', { Count: total }) : '';
   if (!results.length) { box.replaceChildren(h('p.muted', { text: t('referral_none') })); return; }
   const convID = $('ref-dialog').dataset.conv;
   box.replaceChildren(...results.map((r) => h('div.ref', {},

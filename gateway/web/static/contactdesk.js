@@ -5,6 +5,7 @@
 // conversation never loses what the advocate is typing.
 import { h, toast, clock } from './common.js';
 import { Frame, Direction } from './protocol.js';
+import { referralPicker } from './refsearch.js';
 
 const CONTACT_TYPES = ['crisis', 'tip', 'tta', 'referral', 'general', 'related'];
 const CALLER_TYPES = ['victim', 'friend_family', 'service_provider', 'law_enforcement', 'community', 'other'];
@@ -14,16 +15,11 @@ const SAVE_AFTER = 700; // ms of quiet before an autosave
 
 let t, conn;
 const panels = new Map(); // conversation id → panel
-let directory = null; // the referral directory, fetched once
 let seq = 0;
 
 export function setupDesk(texts, console_) {
   t = texts;
   conn = console_;
-  fetch('/api/referrals', { credentials: 'same-origin' }).then((r) => r.json()).then((d) => {
-    directory = d.results || [];
-    for (const p of panels.values()) fillReferralPicker(p);
-  }).catch(() => { directory = []; });
 }
 
 const ref = (what) => `desk-${what}-${++seq}`;
@@ -118,12 +114,7 @@ function buildPanel(convID) {
     notes: h('textarea.notes', { rows: 2, maxlength: 4000 }),
   };
   p.refList = h('ul.ref-list');
-  p.refPick = h('select.ref-pick', { 'aria-label': t('desk_add_referral'), onchange: (e) => {
-    const r = (directory || []).find((x) => x.id === e.target.value);
-    e.target.value = '';
-    if (r) deskAddReferral(convID, r);
-  } });
-  fillReferralPicker(p);
+  p.refPick = referralPicker(t, (r) => deskAddReferral(convID, r));
   p.status = h('span.save-status.muted', { role: 'status' });
   const form = h('form.record', { oninput: () => changed(p), onchange: () => changed(p), onsubmit: (e) => e.preventDefault() },
     h('p.muted.hint', { text: t('desk_anonymous_hint') }),
@@ -141,11 +132,6 @@ function buildPanel(convID) {
   p.blockBox = buildBlock(p);
   p.el = h('section.desk', { 'data-desk': convID }, p.banner, p.safety, p.recordBox, p.consentBox, p.safeBox, p.blockBox);
   return p;
-}
-
-function fillReferralPicker(p) {
-  p.refPick.replaceChildren(h('option', { value: '', text: t('desk_add_referral') }),
-    ...(directory || []).map((r) => h('option', { value: r.id, text: r.name })));
 }
 
 function renderReferrals(p) {
