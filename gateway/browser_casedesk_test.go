@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/openhotline/hotline/cases"
+	"github.com/openhotline/hotline/gateway/directory"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -57,6 +58,15 @@ func TestBrowserCaseDesk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A directory of the size real hotlines keep: 600 entries sort before the agency looked for.
+	many := make([]directory.Entry, 600)
+	for i := range many {
+		many[i] = directory.Entry{Name: fmt.Sprintf("Aaron County Service %03d", i), Phone: "1-555-010-0000",
+			States: []string{"national"}, Services: []string{"referral"}, Languages: []string{"en"}}
+	}
+	if _, err := s.dir.store.Import(ctx, many, directory.Merge); err != nil {
+		t.Fatal(err)
+	}
 	conv := heldByAna(t, s, "+15550104321", "my cousin is 15 and they make her work at the motel")
 	flagged, err := s.cases.Flag(ctx, "ana", conv.ID, cases.CaseInput{Type: cases.CaseSex, Indicators: []string{cases.IndMinor},
 		Summary: "15-year-old cousin forced to work at a motel."})
@@ -96,6 +106,11 @@ func TestBrowserCaseDesk(t *testing.T) {
 	step(t, sup, "add a note", chromedp.SendKeys(chromedp.CSS("#note-text"), "Internal: check motel address with the advocate."),
 		chromedp.Click(chromedp.CSS("#note-go")))
 	until(t, sup, "the note", `[...document.querySelectorAll('#timeline li[data-kind="note"]')].some(li => li.textContent.includes("Internal: check motel"))`)
+
+	// The agency is suggested from the directory as it is typed (it holds thousands of entries).
+	step(t, sup, "type part of an agency", chromedp.SendKeys(chromedp.CSS("#report-agency"), "Worker Exploitation"))
+	until(t, sup, "the directory's suggestion", `[...document.querySelectorAll("#agencies option")].some(o => o.value.startsWith("Trafficking in Persons and Worker Exploitation"))`)
+	step(t, sup, "clear the agency", setValue("#report-agency", ""))
 
 	// No consent on record: refused, with the reason, nothing recorded.
 	step(t, sup, "report without consent", chromedp.SendKeys(chromedp.CSS("#report-agency"), "County Child Protective Services"),

@@ -166,7 +166,18 @@ function wire() {
   $('close-outcome').replaceChildren(...['reported', 'referred', 'lacking_info', 'not_trafficking', 'other'].map((v) =>
     h('option', { value: v, text: t('desk_outcome_' + v) })));
   $('close-note').placeholder = t('desk_close_note');
-  api('/api/referrals').then((r) => $('agencies').replaceChildren(...r.results.map((x) => h('option', { value: x.name })))).catch(() => {});
+  // The agency's suggestions come from the directory as the name is typed (it holds thousands).
+  let agencyTimer, agencyAsked = 0;
+  $('report-agency').addEventListener('input', () => {
+    clearTimeout(agencyTimer);
+    agencyTimer = setTimeout(() => {
+      const q = $('report-agency').value.trim(), mine = ++agencyAsked;
+      if (!q) { $('agencies').replaceChildren(); return; }
+      api('/api/referrals?' + new URLSearchParams({ q, limit: 20 })).then((r) => {
+        if (mine === agencyAsked) $('agencies').replaceChildren(...r.results.map((x) => h('option', { value: x.name })));
+      }).catch(() => {});
+    }, 200);
+  });
 
   $('assign-form').addEventListener('submit', (e) => { e.preventDefault(); act('assign', { assignee: $('assign-to').value }); });
   $('note-form').addEventListener('submit', async (e) => {
