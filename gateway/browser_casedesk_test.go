@@ -177,4 +177,7 @@ func TestBrowserCaseDesk(t *testing.T) {
 	step(t, phone, "the audit log", chromedp.Click(chromedp.CSS("#nav-audit")), chromedp.SendKeys(chromedp.CSS("#a-case"), flagged.Ref),
 		chromedp.Click(chromedp.CSS("#a-go")))
 	until(t, phone, "the case's audit entries", `[...document.querySelectorAll("#audit tbody td")].some(td => td.textContent === "case.report") && document.documentElement.scrollWidth <= 360`)
+	// Every action the hotline audits can be filtered by, the newer ones included.
+	until(t, phone, "the audit's actions", `["recording.play", "followup.attempt", "setting.change", "account.totp_reset", "directory.import", "record.save"]
+		.every(a => [...document.querySelectorAll("#a-action option")].some(o => o.value === a))`)
 }

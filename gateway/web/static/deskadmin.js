@@ -1,6 +1,7 @@
 // The desk's blocklist (masked contacts, lift) and audit log (filters, more, CSV for admins).
 import { h } from './common.js';
 import { desk, api, when } from './cases.js';
+import { AUDIT_ACTIONS } from './protocol.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,10 +29,7 @@ export async function showBlocks() {
       } })))))));
 }
 
-const actions = ['case.view', 'case.flag', 'case.tip', 'case.assign', 'case.note', 'case.report', 'case.packet', 'case.close',
-  'alert.ack', 'consent.record', 'contact.reveal', 'contact.reveal_denied', 'contact.block', 'contact.unblock', 'audit.export',
-  'account.create', 'account.update', 'account.disable', 'account.enable', 'account.password',
-  'conversation.read_earlier', 'contact.safe_contact'];
+const actions = AUDIT_ACTIONS;
 let wired = false;
 let next = '';
 

@@ -126,6 +126,9 @@ export const Status = Object.freeze({
 // The statuses in display order.
 export const STATUSES = Object.freeze(["available", "away", "offline"]);
 
+// The audit log's actions, as the audit page offers them to filter by.
+export const AUDIT_ACTIONS = Object.freeze(["case.view", "case.flag", "case.tip", "case.assign", "case.note", "case.report", "case.packet", "case.close", "alert.ack", "consent.record", "contact.reveal", "contact.reveal_denied", "contact.block", "contact.unblock", "contact.safe_contact", "record.save", "conversation.read_earlier", "audit.export", "recording.play", "followup.schedule", "followup.reschedule", "followup.cancel", "followup.attempt", "followup.moved", "account.create", "account.update", "account.disable", "account.enable", "account.password", "account.signin", "account.signin_refused", "account.totp_enrol", "account.totp_reset", "directory.create", "directory.update", "directory.delete", "directory.import", "canned.put", "canned.delete", "setting.change"]);
+
 // Why the engine, not the advocate, set a status (advocate.presence data.reason, snapshot presence.reason).
 export const PresenceReason = Object.freeze({
   MissedOffers: "missed_offers",
