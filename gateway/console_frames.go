@@ -74,7 +74,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameFollowUps, FrameFollowUpSchedule, FrameFollowUpCancel, FrameFollowUpReschedule, FrameFollowUpCall:
 		return cl.followUpFrame(ctx, f)
 	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute,
-		FrameCallAdd, FrameCallLeave, FrameCallConsult, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel:
+		FrameCallAdd, FrameCallLeave, FrameCallConsult, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel, FrameColleagues:
 		return cl.voiceFrame(ctx, f)
 	case FrameAckAlert:
 		if !cl.supervisor() {

@@ -88,3 +88,23 @@ func TestVoiceDeskFrames(t *testing.T) {
 		t.Fatalf("controls %v, want %v", got, want)
 	}
 }
+
+// TestColleaguesFrame: the transfer picker asks who can take a call and gets ids and names;
+// a colleague's presence change reaches an advocate's console, so that the picker can follow it.
+func TestColleaguesFrame(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{voice: &fakeVoice{}})
+	mustAccount(t, s, "ana")
+	c := dialConsole(t, s, mustAccount(t, s, "beto"), "")
+	c.await("snapshot", isType("snapshot"))
+	c.sendFrame(map[string]any{"type": "colleagues", "ref": "k"})
+	f := c.await("colleagues", func(f map[string]any) bool { return f["type"] == "colleagues" && f["ref"] == "k" })
+	list, _ := f["colleagues"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["id"] != "cruz" || list[0].(map[string]any)["name"] != "Cruz Díaz" {
+		t.Fatalf("colleagues %v, want cruz by name", f["colleagues"])
+	}
+	if err := s.engine.Roster().SetStatus(t.Context(), "ana", routing.Available); err != nil {
+		t.Fatal(err)
+	}
+	c.await("ana's presence", func(f map[string]any) bool { return f["type"] == routing.EvPresence && f["advocate"] == "ana" })
+}
