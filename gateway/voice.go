@@ -143,6 +143,23 @@ func (cl *client) textOnCall(ctx context.Context, f inFrame) (refused bool, err 
 	return true, nil
 }
 
+// transferOnCall refuses a plain transfer of a call whose phone legs are up: routing would move
+// the conversation and leave the caller's and the advocate's legs where they were. The call
+// panel's transfer (call_consult) moves both. A call with no line (a voicemail, a callback not yet
+// placed) transfers as text does. refused is true when the frame has been answered.
+func (cl *client) transferOnCall(ctx context.Context, f inFrame) (refused bool, err error) {
+	conv, err := cl.s.engine.Conversation(ctx, f.Conversation)
+	if err != nil {
+		return true, err
+	}
+	if conv.Channel != routing.Voice || conv.EndReason != "" || (conv.Meta[voice.MetaCallSid] == "" && conv.Meta[voice.MetaAdvocateCall] == "") {
+		return false, nil
+	}
+	cl.send(map[string]any{"type": FrameError, "code": routing.EConflict, "ref": f.Ref, "conversation": conv.ID,
+		"message": "a call is transferred from its call panel, so that the caller's line moves with it", "text": "voice_transfer_on_call"})
+	return true, nil
+}
+
 // callClosing sets, before a close, the net that ends the caller's leg should this process die
 // before callEnded does. A failure refuses the close: better a call left open than a caller left
 // on hold.
