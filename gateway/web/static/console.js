@@ -36,7 +36,7 @@ async function main() {
     $('conn').classList.toggle('down', !up);
   });
   setupDesk(t, conn);
-  setupFollowUps(t, conn, document.querySelector('aside.side'));
+  setupFollowUps(t, conn, document.querySelector('aside.side'), account.id);
   setupVoice(t, conn);
   setInterval(tickOffers, 1000);
   document.addEventListener('keydown', onKey);
