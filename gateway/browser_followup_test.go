@@ -92,4 +92,18 @@ func TestBrowserFollowUp(t *testing.T) {
 	if list, err := s.followups.ForCase(ctx, k.ID); err != nil || len(list) != 3 {
 		t.Fatalf("case follow-ups %d, %v; want 3", len(list), err)
 	}
+
+	// The supervisor's console lists their own follow-ups and tells them when one of their calls
+	// comes due; never another advocate's.
+	step(t, sup, "the supervisor console", chromedp.Navigate(s.URL()+"/supervisor?lang=en"), chromedp.WaitVisible(chromedp.CSS("#conn:not(.down)")))
+	until(t, sup, "my follow-ups on the supervisor console", `document.querySelector('#followups-mine-title')?.textContent === "My follow-ups" &&
+		document.querySelectorAll('#followups-mine li.fu.scheduled').length === 1`)
+	for _, who := range []string{"beto", "sam"} {
+		if _, err := s.engine.Publish(ctx, routing.Event{Type: followup.EvDue, Advocate: who, Data: map[string]string{
+			"followup": "fu-" + who, "conversation": id, "attempt": "1", "attempts": "3"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	until(t, sup, "sam's call due, with Call; beto's not shown", `!!document.querySelector('#followups-mine .fu-due[data-followup="fu-sam"] button.fu-call') &&
+		!document.querySelector('.fu-due[data-followup="fu-beto"]')`)
 }

@@ -91,7 +91,8 @@ func connectedCall(t *testing.T) voiceDeskCall {
 	})
 	until(t, adv, "connected, with a running timer", fmt.Sprintf(`(() => { const l = document.querySelector('%s .call-line');
 		return l.dataset.phase === "connected" && /^00:0[1-9]$/.test(l.querySelector(".call-timer").textContent); })()`, conv))
-	until(t, adv, "no composer on a call, and the line fits", fmt.Sprintf(`!document.querySelector('%s .composer') && document.documentElement.scrollWidth <= 360`, conv))
+	until(t, adv, "no composer and no text transfer on a call, and the line fits", fmt.Sprintf(`!document.querySelector('%s .composer') &&
+		!document.querySelector('%s header button.transfer') && !!document.querySelector('%s button.call-transfer') && document.documentElement.scrollWidth <= 360`, conv, conv, conv))
 	snapshot(t, adv, "voicedesk-connected-360")
 	return voiceDeskCall{adv: adv, sim: sim.Sim, call: call, leg: leg, name: name, conv: conv, open: open, s: s, eng: eng, id: id}
 }

@@ -29,8 +29,7 @@ func TestBrowserWarmTransfer(t *testing.T) {
 	step(t, bo, "desktop width", chromedp.EmulateViewport(1280, 800))
 	signInBrowser(t, bo, d.s, "beto")
 	step(t, bo, "Spanish", chromedp.Navigate(d.s.URL()+"/console?lang=es"))
-	step(t, bo, "go available", chromedp.Click(chromedp.CSS("#presence-available")))
-	until(t, bo, "available", `document.querySelector("#presence-available").getAttribute("aria-pressed") === "true"`)
+	until(t, bo, "beto's console up", `!!document.querySelector("#presence-available")`)
 
 	participant := func(callSid string) twiliosim.Participant {
 		for _, cf := range d.sim.Conferences() {
@@ -44,15 +43,25 @@ func TestBrowserWarmTransfer(t *testing.T) {
 		}
 		return twiliosim.Participant{}
 	}
+	// The picker lists who can take a call now; beto, signed in but not yet available, is not
+	// among them until he is, and the list follows him there in place, rows never rebuilt.
 	step(t, d.adv, "open transfer", chromedp.Click(chromedp.CSS(d.conv+" button.call-transfer")))
-	step(t, d.adv, "name the colleague", chromedp.SendKeys(chromedp.CSS(d.conv+" .call-consult-form input"), "beto"))
-	step(t, d.adv, "call the colleague", chromedp.Click(chromedp.CSS(d.conv+" .call-consult-form button")))
+	until(t, d.adv, "nobody free yet", fmt.Sprintf(`document.querySelector('%s .call-colleagues-none')?.textContent === "No colleague can take a call right now. This list updates as colleagues become free." &&
+		document.querySelectorAll('%s .call-colleagues li').length === 0`, d.conv, d.conv))
+	step(t, d.adv, "mark the list", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`void (window.pickerList = document.querySelector('%s .call-colleagues'))`, d.conv)))
+	step(t, bo, "beto goes available", chromedp.Click(chromedp.CSS("#presence-available")))
+	until(t, bo, "available", `document.querySelector("#presence-available").getAttribute("aria-pressed") === "true"`)
+	until(t, d.adv, "beto listed by name, in the same list, at 360 px", fmt.Sprintf(`(() => { const b = document.querySelector('%s .call-colleagues li[data-id="beto"] button');
+		return b?.textContent === "Beto" && b.getAttribute("aria-label") === "Call Beto to consult" && window.pickerList === document.querySelector('%s .call-colleagues') &&
+			!document.querySelector('%s .call-colleagues-none') && document.documentElement.scrollWidth <= 360; })()`, d.conv, d.conv, d.conv))
+	snapshot(t, d.adv, "voicedesk-colleagues-360")
+	step(t, d.adv, "call the colleague", chromedp.Click(chromedp.CSS(d.conv+` .call-colleagues li[data-id="beto"] button`)))
 	leg, ok := d.sim.WaitCall(10*time.Second, func(c twiliosim.CallInfo) bool { return c.To == "client:beto" && c.Conference == d.name })
 	if !ok {
 		t.Fatal("beto's leg never joined the call")
 	}
 	until(t, d.adv, "consulting, at 360 px", fmt.Sprintf(`document.querySelector('%s .call-consult')?.dataset.consult === "consulting" &&
-		document.querySelector('%s .call-consult span').textContent === "Consulting beto. The caller is on hold and cannot hear you." &&
+		document.querySelector('%s .call-consult span').textContent === "Consulting Beto. The caller is on hold and cannot hear you." &&
 		document.documentElement.scrollWidth <= 360`, d.conv, d.conv))
 	if p := participant(d.call.Sid()); !p.Hold {
 		t.Fatalf("the caller %+v during the consult, want on hold", p)

@@ -57,6 +57,9 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 		}
 		return e.Typing(ctx, f.Conversation, routing.Out, me)
 	case FrameTransfer:
+		if refused, err := cl.transferOnCall(ctx, f); refused || err != nil {
+			return err
+		}
 		return cl.ok(f, e.Transfer(ctx, me, f.Conversation, routing.Transfer{ToAdvocate: f.ToAdvocate, Language: f.Language}))
 	case FrameClose:
 		return cl.closeConversation(ctx, f)
@@ -74,7 +77,7 @@ func (cl *client) handle(ctx context.Context, f inFrame) error {
 	case FrameFollowUps, FrameFollowUpSchedule, FrameFollowUpCancel, FrameFollowUpReschedule, FrameFollowUpCall:
 		return cl.followUpFrame(ctx, f)
 	case FrameInterpreter, FrameInterpreterRemove, FrameLanguages, FrameSupervise, FrameCallHangup, FrameCallHold, FrameCallMute,
-		FrameCallAdd, FrameCallLeave, FrameCallConsult, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel:
+		FrameCallAdd, FrameCallLeave, FrameCallConsult, FrameCallConsultJoin, FrameCallConsultHand, FrameCallConsultCancel, FrameColleagues:
 		return cl.voiceFrame(ctx, f)
 	case FrameAckAlert:
 		if !cl.supervisor() {

@@ -36,6 +36,7 @@ const (
 	FrameCallConsultJoin   = "call_consult_join"
 	FrameCallConsultHand   = "call_consult_handover"
 	FrameCallConsultCancel = "call_consult_cancel"
+	FrameColleagues        = "colleagues" // who can take a call now: the transfer picker's list; also the server's answer
 
 	// The contact desk of a conversation (console_desk.go); each is also the server's answer.
 	FrameContactInfo = "contact_info"

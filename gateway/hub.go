@@ -37,7 +37,8 @@ func audience(s Session) routing.Audience {
 	if s.Role == routing.RoleSupervisor || s.Role == routing.RoleAdmin {
 		return routing.Audience{All: true}
 	}
-	return routing.Audience{Advocate: s.Advocate}
+	// Colleagues' presence too: the call panel's transfer picker follows who can take a call.
+	return routing.Audience{Advocate: s.Advocate, Types: []string{routing.EvPresence}}
 }
 
 // add registers a console and subscribes it; false when the hub is closing.

@@ -179,6 +179,7 @@ func (f *inFrame) validate() error {
 			return bad("on must be true or false")
 		}
 		return f.needConversation()
+	case FrameColleagues:
 	case FrameLanguages:
 		if len(f.Query) > 60 {
 			return bad("language search is too long")

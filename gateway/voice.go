@@ -31,6 +31,8 @@ type VoiceControl interface {
 	ConsultJoin(ctx context.Context, advocateID, convID string) error
 	ConsultComplete(ctx context.Context, advocateID, convID string) error
 	ConsultCancel(ctx context.Context, advocateID, convID string) error
+	// Colleagues lists who advocateID could consult on a call now (never advocateID).
+	Colleagues(ctx context.Context, advocateID string) ([]routing.Advocate, error)
 	// Closing, before a close, sets the net that sends the caller off should this process die
 	// before Ended; Ended sends off, with a goodbye, the caller of a call that was just closed.
 	Closing(ctx context.Context, convID string) error
@@ -82,6 +84,8 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 		return cl.ok(f, v.ConsultComplete(ctx, me, f.Conversation))
 	case FrameCallConsultCancel:
 		return cl.ok(f, v.ConsultCancel(ctx, me, f.Conversation))
+	case FrameColleagues:
+		return cl.colleagues(ctx, v, f)
 	case FrameSupervise:
 		if !cl.supervisor() {
 			return routing.Errorf(routing.EForbidden, "only supervisors listen in, whisper or join")
@@ -99,6 +103,30 @@ func (cl *client) voiceFrame(ctx context.Context, f inFrame) error {
 	return bad("unknown frame type")
 }
 
+// colleague is one entry of the transfer picker: who, by name; nothing else of them.
+type colleague struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// colleagues answers the transfer picker with who can take a call now.
+func (cl *client) colleagues(ctx context.Context, v VoiceControl, f inFrame) error {
+	advs, err := v.Colleagues(ctx, cl.sess.Advocate)
+	if err != nil {
+		return err
+	}
+	list := make([]colleague, 0, len(advs))
+	for _, a := range advs {
+		name := a.Name
+		if name == "" {
+			name = a.ID
+		}
+		list = append(list, colleague{ID: a.ID, Name: name})
+	}
+	cl.send(map[string]any{"type": FrameColleagues, "ref": f.Ref, "colleagues": list})
+	return nil
+}
+
 // textOnCall refuses a text reply on a call, with a reason the console says in the advocate's
 // language (text: a locale id): a call has no text deliverer, and the message would only fail
 // later in the outbox. refused is true when the frame has been answered.
@@ -112,6 +140,23 @@ func (cl *client) textOnCall(ctx context.Context, f inFrame) (refused bool, err 
 	}
 	cl.send(map[string]any{"type": FrameError, "code": routing.EInvalid, "ref": f.Ref, "conversation": conv.ID,
 		"message": "a call has no text messages; speak with the caller", "text": "voice_no_text"})
+	return true, nil
+}
+
+// transferOnCall refuses a plain transfer of a call whose phone legs are up: routing would move
+// the conversation and leave the caller's and the advocate's legs where they were. The call
+// panel's transfer (call_consult) moves both. A call with no line (a voicemail, a callback not yet
+// placed) transfers as text does. refused is true when the frame has been answered.
+func (cl *client) transferOnCall(ctx context.Context, f inFrame) (refused bool, err error) {
+	conv, err := cl.s.engine.Conversation(ctx, f.Conversation)
+	if err != nil {
+		return true, err
+	}
+	if conv.Channel != routing.Voice || conv.EndReason != "" || (conv.Meta[voice.MetaCallSid] == "" && conv.Meta[voice.MetaAdvocateCall] == "") {
+		return false, nil
+	}
+	cl.send(map[string]any{"type": FrameError, "code": routing.EConflict, "ref": f.Ref, "conversation": conv.ID,
+		"message": "a call is transferred from its call panel, so that the caller's line moves with it", "text": "voice_transfer_on_call"})
 	return true, nil
 }
 

@@ -87,6 +87,10 @@ func (f *fakeVoice) ConsultCancel(ctx context.Context, advocateID, convID string
 	return f.control("consult_cancel", advocateID, convID)
 }
 
+func (f *fakeVoice) Colleagues(ctx context.Context, advocateID string) ([]routing.Advocate, error) {
+	return []routing.Advocate{{ID: "cruz", Name: "Cruz Díaz"}}, nil
+}
+
 func (f *fakeVoice) Closing(ctx context.Context, convID string) error { return nil }
 
 func (f *fakeVoice) Ended(ctx context.Context, convID string) error {

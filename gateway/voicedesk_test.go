@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/routing"
 )
 
@@ -86,5 +87,53 @@ func TestVoiceDeskFrames(t *testing.T) {
 		"consult_handover beto " + id, "consult_cancel beto " + id, "hangup beto " + id}
 	if !slices.Equal(got, want) {
 		t.Fatalf("controls %v, want %v", got, want)
+	}
+}
+
+// TestColleaguesFrame: the transfer picker asks who can take a call and gets ids and names;
+// a colleague's presence change reaches an advocate's console, so that the picker can follow it.
+func TestColleaguesFrame(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{voice: &fakeVoice{}})
+	mustAccount(t, s, "ana")
+	c := dialConsole(t, s, mustAccount(t, s, "beto"), "")
+	c.await("snapshot", isType("snapshot"))
+	c.sendFrame(map[string]any{"type": "colleagues", "ref": "k"})
+	f := c.await("colleagues", func(f map[string]any) bool { return f["type"] == "colleagues" && f["ref"] == "k" })
+	list, _ := f["colleagues"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["id"] != "cruz" || list[0].(map[string]any)["name"] != "Cruz Díaz" {
+		t.Fatalf("colleagues %v, want cruz by name", f["colleagues"])
+	}
+	if err := s.engine.Roster().SetStatus(t.Context(), "ana", routing.Available); err != nil {
+		t.Fatal(err)
+	}
+	c.await("ana's presence", func(f map[string]any) bool { return f["type"] == routing.EvPresence && f["advocate"] == "ana" })
+}
+
+// TestTextTransferRefusedOnCall: a plain transfer of a live call would move it in routing and
+// leave the phone legs where they were; it is refused with a reason the console says in the
+// advocate's language (pointing at the call panel), and the call stays with the advocate.
+func TestTextTransferRefusedOnCall(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{voice: &fakeVoice{}})
+	mustAccount(t, s, "ana")
+	c := dialConsole(t, s, mustAccount(t, s, "beto"), "")
+	c.await("snapshot", isType("snapshot"))
+	id := acceptCall(t, s, c)
+	if err := s.engine.SetMeta(t.Context(), id, map[string]string{voice.MetaCallSid: "CA0123", voice.MetaAdvocateCall: "CA0456"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, fr := range []map[string]any{
+		{"type": "transfer", "conversation": id, "to_advocate": "ana", "ref": "t1"},
+		{"type": "transfer", "conversation": id, "language": "es", "ref": "t2"},
+	} {
+		c.sendFrame(fr)
+		f := c.await("transfer refused", func(f map[string]any) bool { return f["type"] == "error" && f["ref"] == fr["ref"] })
+		if f["text"] != "voice_transfer_on_call" || f["code"] != routing.EConflict {
+			t.Fatalf("transfer of a live call: %v, want conflict with voice_transfer_on_call", f)
+		}
+	}
+	if conv, err := s.engine.Conversation(t.Context(), id); err != nil || conv.Advocate != "beto" || conv.State != routing.Active {
+		t.Fatalf("after the refused transfers: %+v (%v), want beto's active call", conv, err)
 	}
 }

@@ -307,3 +307,25 @@ func (c *Channel) consultStatus(w http.ResponseWriter, r *http.Request) {
 		c.consultOver(ctx, conv, wh.Leg, over)
 	}
 }
+
+// Colleagues lists, by id, the colleagues advocateID could consult on a call now: those
+// Consult would ring (signed in, available, on voice with an endpoint, on no call), never
+// advocateID. It is a picker's list; Consult judges again when one is chosen.
+func (c *Channel) Colleagues(ctx context.Context, advocateID string) ([]routing.Advocate, error) {
+	all, err := c.eng.Roster().Advocates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []routing.Advocate
+	for _, a := range all {
+		if a.ID == advocateID {
+			continue
+		}
+		if _, err := c.colleague(ctx, a.ID); err == nil {
+			out = append(out, a)
+		} else if routing.ErrorCode(err) != routing.EConflict && routing.ErrorCode(err) != routing.ENotFound {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -186,3 +186,34 @@ func TestWarmTransferNotAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestColleagues: the call panel's picker lists the colleagues who can take a call now, with
+// their names: signed in, available, on voice with an endpoint, on no call, never oneself.
+func TestColleagues(t *testing.T) {
+	l := newLine(t)
+	_, conv := l.callIn("+15551230202", "1")
+	l.connect(conv, "ana", "client:ana")
+	l.available(routing.Advocate{ID: "beto", Name: "Beto Ruiz", Languages: []string{"es"}, VoiceEndpoint: "client:beto"})
+	l.available(routing.Advocate{ID: "cruz", Name: "Cruz", Languages: []string{"en"}, VoiceEndpoint: "client:cruz"})
+	mustOK(t, l.eng.Roster().SetStatus(l.ctx, "cruz", routing.Away))
+	l.available(routing.Advocate{ID: "dana", Name: "Dana", Languages: []string{"en"}}) // no phone to ring
+	mustOK(t, l.eng.Roster().Put(l.ctx, routing.Advocate{ID: "eli", Name: "Eli", Role: routing.RoleAdvocate, Disabled: true,
+		Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:eli"}))
+	mustOK(t, l.eng.Roster().Heartbeat(l.ctx, "eli"))
+	mustOK(t, l.eng.Roster().Put(l.ctx, routing.Advocate{ID: "fay", Name: "Fay", Role: routing.RoleAdvocate,
+		Languages: []string{"en"}, Channels: []routing.Channel{routing.Voice}, VoiceEndpoint: "client:fay"})) // never signed in
+
+	got, err := l.ch.Colleagues(l.ctx, "ana")
+	mustOK(t, err)
+	if len(got) != 1 || got[0].ID != "beto" || got[0].Name != "Beto Ruiz" {
+		t.Fatalf("colleagues %+v, want only beto, with his name", got)
+	}
+	// Beto on a call of his own drops out of the list.
+	_, other := l.callIn("+15551230203", "2") // Spanish: beto's, not dana's
+	l.connect(other, "beto", "client:beto")
+	got, err = l.ch.Colleagues(l.ctx, "ana")
+	mustOK(t, err)
+	if len(got) != 0 {
+		t.Fatalf("colleagues %+v while beto is on a call, want none", got)
+	}
+}

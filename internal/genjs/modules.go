@@ -39,6 +39,7 @@ func consoleModule() module {
 				"CallAdd", gateway.FrameCallAdd, "CallLeave", gateway.FrameCallLeave,
 				"CallConsult", gateway.FrameCallConsult, "CallConsultJoin", gateway.FrameCallConsultJoin,
 				"CallConsultHandover", gateway.FrameCallConsultHand, "CallConsultCancel", gateway.FrameCallConsultCancel,
+				"Colleagues", gateway.FrameColleagues,
 				"FollowUps", gateway.FrameFollowUps, "FollowUpSchedule", gateway.FrameFollowUpSchedule,
 				"FollowUpCancel", gateway.FrameFollowUpCancel, "FollowUpReschedule", gateway.FrameFollowUpReschedule,
 				"FollowUpCall", gateway.FrameFollowUpCall, "FollowUp", gateway.FrameFollowUp),

@@ -37,7 +37,7 @@ async function main() {
     $('conn').classList.toggle('down', !up);
   });
   setupDesk(t, conn);
-  setupFollowUps(t, conn, document.querySelector('aside.side'));
+  setupFollowUps(t, conn, document.querySelector('aside.side'), account.id);
   setupVoice(t, conn);
   setInterval(tickOffers, 1000);
   document.addEventListener('keydown', onKey);
@@ -282,7 +282,8 @@ function renderConv(s, keepScroll) {
         h('span.who', { text: c.contact || '—' })),
       h('div.tools', {},
         h('button.referrals', { type: 'button', text: t('referrals'), onclick: () => openReferrals(c.id) }),
-        h('button.transfer', { type: 'button', text: t('transfer'), disabled: wrap, onclick: () => openTransfer(c.id) }),
+        // A call moves with its phone legs from the call panel's Transfer, never from here.
+        c.channel === Channel.Voice ? null : h('button.transfer', { type: 'button', text: t('transfer'), disabled: wrap, onclick: () => openTransfer(c.id) }),
         c.channel === Channel.Voice && !wrap ? h('button.interp', { type: 'button', text: t('interpreter'), onclick: () => openInterpreter(c.id) }) : null,
         c.channel === Channel.Voice && !wrap && s.interp ? h('button.interp-remove', { type: 'button', text: t('interpreter_remove'),
           onclick: () => conn.send({ type: Frame.InterpreterRemove, conversation: c.id }) }) : null,

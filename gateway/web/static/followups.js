@@ -6,16 +6,19 @@
 import { h, toast } from './common.js';
 import { Frame, EventType, FollowUpKind, FollowUpState, Refusal } from './protocol.js';
 
-let t, conn;
+let t, conn, self = ''; // self: the signed-in account's id
 const panels = new Map(); // conversation id → panel
 let mine = null; // the side list's element
 let seq = 0;
 const ref = (what) => `fu-${what}-${++seq}`;
 const WAITING = [FollowUpState.Scheduled, FollowUpState.Due];
 
-export function setupFollowUps(texts, console_, side) {
+// setupFollowUps puts the account's own follow-ups in side. selfID is the signed-in account:
+// a supervisor's console hears every advocate's follow-up events and answers only its own.
+export function setupFollowUps(texts, console_, side, selfID) {
   t = texts;
   conn = console_;
+  self = selfID || '';
   mine = h('section.followups-mine#followups-mine', { 'aria-labelledby': 'followups-mine-title' },
     h('h2#followups-mine-title', { text: t('followup_mine') }), h('ul.fu-list', {}));
   side.append(mine);
@@ -95,8 +98,8 @@ export function followUpFrame(f) {
       reloadFollowUps();
       return true;
     }
-    case EventType.FollowUpUpdated: reloadFollowUps(); return true;
-    case EventType.FollowUpDue: due(f); return true;
+    case EventType.FollowUpUpdated: if (ours(f)) reloadFollowUps(); return true;
+    case EventType.FollowUpDue: if (ours(f)) due(f); return true;
     case Frame.Error:
       if (f.refusal !== Refusal.FollowUp) return false;
       for (const p of panels.values()) if (p.pending === f.ref) { p.error.textContent = reasonText(f.reason, f.next); return true; }
@@ -105,6 +108,8 @@ export function followUpFrame(f) {
   }
   return false;
 }
+
+function ours(f) { return !self || !f.advocate || f.advocate === self; }
 
 export function reasonText(reason, next) {
   const key = 'followup_reason_' + reason;

@@ -45,6 +45,7 @@ export const Frame = Object.freeze({
   CallConsultJoin: "call_consult_join",
   CallConsultHandover: "call_consult_handover",
   CallConsultCancel: "call_consult_cancel",
+  Colleagues: "colleagues",
   FollowUps: "followups",
   FollowUpSchedule: "followup_schedule",
   FollowUpCancel: "followup_cancel",

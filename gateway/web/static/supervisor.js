@@ -3,6 +3,7 @@
 // websocket brings alerts and changes as they happen.
 import { h, loadTexts, pickLang, me, signOutForm, Console, Beeper, toast, duration, clock } from './common.js';
 import { Frame, EventType, Status, Channel, State, Urgency, SUPERVISE_MODES } from './protocol.js';
+import { setupFollowUps, followUpFrame, reloadFollowUps } from './followups.js';
 
 let t, account, conn;
 const beeper = new Beeper();
@@ -37,6 +38,10 @@ async function main() {
     $('conn').textContent = up ? t('connection_ok') : t('connection_lost');
     $('conn').classList.toggle('down', !up);
   });
+  // The supervisor's own follow-ups (scheduled from a case or a conversation), and their calls as they come due.
+  const fu = h('section#followups-box');
+  document.querySelector('main.board').append(fu);
+  setupFollowUps(t, conn, fu, account.id);
   await refresh().catch(() => {});
   setInterval(() => refresh().catch(() => $('conn').classList.add('down')), 5000);
   setInterval(renderCases, 1000);
@@ -69,8 +74,10 @@ async function refresh() {
 }
 
 function onFrame(f) {
+  if (followUpFrame(f)) return;
   switch (f.type) {
     case Frame.Snapshot:
+      if (conn) reloadFollowUps(); // after a reconnect: what changed meanwhile
       for (const al of f.alerts || []) alerts.set(al.id, al);
       cases = f.cases || cases;
       renderAlerts(); renderCases();

@@ -36,6 +36,8 @@ export function voiceFrame(f) {
     case EventType.CallHungUp: if (l) { l.hungUp = true; l.endedAt ||= Date.now(); redraw(f.conversation); } return true;
     case EventType.Wrapup: if (l) l.endedAt ||= Date.now(); return false; // console.js redraws the conversation
     case EventType.Closed: case EventType.Abandoned: lines.delete(f.conversation); return false;
+    case Frame.Colleagues: onColleagues(f.colleagues); return true;
+    case EventType.Presence: if (picking()) askColleagues(); return false; // console.js shows one's own
     case Frame.Error: if (f.text && t.raw[f.text]) { toast(t(f.text), true); return true; } return false;
   }
   return false;
@@ -85,7 +87,7 @@ export function voicePanel(c) {
       h('button.call-add', { type: 'button', disabled: !live || !!l.outside || !!l.consult, 'aria-expanded': String(!!l.adding),
         text: t('call_add'), onclick: () => { l.adding = !l.adding; l.picking = false; redraw(c.id); } }),
       h('button.call-transfer', { type: 'button', disabled: !live || !!l.outside || !!l.consult, 'aria-expanded': String(!!l.picking),
-        text: t('call_transfer'), onclick: () => { l.picking = !l.picking; l.adding = false; redraw(c.id); } }),
+        text: t('call_transfer'), onclick: () => { l.picking = !l.picking; l.adding = false; if (l.picking) askColleagues(); redraw(c.id); } }),
       hangup),
     !ended && l.outside ? outsideLine(c.id, l) : null,
     !ended && live && l.adding && !l.outside ? addForm(c.id, l) : null,
@@ -98,7 +100,7 @@ export function voicePanel(c) {
 // onConsult follows a warm transfer: on the holding advocate's line (l), or, on the colleague's
 // console (no line for the call yet), as a notice of what is asked of them.
 function onConsult(l, d) {
-  const Name = d.from && !l ? d.from : d.to || '';
+  const Name = d.from && !l ? d.from : nameOf(d.to || '');
   if (!l) {
     const key = { calling: 'call_consult_incoming', consulting: 'call_consult_talking', joined: 'call_consult_with_caller',
       transferred: 'call_consult_yours', cancelled: 'call_consult_over' }[d.state];
@@ -115,7 +117,7 @@ function onConsult(l, d) {
 }
 
 function consultLine(id, l) {
-  const Name = l.consultTo, send = (type) => conn.send({ type, conversation: id });
+  const Name = nameOf(l.consultTo), send = (type) => conn.send({ type, conversation: id });
   return h('div.call-consult', { 'data-consult': l.consult },
     h('span', { role: 'status', text: t('call_consult_' + l.consult, { Name }) }),
     l.consult === 'consulting' ? h('button.call-consult-join.primary', { type: 'button', text: t('call_consult_join'), onclick: () => send(Frame.CallConsultJoin) }) : null,
@@ -123,13 +125,59 @@ function consultLine(id, l) {
     h('button.call-consult-cancel', { type: 'button', text: t('call_consult_cancel'), onclick: () => send(Frame.CallConsultCancel) }));
 }
 
+// ---- the colleague picker: who can take a call now, from the server ----
+
+let colleagues = null; // [{id, name}] as the server last said; null before it answered
+let asking = false, askAgain = false;
+
+// askColleagues asks the server who can take a call now, once at a time; a change heard while
+// a question is out asks again when it is answered.
+function askColleagues() {
+  if (asking) { askAgain = true; return; }
+  asking = true;
+  conn.send({ type: Frame.Colleagues });
+}
+
+function onColleagues(list) {
+  colleagues = list || [];
+  asking = false;
+  for (const ul of document.querySelectorAll('.call-colleagues')) fillPicker(ul);
+  if (askAgain) { askAgain = false; askColleagues(); }
+}
+
+function picking() { for (const l of lines.values()) if (l.picking && !l.consult) return true; return false; }
+
+function nameOf(id) { return colleagues?.find((x) => x.id === id)?.name || id; }
+
 function consultForm(id) {
-  const input = h('input', { type: 'text', autocomplete: 'off', maxlength: '64', 'aria-label': t('call_transfer_to'), placeholder: t('call_transfer_to') });
-  return h('form.call-consult-form', { onsubmit: (e) => {
-    e.preventDefault();
-    const to = input.value.trim();
-    if (to) conn.send({ type: Frame.CallConsult, conversation: id, to_advocate: to });
-  } }, input, h('button.primary', { type: 'submit', text: t('call_consult_dial') }));
+  const ul = h('ul.call-colleagues', { 'aria-label': t('call_colleagues'), 'data-conv': id });
+  const box = h('div.call-consult-form', {}, h('span.call-colleagues-label', { text: t('call_colleagues') }), ul);
+  fillPicker(ul);
+  return box;
+}
+
+// fillPicker brings the list up to date in place: rows stay while their colleague stays, so an
+// update never takes the focus or a click from the advocate.
+function fillPicker(ul) {
+  const list = colleagues || [], id = ul.dataset.conv;
+  const want = new Set(list.map((x) => x.id));
+  for (const li of [...ul.children]) if (!want.has(li.dataset.id)) li.remove();
+  let prev = null;
+  for (const x of list) {
+    let li = [...ul.children].find((n) => n.dataset.id === x.id);
+    if (!li) {
+      li = h('li', { 'data-id': x.id }, h('button.call-colleague', { type: 'button',
+        onclick: () => conn.send({ type: Frame.CallConsult, conversation: id, to_advocate: x.id }) }));
+    }
+    const b = li.firstChild;
+    if (b.textContent !== x.name) { b.textContent = x.name; b.setAttribute('aria-label', t('call_consult_dial', { Name: x.name })); }
+    const at = prev ? prev.nextSibling : ul.firstChild;
+    if (at !== li) ul.insertBefore(li, at);
+    prev = li;
+  }
+  let none = ul.parentNode?.querySelector('.call-colleagues-none');
+  if (list.length === 0 && colleagues !== null && ul.parentNode && !none) ul.after(h('p.call-colleagues-none.muted', { role: 'status', text: t('call_colleagues_none') }));
+  else if (list.length > 0 && none) none.remove();
 }
 
 // voicemailPanel is a voicemail's audio, played through the hotline's proxy (each play is
