@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // TestGeneratedFilesAreCurrent regenerates every module in memory and compares it with the file
@@ -78,4 +84,86 @@ func TestWriteLeavesCurrentFilesAlone(t *testing.T) {
 			t.Errorf("%s: written file differs from the rendering (err %v)", m.path, err)
 		}
 	}
+}
+
+// TestEveryNameIsExported: the module's lists are written by hand in modules.go, so a frame or an
+// audit action added in Go and left out would be missing from the pages with no drift to show it
+// (a console that silently never sends the frame). Every Frame* constant of the gateway must be in
+// the console's Frame object, and every Audit* action of cases, followup and the gateway in
+// AUDIT_ACTIONS.
+func TestEveryNameIsExported(t *testing.T) {
+	var console module
+	for _, m := range modules() {
+		if m.path == "gateway/web/static/protocol.js" {
+			console = m
+		}
+	}
+	values := func(name string) []string {
+		for _, g := range console.groups {
+			if g.name == name {
+				return g.values
+			}
+		}
+		t.Fatalf("the console module has no %s", name)
+		return nil
+	}
+	for _, c := range []struct {
+		group, prefix string
+		dirs          []string
+	}{
+		{"Frame", "Frame", []string{"gateway"}},
+		{"AUDIT_ACTIONS", "Audit", []string{"cases", "followup", "gateway"}},
+	} {
+		have := values(c.group)
+		for _, dir := range c.dirs {
+			for name, v := range stringConsts(t, filepath.Join("..", "..", dir), c.prefix) {
+				if !slices.Contains(have, v) {
+					t.Errorf("%s.%s = %q is not in %s: add it to modules.go and run %s", dir, name, v, c.group, command)
+				}
+			}
+		}
+	}
+}
+
+// stringConsts returns the package-level string constants of dir's non-test Go files whose names
+// start with prefix and an upper-case letter.
+func stringConsts(t *testing.T, dir, prefix string) map[string]string {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					rest, ok := strings.CutPrefix(n.Name, prefix)
+					if !ok || rest == "" || !unicode.IsUpper(rune(rest[0])) || i >= len(vs.Values) {
+						continue
+					}
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						v, err := strconv.Unquote(lit.Value)
+						if err == nil {
+							out[n.Name] = v
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
 }
