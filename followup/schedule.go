@@ -80,6 +80,9 @@ func (s *Service) source(ctx context.Context, who string, role routing.Role, req
 		if !staff && conv.Advocate != who {
 			return routing.Conversation{}, "", routing.Errorf(routing.EForbidden, "this conversation is not assigned to you")
 		}
+		if !byPhone(conv) {
+			return routing.Conversation{}, "", &RefusedError{Reason: ReasonAnonymous}
+		}
 		return conv, conv.CaseID, nil
 	}
 	k, err := s.desk.Case(ctx, req.CaseID)
@@ -97,11 +100,17 @@ func (s *Service) source(ctx context.Context, who string, role routing.Role, req
 		if err != nil {
 			return routing.Conversation{}, "", err
 		}
-		if conv.Contact != "" && conv.Channel != routing.Chat {
+		if byPhone(conv) {
 			return conv, k.ID, nil
 		}
 	}
 	return routing.Conversation{}, "", &RefusedError{Reason: ReasonAnonymous}
+}
+
+// byPhone says whether conv came from a phone number a follow-up may call or text: a text or a
+// call with a contact. An email's address or a chat's session is no number.
+func byPhone(conv routing.Conversation) bool {
+	return strings.TrimSpace(conv.Contact) != "" && (conv.Channel == routing.SMS || conv.Channel == routing.Voice)
 }
 
 // checkTime accepts a time from a minute ago (meaning now) to MaxAhead.

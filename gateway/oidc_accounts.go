@@ -91,6 +91,11 @@ func (s *Server) oidcSignIn(c echo.Context, claims idClaims, f flow) error {
 	if claims.Role == "" {
 		s.log.Info("oidc: sign-in refused", "reason", "no mapped role in the roles claim")
 		if found {
+			// The provider no longer gives this person a hotline role: the sessions the account
+			// still has end too, as when an admin disables it.
+			if err := s.accounts.epochs.end(ctx, adv.ID); err != nil {
+				return err
+			}
 			s.auditSignIn(ctx, adv, AuditSignInRefused, map[string]string{"method": "oidc", "reason": "no_role"})
 		}
 		return s.showLoginIn(c, http.StatusForbidden, "oidc_no_role", "", f.Lang)

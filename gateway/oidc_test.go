@@ -257,3 +257,24 @@ func lastLine(log, substr string) string {
 	}
 	return ""
 }
+
+// The provider takes a person out of every hotline group (they left, or were let go): their next
+// sign-in is refused, and that refusal also ends the sessions their account still has open in
+// other browsers, which would otherwise read survivors' conversations until they expire.
+func TestOIDCNoRoleEndsTheAccountsSessions(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	s := mustServer(t, serverOpts{env: is.env(nil)})
+	is.setUser(personAnna)
+	c := browserClient(t)
+	if status, at, _ := ssoSignIn(t, s, c, "en"); status != http.StatusOK || at.Path != "/console" {
+		t.Fatalf("first sign-in: %d %s", status, at)
+	}
+	is.setUser(map[string]any{"sub": "idp|4711", "name": "Anna Lopez", "preferred_username": "alopez", "groups": []string{"other"}})
+	if status, _, _ := ssoSignIn(t, s, browserClient(t), "en"); status != http.StatusForbidden {
+		t.Fatalf("sign-in without a hotline group: %d, want 403", status)
+	}
+	if st, _ := whoAmI(t, s, c); st != http.StatusUnauthorized {
+		t.Fatalf("the session opened before the groups were taken away: %d, want 401", st)
+	}
+}

@@ -106,9 +106,12 @@ func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, publ
 			return Report{}, fmt.Errorf("gateway: report: %w", err)
 		}
 	}
-	services, err := r.serviceIndex(ctx)
+	services, confidential, err := r.serviceIndex(ctx)
 	if err != nil {
 		return Report{}, err
+	}
+	if !public {
+		confidential = nil // staff reports name every organisation
 	}
 	rep := Report{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), By: by, Public: public}
 	total := map[string]int64{}
@@ -124,7 +127,7 @@ func (r *Reports) Build(ctx context.Context, from, to time.Time, by Period, publ
 		if desk != nil {
 			maps.Copy(day, desk[i].Counts) // the two packages' names never meet (docs/reports.md)
 		}
-		for k, v := range shape(day, services) {
+		for k, v := range shape(day, services, confidential) {
 			row.Figures[k] += v
 			total[k] += v
 		}
@@ -161,8 +164,12 @@ func periodName(day time.Time, by Period) string {
 // shape turns one day's stored counters into the report's figures: event counts other than the
 // interpreter's are left out (they are the console's, not the funder's), interpreter time and
 // missed offers get their own names, and referrals are counted by service too (services: the
-// directory's, by organisation id; "unknown" for one no longer listed).
-func shape(day map[string]int64, services map[string][]string) map[string]int64 {
+// directory's, by organisation id; "unknown" for one no longer listed). The organisations in
+// hide (confidential entries, in public statistics) are counted together as "confidential": their
+// id is their name, and a shelter's name must not reach the public; with hide given (public),
+// organisations no longer listed are counted together as "unlisted", as a confidential entry
+// deleted since would otherwise be named again.
+func shape(day map[string]int64, services map[string][]string, hide map[string]bool) map[string]int64 {
 	out := make(map[string]int64, len(day))
 	left := "ev|" + interpreter.EvLeft
 	for k, v := range day {
@@ -176,9 +183,17 @@ func shape(day map[string]int64, services map[string][]string) map[string]int64 
 			out["offers_missed"] += v
 		case strings.HasPrefix(k, "offers_withdrawn|"):
 		case strings.HasPrefix(k, "referrals|org|"):
-			out[k] += v
-			svcs, ok := services[strings.TrimPrefix(k, "referrals|org|")]
-			if !ok {
+			id := strings.TrimPrefix(k, "referrals|org|")
+			svcs, listed := services[id]
+			switch {
+			case hide[id]:
+				out["referrals|org|confidential"] += v
+			case hide != nil && !listed:
+				out["referrals|org|unlisted"] += v
+			default:
+				out[k] += v
+			}
+			if !listed {
 				svcs = []string{"unknown"}
 			}
 			for _, svc := range svcs {
@@ -191,19 +206,23 @@ func shape(day map[string]int64, services map[string][]string) map[string]int64 
 	return out
 }
 
-// serviceIndex maps the directory's organisation ids to their services, read once per report.
-func (r *Reports) serviceIndex(ctx context.Context) (map[string][]string, error) {
-	idx := map[string][]string{}
+// serviceIndex maps the directory's organisation ids to their services, and names the
+// confidential ones; read once per report.
+func (r *Reports) serviceIndex(ctx context.Context) (map[string][]string, map[string]bool, error) {
+	idx, confidential := map[string][]string{}, map[string]bool{}
 	if r.dir != nil {
 		all, err := r.dir.store.Index(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, e := range all.Entries() {
 			idx[e.ID] = e.Services
+			if e.Confidential {
+				confidential[e.ID] = true
+			}
 		}
 	}
-	return idx, nil
+	return idx, confidential, nil
 }
 
 // means derives the averages a report shows from the range's sums and counts.

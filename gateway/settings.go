@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,11 +41,27 @@ func ChangeSetting(ctx context.Context, eng *routing.Engine, desk *cases.Desk, w
 		return "", err
 	}
 	who.Action, who.Target = AuditSetting, ""
-	who.Data = map[string]string{"setting": name, "from": prev, "to": next, "reset": yesNo(reset)}
+	who.Data = map[string]string{"setting": name, "from": auditedValue(eng, name, prev), "to": auditedValue(eng, name, next), "reset": yesNo(reset)}
 	if err := desk.Audit(ctx, who); err != nil {
 		return next, fmt.Errorf("gateway: the setting was changed but its audit entry was lost: %w", err)
 	}
 	return next, nil
+}
+
+// auditedValue is a setting's value as the audit log keeps it: phone numbers (the on-call staff's
+// own phones) masked to their last four digits, as everywhere else a number is shown.
+func auditedValue(eng *routing.Engine, name, value string) string {
+	for _, v := range eng.Settings() {
+		if v.Name != name || v.Kind != routing.KindPhones || value == "" {
+			continue
+		}
+		nums := strings.Split(value, ",")
+		for i, n := range nums {
+			nums[i] = routing.MaskContact(n)
+		}
+		return strings.Join(nums, ",")
+	}
+	return value
 }
 
 func (s *Server) mountSettings(get, post func(string, echo.HandlerFunc, ...echo.MiddlewareFunc), admin, csrf echo.MiddlewareFunc) {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +129,28 @@ func TestBrowserAdminSettings(t *testing.T) {
 	step(t, adm, "reset", chromedp.Click(chromedp.CSS("#set-text_capacity-reset")))
 	until(t, adm, "back to the default", `document.querySelector("#set-text_capacity").value === "3" &&
 		document.querySelector("#set-text_capacity-source").textContent === "rige el valor predeterminado"`)
+}
+
+// The on-call numbers are staff's own phones: their change is audited with the numbers masked
+// to their last four digits, so the audit log a supervisor reads and exports names none.
+func TestOnCallNumbersMaskedInTheAudit(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{})
+	adm := mustAdminUser(t, s)
+	if st, got := adm.do("POST", "/api/admin/settings/oncall_numbers", map[string]string{"value": "+15550100123,+15550107788"}, "en"); st != http.StatusOK {
+		t.Fatalf("set on-call numbers: %d %v", st, got)
+	}
+	sup := mustDeskUser(t, s, "sam")
+	for path, who := range map[string]*deskUser{"/api/desk/audit": sup, "/api/desk/audit.csv": adm} {
+		st, body := who.get(path)
+		if st != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, st, body)
+		}
+		if strings.Contains(body, "5550100123") || strings.Contains(body, "5550107788") {
+			t.Errorf("%s shows an on-call number in full:\n%s", path, body)
+		}
+		if !strings.Contains(body, "oncall_numbers") || !strings.Contains(body, "0123") || !strings.Contains(body, "7788") {
+			t.Errorf("%s lost the change or its masked numbers:\n%s", path, body)
+		}
+	}
 }

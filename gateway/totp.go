@@ -66,7 +66,8 @@ func (t *TOTPs) Enrolled(ctx context.Context, id string) (bool, error) {
 }
 
 // Enrol stores secret (sealed) for the account once code proves the person's app holds it, and
-// returns fresh recovery codes, shown once. Errors: EUnauthorized for a wrong or used code.
+// returns fresh recovery codes, shown once. Errors: EUnauthorized for a wrong or used code, and
+// for an account enrolled meanwhile.
 func (t *TOTPs) Enrol(ctx context.Context, id, secret, code string) ([]string, error) {
 	if err := t.check(ctx, id, secret, code); err != nil {
 		return nil, err
@@ -77,17 +78,35 @@ func (t *TOTPs) Enrol(ctx context.Context, id, secret, code string) ([]string, e
 		codes[i] = recoveryCode()
 		hashes[i] = t.space.Lookup("totp-recovery:"+id, codes[i])
 	}
-	_, err := t.space.Redis().TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, t.secretKey(id), "secret", t.space.Seal(secret), "enrolled", t.now().UnixMilli())
-		p.Del(ctx, t.recoveryKey(id))
-		p.SAdd(ctx, t.recoveryKey(id), hashes...)
-		return nil
-	})
+	// Only an account without a secret enrols: a second enrolment shown meanwhile (another tab,
+	// or someone else who has the password) must not replace the secret the person holds.
+	key := t.secretKey(id)
+	err := t.space.Redis().Watch(ctx, func(tx *redis.Tx) error {
+		n, err := tx.Exists(ctx, key).Result()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return errEnrolled
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, key, "secret", t.space.Seal(secret), "enrolled", t.now().UnixMilli())
+			p.Del(ctx, t.recoveryKey(id))
+			p.SAdd(ctx, t.recoveryKey(id), hashes...)
+			return nil
+		})
+		return err
+	}, key)
+	if errors.Is(err, errEnrolled) || errors.Is(err, redis.TxFailedErr) {
+		return nil, errEnrolled
+	}
 	if err != nil {
 		return nil, fmt.Errorf("gateway: store totp of %s: %w", id, err)
 	}
 	return codes, nil
 }
+
+var errEnrolled = routing.Errorf(routing.EUnauthorized, "the account enrolled meanwhile; give a code of that enrolment")
 
 // Verify checks a code from the account's app, or one of its recovery codes (each works once).
 // It returns which it was: "totp" or "recovery". Errors: EUnauthorized for a wrong, used or

@@ -137,7 +137,12 @@ func (s *Server) postTOTP(c echo.Context) error {
 	if !ok {
 		return s.showTOTP(c, p, http.StatusTooManyRequests, "login_rate_limited")
 	}
-	if p.secret == "" {
+	enrolled, err := s.totp.Enrolled(ctx, p.adv.ID)
+	if err != nil {
+		s.giveBack(ctx, attempts...)
+		return err
+	}
+	if p.secret == "" || enrolled { // enrolled meanwhile: its code, not this page's secret
 		return s.checkTOTP(c, p, attempts, code)
 	}
 	secret, err := s.totp.space.Open(p.secret)

@@ -295,3 +295,31 @@ func TestTOTPGuessesNotResetByThePassword(t *testing.T) {
 		t.Fatalf("%d wrong codes were checked in one window by re-entering the password, want fewer than %d", guesses, failPerAccount)
 	}
 }
+
+// Two sign-ins to an account not yet enrolled (the supervisor's own, and one by someone who
+// has the password) are each shown an enrolment. The first to finish enrols the account; the
+// second cannot replace that secret with its own, and is asked for a code of the first.
+func TestTOTPEnrolmentIsNotReplaced(t *testing.T) {
+	t.Parallel()
+	s := mustServer(t, serverOpts{env: totpEnv})
+	mustAccount(t, s, "sam")
+	other := loginClient(t)
+	otherBody := passwordStep(t, s, other, "sam")
+	otherSecret := secretRE.FindStringSubmatch(otherBody)[1]
+	secret, _, _ := enrol(t, s, "sam")
+	if secret == otherSecret {
+		t.Fatal("two enrolments were shown the same secret")
+	}
+	// A code of the next step: the first enrolment spent this step's.
+	res, body := postCode(t, s, other, otherBody, code(t, otherSecret, time.Now().Add(totpPeriod*time.Second)))
+	if res.StatusCode != http.StatusUnauthorized || secretRE.MatchString(body) {
+		t.Fatalf("a second enrolment after the first: %d (secret shown again: %v), want 401 and the code form", res.StatusCode, secretRE.MatchString(body))
+	}
+	if st, _ := getPage(t, s, other, "/api/me"); st != http.StatusUnauthorized {
+		t.Fatalf("the second enrolment got a session: %d", st)
+	}
+	// The account's secret is still the first one: its next code passes.
+	if how, err := s.totp.Verify(context.Background(), "sam", code(t, secret, time.Now().Add(-totpPeriod*time.Second))); err != nil || how != "totp" {
+		t.Fatalf("the first enrolment's code: %q %v", how, err)
+	}
+}

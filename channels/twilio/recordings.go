@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -89,6 +90,12 @@ func (r *Recordings) do(ctx context.Context, method, path string) (*http.Respons
 	req.SetBasicAuth(r.sid, r.token)
 	resp, err := r.hc.Do(req)
 	if err != nil {
+		// The client's error quotes the URL: the account, the recording's SID, or the signed
+		// address of a redirect to storage. Logs get the cause alone.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("twilio: %s recording: %w", strings.ToLower(method), err)
 	}
 	return resp, nil

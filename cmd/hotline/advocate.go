@@ -73,18 +73,9 @@ func advocate(ctx context.Context, args []string, getenv func(string) string, st
 	if fs.NArg() > 0 {
 		return fmt.Errorf("hotline advocate %s: unexpected argument %q (flags are --name value)", args[0], fs.Arg(0))
 	}
-	getenv, embedded, err := embeddedEnv(getenv, log, func(url string) string {
+	_, eng, closeRedis, err := openCLIEngine(ctx, getenv, log, func(url string) string {
 		return "sign in as the demo admin and manage accounts in the admin console at " + url + "/admin"
 	})
-	if err != nil {
-		return err
-	}
-	openLog := log
-	if embedded {
-		// The advice about a production Redis's settings means nothing for serve's in-process one.
-		openLog = slog.New(minLevel{log.Handler(), slog.LevelError})
-	}
-	_, eng, closeRedis, err := openEngine(ctx, getenv, openLog)
 	if err != nil {
 		return err
 	}

@@ -50,17 +50,9 @@ func directoryCmd(ctx context.Context, args []string, getenv func(string) string
 	if args[0] == "import" && *mode != string(directory.Merge) && *mode != string(directory.Replace) {
 		return fmt.Errorf("hotline directory import: --mode must be merge or replace")
 	}
-	getenv, embedded, err := embeddedEnv(getenv, log, func(url string) string {
+	_, eng, closeRedis, err := openCLIEngine(ctx, getenv, log, func(url string) string {
 		return "sign in as the demo admin and edit the directory in the admin console at " + url + "/admin"
 	})
-	if err != nil {
-		return err
-	}
-	openLog := log
-	if embedded {
-		openLog = slog.New(minLevel{log.Handler(), slog.LevelError})
-	}
-	_, eng, closeRedis, err := openEngine(ctx, getenv, openLog)
 	if err != nil {
 		return err
 	}

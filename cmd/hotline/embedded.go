@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/openhotline/hotline/config"
+	"github.com/openhotline/hotline/routing"
 )
 
 // embeddedNote is what a serve on the embedded default leaves for the CLI.
@@ -156,4 +157,19 @@ func noteForServe(getenv func(string) string, cfg config.Config, rdb redis.Unive
 		n.DataKey = hex.EncodeToString(key)
 	}
 	return leaveNote(embeddedPath(getenv, cfg.HTTP.Addr), n, log)
+}
+
+// openCLIEngine opens the engine a command works on: HOTLINE_REDIS_URL's, or that of the serve
+// running on the embedded default (see embeddedEnv; elsewhere as there).
+func openCLIEngine(ctx context.Context, getenv func(string) string, log *slog.Logger, elsewhere func(publicURL string) string) (config.Config, *routing.Engine, func(), error) {
+	getenv, embedded, err := embeddedEnv(getenv, log, elsewhere)
+	if err != nil {
+		return config.Config{}, nil, nil, err
+	}
+	openLog := log
+	if embedded {
+		// The advice about a production Redis's settings means nothing for serve's in-process one.
+		openLog = slog.New(minLevel{log.Handler(), slog.LevelError})
+	}
+	return openEngine(ctx, getenv, openLog)
 }

@@ -44,17 +44,9 @@ func settingsCmd(ctx context.Context, args []string, getenv func(string) string,
 	if n := len(args) - 1; n < want[0] || n > want[1] {
 		return fmt.Errorf("hotline settings %s: wrong number of arguments\n%s", args[0], settingsUsage)
 	}
-	getenv, embedded, err := embeddedEnv(getenv, log, func(url string) string {
+	cfg, eng, closeRedis, err := openCLIEngine(ctx, getenv, log, func(url string) string {
 		return "sign in as the demo admin and change settings in the admin console at " + url + "/admin"
 	})
-	if err != nil {
-		return err
-	}
-	openLog := log
-	if embedded {
-		openLog = slog.New(minLevel{log.Handler(), slog.LevelError})
-	}
-	cfg, eng, closeRedis, err := openEngine(ctx, getenv, openLog)
 	if err != nil {
 		return err
 	}

@@ -91,25 +91,9 @@ func (e *ImportError) Error() string {
 func ReadCSV(r io.Reader) ([]Entry, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if err != nil && !isParse(err) && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("directory: read CSV: %w", err)
-	}
+	col, err := readHeader(cr)
 	if err != nil {
-		return nil, &ImportError{Rows: []RowError{{Row: 1, Err: "no header row: " + csvErr(err)}}}
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	var missing []string
-	for _, c := range Columns {
-		if _, ok := col[c]; !ok {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &ImportError{Rows: []RowError{{Row: 1, Err: "the header lacks " + strings.Join(missing, ", ")}}}
+		return nil, err
 	}
 	var out []Entry
 	var bad []RowError
@@ -155,6 +139,32 @@ func ReadCSV(r io.Reader) ([]Entry, error) {
 		return nil, &ImportError{Rows: bad}
 	}
 	return out, nil
+}
+
+// readHeader reads the header row: each column's index by its name (a byte-order mark and case
+// ignored). Errors: an *ImportError for row 1 when it is missing or lacks a column.
+func readHeader(cr *csv.Reader) (map[string]int, error) {
+	head, err := cr.Read()
+	if err != nil && !isParse(err) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("directory: read CSV: %w", err)
+	}
+	if err != nil {
+		return nil, &ImportError{Rows: []RowError{{Row: 1, Err: "no header row: " + csvErr(err)}}}
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	var missing []string
+	for _, c := range Columns {
+		if _, ok := col[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &ImportError{Rows: []RowError{{Row: 1, Err: "the header lacks " + strings.Join(missing, ", ")}}}
+	}
+	return col, nil
 }
 
 func isParse(err error) bool {
