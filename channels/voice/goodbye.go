@@ -26,11 +26,18 @@ const MetaSentOff = "sent_off"
 // Closing sets the goodbye's net for a call about to be closed: call it before the close, so
 // that a process dying at any point after leaves nobody on hold. A conversation that is not a
 // call is skipped; a call whose close is then refused is left alone when the net fires. Errors:
-// scheduling.
+// reading the conversation (other than not found) and scheduling: the close must then be
+// refused, or a process dying after it would leave the caller on hold.
 func (c *Channel) Closing(ctx context.Context, convID string) error {
 	conv, err := c.eng.Conversation(ctx, convID)
-	if err != nil || conv.Channel != routing.Voice {
+	if routing.ErrorCode(err) == routing.ENotFound {
 		return nil // the close itself reports a conversation it cannot find
+	}
+	if err != nil {
+		return err
+	}
+	if conv.Channel != routing.Voice {
+		return nil
 	}
 	return c.eng.Timers().Schedule(ctx, timerGoodbye, convID, c.eng.Config().Now().Add(GoodbyeAfter))
 }
