@@ -64,10 +64,15 @@ func (c *Channel) CallOut(ctx context.Context, advocateID, convID string) error 
 	case conv.Meta[MetaCallSid] != "" && conv.EndReason == "":
 		return routing.Errorf(routing.EConflict, "a caller is already on this call")
 	}
-	if n, err := c.calloutNumber(ctx, conv); err != nil {
+	n, err := c.calloutNumber(ctx, conv)
+	if err != nil {
 		return err
-	} else if n == "" {
+	}
+	if n == "" {
 		return routing.Errorf(routing.EInvalid, "there is no number to call back on this conversation")
+	}
+	if err := c.mayCall(ctx, conv, n); err != nil {
+		return err
 	}
 	adv, err := c.eng.Roster().Advocate(ctx, advocateID)
 	if err != nil {

@@ -129,7 +129,11 @@ func (c *Channel) dialAccepted(ctx context.Context, arg string) error {
 	}
 	if conv.Meta[MetaKind] == TagCallback {
 		// Nobody is on the line: ring the advocate, then the number the caller confirmed.
-		if err := c.CallOut(ctx, advID, conv.ID); err != nil {
+		err := c.CallOut(ctx, advID, conv.ID)
+		if routing.ErrorCode(err) == routing.EForbidden {
+			// A block or the person's safe-contact rules: the advocate sees why nothing rings.
+			c.calloutResult(ctx, conv, OutcomeRefused)
+		} else if err != nil {
 			c.log.Warn("voice: callback not placed", "conversation", conv.ID, "advocate", advID, "err", routing.ErrorMessage(err))
 		}
 		return nil

@@ -244,3 +244,34 @@ func TestEndToEndCallbackNobodyAnswers(t *testing.T) {
 		t.Error("the advocate's leg was left up with nobody to talk to")
 	}
 }
+
+// TestCallbackRefusedWhenNoLongerSafe: a callback request waited in line; meanwhile an advocate
+// recorded that calling the person is not safe. When an advocate accepts the request, nothing is
+// dialled, the advocate is told why (outcome refused) and the request goes to wrap-up.
+func TestCallbackRefusedWhenNoLongerSafe(t *testing.T) {
+	l := newLine(t, withVoicemail(t, 3*time.Minute))
+	call, err := l.sim.Call("+15551234569", hotlineNumber, "1", "3", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := call.WaitEnded(waitFor); !ok {
+		t.Fatal("the call did not end")
+	}
+	cb := l.waiting(voice.TagCallback)
+	mustOK(t, l.eng.Contacts().SetReach(l.ctx, l.eng.Contacts().Key("+15551234569"), routing.Reach{NoCall: true}))
+
+	ines := l.available(routing.Advocate{ID: "ines", Languages: []string{"en"}, VoiceEndpoint: "client:ines"})
+	if _, err := l.eng.Accept(l.ctx, ines.ID, cb.ID); err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
+	l.eventually("the refusal recorded", func() bool { return l.conv(cb.ID).Meta[voice.MetaCallOut] == voice.OutcomeRefused })
+	if got := l.conv(cb.ID).State; got != routing.Wrapup {
+		t.Errorf("refused callback in state %s, want wrap-up", got)
+	}
+	for _, c := range l.sim.Calls() {
+		if c.To == "client:ines" || c.To == "+15551234569" && c.Direction != "inbound" {
+			t.Fatalf("a call was placed to %s although calling is not safe", c.To)
+		}
+	}
+}
