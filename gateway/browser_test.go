@@ -118,11 +118,15 @@ func until(t *testing.T, ctx context.Context, what, js string) {
 	defer func() { t.Logf("%s after %v", what, time.Since(start).Round(time.Millisecond)) }()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	// A condition that throws (an element it reads is absent for the moment a page rebuilds a
+	// part) is false for now: a throw would end the poll's promise, and the poll would wait for
+	// its deadline however the page went on.
+	guarded := fmt.Sprintf("(() => { try { return !!(%s\n); } catch (e) { return false; } })()", js)
 	var err error
 	for {
 		// A navigation (a sign-out going to /login, a form posting) destroys the page's
 		// JavaScript context under the poll: that is not an answer, so poll the new page.
-		_, err = chromedp.Run(sctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond)))
+		_, err = chromedp.Run(sctx, chromedp.Poll[bool](guarded, chromedp.WithPollingInterval(100*time.Millisecond)))
 		if err == nil || sctx.Err() != nil || !contextLost(err) {
 			break
 		}
