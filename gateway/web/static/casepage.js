@@ -173,9 +173,12 @@ function wire() {
     agencyTimer = setTimeout(() => {
       const q = $('report-agency').value.trim(), mine = ++agencyAsked;
       if (!q) { $('agencies').replaceChildren(); return; }
-      api('/api/referrals?' + new URLSearchParams({ q, limit: 20 })).then((r) => {
-        if (mine === agencyAsked) $('agencies').replaceChildren(...r.results.map((x) => h('option', { value: x.name })));
-      }).catch(() => {});
+      // Not api(): a signed-out GET there leaves for the sign-in page, and suggestions must never
+      // cost the supervisor what they typed in the report form.
+      fetch('/api/referrals?' + new URLSearchParams({ q, limit: 20 }), { credentials: 'same-origin' })
+        .then((res) => (res.ok ? res.json() : null)).then((r) => {
+          if (r && mine === agencyAsked) $('agencies').replaceChildren(...r.results.map((x) => h('option', { value: x.name })));
+        }).catch(() => {});
     }, 200);
   });
 
