@@ -1,0 +1,63 @@
+package voice_test
+
+import (
+	"testing"
+
+	"github.com/openhotline/hotline/channels/voice"
+	"github.com/openhotline/hotline/routing"
+)
+
+// The issue this guards (issue 15, item 3): while ana consulted beto, routing still counted him
+// available and offered him the next chat; had he taken it, the hand-over would have been
+// refused. The consult now reserves him: nothing new is offered to him until it is over.
+
+// TestConsultReservesColleague: a chat arriving during the consult goes to nobody but a free
+// advocate; after the cancel it is offered to beto.
+func TestConsultReservesColleague(t *testing.T) {
+	l := newLine(t)
+	call, conv := l.callIn("+15551230211", "1")
+	l.connect(conv, "ana", "client:ana")
+	beto := routing.Advocate{ID: "beto", Role: routing.RoleAdvocate, Languages: []string{"en"}, VoiceEndpoint: "client:beto",
+		Channels: []routing.Channel{routing.Voice, routing.Chat, routing.SMS}}
+	mustOK(t, l.eng.Roster().Put(l.ctx, beto))
+	mustOK(t, l.eng.Roster().Heartbeat(l.ctx, "beto"))
+	mustOK(t, l.eng.Roster().SetStatus(l.ctx, "beto", routing.Available))
+	l.consulting(call, conv)
+
+	for _, ch := range []routing.Channel{routing.Chat, routing.SMS} {
+		in := routing.Inbound{Channel: ch, Language: "en", Body: "hello"}
+		if ch == routing.SMS {
+			in.Contact = "+15551230299"
+		}
+		if _, err := l.eng.Inbound(l.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offers, err := l.eng.Offers(l.ctx, "beto")
+	mustOK(t, err)
+	if len(offers) != 0 {
+		t.Fatalf("beto, consulting, was offered %d contacts, want none", len(offers))
+	}
+	// Another consult of him meanwhile is refused: he is taken.
+	_, other := l.callIn("+15551230212", "1")
+	l.available(routing.Advocate{ID: "cruz", Languages: []string{"en"}, VoiceEndpoint: "client:cruz"})
+	l.eventually("cruz offered the second call", func() bool {
+		o, _ := l.eng.Offers(l.ctx, "cruz")
+		return len(o) == 1 && o[0].ConversationID == other.ID
+	})
+	if list, _ := l.ch.Colleagues(l.ctx, "ana"); len(list) != 0 {
+		t.Errorf("colleagues %+v during the consult, want beto left out", list)
+	}
+
+	mustOK(t, l.ch.ConsultCancel(l.ctx, "ana", conv.ID))
+	l.eventually("beto offered the waiting contacts after the cancel", func() bool {
+		o, _ := l.eng.Offers(l.ctx, "beto")
+		return len(o) == 2
+	})
+	if p, _ := l.eng.Roster().Presence(l.ctx, "beto"); !p.ReservedUntil.IsZero() {
+		t.Errorf("beto still reserved until %v after the cancel", p.ReservedUntil)
+	}
+	if c := l.conv(conv.ID); c.Meta[voice.MetaConsultLeg] != "" {
+		t.Errorf("consult meta %v after the cancel", c.Meta)
+	}
+}
