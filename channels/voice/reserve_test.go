@@ -2,6 +2,7 @@ package voice_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/openhotline/hotline/channels/voice"
 	"github.com/openhotline/hotline/routing"
@@ -59,5 +60,32 @@ func TestConsultReservesColleague(t *testing.T) {
 	}
 	if c := l.conv(conv.ID); c.Meta[voice.MetaConsultLeg] != "" {
 		t.Errorf("consult meta %v after the cancel", c.Meta)
+	}
+}
+
+// TestLongConsultStaysReserved: a consult talking well past one renewal keeps beto reserved
+// (the cluster timer renews it), so a chat arriving five minutes in is still not his.
+func TestLongConsultStaysReserved(t *testing.T) {
+	l := newLine(t)
+	call, conv := l.callIn("+15551230213", "1")
+	l.connect(conv, "ana", "client:ana")
+	beto := routing.Advocate{ID: "beto", Role: routing.RoleAdvocate, Languages: []string{"en"}, VoiceEndpoint: "client:beto",
+		Channels: []routing.Channel{routing.Voice, routing.Chat}}
+	mustOK(t, l.eng.Roster().Put(l.ctx, beto))
+	mustOK(t, l.eng.Roster().Heartbeat(l.ctx, "beto"))
+	mustOK(t, l.eng.Roster().SetStatus(l.ctx, "beto", routing.Available))
+	l.consulting(call, conv)
+	for range 5 {
+		l.clock.Advance(time.Minute)
+		mustOK(t, l.eng.Timers().Tick(l.ctx))
+	}
+	if p, _ := l.eng.Roster().Presence(l.ctx, "beto"); !p.ReservedUntil.After(l.clock.Now()) {
+		t.Fatalf("five minutes into the consult: beto reserved until %v, want past %v", p.ReservedUntil, l.clock.Now())
+	}
+	if _, err := l.eng.Inbound(l.ctx, routing.Inbound{Channel: routing.Chat, Language: "en", Body: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if offers, _ := l.eng.Offers(l.ctx, "beto"); len(offers) != 0 {
+		t.Fatalf("beto, five minutes into the consult, was offered %d contacts, want none", len(offers))
 	}
 }
