@@ -14,7 +14,9 @@ import (
 
 // Reserve holds advocateID for holder (the conversation of the warm transfer) until until.
 // Errors: ENotFound; EInvalid for a deadline not in the future or an empty holder; EConflict when
-// the advocate is not signed in and available, holds or is offered a call, or is reserved already.
+// the advocate is not signed in and available, holds or is offered any conversation (a call
+// could not be handed to them: Transfer refuses one to an advocate with text work), or is
+// reserved already.
 func (r Roster) Reserve(ctx context.Context, advocateID, holder string, until time.Time) error {
 	return r.reserve(ctx, advocateID, holder, "take", until)
 }

@@ -92,6 +92,13 @@ func TestReserveRefusals(t *testing.T) {
 	c := r.inbound(routing.Inbound{Channel: routing.Voice}).Conversation.ID
 	r.accept("dani", c)
 	wantCode(t, ros.Reserve(r.ctx, "dani", "consult-3", until), routing.EConflict)
+	// Holding or offered a chat: a call could not be handed to them, so no consult either.
+	r.advocate("eve", en, all)
+	r.inbound(routing.Inbound{})
+	if got := r.offers("eve"); len(got) != 1 {
+		t.Fatalf("eve's offers %v, want the chat", got)
+	}
+	wantCode(t, ros.Reserve(r.ctx, "eve", "consult-3", until), routing.EConflict)
 	wantCode(t, ros.Reserve(r.ctx, "nobody", "consult-3", until), routing.ENotFound)
 	wantCode(t, ros.Reserve(r.ctx, "beto", "consult-3", r.clock.Now()), routing.EInvalid)
 }

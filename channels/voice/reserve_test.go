@@ -89,3 +89,29 @@ func TestLongConsultStaysReserved(t *testing.T) {
 		t.Fatalf("beto, five minutes into the consult, was offered %d contacts, want none", len(offers))
 	}
 }
+
+// TestConsultRefusesBusyColleague: a colleague holding a chat could not be handed the call, so
+// they are neither offered in the picker nor rung.
+func TestConsultRefusesBusyColleague(t *testing.T) {
+	l := newLine(t)
+	_, conv := l.callIn("+15551230214", "1")
+	l.connect(conv, "ana", "client:ana")
+	beto := routing.Advocate{ID: "beto", Role: routing.RoleAdvocate, Languages: []string{"en"}, VoiceEndpoint: "client:beto",
+		Channels: []routing.Channel{routing.Voice, routing.Chat}}
+	mustOK(t, l.eng.Roster().Put(l.ctx, beto))
+	mustOK(t, l.eng.Roster().Heartbeat(l.ctx, "beto"))
+	mustOK(t, l.eng.Roster().SetStatus(l.ctx, "beto", routing.Available))
+	res, err := l.eng.Inbound(l.ctx, routing.Inbound{Channel: routing.Chat, Language: "en", Body: "hello"})
+	mustOK(t, err)
+	_, err = l.eng.Accept(l.ctx, "beto", res.Conversation.ID)
+	mustOK(t, err)
+	if list, _ := l.ch.Colleagues(l.ctx, "ana"); len(list) != 0 {
+		t.Errorf("colleagues %+v while beto holds a chat, want none", list)
+	}
+	if err := l.ch.Consult(l.ctx, "ana", conv.ID, "beto"); routing.ErrorCode(err) != routing.EConflict {
+		t.Fatalf("consulting beto while he holds a chat: %v, want conflict", err)
+	}
+	if c := l.conv(conv.ID); c.Meta[voice.MetaConsultLeg] != "" || c.Meta[voice.MetaHold] != "" {
+		t.Errorf("after the refusal: meta %v, want no consult and the caller not on hold", c.Meta)
+	}
+}

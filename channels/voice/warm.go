@@ -111,8 +111,8 @@ func (c *Channel) Consult(ctx context.Context, advocateID, convID, toAdvocate st
 }
 
 // colleague returns advocate id when they can take a call now: signed in, available, on the
-// voice channel with an endpoint to ring, holding no other call and not reserved for another
-// consult.
+// voice channel with an endpoint to ring, holding or offered nothing (routing hands a call only
+// to an advocate with no other work) and not reserved for another consult.
 func (c *Channel) colleague(ctx context.Context, id string) (routing.Advocate, error) {
 	adv, err := c.eng.Roster().Advocate(ctx, id)
 	if err != nil {
@@ -122,7 +122,7 @@ func (c *Channel) colleague(ctx context.Context, id string) (routing.Advocate, e
 	if err != nil {
 		return adv, err
 	}
-	if adv.Disabled || !pr.Alive || pr.Status != routing.Available || pr.Voice > 0 ||
+	if adv.Disabled || !pr.Alive || pr.Status != routing.Available || pr.Voice > 0 || pr.Text > 0 ||
 		!pr.ReservedUntil.IsZero() || !slices.Contains(adv.Channels, routing.Voice) || !validEndpoint(adv.VoiceEndpoint) {
 		return adv, routing.Errorf(routing.EConflict, "that colleague is not available for a call now")
 	}
@@ -324,7 +324,7 @@ func (c *Channel) consultStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // Colleagues lists, by id, the colleagues advocateID could consult on a call now: those
-// Consult would ring (signed in, available, on voice with an endpoint, on no call, not reserved
+// Consult would ring (signed in, available, on voice with an endpoint, holding nothing, not reserved
 // for another consult), never
 // advocateID. It is a picker's list; Consult judges again when one is chosen.
 func (c *Channel) Colleagues(ctx context.Context, advocateID string) ([]routing.Advocate, error) {
