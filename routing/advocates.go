@@ -181,6 +181,9 @@ func (r Roster) Presence(ctx context.Context, advocateID string) (Presence, erro
 	if lease.Err() == nil && int64(lease.Val()) >= r.e.now().UnixMilli() {
 		p.Alive = true
 	}
+	if ms, _ := strconv.ParseInt(v["resv"], 10, 64); ms > r.e.now().UnixMilli() {
+		p.ReservedUntil = time.UnixMilli(ms)
+	}
 	if idle.Err() == nil {
 		p.IdleSince = time.UnixMilli(int64(idle.Val()))
 	}

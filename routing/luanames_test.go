@@ -49,10 +49,10 @@ func luaNames() map[string]string {
 var luaWords = []string{
 	"abandon", "accepted", "adv", "answered", "arrived", "advconvs", "advoffers", "advocate", "ans", "answer", "arr", "advs", "at", "att", "avail",
 	"cap", "ch", "ckey", "classes", "close", "cls", "conflict", "contact", "conv", "count", "created", "dead",
-	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "dup", "en", "end", "ended", "esc", "escalate", "escalated",
+	"decline", "decline_retry", "declined", "dedupe", "delivery", "disabled", "disp", "drop", "dup", "en", "end", "ended", "esc", "escalate", "escalated",
 	"events", "expired", "fanout", "forbidden", "handle", "id", "invalid", "lang", "langs", "lease", "maxlen", "meta",
 	"missed", "msgs", "mstatus", "none", "notfound", "note", "offers", "ok", "open", "outbox", "prio",
-	"purge", "reason", "relay_to", "retention", "retry", "score", "settings", "state", "status", "string", "sum", "tags", "taken", "text",
+	"purge", "reason", "relay_to", "renew", "resby", "resv", "retention", "retry", "score", "settings", "state", "status", "string", "sum", "tags", "take", "taken", "text",
 	"text_to", "thread", "timers", "transferred", "und", "unknown", "ver", "vmissed", "voice_to", "why",
 }
 

@@ -15,7 +15,7 @@ var luaFS embed.FS
 // scripts are the routing scripts, each prefixed with lua/lib.lua.
 type scripts struct {
 	intake, accept, decline, status, heartbeat, finish, transfer, tag, send, tick, meta,
-	outboxOK, outboxFail, mstatus, publish, outbound *redis.Script
+	outboxOK, outboxFail, mstatus, publish, outbound, reserve *redis.Script
 }
 
 func loadScripts() scripts {
@@ -27,6 +27,7 @@ func loadScripts() scripts {
 		transfer: s("transfer.lua"), tag: s("tag.lua"), send: s("send.lua"), tick: s("tick.lua"),
 		meta: s("meta.lua"), outboxOK: s("outbox_ok.lua"), outboxFail: s("outbox_fail.lua"),
 		mstatus: s("mstatus.lua"), publish: s("publish.lua"), outbound: s("outbound.lua"),
+		reserve: s("reserve.lua"),
 	}
 }
 

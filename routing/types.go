@@ -200,6 +200,9 @@ type Presence struct {
 	Capacity   int  // text capacity in force
 	Missed     int  // offers missed in a row
 	IdleSince  time.Time
+	// ReservedUntil is when the advocate's reservation for a warm transfer lapses (Roster.Reserve);
+	// zero when none is held. Matching skips them until then.
+	ReservedUntil time.Time
 	// Reason says why the engine, not the advocate, set Status: AwayMissedOffers, or "" when
 	// the advocate chose it. It lasts until the advocate next sets a status.
 	Reason string

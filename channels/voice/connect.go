@@ -98,6 +98,7 @@ func (c *Channel) register() {
 	c.eng.Timers().HandleAccepted(routing.Voice, c.dialAccepted, c.checkConnected, connectCheckAfter+c.cfg.Ring)
 	c.eng.Timers().Handle(timerGoodbye, c.goodbyeDue)
 	c.eng.Timers().Handle(timerPurge, c.purge)
+	c.eng.Timers().Handle(timerConsult, c.consultDue)
 }
 
 // acceptedCall reads the call an accept's timer names (arg "conversation|advocate|acceptedAtMs");

@@ -68,11 +68,17 @@ func (c *Channel) Consult(ctx context.Context, advocateID, convID, toAdvocate st
 	if err != nil {
 		return err
 	}
+	// Held out of matching from now on: no other contact is offered to them meanwhile.
+	if err := c.reserveColleague(ctx, conv.ID, to.ID); err != nil {
+		return err
+	}
 	if err := c.holdCaller(ctx, conv, true); err != nil {
+		c.releaseColleague(ctx, conv.ID, to.ID)
 		return err
 	}
 	leg := nonce()
 	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaConsultTo: to.ID, MetaConsultLeg: leg, MetaConsultCall: "", MetaConsultState: ConsultCalling}); err != nil {
+		c.releaseColleague(ctx, conv.ID, to.ID)
 		if herr := c.holdCaller(ctx, conv, false); herr != nil {
 			c.log.Warn("voice: caller not brought back", "conversation", conv.ID, "err", routing.ErrorMessage(herr))
 		}
@@ -105,7 +111,8 @@ func (c *Channel) Consult(ctx context.Context, advocateID, convID, toAdvocate st
 }
 
 // colleague returns advocate id when they can take a call now: signed in, available, on the
-// voice channel with an endpoint to ring, and holding no other call.
+// voice channel with an endpoint to ring, holding or offered nothing (routing hands a call only
+// to an advocate with no other work) and not reserved for another consult.
 func (c *Channel) colleague(ctx context.Context, id string) (routing.Advocate, error) {
 	adv, err := c.eng.Roster().Advocate(ctx, id)
 	if err != nil {
@@ -115,8 +122,8 @@ func (c *Channel) colleague(ctx context.Context, id string) (routing.Advocate, e
 	if err != nil {
 		return adv, err
 	}
-	if adv.Disabled || !pr.Alive || pr.Status != routing.Available || pr.Voice > 0 ||
-		!slices.Contains(adv.Channels, routing.Voice) || !validEndpoint(adv.VoiceEndpoint) {
+	if adv.Disabled || !pr.Alive || pr.Status != routing.Available || pr.Voice > 0 || pr.Text > 0 ||
+		!pr.ReservedUntil.IsZero() || !slices.Contains(adv.Channels, routing.Voice) || !validEndpoint(adv.VoiceEndpoint) {
 		return adv, routing.Errorf(routing.EConflict, "that colleague is not available for a call now")
 	}
 	return adv, nil
@@ -138,6 +145,7 @@ func (c *Channel) ConsultJoin(ctx context.Context, advocateID, convID string) er
 	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaConsultState: ConsultJoined}); err != nil {
 		return err
 	}
+	c.renewColleague(ctx, conv.ID, conv.Meta[MetaConsultTo])
 	c.consultEvent(ctx, conv.ID, advocateID, conv.Meta[MetaConsultTo], ConsultJoined)
 	return nil
 }
@@ -194,6 +202,8 @@ func (c *Channel) ConsultComplete(ctx context.Context, advocateID, convID string
 		c.log.Error("voice: advocate's leg not released", "conversation", conv.ID, "err", twilio.Classify("participant", err))
 		return routing.Errorf(routing.EInternal, "the call could not be handed over; try again")
 	}
+	// The hand-over ends the colleague's reservation (it was made for this conversation, so it
+	// does not stand in the way); refused, the consult and the reservation go on.
 	// The line is the colleague's before routing says so: the first advocate's leg reports are
 	// then ignored, and the accept below finds the leg connected and rings nobody.
 	handed := map[string]string{MetaAdvocateCall: toCall, MetaAdvocateLeg: conv.Meta[MetaConsultLeg], MetaMuted: "",
@@ -210,6 +220,9 @@ func (c *Channel) ConsultComplete(ctx context.Context, advocateID, convID string
 		c.log.Error("voice: warm transfer not accepted for the colleague", "conversation", conv.ID, "advocate", toID, "err", err)
 	}
 	c.hangUp(mine)
+	if err := c.eng.Timers().Unschedule(ctx, timerConsult, conv.ID); err != nil {
+		c.log.Warn("voice: consult renewal not unscheduled", "conversation", conv.ID, "err", err)
+	}
 	c.log.Info("voice: call handed to a colleague", "conversation", conv.ID, "from", advocateID, "to", toID)
 	c.consultEvent(ctx, conv.ID, advocateID, toID, ConsultDone)
 	return nil
@@ -252,13 +265,14 @@ func (c *Channel) holdCaller(ctx context.Context, conv routing.Conversation, on 
 	return c.participant(ctx, conv, conv.Meta[MetaCallSid], p, MetaHold, EvHold, on)
 }
 
-// consultOver ends consult leg: the caller comes back off hold to the first advocate, who is
-// told why (state).
+// consultOver ends consult leg: the colleague's reservation is released, the caller comes back
+// off hold to the first advocate, who is told why (state).
 func (c *Channel) consultOver(ctx context.Context, conv routing.Conversation, leg, state string) {
 	ctx = context.WithoutCancel(ctx)
 	if err := c.eng.SetMeta(ctx, conv.ID, consultCleared()); err != nil {
 		c.log.Error("voice: consult end not recorded", "conversation", conv.ID, "leg", leg, "err", err)
 	}
+	c.releaseColleague(ctx, conv.ID, conv.Meta[MetaConsultTo])
 	if conv.State == routing.Active && conv.Meta[MetaConsultState] != ConsultJoined {
 		if err := c.holdCaller(ctx, conv, false); err != nil {
 			c.log.Warn("voice: caller not brought back after the consult", "conversation", conv.ID, "err", routing.ErrorMessage(err))
@@ -298,6 +312,7 @@ func (c *Channel) consultStatus(w http.ResponseWriter, r *http.Request) {
 		if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaConsultCall: wh.CallSid, MetaConsultState: ConsultTalking}); err != nil {
 			c.log.Error("voice: colleague's answer not recorded", "conversation", conv.ID, "err", err)
 		}
+		c.renewColleague(ctx, conv.ID, wh.Advocate)
 		c.consultEvent(ctx, conv.ID, conv.Advocate, wh.Advocate, ConsultTalking)
 	case ended(wh.CallStatus):
 		over := ConsultLeft
@@ -309,7 +324,8 @@ func (c *Channel) consultStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // Colleagues lists, by id, the colleagues advocateID could consult on a call now: those
-// Consult would ring (signed in, available, on voice with an endpoint, on no call), never
+// Consult would ring (signed in, available, on voice with an endpoint, holding nothing, not reserved
+// for another consult), never
 // advocateID. It is a picker's list; Consult judges again when one is chosen.
 func (c *Channel) Colleagues(ctx context.Context, advocateID string) ([]routing.Advocate, error) {
 	all, err := c.eng.Roster().Advocates(ctx)

@@ -111,6 +111,9 @@ func TestWarmTransferCompletes(t *testing.T) {
 	if info := call.Info(); !info.Ended.IsZero() {
 		t.Fatal("the caller was cut off by the hand-over")
 	}
+	if p, _ := l.eng.Roster().Presence(l.ctx, "beto"); !p.ReservedUntil.IsZero() {
+		t.Errorf("beto still reserved until %v after the hand-over", p.ReservedUntil)
+	}
 	// Beto has the call's controls now; ana none.
 	if err := l.ch.Mute(l.ctx, "ana", conv.ID, true); routing.ErrorCode(err) != routing.EForbidden {
 		t.Errorf("ana's control after the hand-over: %v, want forbidden", err)
@@ -182,6 +185,9 @@ func TestWarmTransferNotAnswered(t *testing.T) {
 			l.eventually("ana told", func() bool { return slices.Contains(consultStates(t, l.eng, conv.ID), voice.ConsultUnanswered) })
 			if c := l.conv(conv.ID); c.Advocate != "ana" || c.State != routing.Active {
 				t.Errorf("after the miss: advocate %q state %s, want ana active", c.Advocate, c.State)
+			}
+			if p, _ := l.eng.Roster().Presence(l.ctx, "beto"); !p.ReservedUntil.IsZero() {
+				t.Errorf("beto still reserved until %v after the miss", p.ReservedUntil)
 			}
 		})
 	}

@@ -262,6 +262,11 @@ local function load_advocate(id)
   return a
 end
 
+-- reserved says whether a is held for a warm transfer (reserve.lua) until a deadline still to come.
+local function reserved(a)
+  return a.resv ~= nil and tonumber(a.resv) > NOW
+end
+
 local function spare(a, voice)
   if a.voice > 0 then return false end
   if voice then return a.text == 0 end
@@ -316,7 +321,7 @@ local function available_advocates()
     local lease = redis.call('ZSCORE', P .. 'lease', id)
     if lease and tonumber(lease) >= NOW then
       local a = load_advocate(id)
-      if a.disabled ~= '1' and a.status == 'available' and (spare(a, false) or spare(a, true)) then
+      if a.disabled ~= '1' and a.status == 'available' and not reserved(a) and (spare(a, false) or spare(a, true)) then
         out[#out + 1] = a
       end
     end

@@ -17,6 +17,13 @@ if to ~= '' then
   if not has(target.chans, c.ch) or not spare(target, c.ch == 'voice') then
     return {'conflict', 'that advocate cannot take this conversation now'}
   end
+  -- Reserved for a warm transfer: only the conversation it was made for may go to them, and
+  -- taking it ends the reservation.
+  if target.resby == cid then
+    redis.call('HDEL', key('adv', to), 'resv', 'resby')
+  elseif reserved(target) then
+    return {'conflict', 'that advocate is reserved for another call'}
+  end
 end
 release(adv, c.ch)
 redis.call('SREM', key('advconvs', adv), cid)
