@@ -144,8 +144,9 @@ func (c *Channel) dialContact(ctx context.Context, conv routing.Conversation) {
 
 // contactAnswer is the TwiML of the contact's leg once answered and detection is done: a
 // machine (voicemail box, fax) is hung up on at once, with nothing said, and the outcome is
-// machine; a person (or a detection that could not tell) joins the conference. A leg that is no
-// longer the conversation's call out is hung up.
+// machine; a person joins the conference, and so does a detection that could not tell (unknown)
+// unless the person's safe-contact profile says no voicemail, when it is treated as a machine. A
+// leg that is no longer the conversation's call out is hung up.
 func (c *Channel) contactAnswer(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	ctx := r.Context()
@@ -154,7 +155,7 @@ func (c *Channel) contactAnswer(w http.ResponseWriter, r *http.Request) {
 		c.writeTwiML(w, &twiml.VoiceHangup{})
 		return
 	}
-	if machine(wh.AnsweredBy) {
+	if machine(wh.AnsweredBy) || wh.AnsweredBy != "human" && c.noVoicemail(ctx, conv) {
 		c.calloutResult(ctx, conv, OutcomeMachine)
 		c.writeTwiML(w, &twiml.VoiceHangup{})
 		return
@@ -208,4 +209,16 @@ func (c *Channel) calloutResult(ctx context.Context, conv routing.Conversation, 
 		c.hangUp(adv)
 	}
 	c.endAnswered(ctx, conv, "callout_"+outcome)
+}
+
+// noVoicemail reports whether the person's safe-contact profile says no voicemail; a profile
+// that cannot be read counts as saying so.
+func (c *Channel) noVoicemail(ctx context.Context, conv routing.Conversation) bool {
+	contacts := c.eng.Contacts()
+	r, err := contacts.Rules(ctx, contacts.Key(conv.Contact))
+	if err != nil {
+		c.log.Error("voice: contact rules unreadable on a call out", "conversation", conv.ID, "err", err)
+		return true
+	}
+	return r.Reach.NoVoicemail
 }

@@ -301,3 +301,35 @@ func TestEndToEndCallbackAnsweredByMachine(t *testing.T) {
 		return false
 	})
 }
+
+// TestEndToEndCallbackUndetectedNoVoicemail: detection cannot tell who answered (unknown). When
+// the person's safe-contact profile says no voicemail the leg is treated as a machine and hung
+// up, since a box that was not recognised must still not record the advocate.
+func TestEndToEndCallbackUndetectedNoVoicemail(t *testing.T) {
+	l := newLine(t, withVoicemail(t, 3*time.Minute))
+	call, err := l.sim.Call("+15551234570", hotlineNumber, "1", "3", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := call.WaitEnded(waitFor); !ok {
+		t.Fatalf("the call did not end; heard %q", call.Info().Said())
+	}
+	cb := l.waiting(voice.TagCallback)
+	mustOK(t, l.eng.Contacts().SetReach(l.ctx, l.eng.Contacts().Key(cb.Contact), routing.Reach{NoVoicemail: true}))
+	l.sim.AnswerByMachine("+15551234570", "unknown")
+	ana := l.available(routing.Advocate{ID: "ana", Languages: []string{"en"}, VoiceEndpoint: "client:ana"})
+	if _, err := l.eng.Accept(l.ctx, ana.ID, cb.ID); err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
+	l.eventually("wrap-up as a machine", func() bool {
+		c := l.conv(cb.ID)
+		return c.State == routing.Wrapup && c.Meta[voice.MetaCallOut] == voice.OutcomeMachine
+	})
+	box, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool {
+		return c.To == "+15551234570" && c.Direction == "outbound-api" && c.Status == "completed"
+	})
+	if !ok || box.Conference != "" || len(box.Said()) != 0 {
+		t.Fatalf("undetected leg on a no-voicemail profile: %+v; want hung up before anything", box)
+	}
+}
