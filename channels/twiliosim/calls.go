@@ -207,6 +207,13 @@ func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
 	case twiml == "" && target == "" && form.Get("ApplicationSid") == "":
 		restError(w, http.StatusBadRequest, 21205, "Url parameter is required.")
 		return
+	case !validDetection(form.Get("MachineDetection")):
+		restError(w, http.StatusBadRequest, 21234, "Invalid Machine Detection configuration value")
+		return
+	case form.Get("AsyncAmd") == "true":
+		// Not simulated: asynchronous detection would need AsyncAmdStatusCallback posted.
+		restError(w, http.StatusBadRequest, 21234, "twiliosim: AsyncAmd is not simulated")
+		return
 	}
 	var first *document
 	if twiml != "" {
@@ -222,7 +229,9 @@ func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
 	c.statusCallback = form.Get("StatusCallback")
 	c.events = expandEvents(form["StatusCallbackEvent"])
 	c.info.SendDigits = form.Get("SendDigits")
-	c.info.MachineDetection = form.Get("MachineDetection")
+	if c.info.SendDigits == "" { // Twilio ignores MachineDetection when SendDigits is given
+		c.info.MachineDetection = form.Get("MachineDetection")
+	}
 	view := s.callJSON(c)
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -358,6 +367,11 @@ func (s *Sim) callJSON(c *call) map[string]any {
 			"notifications": uri + "/Notifications.json", "recordings": uri + "/Recordings.json",
 		},
 	}
+}
+
+// validDetection reports whether a MachineDetection value is one Twilio accepts (absent is).
+func validDetection(v string) bool {
+	return v == "" || v == "Enable" || v == "DetectMessageEnd"
 }
 
 func answeredBy(a string) any {
