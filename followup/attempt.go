@@ -289,12 +289,13 @@ func (s *Service) refusedCall(ctx context.Context, id, reason string) error {
 }
 
 // CallOutcome records how the person's leg of a follow-up call ended (answered, no_answer,
-// busy, failed): answered completes the follow-up, the others move the ladder on. An outcome
+// busy, failed, machine): answered completes the follow-up, the others move the ladder on (a
+// machine is an attempt that did not reach the person, like no_answer). An outcome
 // for a conversation that is no follow-up call is ignored. Errors: EInvalid for another word.
 func (s *Service) CallOutcome(ctx context.Context, convID, outcome string) error {
 	out := Outcome(outcome)
-	if out != Answered && out != NoAnswer && out != Busy && out != Failed {
-		return routing.Errorf(routing.EInvalid, "call outcome %q is not answered, no_answer, busy or failed", outcome)
+	if out != Answered && out != NoAnswer && out != Busy && out != Failed && out != Machine {
+		return routing.Errorf(routing.EInvalid, "call outcome %q is not answered, no_answer, busy, failed or machine", outcome)
 	}
 	if !validID(convID) {
 		return nil

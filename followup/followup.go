@@ -39,14 +39,15 @@ func (s State) Final() bool { return s == Done || s == Cancelled || s == Refused
 // Outcome is what one attempt came to.
 type Outcome string
 
-// Outcomes of an attempt. Answered, NoAnswer, Busy and Failed are also the words a Caller's
-// outcome event carries.
+// Outcomes of an attempt. Answered, NoAnswer, Busy, Failed and Machine are also the words a
+// Caller's outcome event carries.
 const (
 	Sent     Outcome = "sent"      // the text was queued for delivery (its delivery shows on the message)
 	Answered Outcome = "answered"  // the person picked up
 	NoAnswer Outcome = "no_answer" // the phone rang out
 	Busy     Outcome = "busy"      // the line was busy, or the person is in another conversation with the hotline
 	Failed   Outcome = "failed"    // the call or the text could not be placed
+	Machine  Outcome = "machine"   // a voicemail box or fax answered: hung up before it heard anything
 	Missed   Outcome = "missed"    // the advocate did not press Call before the next attempt was due
 	Refusal  Outcome = "refused"   // the person's rules forbade the attempt when it was due
 )
@@ -101,7 +102,7 @@ type Config struct {
 	Attempts int           // attempts in the ladder; default 3
 	Interval time.Duration // between attempts, and how long a due call waits for Call; default 30m
 	// CallOutcomeEvent is the event type whose Data "outcome" (answered, no_answer, busy,
-	// failed) ends a call attempt: OnEvent reads it. Default "voice.callout_result".
+	// failed, machine) ends a call attempt: OnEvent reads it. Default "voice.callout_result".
 	CallOutcomeEvent string
 	Logger           *slog.Logger
 }

@@ -24,12 +24,79 @@ import (
 // her phone first and then dials the person into the same conference from the hotline's number;
 // the person answering completes the follow-up, and the number never reaches her console.
 func TestFollowUpCallThroughTheVoiceChannel(t *testing.T) {
+	f := newFollowUpCall(t, "+15550107766", nil)
+	sim, c, fid, person := f.sim, f.console, f.id, f.person
+
+	adv, ok := sim.Sim.WaitCall(10*time.Second, func(ci twiliosim.CallInfo) bool { return ci.To == "client:ana" && ci.Conference != "" })
+	if !ok {
+		t.Fatal("Ana's phone was never rung into a conference")
+	}
+	them, ok := sim.Sim.WaitCall(10*time.Second, func(ci twiliosim.CallInfo) bool { return ci.To == person && ci.Conference == adv.Conference })
+	if !ok {
+		t.Fatal("the person was never dialled into Ana's conference")
+	}
+	if them.From != "+18883737888" || them.Started.Before(adv.Started) {
+		t.Errorf("person's leg from %s at %v, Ana's at %v: want the hotline's number, after Ana", them.From, them.Started, adv.Started)
+	}
+	c.await("the follow-up done", func(f map[string]any) bool {
+		d, _ := f["data"].(map[string]any)
+		return f["type"] == followup.EvUpdated && d["followup"] == fid && d["state"] == "done"
+	})
+	if strings.Contains(c.allRaw(), "5550107766") {
+		t.Fatal("the console received the person's number")
+	}
+}
+
+// TestFollowUpCallAnsweredByMachine: the person's phone answers as a voicemail box. The box's
+// leg is hung up before anything is said into it; the attempt is recorded (and audited) as
+// machine, an attempt that did not reach the person, and the next attempt is scheduled after the
+// ladder's interval.
+func TestFollowUpCallAnsweredByMachine(t *testing.T) {
+	f := newFollowUpCall(t, "+15550107767", func(sim *twiliosimtest.Server) {
+		sim.Sim.AnswerByMachine("+15550107767", "machine_end_beep")
+	})
+	f.console.await("the attempt recorded as machine", func(fr map[string]any) bool {
+		d, _ := fr["data"].(map[string]any)
+		return fr["type"] == followup.EvUpdated && d["followup"] == f.id && d["state"] == "scheduled" && d["outcome"] == "machine"
+	})
+	box, ok := f.sim.Sim.WaitCall(10*time.Second, func(ci twiliosim.CallInfo) bool { return ci.To == f.person && ci.Status == "completed" })
+	if !ok {
+		t.Fatal("the voicemail box's leg was left up")
+	}
+	if box.Conference != "" || len(box.Said()) != 0 {
+		t.Errorf("the voicemail box joined %q and heard %q; want nothing", box.Conference, box.Said())
+	}
+	got, err := f.server.followups.Get(context.Background(), f.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != followup.Scheduled || len(got.Attempts) != 1 || got.Attempts[0].Outcome != followup.Machine || !got.At.After(f.clock.Now()) {
+		t.Fatalf("follow-up after a machine: %+v; want attempt 1 machine and the next scheduled later", got)
+	}
+}
+
+// followUpCall is a call follow-up placed through the real voice channel and the stand-in.
+type followUpCall struct {
+	sim     *twiliosimtest.Server
+	server  *testServer
+	console *console
+	clock   *routingtest.Clock
+	id      string
+	person  string
+}
+
+// newFollowUpCall signs Ana in, has her schedule a call back to person from a text
+// conversation, lets it come due and presses Call. prepare runs on the stand-in first.
+func newFollowUpCall(t *testing.T, person string, prepare func(*twiliosimtest.Server)) followUpCall {
 	clock := routingtest.NewClock()
 	eng, desk := casestest.New(t, routing.Config{Now: clock.Now, PresenceTTL: time.Hour})
 	mux := http.NewServeMux()
 	hotline := httptest.NewServer(mux)
 	t.Cleanup(hotline.Close)
 	sim := twiliosimtest.New(t, hotline.URL)
+	if prepare != nil {
+		prepare(sim)
+	}
 	client, err := twilio.NewClient(sim.Twilio())
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +123,6 @@ func TestFollowUpCallThroughTheVoiceChannel(t *testing.T) {
 	ck := mustAccount(t, s, "ana")
 	must(eng.Roster().Heartbeat(ctx, "ana"))
 	must(eng.Roster().SetStatus(ctx, "ana", routing.Available))
-	const person = "+15550107766"
 	id := inbound(t, eng, routing.Inbound{Channel: routing.SMS, Contact: person, Body: "please call me tonight"}).Conversation.ID
 	_, err = eng.Accept(ctx, "ana", id)
 	must(err)
@@ -74,22 +140,5 @@ func TestFollowUpCallThroughTheVoiceChannel(t *testing.T) {
 		t.Fatalf("after Call the follow-up is %v, want calling", st)
 	}
 
-	adv, ok := sim.Sim.WaitCall(10*time.Second, func(ci twiliosim.CallInfo) bool { return ci.To == "client:ana" && ci.Conference != "" })
-	if !ok {
-		t.Fatal("Ana's phone was never rung into a conference")
-	}
-	them, ok := sim.Sim.WaitCall(10*time.Second, func(ci twiliosim.CallInfo) bool { return ci.To == person && ci.Conference == adv.Conference })
-	if !ok {
-		t.Fatal("the person was never dialled into Ana's conference")
-	}
-	if them.From != "+18883737888" || them.Started.Before(adv.Started) {
-		t.Errorf("person's leg from %s at %v, Ana's at %v: want the hotline's number, after Ana", them.From, them.Started, adv.Started)
-	}
-	c.await("the follow-up done", func(f map[string]any) bool {
-		d, _ := f["data"].(map[string]any)
-		return f["type"] == followup.EvUpdated && d["followup"] == fid && d["state"] == "done"
-	})
-	if strings.Contains(c.allRaw(), "5550107766") {
-		t.Fatal("the console received the person's number")
-	}
+	return followUpCall{sim: sim, server: s, console: c, clock: clock, id: fid, person: person}
 }

@@ -202,7 +202,7 @@ type callView struct {
 	// Voicemail is a voicemail's audio: played through the proxy route, never the provider's URL.
 	Voicemail *voicemailView `json:"voicemail,omitempty"`
 	// Callback is a callback request's call out: "" before it starts, then advocate (ringing
-	// you), dialling, connected, or no_answer, busy, failed.
+	// you), dialling, connected, or no_answer, busy, failed, machine.
 	Callback   string `json:"callback,omitempty"`
 	IsCallback bool   `json:"is_callback,omitempty"`
 }

@@ -12,7 +12,7 @@ import (
 // Line is one thing that happened on a call, in order: what the caller heard (say, play), what
 // they pressed (digits), and where the call went (redirect, dial, conference, hangup).
 type Line struct {
-	Kind     string // say, play, pause, gather, digits, senddigits, redirect, dial, conference, hold, unhold, leave, hangup, reject, no-answer, busy, error, unsupported
+	Kind     string // say, play, pause, gather, digits, senddigits, answered-by, redirect, dial, conference, hold, unhold, leave, hangup, reject, no-answer, busy, error, unsupported
 	Text     string
 	Language string
 	At       time.Time
@@ -26,9 +26,13 @@ type CallInfo struct {
 	Conference    string // friendly name of the conference the call is in, if any
 	Gathering     bool   // waiting for digits
 	SendDigits    string
-	Transcript    []Line
-	Started       time.Time
-	Ended         time.Time
+	// MachineDetection is the CreateCall's MachineDetection ("Enable", "DetectMessageEnd") and
+	// AnsweredBy what detection found when the call was answered (human, machine_start, fax …).
+	MachineDetection string
+	AnsweredBy       string
+	Transcript       []Line
+	Started          time.Time
+	Ended            time.Time
 }
 
 // Said returns the text of every Say heard on the call, in order.
@@ -179,11 +183,15 @@ func (c *call) setStatus(status string) {
 
 // paramsLocked are the parameters Twilio sends with every voice request about the call.
 func (c *call) paramsLocked() url.Values {
-	return url.Values{
+	p := url.Values{
 		"CallSid": {c.sid}, "AccountSid": {c.sim.cfg.AccountSID}, "From": {c.from}, "To": {c.to},
 		"Caller": {c.from}, "Called": {c.to}, "CallStatus": {c.info.Status},
 		"Direction": {c.direction}, "ApiVersion": {"2010-04-01"},
 	}
+	if c.info.AnsweredBy != "" {
+		p.Set("AnsweredBy", c.info.AnsweredBy)
+	}
+	return p
 }
 
 func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
@@ -198,6 +206,13 @@ func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
 		return
 	case twiml == "" && target == "" && form.Get("ApplicationSid") == "":
 		restError(w, http.StatusBadRequest, 21205, "Url parameter is required.")
+		return
+	case !validDetection(form.Get("MachineDetection")):
+		restError(w, http.StatusBadRequest, 21234, "Invalid Machine Detection configuration value")
+		return
+	case form.Get("AsyncAmd") == "true":
+		// Not simulated: asynchronous detection would need AsyncAmdStatusCallback posted.
+		restError(w, http.StatusBadRequest, 21234, "twiliosim: AsyncAmd is not simulated")
 		return
 	}
 	var first *document
@@ -214,6 +229,9 @@ func (s *Sim) createCall(w http.ResponseWriter, form url.Values) {
 	c.statusCallback = form.Get("StatusCallback")
 	c.events = expandEvents(form["StatusCallbackEvent"])
 	c.info.SendDigits = form.Get("SendDigits")
+	if c.info.SendDigits == "" { // Twilio ignores MachineDetection when SendDigits is given
+		c.info.MachineDetection = form.Get("MachineDetection")
+	}
 	view := s.callJSON(c)
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -228,6 +246,27 @@ func (s *Sim) NoAnswer(number string) { s.refuse(number, "no-answer") }
 // Decline makes calls the hotline places to number be refused while ringing (status busy), as an
 // advocate who presses Decline on their phone or softphone does.
 func (s *Sim) Decline(number string) { s.refuse(number, "busy") }
+
+// AnswerByMachine makes calls the hotline places to number be answered by a machine: when the
+// call asked for machine detection (MachineDetection), its TwiML request and status callbacks
+// carry AnsweredBy answeredBy ("machine_start", "machine_end_beep", "fax" …), as Twilio's
+// detection reports a voicemail box or a fax; without detection the call is answered as any.
+func (s *Sim) AnswerByMachine(number, answeredBy string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.machines[number] = answeredBy
+}
+
+// answeredBy is what machine detection reports for a call to number: "human" unless the driver
+// made the number a machine.
+func (s *Sim) answeredBy(number string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.machines[number]; a != "" {
+		return a
+	}
+	return "human"
+}
 
 func (s *Sim) refuse(number, status string) {
 	s.mu.Lock()
@@ -322,10 +361,22 @@ func (s *Sim) callJSON(c *call) map[string]any {
 		"status": c.info.Status, "direction": c.direction, "start_time": twilioTime(c.info.Started),
 		"end_time": end, "duration": dur, "date_created": twilioTime(c.info.Started),
 		"date_updated": twilioTime(time.Now()), "parent_call_sid": nil, "price": nil, "price_unit": "USD",
-		"answered_by": nil, "caller_name": nil, "forwarded_from": nil, "group_sid": nil,
+		"answered_by": answeredBy(c.info.AnsweredBy), "caller_name": nil, "forwarded_from": nil, "group_sid": nil,
 		"phone_number_sid": nil, "queue_time": "0", "trunk_sid": nil, "uri": uri + ".json",
 		"subresource_uris": map[string]any{
 			"notifications": uri + "/Notifications.json", "recordings": uri + "/Recordings.json",
 		},
 	}
+}
+
+// validDetection reports whether a MachineDetection value is one Twilio accepts (absent is).
+func validDetection(v string) bool {
+	return v == "" || v == "Enable" || v == "DetectMessageEnd"
+}
+
+func answeredBy(a string) any {
+	if a == "" {
+		return nil
+	}
+	return a
 }

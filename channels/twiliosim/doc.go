@@ -7,6 +7,8 @@
 // description when it is available (Mismatches). It also plays the phone: SendSMS posts a signed
 // inbound SMS webhook, Call posts a signed voice webhook and follows the TwiML answers (Gather,
 // Say, Play, Redirect, Dial/Conference, Record, Hangup); LeaveMessage ends a Record with a
-// recording. PageHandler serves the /sim page from which a
+// recording. NoAnswer, Decline and AnswerByMachine set how the phones the hotline calls answer
+// (AnswerByMachine: a voicemail box or fax, reported as AnsweredBy to a call that asked for
+// MachineDetection). PageHandler serves the /sim page from which a
 // person can text and call the hotline by hand.
 package twiliosim

@@ -22,6 +22,7 @@ func (c *call) run(first *document, firstURL, method string) {
 			c.setStatus(status)
 			return
 		}
+		c.detect()
 	} else {
 		c.setStatus("ringing")
 	}
@@ -42,6 +43,22 @@ func (c *call) run(first *document, firstURL, method string) {
 	c.sim.leaveConference(c, "hangup")
 	c.line(Line{Kind: "hangup"})
 	c.setStatus("completed")
+}
+
+// detect runs machine detection on an answered outbound call that asked for it: what answered
+// is recorded, and sent as AnsweredBy with the first TwiML request and the status callbacks.
+func (c *call) detect() {
+	c.sim.mu.Lock()
+	on := c.info.MachineDetection != ""
+	c.sim.mu.Unlock()
+	if !on {
+		return
+	}
+	by := c.sim.answeredBy(c.to)
+	c.sim.mu.Lock()
+	c.info.AnsweredBy = by
+	c.sim.mu.Unlock()
+	c.line(Line{Kind: "answered-by", Text: by})
 }
 
 // fetch requests TwiML from target (resolved against the current document) with the call's

@@ -62,6 +62,7 @@ type Sim struct {
 	failTo      map[string]int // number → Twilio error code for CreateMessage
 	deliverFail map[string]string
 	noAnswer    map[string]string // numbers whose calls ring out or are declined: the final status
+	machines    map[string]string // numbers a machine answers: what detection reports (AnsweredBy)
 	delay       time.Duration     // REST answers wait this long after the work is done
 	mismatches  []string
 	closed      bool
@@ -102,6 +103,7 @@ func New(cfg Config) *Sim {
 		failTo:      map[string]int{},
 		deliverFail: map[string]string{},
 		noAnswer:    map[string]string{},
+		machines:    map[string]string{},
 	}
 	s.hooks = newCallbackQueue(s)
 	s.contract = cfg.Contract

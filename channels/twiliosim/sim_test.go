@@ -247,3 +247,50 @@ func TestMismatchRecorded(t *testing.T) {
 		t.Fatalf("got mismatches %q, want one naming Priority", m)
 	}
 }
+
+// TestMachineDetection: a call that asks for machine detection to a number the driver made a
+// machine reports AnsweredBy on its status callbacks and in its REST view; a person reports
+// human; a call without detection reports nothing; a value Twilio does not accept is refused.
+func TestMachineDetection(t *testing.T) {
+	sim, h, c := newRig(t)
+	sim.AnswerByMachine("+18005550111", "fax")
+	twiml := `<Response><Hangup/></Response>`
+	place := func(to, detect string) (string, error) {
+		p := new(api.CreateCallParams).SetTo(to).SetFrom("+18883737888").SetTwiml(twiml).
+			SetStatusCallback(h.srv.URL + "/twilio/voice/status")
+		if detect != "" {
+			p.SetMachineDetection(detect)
+		}
+		cl, err := c.Api.CreateCall(p)
+		if err != nil {
+			return "", err
+		}
+		return *cl.Sid, nil
+	}
+	for _, tc := range []struct{ to, detect, want string }{
+		{"+18005550111", "Enable", "fax"},
+		{"+18005550112", "Enable", "human"},
+		{"+18005550111", "", ""},
+	} {
+		sid, err := place(tc.to, tc.detect)
+		if err != nil {
+			t.Fatalf("CreateCall: %v", err)
+		}
+		cb, ok := sim.WaitCallback(wait, func(cb twiliosim.Callback) bool {
+			return cb.Params.Get("CallSid") == sid && cb.Params.Get("CallStatus") == "completed"
+		})
+		if !ok || cb.Params.Get("AnsweredBy") != tc.want {
+			t.Errorf("%s with detection %q: AnsweredBy %q, want %q", tc.to, tc.detect, cb.Params.Get("AnsweredBy"), tc.want)
+		}
+		call, err := c.Api.FetchCall(sid, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := call.AnsweredBy; tc.want != "" && (got == nil || *got != tc.want) || tc.want == "" && got != nil {
+			t.Errorf("%s: REST answered_by %v, want %q", tc.to, got, tc.want)
+		}
+	}
+	if _, err := place("+18005550113", "Sometimes"); err == nil || !strings.Contains(err.Error(), "21234") {
+		t.Errorf("MachineDetection=Sometimes: %v, want error 21234", err)
+	}
+}

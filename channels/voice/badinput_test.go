@@ -98,6 +98,10 @@ func FuzzVoiceWebhook(f *testing.F) {
 	f.Add("%zz", "Digits=1;2")
 	f.Add("c=01ARZ3NDEKTSV4RRFFQ69G5FAV&s=n&rs=RE0123&rd=x", "RecordingSid=RE0123456789abcdef0123456789abcdef&RecordingDuration=14&RecordingUrl=https%3A%2F%2Fapi.twilio.com%2Fx&Digits=hangup")
 	f.Add("s=c&d=3", "RecordingSid=RE%00&RecordingDuration=-5&Digits=%23")
+	f.Add("c=01ARZ3NDEKTSV4RRFFQ69G5FAV&k=ab12", "CallStatus=in-progress&AnsweredBy=machine_start")
+	f.Add("c=01ARZ3NDEKTSV4RRFFQ69G5FAV&k=ab12", "AnsweredBy=fax&AnsweredBy=human")
+	f.Add("k=ab12", "AnsweredBy=machine_%00&MachineDetectionDuration=-1")
+	f.Add("k=ab12", "AnsweredBy=HUMAN")
 	texts, err := locales.Default()
 	if err != nil {
 		f.Fatal(err)
@@ -120,6 +124,12 @@ func FuzzVoiceWebhook(f *testing.F) {
 		}
 		if wh.RecordingSid != "" && !twilio.ValidRecordingSid(wh.RecordingSid) || wh.RecordingDuration < 0 || wh.Step != "" && wh.Step != stepNumber && wh.Step != stepConfirm {
 			t.Fatalf("recording or step escaped the check: %+v", wh)
+		}
+		if wh.AnsweredBy != "" && !answeredByWords[wh.AnsweredBy] {
+			t.Fatalf("AnsweredBy %q escaped the check", wh.AnsweredBy)
+		}
+		if a := form.Get("AnsweredBy"); machine(wh.AnsweredBy) != (answeredByWords[a] && a != "human" && a != "unknown") {
+			t.Fatalf("AnsweredBy %q read as machine=%v", a, machine(wh.AnsweredBy))
 		}
 		if n, ok := dialable(wh.Digits); ok && !e164.MatchString(n) {
 			t.Fatalf("dialable(%q) = %q, not E.164", wh.Digits, n)

@@ -14,11 +14,15 @@ import (
 	"github.com/openhotline/hotline/routing"
 )
 
-// PathContact follows the contact's leg of a call out.
-const PathContact = "/twilio/voice/contact"
+// PathContact follows the contact's leg of a call out; PathContactAnswer is the TwiML the leg
+// runs once answered, after Twilio's answering machine detection (AnsweredBy).
+const (
+	PathContact       = "/twilio/voice/contact"
+	PathContactAnswer = "/twilio/voice/contact/answer"
+)
 
 // EvCallOutResult is published on the conversation when the contact's leg of a call out ends
-// ringing: Data {"outcome": "answered" | "no_answer" | "busy" | "failed"}.
+// ringing: Data {"outcome": "answered" | "no_answer" | "busy" | "failed" | "machine"}.
 const EvCallOutResult = "voice.callout_result"
 
 // EvCallOutDialling is published when the advocate answered and the contact is being dialled.
@@ -36,6 +40,7 @@ const (
 	OutcomeNoAnswer = "no_answer"
 	OutcomeBusy     = "busy"
 	OutcomeFailed   = "failed"
+	OutcomeMachine  = "machine" // a voicemail box or fax answered: hung up before anything was heard
 )
 
 // contactRing is how long the contact's phone rings.
@@ -116,12 +121,16 @@ func (c *Channel) dialContact(ctx context.Context, conv routing.Conversation) {
 	p := &openapi.CreateCallParams{}
 	p.SetTo(number)
 	p.SetFrom(c.cfg.Number)
-	// The contact is the caller of this call: their leaving ends it, as a caller's does.
-	p.SetTwiml(joinTwiML(ConferenceName(conv.ID), twiml.VoiceConference{StartConferenceOnEnter: "true", EndConferenceOnExit: "true"}))
+	// Every call out detects answering machines: the leg's TwiML is asked for only once Twilio
+	// knows who answered (AnsweredBy), and a machine is hung up on before it hears anything.
+	p.SetMachineDetection("Enable")
+	p.SetUrl(c.url(PathContactAnswer, url.Values{"c": {conv.ID}, "k": {leg}}))
+	p.SetMethod(http.MethodPost)
 	p.SetTimeout(int(contactRing / time.Second))
 	p.SetStatusCallback(c.url(PathContact, url.Values{"c": {conv.ID}, "k": {leg}}))
 	p.SetStatusCallbackMethod(http.MethodPost)
-	p.SetStatusCallbackEvent([]string{"initiated", "ringing", "answered", "completed"})
+	// "answered" is not asked for: the answer counts once detection says it is not a machine.
+	p.SetStatusCallbackEvent([]string{"initiated", "ringing", "completed"})
 	call, err := c.cfg.Calls.CreateCall(p)
 	if err != nil || call.Sid == nil {
 		// Twilio's error text quotes the number: log the code only.
@@ -138,7 +147,35 @@ func (c *Channel) dialContact(ctx context.Context, conv routing.Conversation) {
 	}
 }
 
-// contactStatus follows the contact's leg: answered, or ended before or after answering.
+// contactAnswer is the TwiML of the contact's leg once answered and detection is done: a
+// machine (voicemail box, fax) is hung up on at once, with nothing said, and the outcome is
+// machine; a person joins the conference, and so does a detection that could not tell (unknown)
+// unless the person's safe-contact profile says no voicemail, when it is treated as a machine. A
+// leg that is no longer the conversation's call out is hung up.
+func (c *Channel) contactAnswer(w http.ResponseWriter, r *http.Request) {
+	wh := read(r)
+	ctx := r.Context()
+	conv, err := c.eng.Conversation(ctx, wh.Conversation)
+	if wh.Conversation == "" || wh.Leg == "" || err != nil || conv.Meta[MetaContactLeg] != wh.Leg || conv.Meta[MetaCallOut] != "dialling" {
+		c.writeTwiML(w, &twiml.VoiceHangup{})
+		return
+	}
+	if machine(wh.AnsweredBy) || wh.AnsweredBy != "human" && c.noVoicemail(ctx, conv) {
+		c.calloutResult(ctx, conv, OutcomeMachine)
+		c.writeTwiML(w, &twiml.VoiceHangup{})
+		return
+	}
+	if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaCallOut: "connected"}); err != nil {
+		c.log.Error("voice: call out answer not recorded", "conversation", conv.ID, "err", err)
+	}
+	c.publish(ctx, routing.Event{Type: EvCallOutResult, Conversation: conv.ID, Advocate: conv.Advocate, Data: map[string]string{"outcome": OutcomeAnswered}})
+	// The contact is the caller of this call: their leaving ends it, as a caller's does.
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(joinTwiML(ConferenceName(conv.ID), twiml.VoiceConference{StartConferenceOnEnter: "true", EndConferenceOnExit: "true"})))
+}
+
+// contactStatus follows the contact's leg: ended before or after answering.
 func (c *Channel) contactStatus(w http.ResponseWriter, r *http.Request) {
 	wh := read(r)
 	w.WriteHeader(http.StatusNoContent)
@@ -152,11 +189,6 @@ func (c *Channel) contactStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	state := conv.Meta[MetaCallOut]
 	switch {
-	case (wh.CallStatus == "in-progress" || wh.CallStatus == "answered") && state == "dialling":
-		if err := c.eng.SetMeta(ctx, conv.ID, map[string]string{MetaCallOut: "connected"}); err != nil {
-			c.log.Error("voice: call out answer not recorded", "conversation", conv.ID, "err", err)
-		}
-		c.publish(ctx, routing.Event{Type: EvCallOutResult, Conversation: conv.ID, Advocate: conv.Advocate, Data: map[string]string{"outcome": OutcomeAnswered}})
 	case ended(wh.CallStatus) && state == "dialling":
 		outcome := OutcomeNoAnswer
 		switch wh.CallStatus {
@@ -182,4 +214,16 @@ func (c *Channel) calloutResult(ctx context.Context, conv routing.Conversation, 
 		c.hangUp(adv)
 	}
 	c.endAnswered(ctx, conv, "callout_"+outcome)
+}
+
+// noVoicemail reports whether the person's safe-contact profile says no voicemail; a profile
+// that cannot be read counts as saying so.
+func (c *Channel) noVoicemail(ctx context.Context, conv routing.Conversation) bool {
+	contacts := c.eng.Contacts()
+	r, err := contacts.Rules(ctx, contacts.Key(conv.Contact))
+	if err != nil {
+		c.log.Error("voice: contact rules unreadable on a call out", "conversation", conv.ID, "err", err)
+		return true
+	}
+	return r.Reach.NoVoicemail
 }

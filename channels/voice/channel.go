@@ -154,6 +154,7 @@ func (c *Channel) Routes() []route.Route {
 		post(PathRecorded, http.HandlerFunc(c.recorded)),
 		post(PathCallback, http.HandlerFunc(c.callback)),
 		post(PathContact, http.HandlerFunc(c.contactStatus)),
+		post(PathContactAnswer, http.HandlerFunc(c.contactAnswer)),
 	}
 	if c.cfg.Interpreter != nil {
 		routes = append(routes, post(PathInterpreter, c.cfg.Interpreter.StatusHandler()))

@@ -41,6 +41,18 @@ type webhook struct {
 	// rs and rd). RecordingUrl is never read: the audio is fetched by SID with our credentials.
 	RecordingSid      string
 	RecordingDuration int
+	// AnsweredBy is what answering machine detection found: one of answeredByWords, else "".
+	AnsweredBy string
+}
+
+// answeredByWords are the AnsweredBy values Twilio's answering machine detection reports.
+var answeredByWords = map[string]bool{"human": true, "unknown": true, "fax": true, "machine_start": true,
+	"machine_end_beep": true, "machine_end_silence": true, "machine_end_other": true}
+
+// machine reports whether an AnsweredBy names a machine (voicemail box, answering machine, fax).
+// A person, "unknown" and anything unreadable are not: the call goes on.
+func machine(answeredBy string) bool {
+	return answeredBy == "fax" || strings.HasPrefix(answeredBy, "machine_")
 }
 
 // parseWebhook reads a webhook's form and query. It never fails: what cannot be trusted is
@@ -62,6 +74,9 @@ func parseWebhook(form, query url.Values) webhook {
 		Leg:          token(query.Get("k"), maxSid),
 		Choice:       menuPick(query.Get("d")),
 		Step:         step(query.Get("s")),
+	}
+	if a := form.Get("AnsweredBy"); answeredByWords[a] {
+		w.AnsweredBy = a
 	}
 	rs, rd := form.Get("RecordingSid"), form.Get("RecordingDuration")
 	if rs == "" {

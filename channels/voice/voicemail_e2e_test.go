@@ -245,6 +245,95 @@ func TestEndToEndCallbackNobodyAnswers(t *testing.T) {
 	}
 }
 
+// TestEndToEndCallbackAnsweredByMachine: the contact's number answers as a voicemail box. The
+// call out asks Twilio to detect machines; the box's leg is hung up as soon as it is detected,
+// nothing is said or played into it and it never joins the conference (the advocate's voice
+// would be recorded); the outcome is machine and the request goes to wrap-up.
+func TestEndToEndCallbackAnsweredByMachine(t *testing.T) {
+	l := newLine(t, withVoicemail(t, 3*time.Minute))
+	call, err := l.sim.Call("+15551234569", hotlineNumber, "1", "3", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := call.WaitEnded(waitFor); !ok {
+		t.Fatalf("the call did not end; heard %q", call.Info().Said())
+	}
+	cb := l.waiting(voice.TagCallback)
+	l.sim.AnswerByMachine("+15551234569", "machine_start")
+	ana := l.available(routing.Advocate{ID: "ana", Languages: []string{"en"}, VoiceEndpoint: "client:ana"})
+	if _, err := l.eng.Accept(l.ctx, ana.ID, cb.ID); err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
+	l.eventually("wrap-up after a machine answered", func() bool {
+		c := l.conv(cb.ID)
+		return c.State == routing.Wrapup && c.EndReason == "callout_machine" && c.Meta[voice.MetaCallOut] == voice.OutcomeMachine
+	})
+	box, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool {
+		return c.To == "+15551234569" && c.Direction == "outbound-api" && c.Status == "completed"
+	})
+	if !ok {
+		t.Fatal("the voicemail box's leg was left up")
+	}
+	if box.MachineDetection == "" || box.AnsweredBy != "machine_start" {
+		t.Errorf("contact leg MachineDetection %q AnsweredBy %q; want detection on, machine_start", box.MachineDetection, box.AnsweredBy)
+	}
+	for _, ln := range box.Transcript {
+		switch ln.Kind {
+		case "say", "play", "conference", "dial", "record":
+			t.Errorf("the voicemail box got %s %q", ln.Kind, ln.Text)
+		}
+	}
+	if box.Conference != "" {
+		t.Errorf("the voicemail box joined conference %q", box.Conference)
+	}
+	if _, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool { return c.To == "client:ana" && c.Status == "completed" }); !ok {
+		t.Error("the advocate's leg was left up with nobody to talk to")
+	}
+	l.eventually("the machine outcome event", func() bool {
+		evs, _, err := l.eng.ReadEvents(l.ctx, "", 10000, 0)
+		mustOK(t, err)
+		for _, ev := range evs {
+			if ev.Conversation == cb.ID && ev.Type == voice.EvCallOutResult && ev.Data["outcome"] == voice.OutcomeMachine {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// TestEndToEndCallbackUndetectedNoVoicemail: detection cannot tell who answered (unknown). When
+// the person's safe-contact profile says no voicemail the leg is treated as a machine and hung
+// up, since a box that was not recognised must still not record the advocate.
+func TestEndToEndCallbackUndetectedNoVoicemail(t *testing.T) {
+	l := newLine(t, withVoicemail(t, 3*time.Minute))
+	call, err := l.sim.Call("+15551234570", hotlineNumber, "1", "3", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := call.WaitEnded(waitFor); !ok {
+		t.Fatalf("the call did not end; heard %q", call.Info().Said())
+	}
+	cb := l.waiting(voice.TagCallback)
+	mustOK(t, l.eng.Contacts().SetReach(l.ctx, l.eng.Contacts().Key(cb.Contact), routing.Reach{NoVoicemail: true}))
+	l.sim.AnswerByMachine("+15551234570", "unknown")
+	ana := l.available(routing.Advocate{ID: "ana", Languages: []string{"en"}, VoiceEndpoint: "client:ana"})
+	if _, err := l.eng.Accept(l.ctx, ana.ID, cb.ID); err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	mustOK(t, l.eng.Timers().Tick(l.ctx))
+	l.eventually("wrap-up as a machine", func() bool {
+		c := l.conv(cb.ID)
+		return c.State == routing.Wrapup && c.Meta[voice.MetaCallOut] == voice.OutcomeMachine
+	})
+	box, ok := l.sim.WaitCall(waitFor, func(c twiliosim.CallInfo) bool {
+		return c.To == "+15551234570" && c.Direction == "outbound-api" && c.Status == "completed"
+	})
+	if !ok || box.Conference != "" || len(box.Said()) != 0 {
+		t.Fatalf("undetected leg on a no-voicemail profile: %+v; want hung up before anything", box)
+	}
+}
+
 // TestCallbackRefusedWhenNoLongerSafe: a callback request waited in line; meanwhile an advocate
 // recorded that calling the person is not safe. When an advocate accepts the request, nothing is
 // dialled, the advocate is told why (outcome refused) and the request goes to wrap-up.

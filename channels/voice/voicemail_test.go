@@ -192,8 +192,17 @@ func TestCallbackOnAnotherNumber(t *testing.T) {
 	leg := r.conv(cb.ID).Meta[MetaAdvocateLeg]
 	r.post(PathAdvocate+"?"+url.Values{"a": {"ana"}, "c": {cb.ID}, "k": {leg}}.Encode(), callForm(sid(1)+"A", "client:ana", "CallStatus", "in-progress"))
 	p := r.calls.last(t)
-	if *p.To != "+13055550199" || *p.From != "+18883737888" || !strings.Contains(*p.Twiml, ConferenceName(cb.ID)) {
-		t.Fatalf("contact leg to %s from %s, twiml %s", *p.To, *p.From, *p.Twiml)
+	if *p.To != "+13055550199" || *p.From != "+18883737888" || p.Url == nil || !strings.Contains(*p.Url, PathContactAnswer) ||
+		p.MachineDetection == nil || *p.MachineDetection != "Enable" {
+		t.Fatalf("contact leg to %s from %s, url %v, machine detection %v", *p.To, *p.From, p.Url, p.MachineDetection)
+	}
+	// A person answered: the leg joins the conversation's conference.
+	doc := r.twiml(*p.Url, callForm(sid(1)+"C", "+18883737888", "CallStatus", "in-progress", "AnsweredBy", "human"))
+	if got := doc.One(t, "Conference").Text; got != ConferenceName(cb.ID) {
+		t.Fatalf("answered contact leg joins %q, want %q", got, ConferenceName(cb.ID))
+	}
+	if r.conv(cb.ID).Meta[MetaCallOut] != "connected" {
+		t.Errorf("call out state %q after a person answered, want connected", r.conv(cb.ID).Meta[MetaCallOut])
 	}
 }
 
