@@ -37,8 +37,9 @@ type Reach struct {
 	Hours    string // "HH:MM-HH:MM" when it is safe to reach them (may wrap past midnight); empty = any time
 	TimeZone string // IANA zone of Hours, e.g. "America/Chicago"; empty = UTC
 	CodeWord string // kept for the caller as given: routing neither reads nor seals it
-	// NoVoicemail asks whoever calls back to leave no message: advice to the advocate (routing
-	// places no calls back), kept with the other rules so one write stores the whole profile.
+	// NoVoicemail asks whoever calls back to leave no message. Routing places no calls; the voice
+	// channel hangs up on a machine on every call out, and on an undecided answer when this is
+	// set. Kept with the other rules so one write stores the whole profile.
 	NoVoicemail bool
 }
 
