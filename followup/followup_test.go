@@ -158,6 +158,9 @@ func TestCallLadder(t *testing.T) {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	due := bus.Subscribe(routing.Audience{Advocate: "ana"}, 0)
 	defer due.Close()
+	// The bus tails from the stream's end as it finds it when it starts: an event published
+	// before that would be missed (CI's flake on a loaded machine).
+	routingtest.Eventually(t, wait, "the bus tailing", func() bool { return bus.Tailed() != "" })
 
 	conv := r.held("ana", "+15550006666", "en")
 	r.closeConv("ana", conv.ID)
