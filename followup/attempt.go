@@ -26,6 +26,9 @@ func (s *Service) fire(ctx context.Context, id string) error {
 	case Scheduled:
 		return s.attempt(ctx, r)
 	case Due:
+		if r.Kind == Text {
+			return s.resumeText(ctx, r)
+		}
 		return s.conclude(ctx, id, "", Missed, "")
 	case Calling:
 		return s.conclude(ctx, id, r.Current, Failed, "no_result")
@@ -92,11 +95,21 @@ func (s *Service) sendText(ctx context.Context, r record) error {
 	case err != nil:
 		return err
 	}
-	body := r.Body
-	if body == "" {
-		body = s.canned(r.Language)
+	// The conversation is recorded before the send, so that a process dying after the send
+	// leaves a trace resumeText reads: the text is never sent twice. A cancel meanwhile wins.
+	if _, err := s.update(ctx, r.ID, func(x *record) error {
+		a := x.last()
+		if x.State != Due || a == nil || a.Outcome != "" {
+			return errSkip
+		}
+		a.Conversation = conv.ID
+		return nil
+	}); errors.Is(err, errSkip) {
+		return nil
+	} else if err != nil {
+		return err
 	}
-	_, err = s.eng.Send(ctx, r.Advocate, conv.ID, body)
+	_, err = s.eng.Send(ctx, r.Advocate, conv.ID, s.textOf(r))
 	var blocked *routing.BlockedError
 	switch {
 	case errors.As(err, &blocked):
@@ -107,6 +120,37 @@ func (s *Service) sendText(ctx context.Context, r record) error {
 		return s.conclude(ctx, r.ID, conv.ID, Failed, routing.ErrorCode(err))
 	}
 	return s.conclude(ctx, r.ID, conv.ID, Sent, "")
+}
+
+// textOf is the text an attempt sends: the advocate's, else the canned one.
+func (s *Service) textOf(r record) string {
+	if r.Body != "" {
+		return r.Body
+	}
+	return s.canned(r.Language)
+}
+
+// resumeText settles a text attempt whose process stopped before recording its outcome: when
+// the text is already in the attempt's conversation it was sent (and is not sent again);
+// otherwise nothing went out and the attempt is missed, the next rung to follow.
+func (s *Service) resumeText(ctx context.Context, r record) error {
+	a := r.last()
+	if a != nil && a.Conversation != "" {
+		msgs, err := s.eng.History(ctx, a.Conversation, "", 50)
+		if err != nil {
+			return err
+		}
+		body := s.textOf(r)
+		for _, m := range msgs {
+			if m.Direction == routing.Out && m.Author == r.Advocate && !m.At.Before(a.At) && m.Body == body {
+				if m.Status == "blocked" {
+					return s.conclude(ctx, r.ID, a.Conversation, Refusal, ReasonOptedOut)
+				}
+				return s.conclude(ctx, r.ID, a.Conversation, Sent, "")
+			}
+		}
+	}
+	return s.conclude(ctx, r.ID, "", Missed, "")
 }
 
 // canned is the follow-up text in the conversation's language: nothing in it says what the

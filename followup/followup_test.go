@@ -262,3 +262,36 @@ func TestCancelAndReschedule(t *testing.T) {
 		t.Fatalf("%d cancel and reschedule entries, want 2", n)
 	}
 }
+
+// TestInterruptedTextIsNotSentTwice: a process that dies after handing a follow-up's text to
+// routing but before recording it leaves the attempt under way; the timer runs it again. The text
+// already in the conversation counts as sent: a second text to a phone someone else may read
+// is never sent. A process that died before sending leaves a missed attempt, and the next rung
+// sends.
+func TestInterruptedTextIsNotSentTwice(t *testing.T) {
+	r := newRig(t, followup.Config{Interval: 20 * time.Minute}, nil)
+	conv := r.held("ana", "+15550007777", "en")
+	r.closeConv("ana", conv.ID)
+	f := r.schedule("ana", followup.Request{Conversation: conv.ID, Kind: followup.Text, At: r.clock.Now().Add(time.Hour), Body: "Is tomorrow good?"})
+	r.tick(time.Hour)
+	routingtest.Eventually(t, wait, "the text sent", func() bool { return r.get(f.ID).State == followup.Done })
+	sentIn := r.get(f.ID).Attempts[0].Conversation
+
+	must(t, r.svc.Interrupt(r.ctx, f.ID, true))
+	must(t, r.svc.Fire(r.ctx, f.ID))
+	r.tick(20 * time.Minute)
+	got := r.get(f.ID)
+	if got.State != followup.Done || len(got.Attempts) != 1 || got.Attempts[0].Outcome != followup.Sent {
+		t.Fatalf("after the interrupted send: %s, attempts %+v; want done with the one attempt sent", got.State, got.Attempts)
+	}
+	if out := r.outbound(sentIn); len(out) != 1 {
+		t.Fatalf("%d texts in the conversation, want the one", len(out))
+	}
+
+	// Died before the send: missed, and the next rung sends the text.
+	must(t, r.svc.Interrupt(r.ctx, f.ID, false))
+	must(t, r.svc.Fire(r.ctx, f.ID))
+	if got := r.get(f.ID); got.State != followup.Scheduled || got.Attempts[0].Outcome != followup.Missed {
+		t.Fatalf("after an interrupted attempt that sent nothing: %s, attempts %+v; want scheduled after a missed one", got.State, got.Attempts)
+	}
+}
